@@ -162,3 +162,16 @@ pub struct CodeInfo {
     /// Why it matters and how to fix it; plain text, several paragraphs.
     pub explanation: &'static str,
 }
+
+/// A value and the span of the text it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Located<T> {
+    pub value: T,
+    pub span: crate::Span,
+}
+
+impl<T> Located<T> {
+    pub fn new(value: T, span: crate::Span) -> Located<T> {
+        Located { value, span }
+    }
+}

@@ -14,5 +14,5 @@ pub mod render;
 mod source;
 pub mod symbols;
 
-pub use diagnostic::{CodeInfo, Diagnostic, Label, Severity, Summary};
+pub use diagnostic::{CodeInfo, Diagnostic, Label, Located, Severity, Summary};
 pub use source::{DecodeError, Decoded, FileId, LineCol, SourceFile, SourceMap, Span, decode};

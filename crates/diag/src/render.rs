@@ -14,7 +14,8 @@ pub enum Style {
 }
 
 /// Render one finding as rustc does: title with id, a snippet per file with
-/// carets under the spans, then `= help:`, `= z/OS:` and `= note:` lines.
+/// carets under the spans, then `= help:` and `= note:` lines (what z/OS
+/// does comes first among the notes).
 pub fn render(diag: &Diagnostic, sources: &SourceMap, style: Style) -> String {
     let renderer = match style {
         Style::Plain => Renderer::plain(),
@@ -32,7 +33,7 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, style: Style) -> String {
         group = group.element(Level::HELP.message(help.as_str()));
     }
     if let Some(zos) = &diag.zos {
-        group = group.element(Level::NOTE.with_name("z/OS").message(zos.as_str()));
+        group = group.element(Level::NOTE.message(zos.as_str()));
     }
     for note in &diag.notes {
         group = group.element(Level::NOTE.message(note.as_str()));
@@ -104,7 +105,11 @@ fn labels_by_file(labels: &[Label]) -> Vec<(FileId, Vec<&Label>)> {
 /// A snippet holding just the lines the labels touch (annotate-snippets folds
 /// the unlabelled ones in between), so a finding in a 50,000-line profile
 /// costs only its own lines.
-fn snippet<'a>(sources: &'a SourceMap, file: FileId, labels: &[&'a Label]) -> Option<Snippet<'a, annotate_snippets::Annotation<'a>>> {
+fn snippet<'a>(
+    sources: &'a SourceMap,
+    file: FileId,
+    labels: &[&'a Label],
+) -> Option<Snippet<'a, annotate_snippets::Annotation<'a>>> {
     let src = sources.get(file)?;
     let text = src.text();
     let first = labels
@@ -118,7 +123,9 @@ fn snippet<'a>(sources: &'a SourceMap, file: FileId, labels: &[&'a Label]) -> Op
     let start = src.line_range(first).start;
     let end = src.line_range(last).end.max(start);
     let slice: Cow<'a, str> = Cow::Borrowed(&text[start..end]);
-    let mut snippet = Snippet::source(slice).line_start(first + 1).path(src.name());
+    let mut snippet = Snippet::source(slice)
+        .line_start(first + 1)
+        .path(src.name());
     for l in labels {
         let s = (l.span.start as usize).clamp(start, end) - start;
         let e = (l.span.end as usize).clamp(start, end) - start;
@@ -148,17 +155,20 @@ mod tests {
         let mut sm = SourceMap::new();
         let a = sm.add("IZUPRM0A", "HOSTNAME('A')\nAUTOSTART_GROUP('IZUDFLT')\n");
         let b = sm.add("IZUPRM0B", "AUTOSTART_GROUP('IZUDFLT')\n");
-        let d = Diagnostic::error("ZHA1001", "AUTOSTART_GROUP IZUDFLT is used by SYSA and SYSB")
-            .primary(Span::new(a, 30..37), "SYSA is in group IZUDFLT")
-            .secondary(Span::new(b, 17..24), "SYSB is in group IZUDFLT too")
-            .help("give each HA server its own AUTOSTART_GROUP")
-            .zos("only one server of a group starts");
+        let d = Diagnostic::error(
+            "ZHA1001",
+            "AUTOSTART_GROUP IZUDFLT is used by SYSA and SYSB",
+        )
+        .primary(Span::new(a, 30..37), "SYSA is in group IZUDFLT")
+        .secondary(Span::new(b, 17..24), "SYSB is in group IZUDFLT too")
+        .help("give each HA server its own AUTOSTART_GROUP")
+        .zos("z/OS starts only one server of a group");
         let out = render(&d, &sm, Style::Plain);
         assert!(out.starts_with("error[ZHA1001E]: AUTOSTART_GROUP"), "{out}");
         assert!(out.contains("--> IZUPRM0A:2:17"), "{out}");
         assert!(out.contains("::: IZUPRM0B:1:18"), "{out}");
         assert!(out.contains("= help: give each"), "{out}");
-        assert!(out.contains("= z/OS: only one server"), "{out}");
+        assert!(out.contains("= note: z/OS starts only one server"), "{out}");
         assert!(!out.contains('\u{1b}'));
         assert!(render(&d, &sm, Style::Color).contains('\u{1b}'));
     }
@@ -174,8 +184,15 @@ mod tests {
 
     #[test]
     fn summary_words() {
-        let s = Summary { errors: 1, warnings: 2, infos: 0 };
+        let s = Summary {
+            errors: 1,
+            warnings: 2,
+            infos: 0,
+        };
         assert_eq!(summary_line(s, 1), "1 error, 2 warnings in 1 file");
-        assert_eq!(summary_line(Summary::default(), 3), "no findings in 3 files");
+        assert_eq!(
+            summary_line(Summary::default(), 3),
+            "no findings in 3 files"
+        );
     }
 }

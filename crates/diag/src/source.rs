@@ -114,7 +114,11 @@ impl SourceFile {
 
     /// Byte range of a 0-based line, without its line end (`\n` or `\r\n`).
     pub fn line_range(&self, idx: usize) -> Range<usize> {
-        let start = self.line_starts.get(idx).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(idx)
+            .copied()
+            .unwrap_or(self.text.len());
         let mut end = self
             .line_starts
             .get(idx + 1)
@@ -275,12 +279,19 @@ mod tests {
     #[test]
     fn decode_kinds() {
         assert_eq!(decode(b"HOME\n").unwrap().text, "HOME\n");
-        assert!(!decode("\u{feff}A".as_bytes()).unwrap().text.starts_with('\u{feff}'));
+        assert!(
+            !decode("\u{feff}A".as_bytes())
+                .unwrap()
+                .text
+                .starts_with('\u{feff}')
+        );
         let latin = decode(b"\xAC VALUE\n").unwrap();
         assert!(latin.latin1);
         assert_eq!(latin.text, "\u{ac} VALUE\n");
         // "VIPADYNAMIC" in EBCDIC followed by blanks.
-        let mut e = vec![0xE5, 0xC9, 0xD7, 0xC1, 0xC4, 0xE8, 0xD5, 0xC1, 0xD4, 0xC9, 0xC3];
+        let mut e = vec![
+            0xE5, 0xC9, 0xD7, 0xC1, 0xC4, 0xE8, 0xD5, 0xC1, 0xD4, 0xC9, 0xC3,
+        ];
         e.extend([0x40; 69]);
         assert_eq!(decode(&e), Err(DecodeError::Ebcdic));
         assert_eq!(decode(b"\x7fELF\x02\x01\x01\x00"), Err(DecodeError::Binary));

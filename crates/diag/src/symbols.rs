@@ -64,13 +64,18 @@ impl Symbols {
                 let mut j = start;
                 while j < bytes.len()
                     && j - start < 16
-                    && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'@' | b'#' | b'$' | b'_'))
+                    && (bytes[j].is_ascii_alphanumeric()
+                        || matches!(bytes[j], b'@' | b'#' | b'$' | b'_'))
                 {
                     j += 1;
                 }
                 if j > start && !bytes[start].is_ascii_digit() {
                     let name = &text[start..j];
-                    let end = if j < bytes.len() && bytes[j] == b'.' { j + 1 } else { j };
+                    let end = if j < bytes.len() && bytes[j] == b'.' {
+                        j + 1
+                    } else {
+                        j
+                    };
                     match self.get(name) {
                         Some(v) => out.push_str(v),
                         None => {
@@ -110,8 +115,30 @@ mod tests {
         assert_eq!(t, "SYSA.X");
         let (t, u) = s.substitute("IPADDR=&HOMEIP.X¬").unwrap();
         assert_eq!(t, "IPADDR=&HOMEIP.X¬");
-        assert_eq!(u, vec![Unresolved { range: 7..15, name: "HOMEIP".into() }]);
+        assert_eq!(
+            u,
+            vec![Unresolved {
+                range: 7..15,
+                name: "HOMEIP".into()
+            }]
+        );
         assert!(s.substitute("plain").is_none());
         assert_eq!(s.substitute("A & B").unwrap().0, "A & B");
     }
 }
+
+/// The id of the finding for a symbol without a value.
+pub const UNRESOLVED_SYMBOL: &str = "ZHA0013";
+
+/// What `explain` says about [`UNRESOLVED_SYMBOL`].
+pub const UNRESOLVED_SYMBOL_INFO: crate::CodeInfo = crate::CodeInfo {
+    code: UNRESOLVED_SYMBOL,
+    severities: "W",
+    title: "a system symbol without a value",
+    explanation: "Profiles and parmlib members may use system symbols such as &SYSNAME. or \
+site symbols. zosmf-ha substitutes the values it knows: SYSNAME (the system's name) and \
+SYSPLEX (the sysplex name) by default, and whatever `symbols = { … }` gives for the system in \
+sysplex.toml (or `--symbol NAME=VALUE` for lone files). An unknown symbol stays as written, so \
+an address or name that uses it cannot be checked.\n\nFix: give the symbol a value in \
+sysplex.toml.",
+};

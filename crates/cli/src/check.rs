@@ -1,0 +1,49 @@
+//! `zosmf-ha check`.
+
+use std::process::ExitCode;
+
+use zha_diag::render::{Style, render_all};
+use zha_diag::{Summary, json};
+use zha_plex::{Kind, OsFs, check};
+
+use crate::cli::{CheckArgs, Format, KindArg};
+use crate::output;
+
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = check::Options {
+        kind: args.kind.map(|k| match k {
+            KindArg::Parmlib => Kind::Parmlib,
+            KindArg::Profile => Kind::Profile,
+        }),
+        ..Default::default()
+    };
+    opts.rules.resolve.extend(args.resolve.iter().cloned());
+    for (k, v) in &args.symbol {
+        opts.symbols.set(k, v.clone());
+    }
+    let report = check(&OsFs, &args.paths, &opts);
+    let text = match args.format {
+        Format::Json => {
+            let mut s = json::report(&report.diagnostics, &report.sources);
+            s.push('\n');
+            s
+        }
+        Format::Human => {
+            let style = if output::use_color(args.color) {
+                Style::Color
+            } else {
+                Style::Plain
+            };
+            render_all(&report.diagnostics, &report.sources, style)
+        }
+    };
+    output::print(&text)?;
+    let s = Summary::of(&report.diagnostics);
+    Ok(if report.fatal {
+        ExitCode::from(2)
+    } else if s.errors > 0 || (args.deny_warnings && s.warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

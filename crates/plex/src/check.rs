@@ -1,0 +1,231 @@
+//! `check`: load a sysplex (or lone files), build the model, apply the
+//! rules, and return every finding with the sources they point into.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use zha_diag::symbols::Symbols;
+use zha_diag::{Diagnostic, SourceMap, Span};
+
+use crate::config;
+use crate::fs::Fs;
+use crate::load::{Loader, Mode};
+use crate::model::{Sysplex, System};
+use crate::rules::{self, RuleOptions};
+
+/// What a lone file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Parmlib,
+    Profile,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub rules: RuleOptions,
+    /// For lone files: force the kind instead of guessing.
+    pub kind: Option<Kind>,
+    /// For lone files: system symbols (sysplex mode takes them from sysplex.toml).
+    pub symbols: Symbols,
+}
+
+/// The outcome of a check.
+#[derive(Debug)]
+pub struct Report {
+    pub sources: SourceMap,
+    /// In file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Some input could not be read (exit status 2).
+    pub fatal: bool,
+    /// The model, in sysplex mode when every file could be read.
+    pub sysplex: Option<Sysplex>,
+}
+
+/// A `.toml` file or a folder holding `sysplex.toml` means sysplex mode.
+pub fn is_sysplex_path(fs: &dyn Fs, path: &Path) -> bool {
+    fs.is_dir(path)
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+/// Check the paths given on the command line (SPEC §4).
+pub fn check(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
+    match paths {
+        [one] if is_sysplex_path(fs, one) => check_sysplex(fs, one, opts),
+        _ => check_lone(fs, paths, opts),
+    }
+}
+
+fn finish(mut loader: Loader, sysplex: Option<Sysplex>, extra: Vec<Diagnostic>) -> Report {
+    loader.diagnostics.extend(extra);
+    let mut diagnostics = loader.diagnostics;
+    // File order: by the file a finding points at first, then position;
+    // findings without a place (unreadable files) first.
+    diagnostics.sort_by_key(|d| d.anchor().map(|s| (s.file, s.start, s.end)));
+    // A member shared by several systems is parsed once per system (their
+    // symbols may differ); the same finding is reported once.
+    diagnostics.dedup();
+    Report {
+        sources: loader.sources,
+        diagnostics,
+        fatal: loader.fatal,
+        sysplex,
+    }
+}
+
+/// Load a sysplex described by `sysplex.toml` (or a folder holding one).
+pub fn load_sysplex<'f>(fs: &'f dyn Fs, path: &Path) -> (Loader<'f>, Option<Sysplex>) {
+    let mut loader = Loader::new(fs);
+    let toml_path = if fs.is_dir(path) {
+        path.join("sysplex.toml")
+    } else {
+        path.to_path_buf()
+    };
+    if fs.is_dir(path) && !fs.is_file(&toml_path) {
+        loader.diagnostics.push(
+            Diagnostic::error(crate::codes::MISSING_FILE, format!("{} holds no sysplex.toml", path.display()))
+                .help("point at a folder with a sysplex.toml, or at the .toml file; `zosmf-ha explain ZHA0010` shows its format. To check a single member or profile, name the file"),
+        );
+        loader.fatal = true;
+        return (loader, None);
+    }
+    let Some(toml_id) = loader.read(&toml_path, None) else {
+        return (loader, None);
+    };
+    let cfg = match config::parse(toml_id, loader.sources.file(toml_id).text()) {
+        Ok(c) => c,
+        Err(diags) => {
+            loader.diagnostics.extend(diags);
+            loader.fatal = true;
+            return (loader, None);
+        }
+    };
+    let dir = toml_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let plex_name = cfg.name.get_ref().clone();
+    let mut systems = Vec::new();
+    for s in &cfg.system {
+        let name = s.name.get_ref().to_ascii_uppercase();
+        let name_span = Span::new(toml_id, s.name.span());
+        let mut symbols = Symbols::new();
+        for (k, v) in &s.symbols {
+            symbols.set(k, v.clone());
+        }
+        symbols.set_default("SYSNAME", name.clone());
+        symbols.set_default("SYSPLEX", plex_name.to_ascii_uppercase());
+        let mut members = Vec::new();
+        let mut member_files = Vec::new();
+        for m in &s.parmlib {
+            let at = Span::new(toml_id, m.span());
+            if let Some(member) = loader.member(&dir.join(m.get_ref()), &symbols, Some(at)) {
+                member_files.push(member.file);
+                members.push(member);
+            }
+        }
+        let settings = zha_parmlib::effective(&members);
+        let (profile, stack) = match &s.profile {
+            Some(p) => {
+                let at = Span::new(toml_id, p.span());
+                match loader.profile(&dir.join(p.get_ref()), &symbols, Mode::Sysplex, Some(at)) {
+                    Some((id, statements)) => {
+                        let (stack, diags) = zha_tcpip::apply(statements.iter());
+                        loader.diagnostics.extend(diags);
+                        (Some(id), Some(stack))
+                    }
+                    None => (None, None),
+                }
+            }
+            None => (None, None),
+        };
+        systems.push(System {
+            name,
+            name_span: Some(name_span),
+            members: member_files,
+            settings,
+            profile,
+            stack,
+        });
+    }
+    let plex = Sysplex {
+        name: plex_name,
+        systems,
+    };
+    (loader, Some(plex))
+}
+
+fn check_sysplex(fs: &dyn Fs, path: &Path, opts: &Options) -> Report {
+    let (loader, plex) = load_sysplex(fs, path);
+    match plex {
+        Some(plex) if !loader.fatal => {
+            let extra = rules::sysplex(&plex, &opts.rules);
+            finish(loader, Some(plex), extra)
+        }
+        _ => finish(loader, None, Vec::new()),
+    }
+}
+
+/// Which language a lone file is in: `--kind`, else a name starting with
+/// IZUPRM, else its content.
+pub fn kind_of(path: &Path, text: &str, forced: Option<Kind>) -> Kind {
+    if let Some(k) = forced {
+        return k;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_uppercase())
+        .unwrap_or_default();
+    if name.starts_with("IZUPRM") {
+        Kind::Parmlib
+    } else if zha_tcpip::looks_like_profile(text) {
+        Kind::Profile
+    } else {
+        Kind::Parmlib
+    }
+}
+
+fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
+    let mut loader = Loader::new(fs);
+    let mut extra = Vec::new();
+    for path in paths {
+        if fs.is_dir(path) {
+            loader.diagnostics.push(
+                Diagnostic::error(crate::codes::UNREADABLE, format!("{} is a folder", path.display()))
+                    .help("name one folder (holding sysplex.toml) alone for a sysplex check, or name files"),
+            );
+            loader.fatal = true;
+            continue;
+        }
+        let Some(id) = loader.read(path, None) else {
+            continue;
+        };
+        let text = loader.sources.file(id).text().to_owned();
+        match kind_of(path, &text, opts.kind) {
+            Kind::Parmlib => {
+                let parsed = zha_parmlib::parse(id, &text, &opts.symbols);
+                loader.diagnostics.extend(parsed.diagnostics);
+            }
+            Kind::Profile => {
+                // Parse through the loader so INCLUDEs are followed; the
+                // file is read again from the source map, not the disk.
+                let statements = loader.profile_from(id, path, &opts.symbols, Mode::Lone);
+                let (stack, diags) = zha_tcpip::apply(statements.iter());
+                loader.diagnostics.extend(diags);
+                extra.extend(rules::lone_profile(&stack));
+            }
+        }
+    }
+    finish(loader, None, extra)
+}
+
+/// Parse `NAME=ADDR` for `--resolve`.
+pub fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
+    let (name, addr) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=ADDRESS (e.g. zosmf.example.com=10.1.1.10)"))?;
+    let ip =
+        zha_tcpip::addr::ip(addr.trim()).ok_or_else(|| format!("`{addr}` is not an IP address"))?;
+    Ok((name.trim().to_ascii_uppercase(), ip))
+}

@@ -1,0 +1,252 @@
+//! Ids of findings about input, INCLUDEs and the sysplex, and the catalog of
+//! every id for `zosmf-ha explain`.
+
+use zha_diag::CodeInfo;
+
+pub const UNREADABLE: &str = "ZHA0001";
+pub const EBCDIC: &str = "ZHA0002";
+pub const LATIN1: &str = "ZHA0003";
+pub const BINARY: &str = "ZHA0004";
+pub const TOML: &str = "ZHA0010";
+pub const TOML_CONTENT: &str = "ZHA0011";
+pub const MISSING_FILE: &str = "ZHA0012";
+pub const INCLUDE_NOT_FOUND: &str = "ZHA0020";
+pub const INCLUDE_CYCLE: &str = "ZHA0021";
+pub const INCLUDE_DEPTH: &str = "ZHA0022";
+
+pub const NO_ZOSMF_DVIPA: &str = "ZHA1000";
+pub const AUTOSTART_GROUP: &str = "ZHA1001";
+pub const AUTOSTART_LOCAL: &str = "ZHA1002";
+pub const HOSTNAME: &str = "ZHA1003";
+pub const PORT: &str = "ZHA1004";
+pub const KEYRING: &str = "ZHA1005";
+pub const SERVER_PROC: &str = "ZHA1006";
+pub const SAF_PREFIX: &str = "ZHA1007";
+pub const USER_DIR: &str = "ZHA1008";
+pub const DVIPA_OWNERSHIP: &str = "ZHA2012";
+pub const DESTIP_SYSTEMS: &str = "ZHA2013";
+pub const SYSPLEXROUTING: &str = "ZHA2014";
+
+pub const CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: UNREADABLE,
+        severities: "E",
+        title: "a file cannot be read",
+        explanation: "A file named on the command line, in sysplex.toml or by an INCLUDE cannot be \
+opened or read (permissions, a folder instead of a file, a file over 64 MiB). Nothing can be \
+checked without it, so `check` exits with status 2.\n\nFix: check the path and its permissions.",
+    },
+    CodeInfo {
+        code: EBCDIC,
+        severities: "E",
+        title: "a file in EBCDIC",
+        explanation: "The file is mostly EBCDIC blanks (0x40) and EBCDIC letters: it was \
+transferred from z/OS in binary. zosmf-ha reads UTF-8 (and ISO-8859-1), so `check` exits with \
+status 2.\n\nFix: convert it, e.g. `iconv -f IBM-1047 -t UTF-8 MEMBER > MEMBER.txt`, or transfer \
+it again in text (ASCII) mode.",
+    },
+    CodeInfo {
+        code: LATIN1,
+        severities: "W",
+        title: "a file that is not UTF-8, read as ISO-8859-1",
+        explanation: "The file holds bytes that are not UTF-8, for example `¬` or `¢` from a \
+code page conversion. zosmf-ha reads it as ISO-8859-1, which keeps every byte; columns are then \
+counted in those characters.\n\nFix: nothing, if the characters are right; otherwise convert \
+the file to UTF-8.",
+    },
+    CodeInfo {
+        code: BINARY,
+        severities: "E",
+        title: "a binary file",
+        explanation: "The file holds NUL bytes or many control characters: it is not a parmlib \
+member or a profile. `check` exits with status 2.\n\nFix: point at the text file.",
+    },
+    CodeInfo {
+        code: TOML,
+        severities: "E",
+        title: "sysplex.toml is not valid TOML or has an unknown key",
+        explanation: "sysplex.toml describes the sysplex:\n\n  name = \"PLEX1\"\n\n  [[system]]\n  \
+name = \"SYSA\"\n  parmlib = [\"IZUPRM0A\"]         # the IZU=(..) members, in order\n  profile = \
+\"PROFA.TCPIP\"          # the TCP/IP profile\n  symbols = { SYSCLONE = \"0A\" }  # optional\n\nPaths are \
+relative to sysplex.toml. The finding shows where the file departs from this. `check` exits with \
+status 2.",
+    },
+    CodeInfo {
+        code: TOML_CONTENT,
+        severities: "E",
+        title: "sysplex.toml describes an impossible sysplex",
+        explanation: "sysplex.toml parsed, but it describes no system, the same system twice, a \
+name that is no z/OS system name (1-8 characters: letters, digits, @ # $), or a system with no \
+file. `check` exits with status 2.\n\nFix: as the finding says.",
+    },
+    CodeInfo {
+        code: MISSING_FILE,
+        severities: "E",
+        title: "a file named in sysplex.toml does not exist",
+        explanation: "A `parmlib` member or `profile` of a system is not where sysplex.toml says \
+(paths are relative to the folder of sysplex.toml). Without it the system cannot be checked, so \
+`check` exits with status 2.\n\nFix: correct the path, or copy the member there (one file per \
+member, named like the member).",
+    },
+    CodeInfo {
+        code: INCLUDE_NOT_FOUND,
+        severities: "E/W",
+        title: "an INCLUDE whose file is not found",
+        explanation: "`INCLUDE A.B(MEM)` is looked for as MEM, then A.B(MEM), then A.B.MEM in the \
+folder of the including file (ignoring case); `INCLUDE /path` is used as is. When none exists, \
+the statements of the included member are missing from the model, which can hide a DVIPA or a \
+VIPADISTRIBUTE. It is an error in sysplex mode, a warning when a lone file is checked.\n\nFix: \
+copy the member next to the profile under one of those names.",
+    },
+    CodeInfo {
+        code: INCLUDE_CYCLE,
+        severities: "E",
+        title: "an INCLUDE cycle",
+        explanation: "A file includes itself, directly or through other files. The INCLUDE that \
+closes the cycle is not followed.\n\nFix: remove the INCLUDE that leads back.",
+    },
+    CodeInfo {
+        code: INCLUDE_DEPTH,
+        severities: "E",
+        title: "INCLUDEs nested more than 16 deep",
+        explanation: "zosmf-ha follows INCLUDE statements at most 16 files deep. Deeper ones are \
+not followed.\n\nFix: flatten the include structure.",
+    },
+    CodeInfo {
+        code: NO_ZOSMF_DVIPA,
+        severities: "E",
+        title: "no hot-standby DVIPA for z/OSMF",
+        explanation: "The HA group is found from the z/OSMF DVIPA: the VIPADISTRIBUTE DISTMETHOD \
+HOTSTANDBY whose PORT list holds the servers' HTTP_SSL_PORT, or whose address is their \
+HOSTNAME. No such statement exists (or several DVIPAs qualify equally), so there is no hot \
+standby for z/OSMF and rules ZHA1001-ZHA1008 cannot be applied. A VIPADISTRIBUTE with another \
+method (BASEWLM is the default) load-balances, which z/OSMF does not support: each server keeps \
+its own state.\n\nFix: define the DVIPA with `VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY dvipa \
+PORT 443 DESTIP sysa_xcf PREFERRED sysb_xcf BACKUP` and set HOSTNAME to the DVIPA. This id is \
+zosmf-ha's addition to the rule table.",
+    },
+    CodeInfo {
+        code: AUTOSTART_GROUP,
+        severities: "E",
+        title: "AUTOSTART_GROUP must be unique per HA server",
+        explanation: "Only one z/OSMF server of an autostart group runs in the sysplex; a second \
+system in the same group does not start its own server at IPL, so there is no standby. The \
+default group is IZUDFLT, so two members that do not set AUTOSTART_GROUP collide.\n\nFix: give \
+each HA server its own group, e.g. AUTOSTART_GROUP('IZUDFLA') and AUTOSTART_GROUP('IZUDFLB').",
+    },
+    CodeInfo {
+        code: AUTOSTART_LOCAL,
+        severities: "E",
+        title: "AUTOSTART(LOCAL) on every HA server",
+        explanation: "AUTOSTART(CONNECT) makes a system connect to the server of its group instead \
+of starting its own. An HA server must start its own: AUTOSTART(LOCAL), the default.\n\nFix: \
+AUTOSTART(LOCAL), or remove the AUTOSTART statement.",
+    },
+    CodeInfo {
+        code: HOSTNAME,
+        severities: "E/W",
+        title: "HOSTNAME equal to the DVIPA on every HA server",
+        explanation: "z/OSMF builds URLs and checks requests with HOSTNAME; in hot standby every \
+server must answer as the DVIPA (or a DNS name for it), whichever system answers. An IP address \
+that differs from the DVIPA, `'*'` or no HOSTNAME at all (the system's own host name) is an \
+error. A DNS name cannot be verified offline: a warning, unless `--resolve NAME=ADDR` says what \
+it resolves to.\n\nFix: HOSTNAME('dvipa') or HOSTNAME('name.of.the.dvipa') on every HA server.",
+    },
+    CodeInfo {
+        code: PORT,
+        severities: "E",
+        title: "HTTP_SSL_PORT equal everywhere and distributed",
+        explanation: "Clients connect to DVIPA:port and the distributor forwards to the same port \
+on the target, so every HA server must listen on the same HTTP_SSL_PORT (default 443), and the \
+VIPADISTRIBUTE PORT list must hold it (or PORT must be omitted).\n\nFix: set the same \
+HTTP_SSL_PORT in every member and list it on PORT.",
+    },
+    CodeInfo {
+        code: KEYRING,
+        severities: "E",
+        title: "KEYRING_NAME equal on all HA servers",
+        explanation: "After a switch a client must see the same server certificate, whoever \
+answers; otherwise TLS clients that pinned or verified it fail. All HA servers must use the same \
+key ring (default IZUKeyring.IZUDFLT) with the same certificate, whose subject alternative names \
+hold the DVIPA and its host name.\n\nFix: the same KEYRING_NAME in every member.",
+    },
+    CodeInfo {
+        code: SERVER_PROC,
+        severities: "E",
+        title: "SERVER_PROC different per HA server",
+        explanation: "Each HA server runs its own started procedure (a copy of IZUSVR1, e.g. \
+IZUSVRA and IZUSVRB) with its own STARTED profile. Two servers with one procedure name collide \
+in the sysplex.\n\nFix: copy IZUSVR1 per server and name it in SERVER_PROC.",
+    },
+    CodeInfo {
+        code: SAF_PREFIX,
+        severities: "E",
+        title: "SAF_PREFIX equal on all HA servers",
+        explanation: "The servers share one SAF database; with different prefixes a user \
+authorised on one server is refused on the other after a switch.\n\nFix: the same SAF_PREFIX \
+(default IZUDFLT) in every member.",
+    },
+    CodeInfo {
+        code: USER_DIR,
+        severities: "E",
+        title: "USER_DIR different per HA server, none inside another",
+        explanation: "Each z/OSMF server locks its own data directory (an ENQ on the file \
+system); a second server pointed at the same directory, or at one inside it, fails to start or \
+corrupts the first one's data. The default is /global/zosmf for all.\n\nFix: one USER_DIR per \
+server on its own file system (IZUMKFS), e.g. /global/zosmf/zosmfa and /global/zosmf/zosmfb.",
+    },
+    CodeInfo {
+        code: DVIPA_OWNERSHIP,
+        severities: "W",
+        title: "the DVIPA has no single owner and backup",
+        explanation: "One stack should own the DVIPA (VIPADEFINE) and at least one other should \
+back it up (VIPABACKUP). With VIPADEFINE on several stacks ownership moves between them by \
+time stamp; with no VIPABACKUP elsewhere, losing the distributing system loses the DVIPA and \
+every client with it.\n\nFix: VIPADEFINE on the distributing system, VIPABACKUP (and the same \
+VIPADISTRIBUTE) on at least one other.",
+    },
+    CodeInfo {
+        code: DESTIP_SYSTEMS,
+        severities: "E",
+        title: "DESTIP addresses and HA servers agree",
+        explanation: "A DESTIP address is the DYNAMICXCF address of a target system. An address \
+that is no system's DYNAMICXCF address reaches nothing; an HA server (its HOSTNAME is the DVIPA) \
+whose system is not a DESTIP never gets a connection.\n\nFix: list exactly the HA servers' \
+DYNAMICXCF addresses on DESTIP.",
+    },
+    CodeInfo {
+        code: SYSPLEXROUTING,
+        severities: "E",
+        title: "IPCONFIG SYSPLEXROUTING where the DVIPA is owned or backed up",
+        explanation: "Sysplex distribution needs IPCONFIG SYSPLEXROUTING on every stack that \
+owns or backs up a distributed DVIPA (and DYNAMICXCF for the targets).\n\nFix: add \
+SYSPLEXROUTING to the IPCONFIG statement of that stack.",
+    },
+];
+
+/// Every id zosmf-ha reports, sorted.
+pub fn all() -> Vec<CodeInfo> {
+    let mut v: Vec<CodeInfo> = Vec::new();
+    v.push(zha_diag::symbols::UNRESOLVED_SYMBOL_INFO);
+    v.extend_from_slice(CODES);
+    v.extend_from_slice(zha_tcpip::CODES);
+    v.extend_from_slice(zha_parmlib::CODES);
+    v.sort_by_key(|c| c.code);
+    v
+}
+
+/// Look an id up; accepts `ZHA2006`, `ZHA2006E`, `zha2006` and `2006`.
+pub fn find(id: &str) -> Option<CodeInfo> {
+    let id = id.trim().to_ascii_uppercase();
+    let id = id.strip_prefix("ZHA").unwrap_or(&id);
+    let digits: String = id.chars().take(4).collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let rest = &id[4..];
+    if !(rest.is_empty() || (rest.len() == 1 && matches!(rest, "E" | "W" | "I"))) {
+        return None;
+    }
+    let code = format!("ZHA{digits}");
+    all().into_iter().find(|c| c.code == code)
+}

@@ -1,0 +1,309 @@
+//! The syntax tree of one profile file.
+//!
+//! Statements the HA rules need are modelled in full (IPCONFIG, HOME,
+//! INTERFACE, INCLUDE and everything inside VIPADYNAMIC); every other known
+//! statement is kept as its keyword and parameter tokens.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use zha_diag::{Located, Span};
+
+/// One parsed profile file (INCLUDEs not yet followed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement name in full (`VIPADYNAMIC` for `VIPAD`).
+    pub name: &'static str,
+    pub keyword: Span,
+    /// From the keyword to the last token (END keyword included).
+    pub span: Span,
+    pub kind: StmtKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StmtKind {
+    IpConfig(IpConfig),
+    Home(Vec<HomeEntry>),
+    Interface(Interface),
+    Include(Located<String>),
+    VipaDynamic(VipaDynamic),
+    /// A known statement we do not model, with its parameters as written
+    /// (for blocks, the tokens between the keyword and the END keyword).
+    Other(Vec<Located<String>>),
+}
+
+/// IPCONFIG or IPCONFIG6: parameters in any order; we read SYSPLEXROUTING
+/// and DYNAMICXCF and keep the rest as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpConfig {
+    pub v6: bool,
+    pub args: Vec<Located<String>>,
+    /// `Some(true)` for SYSPLEXROUTING, `Some(false)` for NOSYSPLEXROUTING.
+    pub sysplex_routing: Option<Located<bool>>,
+    /// `Some(None)` for NODYNAMICXCF.
+    pub dynamic_xcf: Option<Located<Option<DynamicXcf>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DynamicXcf {
+    pub addr: Located<IpAddr>,
+    pub mask: Option<Ipv4Addr>,
+    pub prefix: Option<u8>,
+    pub cost: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HomeEntry {
+    pub addr: Located<Ipv4Addr>,
+    pub link: Located<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    pub name: Located<String>,
+    pub args: Vec<Located<String>>,
+    /// The IPADDR parameter, when it holds an address.
+    pub ipaddr: Option<Located<IpAddr>>,
+}
+
+/// `VIPADYNAMIC … ENDVIPADYNAMIC`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VipaDynamic {
+    pub subs: Vec<Sub>,
+    /// The END keyword; `None` when it is missing (the block ran to the end
+    /// of the file).
+    pub end: Option<Span>,
+}
+
+/// A sub-statement of VIPADYNAMIC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sub {
+    pub keyword: Span,
+    pub span: Span,
+    pub kind: SubKind,
+    /// The statement has a syntax error; z/OS does not apply it.
+    pub invalid: bool,
+    /// An earlier syntax error in the block, at this span, made z/OS stop
+    /// processing the block: this statement is not applied.
+    pub skipped_after: Option<Span>,
+}
+
+impl Sub {
+    /// Whether z/OS processes this statement at all (syntax-wise).
+    pub fn applies(&self) -> bool {
+        !self.invalid && self.skipped_after.is_none()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubKind {
+    Define(VipaDefine),
+    Backup(VipaBackup),
+    Delete(Vec<Located<DvipaRef>>),
+    Distribute(VipaDistribute),
+    Range(VipaRange),
+    /// VIPAROUTE and VIPASMPARMS: recorded, not acted on.
+    Route(Vec<Located<String>>),
+    SmParms(Vec<Located<String>>),
+    /// A statement whose syntax error left nothing usable.
+    Invalid(&'static str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Moveable {
+    Immediate,
+    WhenIdle,
+}
+
+/// Placement options shared by VIPADEFINE and VIPABACKUP.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VipaOptions {
+    /// TIER1 or TIER2.
+    pub tier: Option<u8>,
+    pub cpcscope: bool,
+    pub moveable: Option<Moveable>,
+    pub servicemgr: bool,
+}
+
+/// The DVIPAs a VIPADEFINE or VIPABACKUP names: IPv4 addresses (with a mask
+/// where the syntax has one) or one IPv6 interface with its address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VipaAddrs {
+    V4 {
+        mask: Option<Located<Ipv4Addr>>,
+        addrs: Vec<Located<Ipv4Addr>>,
+    },
+    V6 {
+        intf: Located<String>,
+        addr: Located<IpAddr>,
+        prefix: Option<u8>,
+    },
+}
+
+impl VipaAddrs {
+    /// Every address with its span.
+    pub fn addresses(&self) -> Vec<Located<IpAddr>> {
+        match self {
+            VipaAddrs::V4 { addrs, .. } => addrs
+                .iter()
+                .map(|a| Located::new(IpAddr::V4(a.value), a.span))
+                .collect(),
+            VipaAddrs::V6 { addr, .. } => vec![*addr],
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VipaDefine {
+    pub options: VipaOptions,
+    pub addrs: VipaAddrs,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VipaBackup {
+    /// 1-254, default 1; higher takes over first.
+    pub rank: Located<u8>,
+    pub rank_given: bool,
+    pub options: VipaOptions,
+    pub addrs: VipaAddrs,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VipaRange {
+    pub delete: bool,
+    pub args: Vec<Located<String>>,
+    pub mask: Option<Located<Ipv4Addr>>,
+    pub addr: Option<Located<IpAddr>>,
+}
+
+/// How VIPADISTRIBUTE names its DVIPA: an IPv4 address or an IPv6 interface.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DvipaRef {
+    Addr(IpAddr),
+    Intf(String),
+}
+
+impl std::fmt::Display for DvipaRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DvipaRef::Addr(a) => write!(f, "{a}"),
+            DvipaRef::Intf(n) => f.write_str(n),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DistMethod {
+    BaseWlm,
+    RoundRobin,
+    ServerWlm,
+    WeightedActive,
+    HotStandby,
+    TargControlled,
+}
+
+impl DistMethod {
+    pub const ALL: [(DistMethod, &'static str, usize); 6] = [
+        (DistMethod::BaseWlm, "BASEWLM", 7),
+        (DistMethod::RoundRobin, "ROUNDROBIN", 10),
+        (DistMethod::ServerWlm, "SERVERWLM", 9),
+        (DistMethod::WeightedActive, "WEIGHTEDACTIVE", 9),
+        (DistMethod::HotStandby, "HOTSTANDBY", 10),
+        (DistMethod::TargControlled, "TARGCONTROLLED", 14),
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        DistMethod::ALL
+            .iter()
+            .find(|m| m.0 == self)
+            .map_or("BASEWLM", |m| m.1)
+    }
+
+    /// As NETSTAT shows it: `HotStandby`, `BaseWLM` …
+    pub fn display(self) -> &'static str {
+        match self {
+            DistMethod::BaseWlm => "BaseWLM",
+            DistMethod::RoundRobin => "RoundRobin",
+            DistMethod::ServerWlm => "ServerWLM",
+            DistMethod::WeightedActive => "WeightedActive",
+            DistMethod::HotStandby => "HotStandby",
+            DistMethod::TargControlled => "TargControlled",
+        }
+    }
+}
+
+/// `n` or `n-m`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PortRange {
+    pub lo: u16,
+    pub hi: u16,
+}
+
+impl PortRange {
+    pub fn contains(self, port: u16) -> bool {
+        self.lo <= port && port <= self.hi
+    }
+}
+
+/// What a DESTIP entry says about its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// No PREFERRED, BACKUP or WEIGHT.
+    Plain,
+    Preferred,
+    /// BACKUP with its rank (1-254; 1 when not given).
+    Backup {
+        rank: u8,
+        rank_given: bool,
+    },
+    Weight(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DestEntry {
+    pub addr: Located<IpAddr>,
+    pub role: Role,
+    /// The PREFERRED / BACKUP [rank] / WEIGHT n tokens.
+    pub role_span: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DestIp {
+    All(Span),
+    List(Vec<DestEntry>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VipaDistribute {
+    pub delete: bool,
+    pub method: Option<Located<DistMethod>>,
+    /// AUTOSWITCHBACK (true) / NOAUTOSWITCHBACK (false).
+    pub switchback: Option<Located<bool>>,
+    /// HEALTHSWITCH (true) / NOHEALTHSWITCH (false).
+    pub healthswitch: Option<Located<bool>>,
+    pub sysplexports: Option<Span>,
+    pub timedaffinity: Option<Located<u32>>,
+    /// OPTLOCAL [n] (`Some(Some(n))`, `Some(None)`), or NOOPTLOCAL kept in `other`.
+    pub optlocal: Option<Located<Option<u32>>>,
+    /// Options we do not interpret (PROCTYPE …, TIER1 group …), as written.
+    pub other: Vec<Located<String>>,
+    pub dvipa: Located<DvipaRef>,
+    /// Empty: PORT omitted, every port.
+    pub ports: Vec<Located<PortRange>>,
+    pub destip: Option<DestIp>,
+}
+
+impl VipaDistribute {
+    pub fn method_or_default(&self) -> DistMethod {
+        self.method.map_or(DistMethod::BaseWlm, |m| m.value)
+    }
+
+    /// Whether the statement covers `port` (PORT omitted covers every port).
+    pub fn covers_port(&self, port: u16) -> bool {
+        self.ports.is_empty() || self.ports.iter().any(|p| p.value.contains(port))
+    }
+}

@@ -1,0 +1,270 @@
+//! The lexer: lines of a profile into upper-case tokens with spans.
+//!
+//! SPEC §2: free format, blanks or line ends separate tokens, `;` starts a
+//! comment, no sequence numbers, keywords are case-insensitive, system
+//! symbols are substituted before parsing. Double-quoted strings (AUTOLOG
+//! `PARMSTRING "…"`) are one token and keep their case; a `;` inside them is
+//! text.
+
+use zha_diag::symbols::Symbols;
+use zha_diag::{Diagnostic, FileId, Span};
+
+use crate::codes;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Upper case (unless quoted), symbols substituted, quotes removed.
+    pub text: String,
+    pub span: Span,
+    /// 0-based line of the token's first character.
+    pub line: u32,
+    pub quoted: bool,
+}
+
+pub struct Lexed {
+    pub tokens: Vec<Token>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn lex(file: FileId, text: &str, symbols: &Symbols) -> Lexed {
+    let mut lx = Lexer {
+        file,
+        symbols,
+        tokens: Vec::with_capacity(text.len() / 8),
+        diagnostics: Vec::new(),
+    };
+    let mut start = 0;
+    let mut line_no: u32 = 0;
+    while start <= text.len() {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let mut line_end = end;
+        if line_end > start && text.as_bytes()[line_end - 1] == b'\r' {
+            line_end -= 1;
+        }
+        lx.line(text, start, line_end, line_no);
+        if end == text.len() {
+            break;
+        }
+        start = end + 1;
+        line_no = line_no.saturating_add(1);
+    }
+    Lexed {
+        tokens: lx.tokens,
+        diagnostics: lx.diagnostics,
+    }
+}
+
+struct Lexer<'a> {
+    file: FileId,
+    symbols: &'a Symbols,
+    tokens: Vec<Token>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lexer<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start..end)
+    }
+
+    fn line(&mut self, text: &str, start: usize, end: usize, line_no: u32) {
+        let line = &text[start..end];
+        // Where a comment starts, outside double quotes.
+        let mut comment = None;
+        let mut in_quote = false;
+        for (i, b) in line.bytes().enumerate() {
+            match b {
+                b'"' => in_quote = !in_quote,
+                b';' if !in_quote => {
+                    comment = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let mut data_end = comment.unwrap_or(line.len());
+
+        // Sequence numbers: an 80-character line with digits in 73-80.
+        if line.len() >= 80 && comment.is_none_or(|c| c >= 72) {
+            let chars: Vec<(usize, char)> = line.char_indices().collect();
+            if chars.len() == 80 && chars[72..].iter().all(|(_, c)| c.is_ascii_digit()) {
+                let seq_start = chars[72].0;
+                let seq = &line[seq_start..];
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::SEQUENCE_NUMBER,
+                        format!("sequence number {seq} in columns 73-80"),
+                    )
+                    .primary(self.span(start + seq_start, end), "read as a parameter")
+                    .help("remove the sequence numbers (ISPF: UNNUM, or NUMBER OFF before saving)")
+                    .zos(format!(
+                        "z/OS does not allow sequence numbers in a profile: it reads {seq} as a parameter, which breaks the statement"
+                    )),
+                );
+                data_end = data_end.min(seq_start);
+            }
+        }
+
+        if let Some(c) = comment {
+            if c > 0 && !line.as_bytes()[c - 1].is_ascii_whitespace() && c <= data_end {
+                let word_start = line[..c]
+                    .rfind(|ch: char| ch.is_whitespace())
+                    .map_or(0, |i| i + 1);
+                let word = &line[word_start..c];
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::SEMICOLON_NO_BLANK,
+                        format!("comment starts right after `{word}` with no blank"),
+                    )
+                    .primary(self.span(start + c, start + c + 1), "`;` directly after a parameter")
+                    .help(format!("put a blank before the `;`: `{word} ;`"))
+                    .zos(format!(
+                        "z/OS wants a blank before a comment; without one it may read `{}` as a single parameter",
+                        &line[word_start..line.len().min(c + 4)]
+                    )),
+                );
+            }
+        }
+
+        let data = &line[..data_end];
+        let bytes = data.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            if b == b'"' {
+                let close = data[i + 1..].find('"').map(|j| i + 1 + j);
+                let (inner_end, tok_end) = match close {
+                    Some(c) => (c, c + 1),
+                    None => {
+                        self.diagnostics.push(
+                            Diagnostic::warning(
+                                codes::UNTERMINATED_QUOTE,
+                                "quoted string has no closing `\"`",
+                            )
+                            .primary(
+                                self.span(start + i, start + data.len()),
+                                "string runs to the end of the line",
+                            )
+                            .help("close the string with `\"` on the same line"),
+                        );
+                        (data.len(), data.len())
+                    }
+                };
+                self.tokens.push(Token {
+                    text: data[i + 1..inner_end].to_owned(),
+                    span: self.span(start + i, start + tok_end),
+                    line: line_no,
+                    quoted: true,
+                });
+                i = tok_end;
+                continue;
+            }
+            // A word runs to the next blank. Non-ASCII blanks are not
+            // separators; z/OS knows only the EBCDIC blank.
+            let mut j = i;
+            while j < bytes.len() && !bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            self.word(&data[i..j], start + i, line_no);
+            i = j;
+        }
+    }
+
+    fn word(&mut self, raw: &str, at: usize, line: u32) {
+        let span = self.span(at, at + raw.len());
+        let Some((text, unresolved)) = self.symbols.substitute(raw) else {
+            self.tokens.push(Token {
+                text: raw.to_ascii_uppercase(),
+                span,
+                line,
+                quoted: false,
+            });
+            return;
+        };
+        for u in unresolved {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::UNRESOLVED_SYMBOL,
+                    format!("system symbol &{}. has no value", u.name),
+                )
+                .primary(self.span(at + u.range.start, at + u.range.end), "left as written")
+                .help(format!(
+                    "give it a value: `symbols = {{ {} = \"…\" }}` for the system in sysplex.toml, or `--symbol {}=…`",
+                    u.name, u.name
+                )),
+            );
+        }
+        // A symbol's value may hold several words; each becomes a token
+        // pointing at the symbol.
+        for part in text.split_ascii_whitespace() {
+            self.tokens.push(Token {
+                text: part.to_ascii_uppercase(),
+                span,
+                line,
+                quoted: false,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(src: &str) -> (Vec<String>, Vec<&'static str>) {
+        let mut sy = Symbols::new();
+        sy.set("SYSCLONE", "0A");
+        sy.set("TWO", "A b");
+        let l = lex(FileId(0), src, &sy);
+        (
+            l.tokens.into_iter().map(|t| t.text).collect(),
+            l.diagnostics.into_iter().map(|d| d.code).collect(),
+        )
+    }
+
+    #[test]
+    fn comments_case_and_crlf() {
+        let (t, d) =
+            toks("ipconfig sysplexrouting ; comment\r\n; whole line\r\nhome 1.2.3.4 l&SYSCLONE.\n");
+        assert_eq!(t, ["IPCONFIG", "SYSPLEXROUTING", "HOME", "1.2.3.4", "L0A"]);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn semicolon_without_blank_warns() {
+        let (t, d) = toks("ROUTE DEFAULT 1.2.3.4 L MTU 4096 REPL;CHG\n");
+        assert_eq!(t.last().map(String::as_str), Some("REPL"));
+        assert_eq!(d, [codes::SEMICOLON_NO_BLANK]);
+    }
+
+    #[test]
+    fn quoted_strings_keep_case_and_semicolons() {
+        let (t, d) = toks("TRMD PARMSTRING \"d=x;y\" NEXT \"open\n");
+        assert_eq!(t, ["TRMD", "PARMSTRING", "d=x;y", "NEXT", "open"]);
+        assert_eq!(d, [codes::UNTERMINATED_QUOTE]);
+    }
+
+    #[test]
+    fn sequence_numbers_are_an_error_and_skipped() {
+        let line = format!("{:<72}{}\n", "HOME 1.2.3.4 L", "00000100");
+        let (t, d) = toks(&line);
+        assert_eq!(t, ["HOME", "1.2.3.4", "L"]);
+        assert_eq!(d, [codes::SEQUENCE_NUMBER]);
+        // Blank padding to 80 columns is fine.
+        let (_, d) = toks(&format!("{:<80}\n", "HOME 1.2.3.4 L"));
+        assert!(d.is_empty());
+        // Digits inside a comment are only comment.
+        let (_, d) = toks(&format!("{:<72}{}\n", "; comment", "00000100"));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn symbols_split_and_unresolved_warn() {
+        let (t, d) = toks("X &TWO. &NOPE.\n");
+        assert_eq!(t, ["X", "A", "B", "&NOPE."]);
+        assert_eq!(d, [codes::UNRESOLVED_SYMBOL]);
+    }
+}
