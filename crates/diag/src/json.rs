@@ -54,9 +54,13 @@ pub fn report(diags: &[Diagnostic], sources: &SourceMap) -> String {
             help: d.help.as_deref(),
             zos: d.zos.as_deref(),
             notes: &d.notes,
+            // The primary places first: consumers read the first location
+            // as "where".
             locations: d
                 .labels
                 .iter()
+                .filter(|l| l.primary)
+                .chain(d.labels.iter().filter(|l| !l.primary))
                 .filter_map(|l| {
                     let file = sources.get(l.span.file)?;
                     let start = file.line_col(l.span.start as usize);

@@ -177,7 +177,7 @@ mod tests {
     fn empty_file_and_empty_span_render() {
         let mut sm = SourceMap::new();
         let a = sm.add("EMPTY", "");
-        let d = Diagnostic::warning("ZHA0005", "empty").primary(Span::file_start(a), "here");
+        let d = Diagnostic::warning("ZHA0114", "empty").primary(Span::file_start(a), "here");
         let out = render(&d, &sm, Style::Plain);
         assert!(out.contains("EMPTY"), "{out}");
     }

@@ -99,6 +99,22 @@ impl Symbols {
     }
 }
 
+/// The id of the finding for a symbol without a value.
+pub const UNRESOLVED_SYMBOL: &str = "ZHA0013";
+
+/// What `explain` says about [`UNRESOLVED_SYMBOL`].
+pub const UNRESOLVED_SYMBOL_INFO: crate::CodeInfo = crate::CodeInfo {
+    code: UNRESOLVED_SYMBOL,
+    severities: "W",
+    title: "a system symbol without a value",
+    explanation: "Profiles and parmlib members may use system symbols such as &SYSNAME. or \
+site symbols. zosmf-ha substitutes the values it knows: SYSNAME (the system's name) and \
+SYSPLEX (the sysplex name) by default, and whatever `symbols = { … }` gives for the system in \
+sysplex.toml (or `--symbol NAME=VALUE` for lone files). An unknown symbol stays as written, so \
+an address or name that uses it cannot be checked.\n\nFix: give the symbol a value in \
+sysplex.toml.",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,19 +142,3 @@ mod tests {
         assert_eq!(s.substitute("A & B").unwrap().0, "A & B");
     }
 }
-
-/// The id of the finding for a symbol without a value.
-pub const UNRESOLVED_SYMBOL: &str = "ZHA0013";
-
-/// What `explain` says about [`UNRESOLVED_SYMBOL`].
-pub const UNRESOLVED_SYMBOL_INFO: crate::CodeInfo = crate::CodeInfo {
-    code: UNRESOLVED_SYMBOL,
-    severities: "W",
-    title: "a system symbol without a value",
-    explanation: "Profiles and parmlib members may use system symbols such as &SYSNAME. or \
-site symbols. zosmf-ha substitutes the values it knows: SYSNAME (the system's name) and \
-SYSPLEX (the sysplex name) by default, and whatever `symbols = { … }` gives for the system in \
-sysplex.toml (or `--symbol NAME=VALUE` for lone files). An unknown symbol stays as written, so \
-an address or name that uses it cannot be checked.\n\nFix: give the symbol a value in \
-sysplex.toml.",
-};
