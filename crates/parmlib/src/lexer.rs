@@ -1,0 +1,773 @@
+//! The lexer: the records of a member into tokens with spans.
+//!
+//! SPEC §3: 80-byte records of which columns 1–71 are data and 72–80 are
+//! ignored; blanks delimit; `/* … */` comments, which nest and may span
+//! lines; single-quoted strings, where `''` is one quote, `/*` is text and a
+//! value whose line ends inside the quotes resumes at the first non-blank of
+//! the next line; everything else is upper-cased. Columns count characters.
+//!
+//! The lexer also reports what only the records show: text cut at column 71,
+//! lines longer than 80 characters, unterminated comments and strings. It
+//! does not substitute system symbols: the parser does that on values, where
+//! it knows which token a symbol belongs to.
+
+use zha_diag::{Diagnostic, FileId, Span};
+
+use crate::codes;
+
+/// Columns 1–71 hold data.
+const DATA_COLUMNS: usize = 71;
+/// A parmlib record is 80 bytes long.
+const RECORD_LENGTH: usize = 80;
+/// How often an unterminated comment may be ended at the end of its first
+/// line so that the rest is still read. Each such recovery costs a scan to
+/// the end of the text; the budget keeps pathological input linear.
+const COMMENT_RECOVERIES: u32 = 4;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An unquoted run of characters.
+    Word,
+    /// A single-quoted string.
+    Quoted,
+    LParen,
+    RParen,
+    Comma,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub kind: Kind,
+    /// From the first to the last character (for a quoted string, both
+    /// quotes; a continued string spans several lines).
+    pub span: Span,
+    /// A word upper-cased; a quoted string's content with `''` read as `'`
+    /// and continuations joined; empty for punctuation.
+    pub text: String,
+    /// 0-based line of the token's first character.
+    pub line: u32,
+    /// For a quoted string: where each piece of `text` comes from, as pairs
+    /// (offset in `text`, byte offset in the source), sorted; within a piece
+    /// text and source match byte for byte.
+    pub pieces: Vec<(usize, usize)>,
+}
+
+impl Token {
+    /// The source offset of a byte offset in a quoted string's `text`.
+    pub fn source_offset(&self, text_offset: usize) -> usize {
+        let idx = self.pieces.partition_point(|&(t, _)| t <= text_offset);
+        match idx.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some(&(t, s)) => s + (text_offset - t),
+            None => self.span.range().start,
+        }
+    }
+}
+
+pub(crate) struct Lexed {
+    pub tokens: Vec<Token>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub(crate) fn lex(file: FileId, text: &str) -> Lexed {
+    let lines = records(text);
+    let mut lx = Lexer {
+        file,
+        text,
+        end_state: vec![State::Normal; lines.len()],
+        lines,
+        tokens: Vec::with_capacity(text.len() / 8),
+        diagnostics: Vec::new(),
+        comment_recoveries: COMMENT_RECOVERIES,
+    };
+    lx.run();
+    lx.check_records();
+    Lexed {
+        tokens: lx.tokens,
+        diagnostics: lx.diagnostics,
+    }
+}
+
+/// One line of the text.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    start: usize,
+    /// The end of columns 1–71 (the offset of column 72, or the line's end).
+    data_end: usize,
+    /// The end of the line's content, without `\n` or `\r\n`.
+    end: usize,
+    /// The offset of column 81, when the line is longer than 80 characters.
+    col81: Option<usize>,
+}
+
+/// What the lexer was inside when it reached the end of a line's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Normal,
+    Comment,
+    Quote,
+}
+
+pub(crate) fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\u{b}' | '\u{c}')
+}
+
+fn records(text: &str) -> Vec<Line> {
+    let mut lines = Vec::with_capacity(text.len() / 40 + 1);
+    let mut start = 0;
+    while start < text.len() {
+        let nl = text[start..].find('\n').map(|i| start + i);
+        let mut end = nl.unwrap_or(text.len());
+        if end > start && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let mut data_end = end;
+        let mut col81 = None;
+        for (n, (i, _)) in text[start..end].char_indices().enumerate() {
+            if n == DATA_COLUMNS {
+                data_end = start + i;
+            }
+            if n == RECORD_LENGTH {
+                col81 = Some(start + i);
+                break;
+            }
+        }
+        lines.push(Line {
+            start,
+            data_end,
+            end,
+            col81,
+        });
+        match nl {
+            Some(nl) => start = nl + 1,
+            None => break,
+        }
+    }
+    lines
+}
+
+struct Lexer<'a> {
+    file: FileId,
+    text: &'a str,
+    lines: Vec<Line>,
+    end_state: Vec<State>,
+    tokens: Vec<Token>,
+    diagnostics: Vec<Diagnostic>,
+    comment_recoveries: u32,
+}
+
+/// A position: a line index and a byte offset within that line.
+#[derive(Clone, Copy, Debug)]
+struct Cursor {
+    line: usize,
+    pos: usize,
+}
+
+enum Scan {
+    /// The construct ended; go on from here.
+    Done(Cursor),
+    /// The text ended first.
+    Eof,
+}
+
+impl Lexer<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start..end)
+    }
+
+    /// The character at `pos` when it is within the data of line `li`.
+    fn char_at(&self, li: usize, pos: usize) -> Option<char> {
+        let line = self.lines.get(li)?;
+        if pos >= line.data_end {
+            return None;
+        }
+        self.text.get(pos..line.data_end)?.chars().next()
+    }
+
+    fn starts_with(&self, li: usize, pos: usize, pat: &str) -> bool {
+        self.lines
+            .get(li)
+            .and_then(|line| self.text.get(pos..line.data_end))
+            .is_some_and(|rest| rest.starts_with(pat))
+    }
+
+    /// Move to the start of the next line, recording what the line ended in.
+    fn next_line(&mut self, cur: Cursor, state: State) -> Cursor {
+        if let Some(s) = self.end_state.get_mut(cur.line) {
+            *s = state;
+        }
+        let line = cur.line + 1;
+        let pos = self.lines.get(line).map_or(self.text.len(), |l| l.start);
+        Cursor { line, pos }
+    }
+
+    fn run(&mut self) {
+        let mut cur = Cursor { line: 0, pos: 0 };
+        while cur.line < self.lines.len() {
+            let Some(c) = self.char_at(cur.line, cur.pos) else {
+                cur = self.next_line(cur, State::Normal);
+                continue;
+            };
+            let start = cur.pos;
+            if is_blank(c) {
+                cur.pos += c.len_utf8();
+            } else if self.starts_with(cur.line, start, "/*") {
+                cur = self.comment(cur);
+            } else if self.starts_with(cur.line, start, "*/") {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::SYNTAX, "`*/` outside a comment")
+                        .primary(self.span(start, start + 2), "no comment to end here")
+                        .help("remove the `*/`, or add the `/*` that starts the comment"),
+                );
+                cur.pos += 2;
+            } else if c == '\'' {
+                cur = self.quoted(cur);
+            } else if let Some(kind) = punctuation(c) {
+                self.push(kind, start, start + 1, String::new(), cur.line);
+                cur.pos += 1;
+            } else {
+                // A word is never empty: the checks above took every
+                // character that could end one at its start.
+                cur.pos = self.word_end(cur).max(start + c.len_utf8());
+                let upper = self.text[start..cur.pos].to_ascii_uppercase();
+                self.push(Kind::Word, start, cur.pos, upper, cur.line);
+            }
+        }
+    }
+
+    fn push(&mut self, kind: Kind, start: usize, end: usize, text: String, line: usize) {
+        self.tokens.push(Token {
+            kind,
+            span: self.span(start, end),
+            text,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            pieces: Vec::new(),
+        });
+    }
+
+    /// A word ends at a blank, a parenthesis, a comma, a quote, a comment
+    /// delimiter or column 72.
+    fn word_end(&self, cur: Cursor) -> usize {
+        let data_end = self.lines.get(cur.line).map_or(cur.pos, |l| l.data_end);
+        let rest = self.text.get(cur.pos..data_end).unwrap_or("");
+        let mut prev = '\0';
+        for (i, c) in rest.char_indices() {
+            if is_blank(c) || c == '\'' || punctuation(c).is_some() {
+                return cur.pos + i;
+            }
+            // `/*` and `*/` end the word before their first character.
+            if (prev == '/' && c == '*') || (prev == '*' && c == '/') {
+                return cur.pos + i - 1;
+            }
+            prev = c;
+        }
+        data_end
+    }
+
+    /// A comment from its `/*` to the `*/` that balances it.
+    fn comment(&mut self, open: Cursor) -> Cursor {
+        match self.scan_comment(open) {
+            (Scan::Done(cur), _) => cur,
+            (Scan::Eof, nested) => {
+                let start = open.pos;
+                let mut d =
+                    Diagnostic::error(codes::UNTERMINATED_COMMENT, "comment is never ended")
+                        .primary(
+                            self.span(start, start + 2),
+                            "this `/*` has no matching `*/`",
+                        )
+                        .help("add `*/` where the comment should end");
+                if let Some(n) = nested {
+                    d = d.secondary(
+                        self.span(n, n + 2),
+                        "this `/*` opens a nested comment, which needs its own `*/`",
+                    );
+                }
+                if self.comment_recoveries > 0 {
+                    self.comment_recoveries -= 1;
+                    d = d.note("the rest of the member was checked as if the comment ended at the end of its line");
+                    self.diagnostics.push(d);
+                    // End the comment at the end of its first line so that
+                    // the statements below it are still checked.
+                    self.next_line(open, State::Comment)
+                } else {
+                    self.diagnostics
+                        .push(d.note("the rest of the member was read as comment"));
+                    Cursor {
+                        line: self.lines.len(),
+                        pos: self.text.len(),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scan a comment; returns where it ended and the first nested `/*`.
+    fn scan_comment(&mut self, open: Cursor) -> (Scan, Option<usize>) {
+        let mut cur = Cursor {
+            line: open.line,
+            pos: open.pos + 2,
+        };
+        let mut depth = 1u32;
+        let mut nested = None;
+        while let Some(line) = self.lines.get(cur.line).copied() {
+            // `/` and `*` are ASCII, so scanning bytes finds them and never
+            // stops inside a multi-byte character.
+            let data = self
+                .text
+                .as_bytes()
+                .get(cur.pos..line.data_end)
+                .unwrap_or(&[]);
+            let mut j = 0;
+            while j + 1 < data.len() {
+                match (data[j], data[j + 1]) {
+                    (b'*', b'/') => {
+                        j += 2;
+                        depth -= 1;
+                        if depth == 0 {
+                            cur.pos += j;
+                            return (Scan::Done(cur), nested);
+                        }
+                    }
+                    (b'/', b'*') => {
+                        nested.get_or_insert(cur.pos + j);
+                        depth += 1;
+                        j += 2;
+                    }
+                    _ => j += 1,
+                }
+            }
+            cur.pos = line.data_end;
+            cur = self.next_line(cur, State::Comment);
+        }
+        (Scan::Eof, nested)
+    }
+
+    /// A quoted string from its opening quote to its closing quote.
+    fn quoted(&mut self, open: Cursor) -> Cursor {
+        let start = open.pos;
+        let mut cur = Cursor {
+            line: open.line,
+            pos: start + 1,
+        };
+        let mut text = String::new();
+        let mut pieces = vec![(0, cur.pos)];
+        // Where this line's part of the value starts in `text`: trailing
+        // blanks are dropped only from it.
+        let mut line_part = 0;
+        // The value as far as its first line goes, for recovery: its length
+        // in `text`, the number of pieces and the source end.
+        let mut first_line: Option<(usize, usize, usize)> = None;
+        // The source offset after the last non-blank character taken.
+        let mut nonblank_end = start + 1;
+        let mut resuming = false;
+        while cur.line < self.lines.len() {
+            let Some(c) = self.char_at(cur.line, cur.pos) else {
+                // The data ends inside the quotes: the value continues at
+                // the first non-blank of the next line, and the blanks
+                // before column 72 are not part of it.
+                if !resuming {
+                    let kept = line_part + text[line_part..].trim_end_matches(is_blank).len();
+                    text.truncate(kept);
+                    // Pieces that began in the dropped blanks would break
+                    // the order of `pieces`.
+                    while pieces.last().is_some_and(|&(t, _)| t > kept) {
+                        pieces.pop();
+                    }
+                    if first_line.is_none() {
+                        first_line = Some((kept, pieces.len(), nonblank_end));
+                    }
+                }
+                cur = self.next_line(cur, State::Quote);
+                resuming = true;
+                continue;
+            };
+            if resuming {
+                if is_blank(c) {
+                    cur.pos += c.len_utf8();
+                    continue;
+                }
+                resuming = false;
+                line_part = text.len();
+                pieces.push((text.len(), cur.pos));
+            }
+            if c == '\'' {
+                if self.char_at(cur.line, cur.pos + 1) == Some('\'') {
+                    text.push('\'');
+                    cur.pos += 2;
+                    nonblank_end = cur.pos;
+                    pieces.push((text.len(), cur.pos));
+                    continue;
+                }
+                cur.pos += 1;
+                self.tokens.push(Token {
+                    kind: Kind::Quoted,
+                    span: self.span(start, cur.pos),
+                    text,
+                    line: u32::try_from(open.line).unwrap_or(u32::MAX),
+                    pieces,
+                });
+                return cur;
+            }
+            text.push(c);
+            cur.pos += c.len_utf8();
+            if !is_blank(c) {
+                nonblank_end = cur.pos;
+            }
+        }
+        // The text ended inside the quotes. No quote follows the opening
+        // one, so ending the value at the end of its first line and reading
+        // on from the next line cannot meet another string: this stays
+        // linear.
+        let (len, n_pieces, end) = match first_line {
+            Some(f) => f,
+            None => (text.len(), pieces.len(), nonblank_end),
+        };
+        text.truncate(len);
+        pieces.truncate(n_pieces);
+        self.diagnostics.push(
+            Diagnostic::error(codes::UNTERMINATED_QUOTE, "quoted string is never ended")
+                .primary(self.span(start, start + 1), "this quote has no closing quote")
+                .help("add the closing `'`; a quote inside a value is written twice (`''`)")
+                .note("the rest of the member was checked as if the value ended at the end of its line"),
+        );
+        self.tokens.push(Token {
+            kind: Kind::Quoted,
+            span: self.span(start, end.max(start + 1)),
+            text,
+            line: u32::try_from(open.line).unwrap_or(u32::MAX),
+            pieces,
+        });
+        // Record the first line as ending inside a quote, then go on after it.
+        let first = Cursor {
+            line: open.line,
+            pos: start,
+        };
+        self.next_line(first, State::Quote)
+    }
+
+    /// Findings about the records themselves: text past column 71 and lines
+    /// longer than 80 characters.
+    fn check_records(&mut self) {
+        for (li, line) in self.lines.iter().enumerate() {
+            if line.data_end < line.end {
+                let state = self.end_state.get(li).copied().unwrap_or(State::Normal);
+                if let Some(d) = self.past_column_71(line, state) {
+                    self.diagnostics.push(d);
+                }
+            }
+            if let Some(col81) = line.col81 {
+                let chars = RECORD_LENGTH + self.text[col81..line.end].chars().count();
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::LONG_RECORD,
+                        format!("line is {chars} characters long; a parmlib record holds 80"),
+                    )
+                    .primary(self.span(col81, line.end), "past column 80")
+                    .help("break the line: a statement may span several lines, and columns 72-80 are not read")
+                    .zos("parmlib data sets have 80-byte records (LRECL 80)"),
+                );
+            }
+        }
+    }
+
+    fn past_column_71(&self, line: &Line, state: State) -> Option<Diagnostic> {
+        let data = &self.text[line.start..line.data_end];
+        let ignored = &self.text[line.data_end..line.end];
+        if state == State::Comment {
+            // A `*/` in the ignored columns does not end the comment.
+            let at = ignored.find("*/")?;
+            let start = line.data_end + at;
+            return Some(
+                Diagnostic::warning(
+                    codes::PAST_COLUMN_71,
+                    "`*/` is past column 71, so the comment does not end here",
+                )
+                .primary(self.span(start, start + 2), "columns 72-80 are not read")
+                .help("end the comment by column 71")
+                .zos("z/OS ignores columns 72-80 of IZUPRMxx records"),
+            );
+        }
+        let col71 = data.chars().next_back()?;
+        let col72 = ignored.chars().next()?;
+        if is_blank(col71) || is_blank(col72) {
+            return None;
+        }
+        let run = ignored.find(is_blank).unwrap_or(ignored.len());
+        let what = if state == State::Quote {
+            "quoted value runs past column 71 and is cut there"
+        } else {
+            "text runs past column 71 and is cut there"
+        };
+        Some(
+            Diagnostic::warning(codes::PAST_COLUMN_71, what)
+                .primary(
+                    self.span(line.data_end, line.data_end + run),
+                    "columns 72-80 are not read",
+                )
+                .help("end the text by column 71 and continue the statement on the next line")
+                .zos("z/OS ignores columns 72-80 of IZUPRMxx records"),
+        )
+    }
+}
+
+fn punctuation(c: char) -> Option<Kind> {
+    match c {
+        '(' => Some(Kind::LParen),
+        ')' => Some(Kind::RParen),
+        ',' => Some(Kind::Comma),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<(Kind, String)> {
+        lex(FileId(0), text)
+            .tokens
+            .into_iter()
+            .map(|t| (t.kind, t.text))
+            .collect()
+    }
+
+    fn words(text: &str) -> Vec<String> {
+        toks(text).into_iter().map(|(_, t)| t).collect()
+    }
+
+    fn codes_of(text: &str) -> Vec<&'static str> {
+        lex(FileId(0), text)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    }
+
+    fn pad(s: &str, width: usize) -> String {
+        format!("{s:<width$}")
+    }
+
+    #[test]
+    fn blanks_delimit_and_parentheses_are_tokens() {
+        use Kind::*;
+        assert_eq!(
+            toks("A(b) C ( d ),E"),
+            vec![
+                (Word, "A".into()),
+                (LParen, String::new()),
+                (Word, "B".into()),
+                (RParen, String::new()),
+                (Word, "C".into()),
+                (LParen, String::new()),
+                (Word, "D".into()),
+                (RParen, String::new()),
+                (Comma, String::new()),
+                (Word, "E".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn input_is_upper_cased_except_in_quotes() {
+        assert_eq!(
+            words("keyring_name('IZUKeyring.x') a"),
+            ["KEYRING_NAME", "", "IZUKeyring.x", "", "A"]
+        );
+    }
+
+    #[test]
+    fn columns_72_to_80_are_ignored() {
+        let line = format!("{}{}", pad("AUTOSTART(LOCAL)", 71), " 00000100");
+        assert_eq!(words(&line), ["AUTOSTART", "", "LOCAL", ""]);
+        assert!(
+            codes_of(&line).is_empty(),
+            "sequence numbers after a blank column 71 are silent"
+        );
+        // Column 72 holds a character that would otherwise continue a word.
+        let line = format!("{}X\nB", pad("A", 71));
+        assert_eq!(words(&line), ["A", "B"]);
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // 70 characters of which some take two bytes, then a word in 71-72.
+        let line = format!("'{}'  ¬¬AB", "ä".repeat(66));
+        assert_eq!(line.chars().count(), 74);
+        let lexed = lex(FileId(0), &line);
+        assert_eq!(lexed.tokens[0].text, "ä".repeat(66));
+        assert_eq!(lexed.tokens[1].text, "¬");
+        assert_eq!(lexed.diagnostics.len(), 1);
+        assert_eq!(lexed.diagnostics[0].code, codes::PAST_COLUMN_71);
+        let span = lexed.diagnostics[0].labels[0].span;
+        assert_eq!(&line[span.range()], "¬AB");
+    }
+
+    #[test]
+    fn text_running_past_column_71_warns() {
+        let line = format!("{}PORT(443)", pad("HTTP_SSL_", 71 - 4) + "HTTP");
+        let lexed = lex(FileId(0), &line);
+        let d = &lexed.diagnostics[0];
+        assert_eq!(d.code, codes::PAST_COLUMN_71);
+        assert_eq!(&line[d.labels[0].span.range()], "PORT(443)");
+        assert!(d.message.starts_with("text runs past column 71"));
+        // Inside a quote the message says so.
+        let line = format!("{}abcdef')", pad("LOGGING('", 69) + "xy");
+        let lexed = lex(FileId(0), &line);
+        let d = lexed
+            .diagnostics
+            .iter()
+            .find(|d| d.code == codes::PAST_COLUMN_71);
+        assert!(
+            d.is_some_and(|d| d.message.starts_with("quoted value runs past")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn comment_end_past_column_71_warns() {
+        let text = format!("{}*/\nA(B) */", pad("/* comment", 71));
+        let lexed = lex(FileId(0), &text);
+        let codes: Vec<_> = lexed.diagnostics.iter().map(|d| d.code).collect();
+        // The comment goes on to the `*/` on the next line.
+        assert_eq!(codes, [codes::PAST_COLUMN_71]);
+        assert!(lexed.tokens.is_empty());
+    }
+
+    #[test]
+    fn long_line_warns() {
+        let line = "A".to_owned() + &" ".repeat(85);
+        let lexed = lex(FileId(0), &line);
+        assert_eq!(lexed.diagnostics.len(), 1);
+        assert_eq!(lexed.diagnostics[0].code, codes::LONG_RECORD);
+        assert_eq!(lexed.diagnostics[0].labels[0].span.range(), 80..86);
+        assert!(codes_of(&" ".repeat(80)).is_empty());
+    }
+
+    #[test]
+    fn crlf_is_accepted() {
+        assert_eq!(
+            words("A(B)\r\nC(D)\r\n"),
+            ["A", "", "B", "", "C", "", "D", ""]
+        );
+        let lexed = lex(FileId(0), "A\r\nB");
+        assert_eq!(lexed.tokens[1].span.range(), 3..4);
+        assert_eq!(lexed.tokens[1].line, 1);
+    }
+
+    #[test]
+    fn comments_nest_and_span_lines() {
+        assert_eq!(words("A /* x /* y */ z */ B"), ["A", "B"]);
+        assert_eq!(words("A/*a/*b*/*/B"), ["A", "B"]);
+        assert_eq!(words("A /* one\ntwo\n */ B"), ["A", "B"]);
+        assert_eq!(words("A/*x*/B"), ["A", "B"]);
+        assert!(codes_of("A /* x /* y */ z */ B").is_empty());
+    }
+
+    #[test]
+    fn comment_delimiters_in_quotes_are_text() {
+        assert_eq!(words("L('a/*b*/c') D"), ["L", "", "a/*b*/c", "", "D"]);
+        // And a quote inside a comment is comment text.
+        assert_eq!(words("/* it's */ A"), ["A"]);
+    }
+
+    #[test]
+    fn unterminated_comment_is_an_error_and_recovers() {
+        let lexed = lex(FileId(0), "A /* no end\nB(C)");
+        assert_eq!(lexed.diagnostics.len(), 1);
+        let d = &lexed.diagnostics[0];
+        assert_eq!(d.code, codes::UNTERMINATED_COMMENT);
+        assert_eq!(d.labels[0].span.range(), 2..4);
+        let words: Vec<_> = lexed.tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["A", "B", "", "C", ""]);
+        // A nested opener is pointed at.
+        let d = &lex(FileId(0), "/* a /* b */").diagnostics[0];
+        assert_eq!(d.labels.len(), 2);
+        assert_eq!(d.labels[1].span.range(), 5..7);
+    }
+
+    #[test]
+    fn many_unterminated_comments_stay_bounded() {
+        let text = "/* /* */\n".repeat(100);
+        let lexed = lex(FileId(0), &text);
+        let n = lexed
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::UNTERMINATED_COMMENT)
+            .count();
+        assert_eq!(n, COMMENT_RECOVERIES as usize + 1);
+    }
+
+    #[test]
+    fn stray_comment_end_is_an_error() {
+        let lexed = lex(FileId(0), "A*/ B");
+        assert_eq!(lexed.diagnostics[0].code, codes::SYNTAX);
+        assert_eq!(lexed.diagnostics[0].labels[0].span.range(), 1..3);
+        let words: Vec<_> = lexed.tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["A", "B"]);
+    }
+
+    #[test]
+    fn doubled_quote_is_one_quote() {
+        let lexed = lex(FileId(0), "X('it''s')");
+        let t = &lexed.tokens[2];
+        assert_eq!(t.kind, Kind::Quoted);
+        assert_eq!(t.text, "it's");
+        assert_eq!(t.span.range(), 2..9);
+        // The `s` after the doubled quote maps back to its source offset.
+        assert_eq!(t.source_offset(3), 7);
+        assert_eq!(toks("''")[0], (Kind::Quoted, String::new()));
+    }
+
+    #[test]
+    fn quoted_value_continues_on_the_next_line() {
+        let first = pad(
+            "LOGGING('*=warning:com.ibm.zoszmf.*=info:com.ibm.zoszmf.env.ui=",
+            71,
+        );
+        let text = format!("{first}00000010\n             finer')\n");
+        let lexed = lex(FileId(0), &text);
+        assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
+        let t = &lexed.tokens[2];
+        assert_eq!(
+            t.text,
+            "*=warning:com.ibm.zoszmf.*=info:com.ibm.zoszmf.env.ui=finer"
+        );
+        // The `f` of `finer` maps to its place on the second line.
+        let f = t.text.find("finer").unwrap_or(0);
+        assert_eq!(&text[t.source_offset(f)..t.source_offset(f) + 5], "finer");
+        assert_eq!(lexed.tokens[3].kind, Kind::RParen);
+        // Trailing blanks before column 72 are dropped, blank lines skipped.
+        assert_eq!(words("X('a b   \n\n   c')")[2], "a bc");
+        // A short line ending inside quotes continues too.
+        assert_eq!(words("X('ab\n  cd')")[2], "abcd");
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_error_and_recovers() {
+        let lexed = lex(FileId(0), "HOSTNAME('abc  \nSERVER_PROC(X)");
+        assert_eq!(lexed.diagnostics.len(), 1);
+        let d = &lexed.diagnostics[0];
+        assert_eq!(d.code, codes::UNTERMINATED_QUOTE);
+        assert_eq!(d.labels[0].span.range(), 9..10);
+        let words: Vec<_> = lexed.tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["HOSTNAME", "", "abc", "SERVER_PROC", "", "X", ""]);
+        assert_eq!(lexed.tokens[2].span.range(), 9..13);
+    }
+
+    #[test]
+    fn several_statements_per_line_and_over_lines() {
+        assert_eq!(
+            words("A(1) B(2)\nC\n(\n3\n)"),
+            ["A", "", "1", "", "B", "", "2", "", "C", "", "3", ""]
+        );
+        let lexed = lex(FileId(0), "A\n\nB");
+        assert_eq!(lexed.tokens[1].line, 2);
+    }
+
+    #[test]
+    fn empty_and_blank_texts() {
+        assert!(toks("").is_empty());
+        assert!(toks("\n\n   \n").is_empty());
+        assert!(toks("/* only */").is_empty());
+    }
+}

@@ -1,0 +1,61 @@
+//! `effective` over several members, as IZU=(..) lists them.
+
+use zha_diag::FileId;
+use zha_diag::symbols::Symbols;
+use zha_parmlib::{Autostart, Member, effective, parse};
+
+fn member(file: u32, text: &str, symbols: &Symbols) -> Member {
+    let parsed = parse(FileId(file), text, symbols);
+    assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+    parsed.member
+}
+
+#[test]
+fn second_member_overrides_the_first() {
+    let mut symbols = Symbols::new();
+    symbols.set("SYSCLONE", "0A");
+    let common = member(
+        0,
+        "/* IZUPRM00: shared by every system */\n\
+         HTTP_SSL_PORT(443) KEYRING_NAME('IZUKeyring.IZUDFLT')\n\
+         SAF_PREFIX(IZUDFLT) AUTOSTART(CONNECT) PLUGINS(ISPF, SYSPLEX_MGMT)\n",
+        &symbols,
+    );
+    let own = member(
+        1,
+        "/* IZUPRM0A: this system */\n\
+         AUTOSTART(LOCAL) AUTOSTART_GROUP('IZUDFL&SYSCLONE.')\n\
+         SERVER_PROC(IZUSVR&SYSCLONE.) USER_DIR('/global/zosmf/&SYSCLONE.')\n\
+         HOSTNAME('10.1.1.1') HTTP_SSL_PORT(10443)\n",
+        &symbols,
+    );
+    let s = effective(&[common, own]);
+    assert_eq!(s.autostart.value, Autostart::Local);
+    assert_eq!(s.autostart.span().map(|sp| sp.file), Some(FileId(1)));
+    assert_eq!(s.http_ssl_port.value, 10443);
+    assert_eq!(s.http_ssl_port.span().map(|sp| sp.file), Some(FileId(1)));
+    assert_eq!(s.keyring_name.span().map(|sp| sp.file), Some(FileId(0)));
+    assert_eq!(s.autostart_group.value, "IZUDFL0A");
+    assert_eq!(s.server_proc.value, "IZUSVR0A");
+    assert_eq!(s.user_dir.value, "/global/zosmf/0A");
+    assert_eq!(s.hostname.map(|h| h.value), Some("10.1.1.1".to_owned()));
+    assert_eq!(s.plugins.len(), 2);
+    assert!(s.angel_proc.is_default());
+}
+
+#[test]
+fn an_invalid_value_in_the_later_member_keeps_the_earlier_one() {
+    let first = member(0, "HTTP_SSL_PORT(8443)", &Symbols::new());
+    let second = parse(FileId(1), "HTTP_SSL_PORT(70000)", &Symbols::new());
+    assert_eq!(second.diagnostics.len(), 1);
+    let s = effective(&[first, second.member]);
+    assert_eq!(s.http_ssl_port.value, 8443);
+    assert_eq!(s.http_ssl_port.span().map(|sp| sp.file), Some(FileId(0)));
+}
+
+#[test]
+fn no_members_means_every_default() {
+    let s = effective(&[]);
+    assert!(s.autostart.is_default() && s.user_dir.is_default() && s.session_expire.is_default());
+    assert_eq!(s.session_expire.value, 495);
+}
