@@ -1,0 +1,108 @@
+//! What the engine is told: services (DVIPA..port) and their targets.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// A distributed DVIPA and port, written `dvipa..port` as NETSTAT does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceKey {
+    pub dvipa: IpAddr,
+    pub port: u16,
+}
+
+impl fmt::Display for ServiceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.dvipa, self.port)
+    }
+}
+
+impl std::str::FromStr for ServiceKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ServiceKey, String> {
+        let (a, p) = s
+            .rsplit_once("..")
+            .ok_or_else(|| format!("`{s}` is not dvipa..port"))?;
+        Ok(ServiceKey {
+            dvipa: a
+                .parse()
+                .map_err(|_| format!("`{a}` is not an IP address"))?,
+            port: p.parse().map_err(|_| format!("`{p}` is not a port"))?,
+        })
+    }
+}
+
+/// PREFERRED, or BACKUP with its rank (1-254, higher first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Preferred,
+    Backup(u8),
+}
+
+/// One DESTIP target of a service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetSpec {
+    /// Where to connect: the DESTIP address and the target port.
+    pub endpoint: SocketAddr,
+    /// The system it belongs to, when known (for `vary quiesce SYSA`).
+    pub system: Option<String>,
+    pub role: Role,
+}
+
+/// One VIPADISTRIBUTE … DISTMETHOD HOTSTANDBY for one port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceSpec {
+    pub key: ServiceKey,
+    /// AUTOSWITCHBACK (true, the default) or NOAUTOSWITCHBACK.
+    pub switchback: bool,
+    /// HEALTHSWITCH (true, the default) or NOHEALTHSWITCH.
+    pub healthswitch: bool,
+    /// In DESTIP order.
+    pub targets: Vec<TargetSpec>,
+}
+
+/// How targets are probed (SPEC §1 defaults: 1 s, 1 s, rise 2, fall 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProbeSpec {
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// Consecutive successes that make a down target up.
+    pub rise: u32,
+    /// Consecutive failures that make an up target down.
+    pub fall: u32,
+    /// An application probe (HTTP GET) is configured: health counts, for
+    /// services with HEALTHSWITCH.
+    pub application: bool,
+}
+
+impl Default for ProbeSpec {
+    fn default() -> ProbeSpec {
+        ProbeSpec {
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            rise: 2,
+            fall: 2,
+            application: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    pub services: Vec<ServiceSpec>,
+    pub probe: ProbeSpec,
+}
+
+impl ServiceSpec {
+    /// Targets in takeover order: PREFERRED, then BACKUPs by rank (higher
+    /// first), equal ranks in DESTIP order.
+    pub fn order(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.targets.len()).collect();
+        idx.sort_by_key(|&i| match self.targets[i].role {
+            Role::Preferred => (0, 0),
+            Role::Backup(r) => (1, 255 - u16::from(r)),
+        });
+        idx
+    }
+}

@@ -1,0 +1,364 @@
+//! SPEC §1 behaviours, one scenario each.
+
+use std::collections::BTreeMap;
+
+use zha_standby::*;
+
+use crate::harness::*;
+
+#[test]
+fn start_uses_the_preferred_target_before_any_probe() {
+    let s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    assert_eq!(s.active(), Some(ep(1)));
+    assert_eq!(s.route(), vec![ep(1), ep(2)]);
+    assert_eq!(s.switches(), vec![(None, ep(1), SwitchReason::Start)]);
+}
+
+#[test]
+fn failover_and_switchback_with_autoswitchback() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[]));
+    // The preferred dies: down after `fall` (2) failed probes.
+    s.rounds(1, all_up_but(&[1]));
+    assert_eq!(s.active(), Some(ep(1)), "one failure is not enough");
+    s.rounds(1, all_up_but(&[1]));
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(s.route(), vec![ep(2)]);
+    // It returns: up after `rise` (2) good probes, and new connections go back.
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(2)));
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(1)));
+    let sw = s.switches();
+    assert_eq!(sw[1], (Some(ep(1)), ep(2), SwitchReason::Unavailable));
+    assert_eq!(sw[2], (Some(ep(2)), ep(1), SwitchReason::SwitchBack));
+}
+
+#[test]
+fn noautoswitchback_stays_on_the_backup() {
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(
+        s.active(),
+        Some(ep(1)),
+        "both ready at start: the preferred wins"
+    );
+    s.engine.connect_failed(ep(1), "connection refused", s.now);
+    s.drain();
+    assert_eq!(
+        s.active(),
+        Some(ep(2)),
+        "passive detection switches at once"
+    );
+    s.rounds(4, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(2)), "no switch back");
+    // Only when the backup becomes unavailable.
+    s.rounds(2, all_up_but(&[2]));
+    assert_eq!(s.active(), Some(ep(1)));
+}
+
+#[test]
+fn noautoswitchback_first_ready_target_wins_at_start() {
+    // The preferred's first probe fails: the backup is the first ready one
+    // and stays active after the preferred comes up.
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[1]));
+    assert_eq!(s.active(), Some(ep(2)));
+    s.rounds(5, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(2)));
+    assert!(
+        s.switches()
+            .iter()
+            .any(|w| w.2 == SwitchReason::FirstReady || w.2 == SwitchReason::Unavailable)
+    );
+}
+
+#[test]
+fn noautoswitchback_decides_at_the_probe_timeout_without_all_results() {
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    // Only the backup's probe returns before the timeout.
+    let p1 = s.engine.poll_probe(s.now).unwrap();
+    let p2 = s.engine.poll_probe(s.now).unwrap();
+    assert!(s.engine.poll_probe(s.now).is_none());
+    let backup = if p1.endpoint == ep(2) { p1 } else { p2 };
+    s.engine.probe_result(
+        backup.endpoint,
+        ProbeOutcome {
+            connected: true,
+            healthy: None,
+            detail: "ok".into(),
+        },
+        s.now,
+    );
+    s.drain();
+    assert!(s.engine.poll_timeout().is_some());
+    s.advance(1000);
+    // Decided with the preferred still unknown: the order decides.
+    assert_eq!(s.active(), Some(ep(1)));
+}
+
+#[test]
+fn a_restart_does_not_switch_back_under_noautoswitchback() {
+    let mut persisted = BTreeMap::new();
+    persisted.insert(key(), ep(2));
+    let mut s = Sim::new(service(false, &[1]), false, persisted.clone());
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(2)));
+    assert!(s.switches().iter().any(|w| w.2 == SwitchReason::Restored));
+    assert_eq!(s.engine.persisted().get(&key()), Some(&ep(2)));
+
+    // A persisted target that is down is ignored, with an event.
+    let mut s = Sim::new(service(false, &[1]), false, persisted.clone());
+    s.rounds(1, all_up_but(&[2]));
+    assert_eq!(s.active(), Some(ep(1)));
+    assert!(s.events.iter().any(|e| e.id() == "ZHA3008W"));
+
+    // One that is no longer a target, too.
+    let mut gone = BTreeMap::new();
+    gone.insert(key(), ep(9));
+    let mut s = Sim::new(service(false, &[1]), false, gone);
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(1)));
+    assert!(s.events.iter().any(
+        |e| matches!(&e.kind, EventKind::PersistedIgnored { why, .. } if why.contains("no longer"))
+    ));
+}
+
+#[test]
+fn three_targets_take_over_by_rank() {
+    // DESTIP order: 10.1.1.2 BACKUP 50, 10.1.1.3 BACKUP 100.
+    let mut s = Sim::new(service(true, &[50, 100]), false, BTreeMap::new());
+    s.rounds(2, all_up_but(&[1]));
+    assert_eq!(s.active(), Some(ep(3)), "rank 100 before rank 50");
+    assert_eq!(s.route(), vec![ep(3), ep(2)]);
+    s.rounds(2, all_up_but(&[1, 3]));
+    assert_eq!(s.active(), Some(ep(2)));
+    s.rounds(2, all_up_but(&[1]));
+    assert_eq!(
+        s.active(),
+        Some(ep(3)),
+        "AUTOSWITCHBACK also climbs back by rank"
+    );
+    // Equal ranks: DESTIP order.
+    let s = Sim::new(service(true, &[7, 7]), false, BTreeMap::new());
+    assert_eq!(s.route(), vec![ep(1), ep(2), ep(3)]);
+}
+
+#[test]
+fn all_unavailable_refuses_and_recovery_resumes() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    s.rounds(2, all_up_but(&[1, 2]));
+    assert_eq!(s.active(), None);
+    assert!(s.route().is_empty());
+    assert!(s.events.iter().any(|e| e.id() == "ZHA3004E"));
+    s.rounds(2, all_up_but(&[1]));
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(s.switches().last().unwrap().2, SwitchReason::Recovered);
+}
+
+#[test]
+fn application_probe_unhealthy_target_is_used_only_when_nothing_else_listens() {
+    let mut s = Sim::new(service(true, &[1]), true, BTreeMap::new());
+    // The preferred listens but answers 503.
+    let sick = |e| {
+        if e == ep(1) {
+            (true, Some(false))
+        } else {
+            (true, Some(true))
+        }
+    };
+    s.rounds(2, sick);
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(
+        s.route(),
+        vec![ep(2), ep(1)],
+        "the unhealthy one is the last resort"
+    );
+    // The backup dies: the unhealthy but listening preferred is better than nothing.
+    let worse = |e| {
+        if e == ep(1) {
+            (true, Some(false))
+        } else {
+            (false, None)
+        }
+    };
+    s.rounds(2, worse);
+    assert_eq!(s.active(), Some(ep(1)));
+    // NOHEALTHSWITCH ignores health.
+    let mut spec = service(true, &[1]);
+    spec.healthswitch = false;
+    let mut s = Sim::new(spec, true, BTreeMap::new());
+    s.rounds(2, sick);
+    assert_eq!(s.active(), Some(ep(1)));
+}
+
+#[test]
+fn quiesce_and_resume_by_address_or_system() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[]));
+    let hit = s
+        .engine
+        .quiesce(
+            &Selector {
+                target: "sys1".into(),
+                port: None,
+            },
+            s.now,
+        )
+        .unwrap();
+    s.drain();
+    assert_eq!(hit, vec![(key(), ep(1))]);
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(
+        s.route(),
+        vec![ep(2)],
+        "a quiesced target gets no new connection"
+    );
+    assert_eq!(s.switches().last().unwrap().2, SwitchReason::Quiesced);
+    s.engine
+        .resume(
+            &Selector {
+                target: "10.1.1.1".into(),
+                port: Some(443),
+            },
+            s.now,
+        )
+        .unwrap();
+    s.drain();
+    assert_eq!(
+        s.active(),
+        Some(ep(1)),
+        "AUTOSWITCHBACK returns to the resumed preferred"
+    );
+    assert!(
+        s.engine
+            .quiesce(
+                &Selector {
+                    target: "SYS9".into(),
+                    port: None
+                },
+                s.now
+            )
+            .is_err()
+    );
+    assert!(
+        s.engine
+            .quiesce(
+                &Selector {
+                    target: "SYS1".into(),
+                    port: Some(7554)
+                },
+                s.now
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn reconfigure_keeps_state_and_reports_the_diff() {
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[]));
+    s.engine.connect_failed(ep(1), "refused", s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(2)));
+    s.engine
+        .quiesce(
+            &Selector {
+                target: "SYS1".into(),
+                port: None,
+            },
+            s.now,
+        )
+        .unwrap();
+    s.drain();
+
+    // Add a third target: state, quiesce flag and the sticky active stay.
+    let cfg = Config {
+        services: vec![service(false, &[1, 200])],
+        probe: s.engine.probe_spec(),
+    };
+    let diff = s.engine.reconfigure(cfg, s.now);
+    s.drain();
+    assert_eq!(diff.targets_added, vec![(key(), ep(3))]);
+    assert_eq!(s.active(), Some(ep(2)));
+    let view = &s.engine.snapshot().services[0];
+    assert!(view.targets[0].quiesced);
+    assert_eq!(view.targets[0].listening, Some(false));
+
+    // Remove the active target: new connections move, with the reason.
+    let cfg = Config {
+        services: vec![ServiceSpec {
+            targets: service(false, &[1, 200])
+                .targets
+                .into_iter()
+                .filter(|t| t.endpoint != ep(2))
+                .collect(),
+            ..service(false, &[])
+        }],
+        probe: s.engine.probe_spec(),
+    };
+    let diff = s.engine.reconfigure(cfg, s.now);
+    s.drain();
+    assert_eq!(diff.targets_removed, vec![(key(), ep(2))]);
+    assert_eq!(s.active(), Some(ep(3)));
+    assert_eq!(s.switches().last().unwrap().2, SwitchReason::Reconfigured);
+    assert!(s.events.iter().any(|e| e.id() == "ZHA3007I"));
+
+    // Policy change and service removal.
+    let cfg = Config {
+        services: vec![],
+        probe: s.engine.probe_spec(),
+    };
+    let diff = s.engine.reconfigure(cfg, s.now);
+    assert_eq!(diff.services_removed, vec![key()]);
+    assert!(s.engine.route(&key()).is_empty());
+    assert!(
+        s.engine
+            .poll_probe(s.now + std::time::Duration::from_secs(10))
+            .is_none(),
+        "no probes for removed targets"
+    );
+}
+
+#[test]
+fn probes_are_scheduled_one_interval_apart_and_never_twice_in_flight() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    assert_eq!(s.engine.poll_timeout(), Some(s.now));
+    let a = s.engine.poll_probe(s.now).unwrap();
+    let b = s.engine.poll_probe(s.now).unwrap();
+    assert_ne!(a.endpoint, b.endpoint);
+    assert!(
+        s.engine
+            .poll_probe(s.now + std::time::Duration::from_secs(5))
+            .is_none(),
+        "both in flight"
+    );
+    s.engine.probe_result(
+        a.endpoint,
+        ProbeOutcome {
+            connected: true,
+            healthy: None,
+            detail: String::new(),
+        },
+        s.now,
+    );
+    assert_eq!(
+        s.engine.poll_timeout(),
+        Some(s.now + std::time::Duration::from_secs(1))
+    );
+    assert!(s.engine.poll_probe(s.now).is_none());
+    assert_eq!(
+        s.engine
+            .poll_probe(s.now + std::time::Duration::from_secs(1))
+            .unwrap()
+            .endpoint,
+        a.endpoint
+    );
+}
+
+#[test]
+fn key_parses_and_prints_like_netstat() {
+    assert_eq!(key().to_string(), "10.0.0.10..443");
+    assert_eq!("10.0.0.10..443".parse::<ServiceKey>().unwrap(), key());
+    assert!("10.0.0.10:443".parse::<ServiceKey>().is_err());
+}
