@@ -143,8 +143,10 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
             .map_err(|e| format!("step {n} {op:?}: {e}"))?;
         let after = engine.snapshot().services.first().cloned();
         if let (Some(b), Some(a)) = (before, after) {
-            if !cfg_switchback && !reconfigured && b.active.is_some() && a.active != b.active {
-                let old = b.active.unwrap();
+            if let Some(old) = b
+                .active
+                .filter(|_| !cfg_switchback && !reconfigured && a.active != b.active)
+            {
                 let was = b
                     .targets
                     .iter()
