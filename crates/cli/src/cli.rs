@@ -24,6 +24,139 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a finding id (ZHA2006), or list every id
     Explain(ExplainArgs),
+    /// Run the hot-standby distributor for a profile's VIPADISTRIBUTE statements
+    #[command(long_about = DISTRIBUTE_LONG, after_help = DISTRIBUTE_AFTER)]
+    Distribute(DistributeArgs),
+    /// Show a running distributor's tables, laid out like z/OS NETSTAT
+    Netstat(NetstatArgs),
+    /// Quiesce or resume a target of a running distributor
+    Vary(VaryArgs),
+    /// Replace a running distributor's profile by a changed one, applied as a diff
+    Reload(ReloadArgs),
+}
+
+const DISTRIBUTE_LONG: &str = "\
+Run the hot-standby distributor: what the z/OS Sysplex Distributor does for
+z/OSMF with DISTMETHOD HOTSTANDBY, as a TCP distributor on this machine.
+
+It listens on every DVIPA:port of the profile's VIPADISTRIBUTE ... HOTSTANDBY
+statements and sends each new connection to the active target: the
+PREFERRED one while it is available, else the highest-ranked available
+BACKUP. A failed connect marks the target down at once and the same client
+is tried on the next target. Existing connections are never moved or cut.
+
+The profile is checked first, like `zosmf-ha check`; with errors it does
+not start. Settings z/OS does not say (probes, timeouts, port remapping,
+control socket, metrics ...) come from --config, all optional.";
+
+const DISTRIBUTE_AFTER: &str = "\
+While it runs:
+  zosmf-ha netstat vdpt            the targets and which one is active
+  zosmf-ha vary quiesce SYSA       no new connections for SYSA
+  zosmf-ha reload                  apply a changed profile (or send SIGHUP)
+SIGTERM or Ctrl-C stops accepting and lets open connections finish.
+
+A settings file (every key optional):
+  [probe]              interval = \"1s\", timeout = \"1s\", rise = 2, fall = 2
+  [probe.http]         path = \"/zosmf/info\", ca_file = \"ca.pem\" | insecure = true, accept = \"200-499\"
+  [connect]            timeout = \"500ms\", retry = true, replay = false, keepalive = \"60s\", proxy_protocol = false
+  [listen]             address = \"127.0.0.10\", ports = { 443 = 8443 }
+  [targets]            \"10.1.1.1:443\" = \"127.0.0.11:8443\"
+  [systems]            SYSA = \"10.1.1.1\"
+  [limits]             max_connections = 10000, idle_timeout = \"1h\", drain_timeout = \"30s\"
+  [control]            socket = \"/path/control.sock\"
+  [metrics]            address = \"127.0.0.1:9464\"
+  [state]              dir = \"/var/lib/zosmf-ha\"
+  [pump]               splice = true, buffer = 65536
+  [log]                format = \"json\", access = true";
+
+#[derive(Args, Debug)]
+pub struct DistributeArgs {
+    /// The PROFILE.TCPIP of the distributing system
+    #[arg(long, value_name = "FILE")]
+    pub profile: PathBuf,
+
+    /// Settings for what z/OS does not say (see below)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A system symbol for the profile, e.g. --symbol SYSNAME=SYSA (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_symbol)]
+    pub symbol: Vec<(String, String)>,
+
+    /// Log lines as JSON instead of text (overrides [log] format)
+    #[arg(long)]
+    pub log_json: bool,
+}
+
+/// Where a running distributor is: its control socket.
+#[derive(Args, Debug)]
+pub struct ControlArgs {
+    /// The control socket [default: from --config, else <state dir>/control.sock]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub control: Option<PathBuf>,
+
+    /// The distributor's settings file, to find its control socket
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct NetstatArgs {
+    /// vdpt: destination port table; vcrt: connections; vipadcfg: configuration
+    #[arg(value_enum)]
+    pub report: Report,
+
+    /// More fields (ActiveConn, target addresses, probe state)
+    #[arg(long)]
+    pub detail: bool,
+
+    /// JSON instead of the NETSTAT layout
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub control: ControlArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    Vdpt,
+    Vcrt,
+    Vipadcfg,
+}
+
+#[derive(Args, Debug)]
+pub struct VaryArgs {
+    #[arg(value_enum)]
+    pub action: VaryAction,
+
+    /// A DESTIP address or a system name (from [systems] in the settings)
+    pub target: String,
+
+    /// Only for this DVIPA port [default: every port where it is a target]
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    #[command(flatten)]
+    pub control: ControlArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaryAction {
+    /// No new connections; existing ones continue
+    Quiesce,
+    /// Eligible for new connections again
+    Resume,
+}
+
+#[derive(Args, Debug)]
+pub struct ReloadArgs {
+    /// The changed profile [default: the one running]
+    pub profile: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub control: ControlArgs,
 }
 
 const CHECK_LONG: &str = "\

@@ -7,6 +7,7 @@
 
 mod check;
 mod cli;
+mod distribute;
 mod explain;
 mod output;
 
@@ -21,6 +22,10 @@ fn main() -> ExitCode {
     let res = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Distribute(args) => distribute::run(args),
+        Command::Netstat(args) => distribute::netstat(args),
+        Command::Vary(args) => distribute::vary(args),
+        Command::Reload(args) => distribute::reload(args),
     };
     match res {
         Ok(code) => code,

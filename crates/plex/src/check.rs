@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use zha_diag::symbols::Symbols;
 use zha_diag::{Diagnostic, SourceMap, Span};
+use zha_tcpip::Stack;
 
 use crate::config;
 use crate::fs::Fs;
@@ -208,16 +209,38 @@ fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
                 loader.diagnostics.extend(parsed.diagnostics);
             }
             Kind::Profile => {
-                // Parse through the loader so INCLUDEs are followed; the
-                // file is read again from the source map, not the disk.
-                let statements = loader.profile_from(id, path, &opts.symbols, Mode::Lone);
-                let (stack, diags) = zha_tcpip::apply(statements.iter());
-                loader.diagnostics.extend(diags);
-                extra.extend(rules::lone_profile(&stack));
+                extra.extend(lone_profile(&mut loader, id, path, &opts.symbols).1);
             }
         }
     }
     finish(loader, None, extra)
+}
+
+/// Parse a profile already read (following its INCLUDEs), apply it, and
+/// return the stack with the lone-profile rules' findings.
+fn lone_profile(
+    loader: &mut Loader,
+    id: zha_diag::FileId,
+    path: &Path,
+    symbols: &Symbols,
+) -> (Stack, Vec<Diagnostic>) {
+    let statements = loader.profile_from(id, path, symbols, Mode::Lone);
+    let (stack, diags) = zha_tcpip::apply(statements.iter());
+    loader.diagnostics.extend(diags);
+    let extra = rules::lone_profile(&stack);
+    (stack, extra)
+}
+
+/// Check one profile alone, as `check --kind profile FILE` does, and return
+/// the stack z/OS would run (`None` when the file could not be read): what
+/// the distributor starts from.
+pub fn check_profile(fs: &dyn Fs, path: &Path, symbols: &Symbols) -> (Report, Option<Stack>) {
+    let mut loader = Loader::new(fs);
+    let Some(id) = loader.read(path, None) else {
+        return (finish(loader, None, Vec::new()), None);
+    };
+    let (stack, extra) = lone_profile(&mut loader, id, path, symbols);
+    (finish(loader, None, extra), Some(stack))
 }
 
 /// Parse `NAME=ADDR` for `--resolve`.

@@ -1,0 +1,415 @@
+//! One client connection: pick a target from the routing table, connect
+//! (trying the next target for the same client when a connect fails), watch
+//! the first answer (to count, and optionally replay, requests lost when a
+//! target dies), then pump bytes until both sides are done.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tracing::{debug, info};
+use zha_standby::ServiceKey;
+
+use crate::pump::{self, Mode, Traffic, write_all};
+use crate::runtime::{Candidate, ConnInfo, Input, Shared};
+
+/// Client bytes kept for a replay (SPEC §1: up to 64 KiB).
+pub const REPLAY_LIMIT: usize = 64 * 1024;
+
+/// How a connection ended, for the access log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    NoTarget,
+    AllFailed,
+    /// The target closed or reset before answering a request.
+    LostInFlight,
+    Idle,
+    Drained,
+    Error,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::NoTarget => "refused: no target available",
+            Outcome::AllFailed => "refused: every connect failed",
+            Outcome::LostInFlight => "lost in flight: the target closed before answering",
+            Outcome::Idle => "closed: idle timeout",
+            Outcome::Drained => "closed: drain time over",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared: &Shared) {
+    let routes = shared.routes.load_full();
+    let Some((cands, stats)) = routes.services.get(&key) else {
+        return;
+    };
+    let settings = &shared.settings;
+    let traffic = Traffic::new();
+    let mut log = Log {
+        peer,
+        key,
+        target: None,
+        retries: 0,
+        traffic: &traffic,
+        access: settings.log.access.unwrap_or(true),
+    };
+    if cands.is_empty() {
+        stats.rejected_none.inc();
+        log.end(Outcome::NoTarget, None);
+        return; // dropping the socket closes the client at once
+    }
+    tune(&client, settings.connect.keepalive);
+
+    let mut next = 0;
+    let Some((mut cand, mut target)) = connect_next(cands, &mut next, shared, &mut log).await
+    else {
+        stats.rejected_failed.inc();
+        log.end(Outcome::AllFailed, None);
+        return;
+    };
+    if log.retries > 0 {
+        stats.retries.inc_by(log.retries);
+    }
+    if settings.connect.proxy_protocol {
+        let dst = client.local_addr().unwrap_or(peer);
+        if let Err(e) = write_all(&target, &proxy_v2(peer, dst)).await {
+            log.end(Outcome::Error, Some(e));
+            return;
+        }
+    }
+
+    let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let register = |c: &Candidate| {
+        c.stats.total.inc();
+        c.stats.active.inc();
+        if let Ok(mut m) = shared.conns.lock() {
+            m.insert(
+                id,
+                ConnInfo {
+                    service: key,
+                    client: peer,
+                    destip: c.destip,
+                    endpoint: c.endpoint,
+                },
+            );
+        }
+    };
+    register(&cand);
+
+    // Until the target's first byte, watch for a target that dies with the
+    // request in flight; with `replay`, send the request to the next target.
+    let mut replay = settings.connect.replay.then(Vec::new);
+    let outcome = loop {
+        match first_answer(&client, &target, &mut replay, &traffic).await {
+            Ok(First::Answered) => break None,
+            Ok(First::ClientGone) => break Some(Outcome::Done),
+            Ok(First::TargetLost(why)) => {
+                cand.stats.lost.inc();
+                cand.stats.active.dec();
+                let _ = shared
+                    .inputs
+                    .try_send(Input::ConnectFailed(cand.endpoint, why));
+                let Some(bytes) = replay.as_ref() else {
+                    break Some(Outcome::LostInFlight);
+                };
+                let Some((c, t)) = connect_next(cands, &mut next, shared, &mut log).await else {
+                    break Some(Outcome::LostInFlight);
+                };
+                stats.retries.inc();
+                if write_all(&t, bytes).await.is_err() {
+                    break Some(Outcome::LostInFlight);
+                }
+                (cand, target) = (c, t);
+                cand.stats.total.inc();
+                cand.stats.active.inc();
+                if let Ok(mut m) = shared.conns.lock() {
+                    if let Some(ci) = m.get_mut(&id) {
+                        ci.destip = cand.destip;
+                        ci.endpoint = cand.endpoint;
+                    }
+                }
+            }
+            Err(e) => {
+                break Some(if is_reset(&e) {
+                    Outcome::Done
+                } else {
+                    Outcome::Error
+                });
+            }
+        }
+    };
+    log.target = Some(cand.endpoint);
+
+    let outcome = match outcome {
+        Some(o) => o,
+        None => {
+            drop(replay);
+            let mode = if settings.pump.splice {
+                #[cfg(target_os = "linux")]
+                {
+                    Mode::Splice
+                }
+                #[cfg(not(target_os = "linux"))]
+                {
+                    Mode::Buffered(settings.pump.buffer)
+                }
+            } else {
+                Mode::Buffered(settings.pump.buffer)
+            };
+            tokio::select! {
+                r = pump::pump(&client, &target, mode, &traffic) => match r {
+                    Ok(()) => Outcome::Done,
+                    Err(e) if is_reset(&e) => Outcome::Done,
+                    Err(_) => Outcome::Error,
+                },
+                _ = idle(&traffic, settings.limits.idle_timeout) => Outcome::Idle,
+                _ = shared.hard_stop.cancelled() => Outcome::Drained,
+            }
+        }
+    };
+    if outcome != Outcome::LostInFlight {
+        cand.stats.active.dec();
+    }
+    if let Ok(mut m) = shared.conns.lock() {
+        m.remove(&id);
+    }
+    log.end(outcome, None);
+}
+
+/// Connect to the candidates from `next` on; a failure marks the target
+/// down at once (passive detection) and, with `retry`, the next one is tried.
+async fn connect_next(
+    cands: &[Arc<Candidate>],
+    next: &mut usize,
+    shared: &Shared,
+    log: &mut Log<'_>,
+) -> Option<(Arc<Candidate>, TcpStream)> {
+    let s = &shared.settings.connect;
+    while *next < cands.len() {
+        let c = cands[*next].clone();
+        *next += 1;
+        let res = tokio::time::timeout(s.timeout, TcpStream::connect(c.endpoint)).await;
+        let why = match res {
+            Ok(Ok(t)) => {
+                tune(&t, s.keepalive);
+                return Some((c, t));
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {}", humantime::format_duration(s.timeout)),
+        };
+        c.stats.failures.inc();
+        debug!(target = %c.endpoint, "connect failed: {why}");
+        let _ = shared
+            .inputs
+            .try_send(Input::ConnectFailed(c.endpoint, why));
+        if !s.retry {
+            return None;
+        }
+        if *next < cands.len() {
+            log.retries += 1;
+        }
+    }
+    None
+}
+
+enum First {
+    /// The target sent its first bytes (already forwarded).
+    Answered,
+    /// The client closed before the target answered anything.
+    ClientGone,
+    /// The target closed or reset after the client had sent bytes, before
+    /// answering them.
+    TargetLost(String),
+}
+
+async fn first_answer(
+    client: &TcpStream,
+    target: &TcpStream,
+    replay: &mut Option<Vec<u8>>,
+    traffic: &Traffic,
+) -> io::Result<First> {
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut client_open = true;
+    let mut sent = 0usize;
+    loop {
+        tokio::select! {
+            r = client.readable(), if client_open => {
+                r?;
+                match client.try_read(&mut buf) {
+                    Ok(0) => {
+                        client_open = false;
+                        let _ = socket2::SockRef::from(target).shutdown(std::net::Shutdown::Write);
+                        if sent == 0 {
+                            return Ok(First::ClientGone);
+                        }
+                    }
+                    Ok(n) => {
+                        write_all(target, &buf[..n]).await?;
+                        sent += n;
+                        traffic.up.fetch_add(n as u64, Ordering::Relaxed);
+                        if let Some(r) = replay.as_mut() {
+                            if r.len() + n <= REPLAY_LIMIT {
+                                r.extend_from_slice(&buf[..n]);
+                            } else {
+                                // Too much to replay safely: no replay for this one.
+                                *replay = None;
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            r = target.readable() => {
+                r?;
+                match target.try_read(&mut buf) {
+                    Ok(0) => {
+                        return Ok(if sent > 0 { First::TargetLost("closed before answering".into()) } else { First::ClientGone });
+                    }
+                    Ok(n) => {
+                        write_all(client, &buf[..n]).await?;
+                        traffic.down.fetch_add(n as u64, Ordering::Relaxed);
+                        return Ok(First::Answered);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) if is_reset(&e) && sent > 0 => return Ok(First::TargetLost(format!("reset before answering: {e}"))),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionAborted
+    )
+}
+
+fn tune(s: &TcpStream, keepalive: Duration) {
+    let _ = s.set_nodelay(true);
+    if !keepalive.is_zero() {
+        let ka = socket2::TcpKeepalive::new()
+            .with_time(keepalive)
+            .with_interval((keepalive / 4).max(Duration::from_secs(1)));
+        let _ = socket2::SockRef::from(s).set_tcp_keepalive(&ka);
+    }
+}
+
+async fn idle(traffic: &Traffic, limit: Duration) {
+    if limit.is_zero() {
+        return std::future::pending().await;
+    }
+    loop {
+        let left = limit.saturating_sub(traffic.idle());
+        if left.is_zero() {
+            return;
+        }
+        tokio::time::sleep(left).await;
+    }
+}
+
+/// A PROXY protocol v2 header (haproxy.org/download/2.6/doc/proxy-protocol.txt).
+pub fn proxy_v2(src: SocketAddr, dst: SocketAddr) -> Vec<u8> {
+    let mut h = b"\r\n\r\n\0\r\nQUIT\n".to_vec();
+    h.push(0x21); // version 2, PROXY
+    match (src.ip(), dst.ip()) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            h.push(0x11);
+            h.extend_from_slice(&12u16.to_be_bytes());
+            h.extend_from_slice(&s.octets());
+            h.extend_from_slice(&d.octets());
+        }
+        (s, d) => {
+            let v6 = |a: IpAddr| match a {
+                IpAddr::V4(x) => x.to_ipv6_mapped(),
+                IpAddr::V6(x) => x,
+            };
+            h.push(0x21);
+            h.extend_from_slice(&36u16.to_be_bytes());
+            h.extend_from_slice(&v6(s).octets());
+            h.extend_from_slice(&v6(d).octets());
+        }
+    }
+    h.extend_from_slice(&src.port().to_be_bytes());
+    h.extend_from_slice(&dst.port().to_be_bytes());
+    h
+}
+
+struct Log<'a> {
+    peer: SocketAddr,
+    key: ServiceKey,
+    target: Option<SocketAddr>,
+    retries: u64,
+    traffic: &'a Traffic,
+    access: bool,
+}
+
+impl Log<'_> {
+    fn end(&self, outcome: Outcome, err: Option<io::Error>) {
+        if !self.access {
+            return;
+        }
+        let target = self
+            .target
+            .map_or_else(|| "-".to_owned(), |t| t.to_string());
+        let up = self.traffic.up.load(Ordering::Relaxed);
+        let down = self.traffic.down.load(Ordering::Relaxed);
+        let ms = self.traffic.started().elapsed().as_millis() as u64;
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        info!(
+            target: "zosmf_ha::access",
+            id = "ZHA3020I",
+            client = %self.peer,
+            service = %self.key,
+            target = %target,
+            bytes_up = up,
+            bytes_down = down,
+            duration_ms = ms,
+            retries = self.retries,
+            outcome = outcome.as_str(),
+            "{} -> {} via {}: {} up, {} down, {ms} ms, {} retries, {}{}",
+            self.peer,
+            target,
+            self.key,
+            up,
+            down,
+            self.retries,
+            outcome.as_str(),
+            if err.is_empty() { String::new() } else { format!(" ({err})") }
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_header_v4() {
+        let h = proxy_v2(
+            "10.1.2.3:4000".parse().unwrap(),
+            "10.0.0.10:443".parse().unwrap(),
+        );
+        assert_eq!(&h[..12], b"\r\n\r\n\0\r\nQUIT\n");
+        assert_eq!(h[12], 0x21);
+        assert_eq!(h[13], 0x11);
+        assert_eq!(u16::from_be_bytes([h[14], h[15]]), 12);
+        assert_eq!(&h[16..20], &[10, 1, 2, 3]);
+        assert_eq!(&h[20..24], &[10, 0, 0, 10]);
+        assert_eq!(u16::from_be_bytes([h[24], h[25]]), 4000);
+        assert_eq!(u16::from_be_bytes([h[26], h[27]]), 443);
+        assert_eq!(h.len(), 28);
+    }
+}

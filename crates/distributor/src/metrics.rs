@@ -1,0 +1,196 @@
+//! Prometheus metrics: target state, active target, switches, connections,
+//! connect failures, retries, refused clients. One explicit registry (no
+//! globals), served at `http://<metrics address>/metrics` when configured.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TargetLabels {
+    pub service: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ServiceLabels {
+    pub service: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RejectLabels {
+    pub service: String,
+    pub reason: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub available: Family<TargetLabels, Gauge>,
+    pub listening: Family<TargetLabels, Gauge>,
+    pub healthy: Family<TargetLabels, Gauge>,
+    pub quiesced: Family<TargetLabels, Gauge>,
+    pub active_target: Family<TargetLabels, Gauge>,
+    pub switches: Family<ServiceLabels, Counter>,
+    pub connections: Family<TargetLabels, Counter>,
+    pub connections_active: Family<TargetLabels, Gauge>,
+    pub connect_failures: Family<TargetLabels, Counter>,
+    pub retries: Family<ServiceLabels, Counter>,
+    pub rejected: Family<RejectLabels, Counter>,
+    pub lost_in_flight: Family<TargetLabels, Counter>,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("zosmf_ha");
+        let m = Metrics {
+            available: Family::default(),
+            listening: Family::default(),
+            healthy: Family::default(),
+            quiesced: Family::default(),
+            active_target: Family::default(),
+            switches: Family::default(),
+            connections: Family::default(),
+            connections_active: Family::default(),
+            connect_failures: Family::default(),
+            retries: Family::default(),
+            rejected: Family::default(),
+            lost_in_flight: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "target_available",
+            "1 when the target can take new connections",
+            m.available.clone(),
+        );
+        registry.register(
+            "target_listening",
+            "1 when the target accepts TCP connections",
+            m.listening.clone(),
+        );
+        registry.register(
+            "target_healthy",
+            "1 when the application probe passes (or none runs)",
+            m.healthy.clone(),
+        );
+        registry.register(
+            "target_quiesced",
+            "1 when the operator quiesced the target",
+            m.quiesced.clone(),
+        );
+        registry.register(
+            "active_target",
+            "1 for the target that gets new connections",
+            m.active_target.clone(),
+        );
+        registry.register(
+            "switches",
+            "changes of the active target",
+            m.switches.clone(),
+        );
+        registry.register(
+            "connections",
+            "client connections forwarded to the target",
+            m.connections.clone(),
+        );
+        registry.register(
+            "connections_active",
+            "client connections open to the target",
+            m.connections_active.clone(),
+        );
+        registry.register(
+            "connect_failures",
+            "connects to the target that failed",
+            m.connect_failures.clone(),
+        );
+        registry.register(
+            "retries",
+            "client connections retried on another target",
+            m.retries.clone(),
+        );
+        registry.register(
+            "rejected",
+            "client connections closed without a target",
+            m.rejected.clone(),
+        );
+        registry.register(
+            "lost_in_flight",
+            "connections whose target closed or reset them before sending any byte",
+            m.lost_in_flight.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// The OpenMetrics text.
+    pub fn encode(&self) -> String {
+        let mut s = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut s, &self.registry);
+        s
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+/// Serve `/metrics` until `stop`.
+pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: CancellationToken) {
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = stop.cancelled() => return,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let m = metrics.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let m = m.clone();
+                async move {
+                    let res = if req.uri().path() == "/metrics" {
+                        Response::builder()
+                            .header(
+                                "content-type",
+                                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                            )
+                            .body(Full::new(Bytes::from(m.encode())))
+                    } else {
+                        Response::builder()
+                            .status(404)
+                            .body(Full::new(Bytes::from("see /metrics\n")))
+                    };
+                    Ok::<_, Infallible>(
+                        res.unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))),
+                    )
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+pub fn labels(service: &zha_standby::ServiceKey, target: SocketAddr) -> TargetLabels {
+    TargetLabels {
+        service: service.to_string(),
+        target: target.to_string(),
+    }
+}
