@@ -4,6 +4,7 @@
 //! finding says why and what z/OS would do (EZZ0826I …). The HA rules and the
 //! distributor see only what this module keeps.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use zha_diag::{Diagnostic, Label, Located, Span};
@@ -166,15 +167,22 @@ pub fn apply<'a>(
             _ => {}
         }
     }
+    let mut ix = Index {
+        own: HashMap::new(),
+        vipas: HashMap::new(),
+    };
+    for a in st.own_addresses() {
+        ix.own.entry(a.value).or_insert(*a);
+    }
     for s in statements {
         if let StmtKind::VipaDynamic(block) = &s.kind {
-            apply_block(&mut st, block, &mut diags);
+            apply_block(&mut st, &mut ix, block, &mut diags);
         }
     }
     // A distribution needs the DVIPA defined on this stack.
     let mut kept = Vec::new();
     for d in std::mem::take(&mut st.distributions) {
-        if st.vipa(d.dvipa.value).is_some() {
+        if ix.vipas.contains_key(&d.dvipa.value) {
             kept.push(d);
         } else {
             diags.push(
@@ -203,7 +211,16 @@ pub fn apply<'a>(
     (st, diags)
 }
 
-fn apply_block(st: &mut Stack, block: &VipaDynamic, diags: &mut Vec<Diagnostic>) {
+/// Look-ups that keep `apply` linear in the size of the profile (a profile
+/// may hold thousands of DVIPAs and HOME entries).
+struct Index {
+    /// Home, INTERFACE and DYNAMICXCF addresses, each at its first place.
+    own: HashMap<IpAddr, Located<IpAddr>>,
+    /// The DVIPAs in `Stack::vipas`, with the span of their definition.
+    vipas: HashMap<IpAddr, Span>,
+}
+
+fn apply_block(st: &mut Stack, ix: &mut Index, block: &VipaDynamic, diags: &mut Vec<Diagnostic>) {
     let mut aborted = false;
     for (i, sub) in block.subs.iter().enumerate() {
         if !sub.applies() || aborted {
@@ -220,6 +237,7 @@ fn apply_block(st: &mut Stack, block: &VipaDynamic, diags: &mut Vec<Diagnostic>)
         match &sub.kind {
             SubKind::Define(d) => define(
                 st,
+                ix,
                 sub.keyword,
                 VipaOwner::Define,
                 &d.options,
@@ -228,6 +246,7 @@ fn apply_block(st: &mut Stack, block: &VipaDynamic, diags: &mut Vec<Diagnostic>)
             ),
             SubKind::Backup(b) => define(
                 st,
+                ix,
                 sub.keyword,
                 VipaOwner::Backup(b.rank.value),
                 &b.options,
@@ -246,6 +265,9 @@ fn apply_block(st: &mut Stack, block: &VipaDynamic, diags: &mut Vec<Diagnostic>)
                         .map(|v| v.addr.value)
                         .collect();
                     st.vipas.retain(|v| !gone.contains(&v.addr.value));
+                    for a in &gone {
+                        ix.vipas.remove(a);
+                    }
                     st.distributions.retain(|d| !gone.contains(&d.dvipa.value));
                 }
             }
@@ -308,6 +330,7 @@ fn ignored(d: &VipaDistribute, keyword: Span, code: &'static str) -> Ignored {
 
 fn define(
     st: &mut Stack,
+    ix: &mut Index,
     keyword: Span,
     owner: VipaOwner,
     options: &VipaOptions,
@@ -323,22 +346,21 @@ fn define(
         VipaOwner::Backup(_) => "VIPABACKUP",
     };
     for a in addrs.addresses() {
-        if let Some(prev) = st.vipa(a.value) {
+        if let Some(&prev) = ix.vipas.get(&a.value) {
             diags.push(
                 Diagnostic::error(
                     codes::DVIPA_DEFINED_TWICE,
                     format!("{} is defined a second time in this profile without a VIPADELETE before it", a.value),
                 )
                 .primary(a.span, format!("second definition by {what}"))
-                .secondary(prev.addr.span, "first defined here")
+                .secondary(prev, "first defined here")
                 .help(format!("remove one definition, or put `VIPADELETE {}` before this one", a.value))
                 .zos("z/OS rejects the second definition; the first stays in effect"),
             );
             st.rejected_vipas.push(a);
             continue;
         }
-        let home = st.own_addresses().find(|h| h.value == a.value).copied();
-        if let Some(home) = home {
+        if let Some(&home) = ix.own.get(&a.value) {
             diags.push(
                 Diagnostic::error(
                     codes::DVIPA_IS_HOME,
@@ -361,6 +383,7 @@ fn define(
             st.rejected_vipas.push(a);
             continue;
         }
+        ix.vipas.insert(a.value, a.span);
         st.vipas.push(Vipa {
             addr: a,
             owner,
@@ -467,13 +490,12 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
         None => None,
     };
 
-    if method == DistMethod::HotStandby {
-        if let Some(list) = targets {
-            if let Some(code) = check_hot_standby(sub.keyword, list, dvipa, diags) {
-                st.ignored.push(ignored(d, sub.keyword, code));
-                return false;
-            }
-        }
+    if method == DistMethod::HotStandby
+        && let Some(list) = targets
+        && let Some(code) = check_hot_standby(sub.keyword, list, dvipa, diags)
+    {
+        st.ignored.push(ignored(d, sub.keyword, code));
+        return false;
     }
 
     st.distributions.push(Distribution {
@@ -580,10 +602,11 @@ fn check_hot_standby(
         for p in &plain {
             diag = diag.secondary(p.addr.span, "neither PREFERRED nor BACKUP");
         }
-        if backups.is_empty() && preferred.len() == 1 {
-            if let Some(p) = preferred.first() {
-                diag = diag.secondary(p.addr.span, "no BACKUP besides this one");
-            }
+        if backups.is_empty()
+            && preferred.len() == 1
+            && let Some(p) = preferred.first()
+        {
+            diag = diag.secondary(p.addr.span, "no BACKUP besides this one");
         }
         fail(
             codes::HS_ROLE_COUNT,

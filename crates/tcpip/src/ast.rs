@@ -32,7 +32,9 @@ pub enum StmtKind {
     Include(Located<String>),
     VipaDynamic(VipaDynamic),
     /// A known statement we do not model, with its parameters as written
-    /// (for blocks, the tokens between the keyword and the END keyword).
+    /// (for blocks, the tokens between the keyword and the END keyword):
+    /// upper case, except double-quoted strings, which keep their quotes
+    /// and case (`PARMSTRING "d=x"`).
     Other(Vec<Located<String>>),
 }
 
@@ -85,7 +87,9 @@ pub struct Sub {
     pub keyword: Span,
     pub span: Span,
     pub kind: SubKind,
-    /// The statement has a syntax error; z/OS does not apply it.
+    /// The statement has a syntax error (z/OS does not apply it), or an
+    /// unresolved system symbol where a value is needed (it cannot be
+    /// checked); either way the model does not apply it.
     pub invalid: bool,
     /// An earlier syntax error in the block, at this span, made z/OS stop
     /// processing the block: this statement is not applied.

@@ -8,7 +8,8 @@
 //! long. Where IBM's minimum is not confirmed, we accept the full name and
 //! every prefix down to the shortest that no other statement shares, but
 //! never fewer than four characters (a two-letter `HO` ending a statement
-//! would turn ordinary values into statements).
+//! would turn ordinary values into statements); legacy statements only in
+//! full.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -33,8 +34,13 @@ pub struct StmtDef {
     pub shape: Shape,
     /// `Some(why)` for statements z/OS no longer accepts.
     pub legacy: Option<&'static str>,
-    /// Statement names this statement takes as parameters (`DELETE LINK x`).
+    /// Statement names this statement takes as parameters (`DELETE LINK x`),
+    /// accepted only as its parameter number `params_at` (0-based): `DELETE`
+    /// takes `LINK` first, `INTERFACE name DELETE` second. Anywhere else the
+    /// word starts the next statement (`DELETE PORT 20 TCP X` followed by a
+    /// `PORT` list).
     pub params: &'static [&'static str],
+    pub params_at: u8,
     /// After one of these parameters, the next token is a name, never a keyword.
     pub names_after: &'static [&'static str],
     /// The first N parameters are names (`DEVICE name …`, `START name`).
@@ -50,6 +56,7 @@ const fn def(name: &'static str, min: u8, shape: Shape) -> StmtDef {
         shape,
         legacy: None,
         params: &[],
+        params_at: 0,
         names_after: &[],
         leading_names: 0,
         name_after_address: false,
@@ -109,6 +116,7 @@ pub static STATEMENTS: &[StmtDef] = &[
     def("INCLUDE", 0, Fixed(1)),
     StmtDef {
         params: &["DELETE"],
+        params_at: 1,
         ..names(def("INTERFACE", 0, Open), 1)
     },
     def("IPCONFIG", 6, Open),
@@ -256,6 +264,10 @@ impl Tables {
         for (i, d) in STATEMENTS.iter().enumerate() {
             let min = if d.min > 0 {
                 usize::from(d.min)
+            } else if d.legacy.is_some() {
+                // Legacy statements only in full: their short forms (INFO,
+                // OBEY, TRAC …) are too likely as values in a modern profile.
+                d.name.len()
             } else {
                 shortest_unique(d.name, &names).max(FLOOR).min(d.name.len())
             };
@@ -364,6 +376,10 @@ mod tests {
             Some(("VIPADISTRIBUTE", "VIPADYNAMIC"))
         );
         assert!(t.block_only("VIPARO").is_none());
+        // Legacy statements only in full.
+        assert!(t.statement("INFO").is_none());
+        assert!(t.statement("MORE").is_none());
+        assert_eq!(t.statement("INFORM").map(|s| s.1.name), Some("INFORM"));
     }
 
     #[test]

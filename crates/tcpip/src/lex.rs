@@ -4,7 +4,8 @@
 //! comment, no sequence numbers, keywords are case-insensitive, system
 //! symbols are substituted before parsing. Double-quoted strings (AUTOLOG
 //! `PARMSTRING "…"`) are one token and keep their case; a `;` inside them is
-//! text.
+//! text. A `"` opens a string only where a word starts; inside a word it is
+//! an ordinary character.
 
 use zha_diag::symbols::Symbols;
 use zha_diag::{Diagnostic, FileId, Span};
@@ -68,61 +69,52 @@ impl Lexer<'_> {
 
     fn line(&mut self, text: &str, start: usize, end: usize, line_no: u32) {
         let line = &text[start..end];
-        // Where a comment starts, outside double quotes.
-        let mut comment = None;
-        let mut in_quote = false;
-        for (i, b) in line.bytes().enumerate() {
-            match b {
-                b'"' => in_quote = !in_quote,
-                b';' if !in_quote => {
-                    comment = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-        }
+        let comment = comment_start(line);
         let mut data_end = comment.unwrap_or(line.len());
 
-        // Sequence numbers: an 80-character line with digits in 73-80.
-        if line.len() >= 80 && comment.is_none_or(|c| c >= 72) {
-            let chars: Vec<(usize, char)> = line.char_indices().collect();
-            if chars.len() == 80 && chars[72..].iter().all(|(_, c)| c.is_ascii_digit()) {
-                let seq_start = chars[72].0;
-                let seq = &line[seq_start..];
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::SEQUENCE_NUMBER,
-                        format!("sequence number {seq} in columns 73-80"),
-                    )
-                    .primary(self.span(start + seq_start, end), "read as a parameter")
-                    .help("remove the sequence numbers (ISPF: UNNUM, or NUMBER OFF before saving)")
-                    .zos(format!(
-                        "z/OS does not allow sequence numbers in a profile: it reads {seq} as a parameter, which breaks the statement"
-                    )),
-                );
-                data_end = data_end.min(seq_start);
-            }
+        // Sequence numbers: an 80-character line with digits in 73-80 that
+        // are not inside a comment.
+        if let Some(seq_start) = sequence_number(line)
+            && comment.is_none_or(|c| c >= seq_start)
+        {
+            let seq = &line[seq_start..];
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::SEQUENCE_NUMBER,
+                    format!("sequence number {seq} in columns 73-80"),
+                )
+                .primary(self.span(start + seq_start, end), "read as a parameter")
+                .help("remove the sequence numbers (ISPF: UNNUM, or NUMBER OFF before saving)")
+                .zos(format!(
+                    "z/OS does not allow sequence numbers in a profile: it reads {seq} as a parameter, which breaks the statement"
+                )),
+            );
+            data_end = data_end.min(seq_start);
         }
 
-        if let Some(c) = comment {
-            if c > 0 && !line.as_bytes()[c - 1].is_ascii_whitespace() && c <= data_end {
-                let word_start = line[..c]
-                    .rfind(|ch: char| ch.is_whitespace())
-                    .map_or(0, |i| i + 1);
-                let word = &line[word_start..c];
-                self.diagnostics.push(
-                    Diagnostic::warning(
-                        codes::SEMICOLON_NO_BLANK,
-                        format!("comment starts right after `{word}` with no blank"),
-                    )
-                    .primary(self.span(start + c, start + c + 1), "`;` directly after a parameter")
-                    .help(format!("put a blank before the `;`: `{word} ;`"))
-                    .zos(format!(
-                        "z/OS wants a blank before a comment; without one it may read `{}` as a single parameter",
-                        &line[word_start..line.len().min(c + 4)]
-                    )),
-                );
-            }
+        if let Some(c) = comment
+            && c > 0
+            && !line.as_bytes()[c - 1].is_ascii_whitespace()
+            && c <= data_end
+        {
+            // Only ASCII blanks separate words (as below), so this is a
+            // char boundary.
+            let word_start = line[..c]
+                .rfind(|ch: char| ch.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
+            let word = &line[word_start..c];
+            let after: String = line[c..].chars().take(4).collect();
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::SEMICOLON_NO_BLANK,
+                    format!("comment starts right after `{word}` with no blank"),
+                )
+                .primary(self.span(start + c, start + c + 1), "`;` directly after a parameter")
+                .help(format!("put a blank before the `;`: `{word} ;`"))
+                .zos(format!(
+                    "z/OS wants a blank before a comment; without one it may read `{word}{after}` as a single parameter"
+                )),
+            );
         }
 
         let data = &line[..data_end];
@@ -210,6 +202,39 @@ impl Lexer<'_> {
     }
 }
 
+/// Where the comment of a line starts: the first `;` outside a quoted
+/// string. The line is scanned the way the tokenizer reads it: a `"` opens a
+/// string only where a word starts (a `"` inside a word is text), and a string
+/// without its closing quote runs to the end of the line.
+fn comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b';' => return Some(i),
+            b'"' => i = i + 1 + line[i + 1..].find('"')? + 1,
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => {
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b';' {
+                    i += 1;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The byte offset of columns 73-80 when the line is 80 characters long and
+/// those columns are all digits (an ISPF sequence number).
+fn sequence_number(line: &str) -> Option<usize> {
+    if line.len() < 80 {
+        return None;
+    }
+    let (seq_start, _) = line.char_indices().nth(72)?;
+    let seq = &line[seq_start..];
+    (seq.len() == 8 && seq.bytes().all(|b| b.is_ascii_digit())).then_some(seq_start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +283,40 @@ mod tests {
         assert!(d.is_empty());
         // Digits inside a comment are only comment.
         let (_, d) = toks(&format!("{:<72}{}\n", "; comment", "00000100"));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn semicolon_warning_near_multibyte_text_does_not_panic() {
+        // The note quotes the word and a few characters after the `;`; both
+        // must be cut at character boundaries.
+        let (t, d) = toks("A;ééé\n");
+        assert_eq!(t, ["A"]);
+        assert_eq!(d, [codes::SEMICOLON_NO_BLANK]);
+        // A no-break space is not a separator (z/OS knows only the blank).
+        let (t, d) = toks("A\u{a0}B;x\n");
+        assert_eq!(t, ["A\u{a0}B"]);
+        assert_eq!(d, [codes::SEMICOLON_NO_BLANK]);
+    }
+
+    #[test]
+    fn a_quote_inside_a_word_does_not_hide_the_comment() {
+        let (t, d) = toks("PORT 1 TCP A\"B ; comment here\n");
+        assert_eq!(t, ["PORT", "1", "TCP", "A\"B"]);
+        assert!(d.is_empty());
+        // A quote at the start of a word still opens a string.
+        let (t, _) = toks("X \"a ; b\" ; c\n");
+        assert_eq!(t, ["X", "a ; b"]);
+    }
+
+    #[test]
+    fn sequence_number_after_multibyte_text() {
+        let line = format!("{:<72}{}\n", "HOME 1.2.3.4 LÉ", "00000100");
+        let (t, d) = toks(&line);
+        assert_eq!(t, ["HOME", "1.2.3.4", "LÉ"]);
+        assert_eq!(d, [codes::SEQUENCE_NUMBER]);
+        // A comment that starts before column 73 holds the digits.
+        let (_, d) = toks(&format!("{:<72}{}\n", "; é comment", "00000100"));
         assert!(d.is_empty());
     }
 

@@ -52,8 +52,15 @@ pub fn parse(file: FileId, text: &str, symbols: &Symbols) -> Parsed {
     }
 }
 
+/// A token as a parameter value: its text, upper case, symbols substituted;
+/// a double-quoted string keeps its quotes (and its case), so that the value
+/// says how it was written and prints back as the same token.
 pub(crate) fn located(t: &Token) -> Located<String> {
-    Located::new(t.text.clone(), t.span)
+    if t.quoted {
+        Located::new(format!("\"{}\"", t.text), t.span)
+    } else {
+        Located::new(t.text.clone(), t.span)
+    }
 }
 
 pub(crate) fn span_of(toks: &[Token], fallback: Span) -> Span {
@@ -93,7 +100,7 @@ impl Parser<'_> {
             };
             Diagnostic::error(
                 codes::STRAY_END,
-                format!("{end} without a {} before it", def.name),
+                format!("{end} without {} {} before it", article(def.name), def.name),
             )
             .primary(t.span, format!("no open {} block", def.name))
             .help(format!(
@@ -103,13 +110,13 @@ impl Parser<'_> {
         } else if let Some((word, block)) = TABLES.block_only(&t.text) {
             Diagnostic::error(
                 codes::OUT_OF_BLOCK,
-                format!("{word} outside a {block} block"),
+                format!("{word} outside {} {block} block", article(block)),
             )
             .primary(
                 t.span,
                 format!("valid only between {block} and its END keyword"),
             )
-            .help(format!("move it into a {block} … block"))
+            .help(format!("move it into {} {block} … block", article(block)))
             .zos("z/OS reports a syntax error for it and ignores it")
         } else {
             Diagnostic::warning(
@@ -233,10 +240,11 @@ impl Parser<'_> {
         if j - args_start < usize::from(def.leading_names) {
             return true;
         }
-        if def
-            .params
-            .iter()
-            .any(|p| TABLES.names_statement(&t.text, p))
+        if j - args_start == usize::from(def.params_at)
+            && def
+                .params
+                .iter()
+                .any(|p| TABLES.names_statement(&t.text, p))
         {
             return true;
         }
@@ -447,6 +455,15 @@ impl Parser<'_> {
             value.to_ascii_uppercase()
         };
         StmtKind::Include(Located::new(value, name.span))
+    }
+}
+
+/// "a" or "an" before a statement name, as it is read (`an AUTOLOG`).
+fn article(name: &str) -> &'static str {
+    if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

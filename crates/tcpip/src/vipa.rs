@@ -6,6 +6,9 @@
 //! the first syntax error in the block stops processing of the rest of the
 //! block: later sub-statements are still parsed (so that all their errors
 //! show), but they are marked as skipped and the model does not apply them.
+//! A statement that fails only at an unresolved system symbol (already a
+//! ZHA0013 warning) is not applied, but is no syntax error and does not stop
+//! the block.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -113,6 +116,17 @@ pub fn parse_block(
         let res = res.and_then(|k| c.finish(name).map(|()| k));
         let (kind, invalid) = match res {
             Ok(k) => (k, false),
+            // An unresolved system symbol where a value belongs: the lexer
+            // has warned (ZHA0013). It is no syntax error (with its value the
+            // statement may well be right), so the block goes on; but the
+            // statement cannot be checked or applied.
+            Err(e)
+                if chunk
+                    .iter()
+                    .any(|t| t.span == e.span && t.text.contains('&')) =>
+            {
+                (SubKind::Invalid(name), true)
+            }
             Err(e) => {
                 if first_error.is_none() {
                     first_error = Some((diags.len(), e.span));
@@ -243,24 +257,26 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A decimal number in `lo..=hi`. Digits out of that range (however
+    /// many) are a range error; anything else is "expected `what`".
     fn number(&mut self, what: &str, lo: u32, hi: u32, help: &str) -> PResult<Located<u32>> {
         let Some(t) = self.peek() else {
             return Err(self.missing(what, help));
         };
-        let Ok(n) = t.text.parse::<u32>() else {
+        if !is_digits(&t.text) {
             return Err(self.missing(what, help));
-        };
-        if !(lo..=hi).contains(&n) {
+        }
+        let Some(n) = t.text.parse::<u32>().ok().filter(|n| (lo..=hi).contains(n)) else {
             return Err(SynErr {
                 code: codes::RANGE,
                 ..err(
                     t.span,
-                    format!("{what} {n} is out of range"),
+                    format!("{what} {} is out of range", t.text),
                     format!("allowed: {lo}-{hi}"),
                     help,
                 )
             });
-        }
+        };
         self.bump();
         Ok(Located::new(n, t.span))
     }
@@ -298,37 +314,75 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// One or more ASCII digits.
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn rank(n: Located<u32>) -> Located<u8> {
     Located::new(u8::try_from(n.value).unwrap_or(u8::MAX), n.span)
 }
 
-/// `[TIER1|TIER2 [CPCSCOPE]|CPCSCOPE] [MOVEABLE IMMEDIATE|WHENIDLE] [SERVICEMGR]`
-fn vipa_options(c: &mut Cursor) -> PResult<VipaOptions> {
+/// `[TIER1|TIER2 [CPCSCOPE]|CPCSCOPE] [MOVEABLE IMMEDIATE|WHENIDLE] [SERVICEMGR]`,
+/// each at most once and in this order: IBM's rule for VIPADEFINE and
+/// VIPABACKUP is "specify the parameters in the order shown". On VIPABACKUP,
+/// SERVICEMGR exists only after MOVEABLE.
+fn vipa_options(c: &mut Cursor, name: &str) -> PResult<VipaOptions> {
     let mut o = VipaOptions::default();
-    loop {
-        if c.eat("TIER1", 5).is_some() {
-            o.tier = Some(1);
-        } else if c.eat("TIER2", 5).is_some() {
-            o.tier = Some(2);
-        } else if c.eat("CPCSCOPE", 8).is_some() {
-            o.cpcscope = true;
-        } else if c.eat("MOVEABLE", 4).is_some() {
-            o.moveable = Some(if c.eat("IMMEDIATE", 5).is_some() {
-                Moveable::Immediate
-            } else if c.eat("WHENIDLE", 8).is_some() {
-                Moveable::WhenIdle
-            } else {
-                return Err(c.missing(
-                    "IMMEDIATE or WHENIDLE",
-                    "write `MOVEABLE IMMEDIATE` or `MOVEABLE WHENIDLE`",
-                ));
-            });
-        } else if c.eat("SERVICEMGR", 10).is_some() {
-            o.servicemgr = true;
-        } else {
-            return Ok(o);
-        }
+    if c.eat("TIER1", 5).is_some() {
+        o.tier = Some(1);
+    } else if c.eat("TIER2", 5).is_some() {
+        o.tier = Some(2);
+        o.cpcscope = c.eat("CPCSCOPE", 8).is_some();
+    } else if c.eat("CPCSCOPE", 8).is_some() {
+        o.cpcscope = true;
     }
+    if c.eat("MOVEABLE", 4).is_some() {
+        o.moveable = Some(if c.eat("IMMEDIATE", 5).is_some() {
+            Moveable::Immediate
+        } else if c.eat("WHENIDLE", 8).is_some() {
+            Moveable::WhenIdle
+        } else {
+            return Err(c.missing(
+                "IMMEDIATE or WHENIDLE",
+                "write `MOVEABLE IMMEDIATE` or `MOVEABLE WHENIDLE`",
+            ));
+        });
+    }
+    if let Some(t) = c.peek().filter(|t| is_option(t, "SERVICEMGR", 10)) {
+        if name == "VIPABACKUP" && o.moveable.is_none() {
+            return Err(err(
+                t.span,
+                "SERVICEMGR on VIPABACKUP needs MOVEABLE before it",
+                "valid only after MOVEABLE IMMEDIATE|WHENIDLE",
+                "write `VIPABACKUP rank MOVEABLE IMMEDIATE SERVICEMGR mask address`, or drop SERVICEMGR",
+            ));
+        }
+        c.bump();
+        o.servicemgr = true;
+    }
+    let misplaced = c.peek().filter(|t| {
+        is_option(t, "TIER1", 5)
+            || is_option(t, "TIER2", 5)
+            || is_option(t, "CPCSCOPE", 8)
+            || is_option(t, "MOVEABLE", 4)
+            || is_option(t, "SERVICEMGR", 10)
+    });
+    if let Some(t) = misplaced {
+        return Err(err(
+            t.span,
+            format!("`{}` is out of place in {name}", t.text),
+            "repeated, or after an option that must follow it",
+            format!(
+                "{name} takes its options once each, in this order: TIER1, TIER2 [CPCSCOPE] or CPCSCOPE; then MOVEABLE IMMEDIATE|WHENIDLE; then SERVICEMGR"
+            ),
+        ));
+    }
+    Ok(o)
+}
+
+fn is_option(t: &Token, name: &str, min: usize) -> bool {
+    !t.quoted && matches_min(&t.text, name, min)
 }
 
 const DEFINE_HELP: &str = "write `VIPADEFINE [MOVEABLE IMMEDIATE|WHENIDLE] mask address …`, e.g. `VIPADEFINE 255.255.255.0 10.1.1.10`";
@@ -373,7 +427,7 @@ fn v6_addrs(c: &mut Cursor, help: &str) -> PResult<Option<VipaAddrs>> {
 }
 
 fn define(c: &mut Cursor) -> PResult<VipaDefine> {
-    let options = vipa_options(c)?;
+    let options = vipa_options(c, "VIPADEFINE")?;
     if let Some(v6) = v6_addrs(c, DEFINE_HELP)? {
         return Ok(VipaDefine { options, addrs: v6 });
     }
@@ -389,9 +443,7 @@ fn define(c: &mut Cursor) -> PResult<VipaDefine> {
 }
 
 fn backup(c: &mut Cursor) -> PResult<VipaBackup> {
-    let rank_tok = c
-        .peek()
-        .filter(|t| t.text.bytes().all(|b| b.is_ascii_digit()));
+    let rank_tok = c.peek().filter(|t| is_digits(&t.text));
     let (rank, rank_given) = match rank_tok {
         Some(_) => (
             rank(c.number(
@@ -404,7 +456,7 @@ fn backup(c: &mut Cursor) -> PResult<VipaBackup> {
         ),
         None => (Located::new(1, c.last), false),
     };
-    let options = vipa_options(c)?;
+    let options = vipa_options(c, "VIPABACKUP")?;
     if let Some(v6) = v6_addrs(c, BACKUP_HELP)? {
         return Ok(VipaBackup {
             rank,
@@ -416,20 +468,19 @@ fn backup(c: &mut Cursor) -> PResult<VipaBackup> {
     let mask = if options.moveable.is_some() {
         Some(c.mask(BACKUP_HELP)?)
     } else {
-        if let Some(t) = c.peek() {
-            if addr::mask(&t.text).is_some_and(|m| u32::from(m).leading_ones() >= 8)
-                && c.toks.len() > c.i + 1
-            {
-                return Err(err(
-                    t.span,
-                    format!(
-                        "`{}` looks like a mask, but VIPABACKUP takes a mask only after MOVEABLE",
-                        t.text
-                    ),
-                    "read as a DVIPA address",
-                    "write `VIPABACKUP rank MOVEABLE IMMEDIATE mask address` (a backup that may create the DVIPA), or drop the mask",
-                ));
-            }
+        if let Some(t) = c.peek()
+            && addr::mask(&t.text).is_some_and(|m| u32::from(m).leading_ones() >= 8)
+            && c.toks.len() > c.i + 1
+        {
+            return Err(err(
+                t.span,
+                format!(
+                    "`{}` looks like a mask, but VIPABACKUP takes a mask only after MOVEABLE",
+                    t.text
+                ),
+                "read as a DVIPA address",
+                "write `VIPABACKUP rank MOVEABLE IMMEDIATE mask address` (a backup that may create the DVIPA), or drop the mask",
+            ));
         }
         None
     };
@@ -479,9 +530,10 @@ fn range(c: &mut Cursor) -> PResult<VipaRange> {
     if c.eat("DELETE", 4).is_some() {
         r.delete = true;
     }
+    // IBM: MOVEable NONDISRUPTive | MOVEable DISRUPTive.
     if c.eat("MOVEABLE", 4).is_some()
-        && c.eat("NONDISRUPTIVE", 8).is_none()
-        && c.eat("DISRUPTIVE", 5).is_none()
+        && c.eat("NONDISRUPTIVE", 10).is_none()
+        && c.eat("DISRUPTIVE", 7).is_none()
     {
         return Err(c.missing(
             "NONDISRUPTIVE or DISRUPTIVE",
@@ -512,18 +564,18 @@ fn method_of(t: &Token) -> Option<DistMethod> {
 }
 
 fn set_flag(slot: &mut Option<Located<bool>>, value: bool, t: &Token, name: &str) -> PResult<()> {
-    if let Some(prev) = slot {
-        if prev.value != value {
-            return Err(err(
-                t.span,
-                format!(
-                    "`{}` contradicts an earlier option of this statement",
-                    t.text
-                ),
-                format!("conflicts with the earlier {name} option"),
-                "keep only one of the two",
-            ));
-        }
+    if let Some(prev) = slot
+        && prev.value != value
+    {
+        return Err(err(
+            t.span,
+            format!(
+                "`{}` contradicts an earlier option of this statement",
+                t.text
+            ),
+            format!("conflicts with the earlier {name} option"),
+            "keep only one of the two",
+        ));
     }
     *slot = Some(Located::new(value, t.span));
     Ok(())
@@ -544,11 +596,7 @@ fn distribute(c: &mut Cursor) -> PResult<VipaDistribute> {
         destip: None,
     };
     // Options before the address, in any order.
-    loop {
-        let Some(t) = c.peek() else { break };
-        if t.quoted {
-            break;
-        }
+    while let Some(t) = c.peek().filter(|t| !t.quoted) {
         let x = t.text.as_str();
         if matches_min(x, "DEFINE", 6) {
             c.bump();
@@ -590,7 +638,7 @@ fn distribute(c: &mut Cursor) -> PResult<VipaDistribute> {
         } else if x == "OPTLOCAL" {
             c.bump();
             let n = match c.peek() {
-                Some(n) if n.text.bytes().all(|b| b.is_ascii_digit()) => Some(
+                Some(n) if is_digits(&n.text) => Some(
                     c.number("the OPTLOCAL value", 0, 16, "write `OPTLOCAL [0-16]`")?
                         .value,
                 ),
@@ -657,8 +705,8 @@ fn distribute(c: &mut Cursor) -> PResult<VipaDistribute> {
     d.dvipa = Located::new(dvipa, t.span);
 
     if c.eat("PORT", 4).is_some() {
-        while let Some(t) = c.peek() {
-            let Some(r) = port_range(&t.text) else { break };
+        while let Some(t) = c.peek().filter(|t| looks_like_port(&t.text)) {
+            let r = port_range(t)?;
             c.bump();
             d.ports.push(Located::new(r, t.span));
         }
@@ -697,14 +745,45 @@ fn distribute(c: &mut Cursor) -> PResult<VipaDistribute> {
     Ok(d)
 }
 
-fn port_range(s: &str) -> Option<PortRange> {
-    let port = |p: &str| p.parse::<u16>().ok().filter(|&n| n > 0);
+/// `n` or `n-m` written with digits (in range or not).
+fn looks_like_port(s: &str) -> bool {
     match s.split_once('-') {
+        Some((a, b)) => is_digits(a) && is_digits(b),
+        None => is_digits(s),
+    }
+}
+
+/// A port or port range; the token looks like one.
+fn port_range(t: &Token) -> PResult<PortRange> {
+    const HELP: &str = "write `PORT 443` or `PORT 8000-8010`; ports are 1-65535";
+    let port = |p: &str| {
+        p.parse::<u16>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| SynErr {
+                code: codes::RANGE,
+                ..err(
+                    t.span,
+                    format!("port {p} is out of range"),
+                    "allowed: 1-65535",
+                    HELP,
+                )
+            })
+    };
+    match t.text.split_once('-') {
         Some((a, b)) => {
             let (lo, hi) = (port(a)?, port(b)?);
-            (lo <= hi).then_some(PortRange { lo, hi })
+            if lo > hi {
+                return Err(err(
+                    t.span,
+                    format!("port range {} ends before it starts", t.text),
+                    "the lower port comes first",
+                    format!("write `PORT {hi}-{lo}`"),
+                ));
+            }
+            Ok(PortRange { lo, hi })
         }
-        None => port(s).map(|p| PortRange { lo: p, hi: p }),
+        None => port(&t.text).map(|p| PortRange { lo: p, hi: p }),
     }
 }
 
@@ -722,7 +801,7 @@ fn dest_entry(c: &mut Cursor) -> PResult<DestEntry> {
         (Role::Preferred, Some(p.span))
     } else if let Some(b) = c.eat("BACKUP", 6) {
         match c.peek() {
-            Some(n) if n.text.bytes().all(|x| x.is_ascii_digit()) => {
+            Some(n) if is_digits(&n.text) => {
                 let r = c.number(
                     "the BACKUP rank",
                     1,

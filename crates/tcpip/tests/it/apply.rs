@@ -1,0 +1,582 @@
+//! The rules `apply` enforces (SPEC §4: ZHA2001-2006, 2011, 2015-2017): for
+//! each, a profile that triggers it and a near-identical one that does not,
+//! and what the stack holds afterwards.
+
+use std::net::IpAddr;
+
+use zha_tcpip::codes;
+use zha_tcpip::{DistMethod, Role, Stack, VipaOwner};
+
+use crate::{Run, run, sev};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// A distributing stack: DYNAMICXCF 10.1.9.1, DVIPA 10.1.1.10 defined, the
+/// given VIPADISTRIBUTE, then a second VIPADEFINE (10.1.1.20) in the same
+/// block and a third (10.1.1.30) in a later block.
+fn profile(dist: &str) -> String {
+    format!(
+        "IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.9.1 255.255.255.0 1\n\
+         HOME 10.1.5.1 OSAL\n\
+         VIPADYNAMIC\n\
+         \x20 VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.10\n\
+         \x20 {dist}\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.20\n\
+         ENDVIPADYNAMIC\n\
+         VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.30\n\
+         ENDVIPADYNAMIC\n"
+    )
+}
+
+const HS: &str = "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP";
+
+/// Applied clean: one distribution, all three DVIPAs.
+fn assert_applies(r: &Run) {
+    r.assert_clean();
+    assert_eq!(r.stack.distributions.len(), 1);
+    assert!(r.stack.ignored.is_empty());
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.20", "10.1.1.30"]);
+}
+
+/// Ignored with `code`: no distribution, the statement in `ignored`, the
+/// other DVIPAs still there.
+fn assert_ignored(st: &Stack, code: &str) {
+    assert!(st.distributions.is_empty(), "{:?}", st.distributions);
+    assert_eq!(st.ignored.len(), 1);
+    assert_eq!(st.ignored[0].code, code);
+    assert_eq!(st.ignored[0].dvipa.value.to_string(), "10.1.1.10");
+    assert_eq!(st.ignored[0].method, DistMethod::HotStandby);
+}
+
+#[test]
+fn zha2001_hot_standby_without_roles() {
+    let r = run(&profile(&format!("{HS} 10.1.9.1 10.1.9.2")));
+    let d = r.one(codes::HS_NO_ROLES);
+    assert_eq!(r.codes(), [codes::HS_NO_ROLES]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(r.primary(d), "VIPADISTRIBUTE");
+    assert_eq!(
+        r.secondaries(d),
+        [
+            ("10.1.9.1", "no PREFERRED or BACKUP"),
+            ("10.1.9.2", "no PREFERRED or BACKUP")
+        ]
+    );
+    let zos = d.zos.as_deref().unwrap();
+    assert!(
+        zos.contains("EZZ0826I") && zos.contains("10.1.1.10"),
+        "{zos}"
+    );
+    assert_ignored(&r.stack, codes::HS_NO_ROLES);
+    assert_eq!(r.stack.ignored[0].targets.len(), 2);
+    // The rest of the block is applied: only this statement is ignored.
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.20", "10.1.1.30"]);
+    // WEIGHT is no hot-standby role either.
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 WEIGHT 5 10.1.9.2 WEIGHT 5"
+    )));
+    r.one(codes::HS_NO_ROLES);
+
+    assert_applies(&run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP"
+    ))));
+}
+
+#[test]
+fn zha2002_not_one_preferred_and_a_backup() {
+    for (destip, message, labels) in [
+        (
+            "10.1.9.1 PREFERRED 10.1.9.2 PREFERRED 10.1.9.3 BACKUP",
+            "2 targets are PREFERRED; hot standby allows exactly one",
+            vec![("PREFERRED", "PREFERRED"), ("PREFERRED", "PREFERRED")],
+        ),
+        (
+            "10.1.9.1 BACKUP 10.1.9.2 BACKUP 2",
+            "no target is PREFERRED",
+            vec![],
+        ),
+        (
+            "10.1.9.1 PREFERRED",
+            "no target is a BACKUP",
+            vec![
+                ("PREFERRED", "PREFERRED"),
+                ("10.1.9.1", "no BACKUP besides this one"),
+            ],
+        ),
+        (
+            "10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.3",
+            "a target is neither PREFERRED nor BACKUP",
+            vec![
+                ("PREFERRED", "PREFERRED"),
+                ("10.1.9.3", "neither PREFERRED nor BACKUP"),
+            ],
+        ),
+    ] {
+        let r = run(&profile(&format!("{HS} {destip}")));
+        let d = r.one(codes::HS_ROLE_COUNT);
+        assert_eq!(r.codes(), [codes::HS_ROLE_COUNT], "{destip}");
+        assert_eq!(sev(d), 'E');
+        assert_eq!(d.message, message);
+        assert_eq!(r.primary(d), "VIPADISTRIBUTE");
+        assert_eq!(r.secondaries(d), labels, "{destip}");
+        assert!(d.zos.as_deref().unwrap().contains("EZZ0827I"));
+        assert_ignored(&r.stack, codes::HS_ROLE_COUNT);
+    }
+    assert_applies(&run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.3 BACKUP 2"
+    ))));
+}
+
+fn targets(backups: usize) -> String {
+    let mut s = String::from("10.1.9.1 PREFERRED");
+    for i in 0..backups {
+        s.push_str(&format!("\n      10.1.8.{} BACKUP {}", i + 1, i + 1));
+    }
+    s
+}
+
+#[test]
+fn zha2003_more_than_31_backups() {
+    let r = run(&profile(&format!("{HS} {}", targets(32))));
+    let d = r.one(codes::HS_TOO_MANY_BACKUPS);
+    assert_eq!(r.codes(), [codes::HS_TOO_MANY_BACKUPS]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(d.message, "32 BACKUP targets; hot standby allows 31");
+    assert_eq!(r.primary(d), "10.1.8.32");
+    assert_eq!(
+        r.secondaries(d),
+        [("VIPADISTRIBUTE", "in this VIPADISTRIBUTE")]
+    );
+    assert!(d.zos.as_deref().unwrap().contains("EZZ0829I"));
+    assert_ignored(&r.stack, codes::HS_TOO_MANY_BACKUPS);
+    assert_eq!(r.stack.ignored[0].targets.len(), 33);
+
+    let r = run(&profile(&format!("{HS} {}", targets(31))));
+    assert_applies(&r);
+    assert_eq!(r.stack.distributions[0].backups().len(), 31);
+    // Highest rank first.
+    assert_eq!(
+        r.stack.distributions[0].backups()[0].addr.value,
+        ip("10.1.8.31")
+    );
+}
+
+#[test]
+fn zha2004_a_target_listed_twice() {
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.1 BACKUP 5"
+    )));
+    let d = r.one(codes::HS_DUPLICATE);
+    assert_eq!(r.codes(), [codes::HS_DUPLICATE]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(d.message, "DESTIP 10.1.9.1 is listed twice");
+    assert_eq!(r.primary(d), "10.1.9.1");
+    let (first, again) = (d.labels[1].span, d.labels[0].span);
+    assert!(first.start < again.start, "primary must be the repetition");
+    assert_eq!(r.secondaries(d), [("10.1.9.1", "first listed here")]);
+    assert!(d.zos.as_deref().unwrap().contains("EZZ0830I"));
+    assert_ignored(&r.stack, codes::HS_DUPLICATE);
+
+    assert_applies(&run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.3 BACKUP 5"
+    ))));
+}
+
+#[test]
+fn zha2005_destip_all_with_hot_standby() {
+    let r = run(&profile(&format!("{HS} ALL")));
+    let d = r.one(codes::HS_DESTIP_ALL);
+    assert_eq!(r.codes(), [codes::HS_DESTIP_ALL]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(r.primary(d), "ALL");
+    assert!(d.zos.as_deref().unwrap().contains("EZZ0165I"));
+    assert_ignored(&r.stack, codes::HS_DESTIP_ALL);
+    assert!(r.stack.ignored[0].targets.is_empty());
+
+    let r = run(&profile(
+        "VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 443 DESTIP ALL",
+    ));
+    r.assert_clean();
+    assert_eq!(r.stack.distributions.len(), 1);
+    assert!(r.stack.distributions[0].targets.is_none());
+    assert_eq!(r.stack.distributions[0].method, DistMethod::RoundRobin);
+}
+
+#[test]
+fn zha2006_hot_standby_keyword_with_another_method() {
+    // No DISTMETHOD: BASEWLM, so PREFERRED and BACKUP are invalid.
+    let r = run(&profile(
+        "VIPADISTRIBUTE 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100",
+    ));
+    let d = r.one(codes::HS_KEYWORD_OTHER_METHOD);
+    assert_eq!(r.codes(), [codes::HS_KEYWORD_OTHER_METHOD]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(
+        d.message,
+        "hot-standby keyword with DISTMETHOD BASEWLM (the default)"
+    );
+    assert_eq!(r.primary(d), "PREFERRED");
+    assert_eq!(
+        r.secondaries(d),
+        [
+            ("BACKUP 100", "also a HOTSTANDBY keyword"),
+            ("VIPADEFINE", "ignored by z/OS as a result"),
+        ]
+    );
+    assert_eq!(
+        d.zos.as_deref(),
+        Some(
+            "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and the one later statement of the VIPADYNAMIC block"
+        )
+    );
+    let st = &r.stack;
+    assert!(st.distributions.is_empty());
+    assert_eq!(st.ignored.len(), 1);
+    assert_eq!(st.ignored[0].code, codes::HS_KEYWORD_OTHER_METHOD);
+    assert_eq!(st.ignored[0].method, DistMethod::BaseWlm);
+    // The VIPADEFINE after it in the block is lost; the earlier one and the
+    // one in the next block are applied.
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.30"]);
+
+    // With another method named, and later VIPADISTRIBUTEs lost too.
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.10 10.1.1.11\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN AUTOSWITCHBACK 10.1.1.10 PORT 443 DESTIP ALL\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.11 PORT 443 DESTIP ALL\n\
+         \x20 VIPABACKUP 50 10.1.1.12\n\
+         \x20 VIPADEFINE 255.255.0.255 10.1.1.13\n\
+         ENDVIPADYNAMIC\n\
+         VIPADYNAMIC\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.11 PORT 80 DESTIP ALL\n\
+         ENDVIPADYNAMIC\n");
+    let d = r.one(codes::HS_KEYWORD_OTHER_METHOD);
+    assert_eq!(d.message, "hot-standby keyword with DISTMETHOD ROUNDROBIN");
+    assert_eq!(r.primary(d), "AUTOSWITCHBACK");
+    assert_eq!(
+        r.secondaries(d),
+        [
+            ("DISTMETHOD ROUNDROBIN", "the method in effect"),
+            ("VIPADISTRIBUTE", "ignored by z/OS as a result"),
+            ("VIPABACKUP", "ignored by z/OS as a result"),
+        ]
+    );
+    // The statement with a syntax error was never applied; it is not counted.
+    assert!(
+        d.zos
+            .as_deref()
+            .unwrap()
+            .ends_with("the 2 later statements of the VIPADYNAMIC block")
+    );
+    let st = &r.stack;
+    assert_eq!(
+        st.ignored
+            .iter()
+            .map(|i| (i.dvipa.value.to_string(), i.code))
+            .collect::<Vec<_>>(),
+        [
+            ("10.1.1.10".to_owned(), codes::HS_KEYWORD_OTHER_METHOD),
+            ("10.1.1.11".to_owned(), codes::HS_KEYWORD_OTHER_METHOD),
+        ]
+    );
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.11"]);
+    // The later block is applied again.
+    assert_eq!(st.distributions.len(), 1);
+    assert_eq!(st.distributions[0].ports[0].value.lo, 80);
+
+    // Near-identical with DISTMETHOD HOTSTANDBY: applied, nothing lost.
+    assert_applies(&run(&profile(
+        "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100",
+    )));
+}
+
+#[test]
+fn zha2011_distributed_dvipa_not_defined() {
+    let r = run(&profile(
+        "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.99 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP",
+    ));
+    let d = r.one(codes::DVIPA_NOT_DEFINED);
+    assert_eq!(r.codes(), [codes::DVIPA_NOT_DEFINED]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(r.primary(d), "10.1.1.99");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("VIPADEFINE 255.255.255.0 10.1.1.99")
+    );
+    // z/OS has no message of its own for this: none is cited.
+    assert!(!d.zos.as_deref().unwrap_or("").contains("EZZ"));
+    assert!(r.stack.distributions.is_empty());
+    assert_eq!(r.stack.ignored.len(), 1);
+    assert_eq!(r.stack.ignored[0].code, codes::DVIPA_NOT_DEFINED);
+    assert_eq!(r.stack.ignored[0].targets.len(), 2);
+
+    // An IPv6 interface name nobody defined.
+    let r = run(
+        "VIPADYNAMIC\n VIPADISTRIBUTE DISTMETHOD HOTSTANDBY DVIPA6 DESTIP 2001:db8::1 PREFERRED 2001:db8::2 BACKUP\nENDVIPADYNAMIC\n",
+    );
+    let d = r.one(codes::DVIPA_NOT_DEFINED);
+    assert_eq!(r.primary(d), "DVIPA6");
+    assert_eq!(r.stack.ignored[0].code, codes::DVIPA_NOT_DEFINED);
+
+    // Defined by VIPABACKUP (a backup distributor), or later in the profile:
+    // fine.
+    let r = run(
+        "VIPADYNAMIC\n VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.99\n\
+         \x20VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.99 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP\n\
+         ENDVIPADYNAMIC\n",
+    );
+    r.assert_clean();
+    assert_eq!(
+        r.stack.vipa(ip("10.1.1.99")).map(|v| v.owner),
+        Some(VipaOwner::Backup(100))
+    );
+    assert_eq!(r.stack.distributions.len(), 1);
+    assert_applies(&run(&profile(
+        "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP",
+    )));
+    // Gone again after VIPADELETE: the distribution goes with it.
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP\n  VIPADELETE 10.1.1.10"
+    )));
+    r.assert_clean();
+    assert!(r.stack.distributions.is_empty());
+    assert_eq!(r.vipa_addrs(), ["10.1.1.20", "10.1.1.30"]);
+}
+
+#[test]
+fn zha2015_equal_backup_ranks() {
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 50 10.1.9.3 BACKUP 50"
+    )));
+    let d = r.one(codes::EQUAL_RANKS);
+    assert_eq!(r.codes(), [codes::EQUAL_RANKS]);
+    assert_eq!(sev(d), 'W');
+    assert_eq!(
+        d.message,
+        "BACKUP targets 10.1.9.2 and 10.1.9.3 have the same rank 50"
+    );
+    assert_eq!(r.primary(d), "BACKUP 50");
+    assert!(d.labels[0].span.start > d.labels[1].span.start);
+    assert_eq!(r.secondaries(d), [("BACKUP 50", "rank 50 too")]);
+    assert!(d.notes[0].contains("tries 10.1.9.2 first"));
+    assert!(d.zos.is_none(), "z/OS says nothing about equal ranks");
+    // A warning: the statement is applied, in DESTIP order for equal ranks.
+    assert_eq!(r.stack.distributions.len(), 1);
+    assert!(r.stack.ignored.is_empty());
+    assert_eq!(
+        r.stack.distributions[0]
+            .backups()
+            .iter()
+            .map(|t| t.addr.value)
+            .collect::<Vec<_>>(),
+        [ip("10.1.9.2"), ip("10.1.9.3")]
+    );
+    // BACKUP without a rank is rank 1, twice.
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.3 BACKUP"
+    )));
+    let d = r.one(codes::EQUAL_RANKS);
+    assert_eq!(r.primary(d), "BACKUP");
+    // Not when the statement is ignored for another reason.
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.1 BACKUP 50 10.1.9.3 BACKUP 50"
+    )));
+    assert_eq!(r.codes(), [codes::HS_DUPLICATE]);
+
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 50 10.1.9.3 BACKUP 60"
+    )));
+    assert_applies(&r);
+    assert_eq!(
+        r.stack.distributions[0]
+            .backups()
+            .iter()
+            .map(|t| t.addr.value)
+            .collect::<Vec<_>>(),
+        [ip("10.1.9.3"), ip("10.1.9.2")]
+    );
+    assert_eq!(
+        r.stack.distributions[0].targets.as_ref().unwrap()[2].role,
+        Role::Backup {
+            rank: 60,
+            rank_given: true
+        }
+    );
+}
+
+#[test]
+fn zha2016_dvipa_is_a_home_or_dynamicxcf_address() {
+    for (addr_line, own, label) in [
+        ("HOME 10.1.1.10 OSAL", "10.1.1.10", "HOME"),
+        (
+            "IPCONFIG DYNAMICXCF 10.1.1.10 255.255.255.0 1",
+            "10.1.1.10",
+            "DYNAMICXCF",
+        ),
+        (
+            "INTERFACE OSA1 DEFINE IPAQENET PORTNAME P1 IPADDR 10.1.1.10/24",
+            "10.1.1.10/24",
+            "INTERFACE",
+        ),
+    ] {
+        // The address statement after the block: order does not matter.
+        let src = format!(
+            "VIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10 10.1.1.11\n\
+             \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 443 DESTIP ALL\n\
+             ENDVIPADYNAMIC\n{addr_line}\n"
+        );
+        let r = run(&src);
+        let d = r.one(codes::DVIPA_IS_HOME);
+        assert_eq!(sev(d), 'E');
+        assert_eq!(
+            d.message,
+            "DVIPA 10.1.1.10 is also a home or DYNAMICXCF address of this stack"
+        );
+        assert_eq!(r.primary(d), "10.1.1.10", "{label}");
+        assert_eq!(
+            r.secondaries(d),
+            [(own, "already an address of this stack")],
+            "{label}"
+        );
+        assert!(
+            d.zos
+                .as_deref()
+                .unwrap()
+                .contains("EZZ8307I 10.1.1.10 IS ALREADY DEFINED")
+        );
+        // Dropped from the VIPADEFINE; the other address stays. The
+        // distribution then has no DVIPA on this stack.
+        assert_eq!(r.vipa_addrs(), ["10.1.1.11"], "{label}");
+        assert_eq!(
+            r.stack
+                .rejected_vipas
+                .iter()
+                .map(|a| a.value)
+                .collect::<Vec<_>>(),
+            [ip("10.1.1.10")]
+        );
+        assert_eq!(
+            r.codes(),
+            [codes::DVIPA_IS_HOME, codes::DVIPA_NOT_DEFINED],
+            "{label}"
+        );
+        assert!(r.stack.distributions.is_empty());
+    }
+    // A VIPABACKUP of the DYNAMICXCF address too.
+    let r = run(
+        "IPCONFIG DYNAMICXCF 10.1.9.1 255.255.255.0 1\nVIPADYNAMIC\n VIPABACKUP 10.1.9.1\nENDVIPADYNAMIC\n",
+    );
+    let d = r.one(codes::DVIPA_IS_HOME);
+    assert!(r.secondaries(d)[0].0 == "10.1.9.1");
+    assert!(d.zos.as_deref().unwrap().contains("from the VIPABACKUP"));
+
+    // Near-identical, different address: clean.
+    let r = run(
+        "VIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10 10.1.1.11\nENDVIPADYNAMIC\nHOME 10.1.1.12 OSAL\n",
+    );
+    r.assert_clean();
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.11"]);
+}
+
+#[test]
+fn zha2017_dvipa_defined_twice() {
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
+         \x20 VIPABACKUP 50 10.1.1.20\n\
+         ENDVIPADYNAMIC\n\
+         VIPADYNAMIC\n\
+         \x20 VIPABACKUP 100 10.1.1.10\n\
+         ENDVIPADYNAMIC\n");
+    let d = r.one(codes::DVIPA_DEFINED_TWICE);
+    assert_eq!(r.codes(), [codes::DVIPA_DEFINED_TWICE]);
+    assert_eq!(sev(d), 'E');
+    assert_eq!(
+        d.message,
+        "10.1.1.10 is defined a second time in this profile without a VIPADELETE before it"
+    );
+    assert_eq!(r.primary(d), "10.1.1.10");
+    assert_eq!(d.labels[0].message, "second definition by VIPABACKUP");
+    assert_eq!(r.secondaries(d), [("10.1.1.10", "first defined here")]);
+    assert!(d.labels[1].span.start < d.labels[0].span.start);
+    assert!(d.help.as_deref().unwrap().contains("VIPADELETE 10.1.1.10"));
+    assert_eq!(
+        d.zos.as_deref(),
+        Some("z/OS rejects the second definition; the first stays in effect")
+    );
+    // The first definition stays in effect.
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.20"]);
+    assert_eq!(
+        r.stack.vipa(ip("10.1.1.10")).map(|v| v.owner),
+        Some(VipaOwner::Define)
+    );
+    assert_eq!(r.stack.rejected_vipas.len(), 1);
+    // Also within one statement.
+    let r = run("VIPADYNAMIC\n VIPADEFINE 255.255.255.0 10.1.1.10 10.1.1.10\nENDVIPADYNAMIC\n");
+    assert_eq!(
+        r.one(codes::DVIPA_DEFINED_TWICE).labels[0].message,
+        "second definition by VIPADEFINE"
+    );
+
+    // With a VIPADELETE before the second: clean, and the second applies.
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
+         \x20 VIPABACKUP 50 10.1.1.20\n\
+         ENDVIPADYNAMIC\n\
+         VIPADYNAMIC\n\
+         \x20 VIPADELETE 10.1.1.10\n\
+         \x20 VIPABACKUP 100 10.1.1.10\n\
+         ENDVIPADYNAMIC\n");
+    r.assert_clean();
+    assert_eq!(r.vipa_addrs(), ["10.1.1.20", "10.1.1.10"]);
+    assert_eq!(
+        r.stack.vipa(ip("10.1.1.10")).map(|v| v.owner),
+        Some(VipaOwner::Backup(100))
+    );
+}
+
+#[test]
+fn vipadistribute_delete_removes_a_distribution() {
+    let base = "VIPADYNAMIC\n\
+                \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
+                \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 443 DESTIP ALL\n\
+                \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 80 DESTIP ALL\n";
+    for (delete, left) in [
+        ("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 443", vec![80]),
+        ("VIPADISTRIBUTE DELETE 10.1.1.10", vec![]),
+        ("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8080", vec![443, 80]),
+        ("VIPADISTRIBUTE DELETE 10.1.1.99 PORT 443", vec![443, 80]),
+    ] {
+        let r = run(&format!("{base}  {delete}\nENDVIPADYNAMIC\n"));
+        r.assert_clean();
+        let ports: Vec<u16> = r
+            .stack
+            .distributions
+            .iter()
+            .map(|d| d.ports[0].value.lo)
+            .collect();
+        assert_eq!(ports, left, "{delete}");
+    }
+}
+
+#[test]
+fn stack_addresses_and_sysplex_routing() {
+    let r = run(
+        "IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.9.1 255.255.255.0 1\n\
+         IPCONFIG NOSYSPLEXROUTING\n\
+         HOME 10.1.5.1 OSAL\n",
+    );
+    r.assert_clean();
+    assert!(r.stack.sysplex_routing.is_none(), "NOSYSPLEXROUTING wins");
+    assert_eq!(r.text(r.stack.ipconfig.unwrap()), "IPCONFIG");
+    assert_eq!(r.stack.ipconfig.unwrap().start, 0);
+    let own: Vec<IpAddr> = r.stack.own_addresses().map(|a| a.value).collect();
+    assert_eq!(own, [ip("10.1.5.1"), ip("10.1.9.1")]);
+    assert!(r.stack.is_dynamic_xcf(ip("10.1.9.1")) && !r.stack.is_dynamic_xcf(ip("10.1.5.1")));
+    // NODYNAMICXCF clears it.
+    let r = run("IPCONFIG DYNAMICXCF 10.1.9.1 255.255.255.0 1\nIPCONFIG NODYNAMICXCF\n");
+    assert!(r.stack.dynamic_xcf.is_none());
+}
