@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct Settings {
     pub probe: Probe,
     pub connect: Connect,
@@ -25,24 +26,6 @@ pub struct Settings {
     pub state: State,
     pub pump: Pump,
     pub log: Log,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            probe: Probe::default(),
-            connect: Connect::default(),
-            listen: Listen::default(),
-            targets: BTreeMap::new(),
-            systems: BTreeMap::new(),
-            limits: Limits::default(),
-            control: Control::default(),
-            metrics: Metrics::default(),
-            state: State::default(),
-            pump: Pump::default(),
-            log: Log::default(),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

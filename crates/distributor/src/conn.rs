@@ -130,11 +130,11 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                 (cand, target) = (c, t);
                 cand.stats.total.inc();
                 cand.stats.active.inc();
-                if let Ok(mut m) = shared.conns.lock() {
-                    if let Some(ci) = m.get_mut(&id) {
-                        ci.destip = cand.destip;
-                        ci.endpoint = cand.endpoint;
-                    }
+                if let Ok(mut m) = shared.conns.lock()
+                    && let Some(ci) = m.get_mut(&id)
+                {
+                    ci.destip = cand.destip;
+                    ci.endpoint = cand.endpoint;
                 }
             }
             Err(e) => {

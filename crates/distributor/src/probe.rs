@@ -65,27 +65,33 @@ impl Prober {
         dvipa: IpAddr,
         application: bool,
     ) -> ProbeOutcome {
-        let run = async {
-            let stream = match TcpStream::connect(endpoint).await {
-                Ok(s) => s,
-                Err(e) => return down(format!("connect: {e}")),
-            };
-            let _ = stream.set_nodelay(true);
-            match (&self.http, application) {
-                (Some(h), true) => h.get(stream, endpoint, dvipa).await,
-                _ => ProbeOutcome {
-                    connected: true,
-                    healthy: None,
-                    detail: "TCP connect succeeded".into(),
-                },
-            }
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let within = humantime::format_duration(self.timeout);
+        let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(endpoint)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return down(format!("connect: {e}")),
+            Err(_) => return down(format!("connect: no answer within {within}")),
         };
-        match tokio::time::timeout(self.timeout, run).await {
-            Ok(o) => o,
-            Err(_) => down(format!(
-                "no answer within {}",
-                humantime::format_duration(self.timeout)
-            )),
+        let _ = stream.set_nodelay(true);
+        match (&self.http, application) {
+            // It listens; whether it is healthy is the application probe's
+            // answer within what is left of the timeout (a stopped server
+            // accepts connections and answers nothing).
+            (Some(h), true) => {
+                match tokio::time::timeout_at(deadline, h.get(stream, endpoint, dvipa)).await {
+                    Ok(o) => o,
+                    Err(_) => ProbeOutcome {
+                        connected: true,
+                        healthy: Some(false),
+                        detail: format!("GET {} on {endpoint}: no answer within {within}", h.path),
+                    },
+                }
+            }
+            _ => ProbeOutcome {
+                connected: true,
+                healthy: None,
+                detail: "TCP connect succeeded".into(),
+            },
         }
     }
 }

@@ -395,14 +395,12 @@ impl Control {
                     .inc();
             }
         }
-        if persist {
-            if let Err(err) = state::save(&self.state_dir, &self.engine.persisted()) {
-                warn!(
-                    id = "ZHA3012W",
-                    "cannot save the active targets in {}: {err}",
-                    self.state_dir.display()
-                );
-            }
+        if persist && let Err(err) = state::save(&self.state_dir, &self.engine.persisted()) {
+            warn!(
+                id = "ZHA3012W",
+                "cannot save the active targets in {}: {err}",
+                self.state_dir.display()
+            );
         }
         self.publish();
     }

@@ -1,1 +1,10 @@
-//! Integration tests of the distributor on loopback.
+//! The distributor on loopback: real sockets on 127.x.0.y, one address
+//! block per test so tests run in parallel, every wait bounded.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod control;
+mod failover;
+mod load;
+mod traffic;

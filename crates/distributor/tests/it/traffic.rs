@@ -1,0 +1,176 @@
+//! Bytes: long-lived connections across switches, half-close, both pump
+//! paths, PROXY protocol, limits.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::*;
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+/// Send `data` and read the echo back concurrently; return what came back.
+async fn echo_through(c: &mut TcpStream, data: &[u8]) -> Vec<u8> {
+    let (mut r, mut w) = c.split();
+    let send = async {
+        w.write_all(data).await.unwrap();
+    };
+    let recv = async {
+        let mut got = vec![0u8; data.len()];
+        r.read_exact(&mut got).await.unwrap();
+        got
+    };
+    let (_, got) = tokio::time::timeout(LIMIT, async { tokio::join!(send, recv) })
+        .await
+        .unwrap();
+    got
+}
+
+#[tokio::test]
+async fn a_connection_to_the_backup_survives_the_switch_back_byte_for_byte() {
+    let net = Net::new();
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Echo).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Echo).await;
+    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    d.wait_active(Some(net.sys(1))).await;
+    a.kill();
+    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    let first = pattern(100_000, 1);
+    assert_eq!(echo_through(&mut c, &first).await, first);
+    d.wait_active(Some(net.sys(2))).await;
+    let _a2 = Backend::start(net.sys(1), "SYSA", Kind::Echo).await;
+    d.wait_active(Some(net.sys(1))).await;
+    // New connections go to SYSA; the old one still talks to SYSB.
+    for seed in 2..6 {
+        let data = pattern(2_000_000, seed);
+        assert_eq!(echo_through(&mut c, &data).await, data);
+    }
+    let vcrt = d
+        .call(zha_distributor::control::Request::Netstat {
+            report: "vcrt".into(),
+            detail: true,
+            json: false,
+        })
+        .await
+        .output;
+    assert!(vcrt.contains(&format!("Target: {}", net.sys(2))), "{vcrt}");
+}
+
+async fn half_close(splice: bool) {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Echo).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Echo).await;
+    let d = Dist::start(
+        &net.profile(&[None, Some(100)], true),
+        &format!("[pump]\nsplice = {splice}\nbuffer = 4096\n"),
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    let data = pattern(3_000_000, 7);
+    // Write everything, then close our side: the echo must still come back
+    // in full and then end (the server closes after our EOF).
+    let (mut r, mut w) = c.split();
+    let send = async {
+        w.write_all(&data).await.unwrap();
+        w.shutdown().await.unwrap();
+    };
+    let recv = async {
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).await.unwrap();
+        got
+    };
+    let (_, got) = tokio::time::timeout(LIMIT, async { tokio::join!(send, recv) })
+        .await
+        .unwrap();
+    assert_eq!(got.len(), data.len());
+    assert!(got == data);
+}
+
+#[tokio::test]
+async fn half_close_with_splice() {
+    half_close(true).await;
+}
+
+#[tokio::test]
+async fn half_close_buffered() {
+    half_close(false).await;
+}
+
+#[tokio::test]
+async fn proxy_protocol_header_is_sent() {
+    let net = Net::new();
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(
+        &net.profile(&[None, Some(100)], true),
+        "proxy_protocol = true\n",
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
+    assert!(a.proxy_seen.load(std::sync::atomic::Ordering::Relaxed));
+}
+
+#[tokio::test]
+async fn connection_limit_closes_the_extra_client_at_once() {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(
+        &net.profile(&[None, Some(100)], true),
+        "[limits]\nmax_connections = 1\n",
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    let mut held = TcpStream::connect(net.dvipa()).await.unwrap();
+    held.write_all(b"x\n").await.unwrap();
+    let mut buf = [0u8; 8];
+    let _ = tokio::time::timeout(LIMIT, held.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let t = std::time::Instant::now();
+    assert!(ask(net.dvipa()).await.is_err());
+    assert!(t.elapsed() < Duration::from_secs(1));
+    drop(held);
+    // Once the first is gone, clients are served again.
+    let end = tokio::time::Instant::now() + LIMIT;
+    while ask(net.dvipa()).await.is_err() {
+        assert!(tokio::time::Instant::now() < end);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed() {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(
+        &net.profile(&[None, Some(100)], true),
+        "[limits]\nidle_timeout = \"300ms\"\n",
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    c.write_all(b"x\n").await.unwrap();
+    let mut buf = [0u8; 8];
+    let n = tokio::time::timeout(LIMIT, c.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..n], b"SYSA\n");
+    let t = std::time::Instant::now();
+    let n = tokio::time::timeout(LIMIT, c.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    assert_eq!(n, 0, "closed by the idle timeout");
+    assert!(t.elapsed() >= Duration::from_millis(200));
+}
