@@ -66,7 +66,8 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
         log.end(Outcome::NoTarget, None);
         return; // dropping the socket closes the client at once
     }
-    tune(&client, settings.connect.keepalive);
+    // TCP_NODELAY and keepalive come from the listening socket (accepted
+    // sockets inherit them): no system call per client here.
 
     let mut next = 0;
     let Some((mut cand, mut target)) = connect_next(cands, &mut next, shared, &mut log).await
@@ -104,32 +105,44 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     };
     register(&cand);
 
-    // Until the target's first byte, watch for a target that dies with the
-    // request in flight; with `replay`, send the request to the next target.
+    // With `replay`, until the target's first byte (and while the request
+    // fits the replay buffer), watch for a target that dies with the
+    // request in flight and send the request to the next target.
     let mut replay = settings.connect.replay.then(Vec::new);
-    let outcome = loop {
+    let mut outcome = None;
+    // The target of `cand` was counted out of the active gauge already.
+    let mut released = false;
+    while replay.is_some() {
         match first_answer(&client, &target, &mut replay, &traffic).await {
-            Ok(First::Answered) => break None,
-            Ok(First::ClientGone) => break Some(Outcome::Done),
+            Ok(First::Answered) => break,
+            Ok(First::ClientGone) => {
+                outcome = Some(Outcome::Done);
+                break;
+            }
             Ok(First::TargetLost(why)) => {
                 cand.stats.lost.inc();
                 cand.stats.active.dec();
+                released = true;
                 let _ = shared
                     .inputs
                     .try_send(Input::ConnectFailed(cand.endpoint, why));
                 let Some(bytes) = replay.as_ref() else {
-                    break Some(Outcome::LostInFlight);
+                    outcome = Some(Outcome::LostInFlight);
+                    break;
                 };
                 let Some((c, t)) = connect_next(cands, &mut next, shared, &mut log).await else {
-                    break Some(Outcome::LostInFlight);
+                    outcome = Some(Outcome::LostInFlight);
+                    break;
                 };
                 stats.retries.inc();
                 if write_all(&t, bytes).await.is_err() {
-                    break Some(Outcome::LostInFlight);
+                    outcome = Some(Outcome::LostInFlight);
+                    break;
                 }
                 (cand, target) = (c, t);
                 cand.stats.total.inc();
                 cand.stats.active.inc();
+                released = false;
                 if let Ok(mut m) = shared.conns.lock()
                     && let Some(ci) = m.get_mut(&id)
                 {
@@ -138,20 +151,21 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                 }
             }
             Err(e) => {
-                break Some(if is_reset(&e) {
+                outcome = Some(if is_reset(&e) {
                     Outcome::Done
                 } else {
                     Outcome::Error
                 });
+                break;
             }
         }
-    };
+    }
+    drop(replay);
     log.target = Some(cand.endpoint);
 
     let outcome = match outcome {
         Some(o) => o,
         None => {
-            drop(replay);
             let mode = if settings.pump.splice {
                 #[cfg(target_os = "linux")]
                 {
@@ -165,17 +179,34 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                 Mode::Buffered(settings.pump.buffer)
             };
             tokio::select! {
-                r = pump::pump(&client, &target, mode, &traffic) => match r {
-                    Ok(()) => Outcome::Done,
-                    Err(e) if is_reset(&e) => Outcome::Done,
-                    Err(_) => Outcome::Error,
+                end = pump::pump(&client, &target, mode, &traffic) => {
+                    // The target closed or reset first, after the client had
+                    // sent bytes and before any answer: the request was lost
+                    // with the server (a crash), and the target is suspect.
+                    let down = traffic.down.load(Ordering::Relaxed);
+                    let up = traffic.up.load(Ordering::Relaxed);
+                    if end.first == pump::Dir::Down && down == 0 && up > 0 {
+                        cand.stats.lost.inc();
+                        let why = match &end.down {
+                            Ok(()) => "closed before answering".to_owned(),
+                            Err(e) => format!("reset before answering: {e}"),
+                        };
+                        let _ = shared.inputs.try_send(Input::ConnectFailed(cand.endpoint, why));
+                        Outcome::LostInFlight
+                    } else {
+                        match end.error() {
+                            None => Outcome::Done,
+                            Some(e) if is_reset(e) => Outcome::Done,
+                            Some(_) => Outcome::Error,
+                        }
+                    }
                 },
                 _ = idle(&traffic, settings.limits.idle_timeout) => Outcome::Idle,
                 _ = shared.hard_stop.cancelled() => Outcome::Drained,
             }
         }
     };
-    if outcome != Outcome::LostInFlight {
+    if !released {
         cand.stats.active.dec();
     }
     if let Ok(mut m) = shared.conns.lock() {
@@ -236,7 +267,7 @@ async fn first_answer(
     replay: &mut Option<Vec<u8>>,
     traffic: &Traffic,
 ) -> io::Result<First> {
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = vec![0u8; 8 * 1024];
     let mut client_open = true;
     let mut sent = 0usize;
     loop {
@@ -259,8 +290,9 @@ async fn first_answer(
                             if r.len() + n <= REPLAY_LIMIT {
                                 r.extend_from_slice(&buf[..n]);
                             } else {
-                                // Too much to replay safely: no replay for this one.
+                                // Too much to replay: the plain pump takes over.
                                 *replay = None;
+                                return Ok(First::Answered);
                             }
                         }
                     }
@@ -297,13 +329,14 @@ fn is_reset(e: &io::Error) -> bool {
     )
 }
 
-fn tune(s: &TcpStream, keepalive: Duration) {
-    let _ = s.set_nodelay(true);
+/// TCP_NODELAY and keepalive (idle time only; the kernel's probe interval
+/// and count) on a socket: three system calls, each one counts on the
+/// connect path.
+pub fn tune(s: &impl std::os::fd::AsFd, keepalive: Duration) {
+    let s = socket2::SockRef::from(s);
+    let _ = s.set_tcp_nodelay(true);
     if !keepalive.is_zero() {
-        let ka = socket2::TcpKeepalive::new()
-            .with_time(keepalive)
-            .with_interval((keepalive / 4).max(Duration::from_secs(1)));
-        let _ = socket2::SockRef::from(s).set_tcp_keepalive(&ka);
+        let _ = s.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(keepalive));
     }
 }
 

@@ -75,19 +75,49 @@ pub enum Mode {
     Splice,
 }
 
-/// Pump both directions until both have ended. Returns the first error,
-/// after both directions have stopped.
-pub async fn pump(
-    client: &TcpStream,
-    target: &TcpStream,
-    mode: Mode,
-    traffic: &Traffic,
-) -> io::Result<()> {
-    let (a, b) = tokio::join!(
-        one_way(client, target, mode, traffic, Dir::Up),
-        one_way(target, client, mode, traffic, Dir::Down)
+/// How a pump ended.
+#[derive(Debug)]
+pub struct Ended {
+    /// The direction that ended first.
+    pub first: Dir,
+    pub up: io::Result<()>,
+    pub down: io::Result<()>,
+}
+
+impl Ended {
+    /// The first error, if any.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.up.as_ref().err().or(self.down.as_ref().err())
+    }
+}
+
+/// Pump both directions until both have ended.
+pub async fn pump(client: &TcpStream, target: &TcpStream, mode: Mode, traffic: &Traffic) -> Ended {
+    let first = std::sync::atomic::AtomicU8::new(0);
+    let mark = |d: u8| {
+        let _ = first.compare_exchange(0, d, Ordering::Relaxed, Ordering::Relaxed);
+    };
+    let (up, down) = tokio::join!(
+        async {
+            let r = one_way(client, target, mode, traffic, Dir::Up).await;
+            mark(1);
+            r
+        },
+        async {
+            let r = one_way(target, client, mode, traffic, Dir::Down).await;
+            mark(2);
+            r
+        }
     );
-    a.and(b)
+    Ended {
+        first: if first.load(Ordering::Relaxed) == 2 {
+            Dir::Down
+        } else {
+            Dir::Up
+        },
+        up,
+        down,
+    }
 }
 
 async fn one_way(
@@ -163,16 +193,47 @@ pub async fn write_all(to: &TcpStream, mut data: &[u8]) -> io::Result<()> {
 #[cfg(target_os = "linux")]
 mod splice {
     //! splice(2): socket → pipe → socket, the bytes stay in the kernel.
+    //!
+    //! A pipe is taken from a shared pool when bytes arrive and given back
+    //! once it is empty again, as HAProxy does: an idle connection holds no
+    //! pipe, so thousands of idle connections cost no file descriptors
+    //! beyond their sockets.
 
     use std::io;
-    use std::os::fd::AsFd;
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::sync::Mutex;
 
     use rustix::pipe::{PipeFlags, SpliceFlags, pipe_with, splice};
 
     use super::*;
 
-    /// The pipe's capacity; the kernel's default is 64 KiB.
-    const CHUNK: usize = 1 << 16;
+    /// The pipe's capacity: 1 MiB (the kernel default is 64 KiB and
+    /// /proc/sys/fs/pipe-max-size is usually 1 MiB); fewer, larger splices
+    /// on bulk transfers. If the kernel refuses, the default stays.
+    const CHUNK: usize = 1 << 20;
+    /// Empty pipes kept for reuse.
+    const POOL_MAX: usize = 256;
+
+    static POOL: Mutex<Vec<(OwnedFd, OwnedFd)>> = Mutex::new(Vec::new());
+
+    fn take() -> io::Result<(OwnedFd, OwnedFd)> {
+        if let Some(p) = POOL.lock().ok().and_then(|mut v| v.pop()) {
+            return Ok(p);
+        }
+        let (r, w) =
+            pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC).map_err(io::Error::from)?;
+        let _ = rustix::pipe::fcntl_setpipe_size(&w, CHUNK);
+        Ok((r, w))
+    }
+
+    /// Give back an empty pipe (one with bytes left is dropped).
+    fn give(p: (OwnedFd, OwnedFd)) {
+        if let Ok(mut v) = POOL.lock()
+            && v.len() < POOL_MAX
+        {
+            v.push(p);
+        }
+    }
 
     pub async fn one_way(
         from: &TcpStream,
@@ -180,23 +241,23 @@ mod splice {
         traffic: &Traffic,
         dir: Dir,
     ) -> io::Result<()> {
-        let (pr, pw) =
-            pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC).map_err(io::Error::from)?;
         let flags = SpliceFlags::MOVE | SpliceFlags::NONBLOCK;
         loop {
+            from.readable().await?;
+            let (pr, pw) = take()?;
             // Socket into the pipe.
-            let n = loop {
-                from.readable().await?;
-                match from.try_io(Interest::READABLE, || {
-                    splice(from.as_fd(), None, pw.as_fd(), None, CHUNK, flags)
-                        .map_err(io::Error::from)
-                }) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    Err(e) => return Err(e),
+            let n = match from.try_io(Interest::READABLE, || {
+                splice(from.as_fd(), None, pw.as_fd(), None, CHUNK, flags).map_err(io::Error::from)
+            }) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    give((pr, pw));
+                    continue;
                 }
+                Err(e) => return Err(e),
             };
             if n == 0 {
+                give((pr, pw));
                 return Ok(());
             }
             // Pipe into the other socket, all of it, before reading more.
@@ -212,6 +273,7 @@ mod splice {
                     Err(e) => return Err(e),
                 }
             }
+            give((pr, pw));
             count(traffic, dir, n);
         }
     }

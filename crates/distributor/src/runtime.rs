@@ -124,7 +124,7 @@ pub async fn start(opts: Options, stop: CancellationToken) -> anyhow::Result<Run
     // Bind first: nothing runs unless every port is ours.
     let mut bound = Vec::new();
     for l in &loaded.plan.listeners {
-        bound.push((l.clone(), bind(l.bind).await?));
+        bound.push((l.clone(), bind(l.bind, settings.connect.keepalive)?));
     }
     let state_dir = settings.state_dir();
     std::fs::create_dir_all(&state_dir)
@@ -252,14 +252,17 @@ fn probe_spec(settings: &Settings, prober: &Prober) -> ProbeSpec {
     }
 }
 
-/// Bind a listener with SO_REUSEADDR and a deep backlog.
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+/// Bind a listener with SO_REUSEADDR and a deep backlog. TCP_NODELAY and
+/// keepalive are set here once: accepted sockets inherit them. Needs a
+/// tokio runtime (for the registration), but never waits.
+pub fn bind(addr: SocketAddr, keepalive: Duration) -> anyhow::Result<TcpListener> {
     let sock = socket2::Socket::new(
         socket2::Domain::for_address(addr),
         socket2::Type::STREAM,
         Some(socket2::Protocol::TCP),
     )?;
     sock.set_reuse_address(true)?;
+    crate::conn::tune(&sock, keepalive);
     sock.set_nonblocking(true)?;
     sock.bind(&addr.into()).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::PermissionDenied && addr.port() < 1024 {

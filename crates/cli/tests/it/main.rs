@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod check;
+mod distribute;
 mod explain;
 
 use std::path::{Path, PathBuf};
