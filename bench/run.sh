@@ -107,7 +107,7 @@ start_haproxy() {
 # Each run starts both proxies afresh, so that memory is measured on a new
 # process (allocators and HAProxy's pools keep memory once used).
 restart() {
-  kill "${ZPID:-0}" "${HPID:-0}" 2>/dev/null || true
+  for p in ${ZPID:-} ${HPID:-}; do kill "$p" 2>/dev/null || true; done
   sleep 1
   start_zha
   start_haproxy
