@@ -11,7 +11,13 @@ use zha_tcpip::{StmtKind, SubKind};
 
 use crate::{Run, run_named, run_with};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/tcpip");
+/// The corpus folder: `ZHA_CORPUS` when set, else `../shared/corpus`.
+fn dir() -> String {
+    let root = std::env::var("ZHA_CORPUS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus").to_owned()
+    });
+    format!("{root}/tcpip")
+}
 
 const FILES: [&str; 6] = [
     "adcd-z25b-prof2-includes.tcpip",
@@ -23,7 +29,7 @@ const FILES: [&str; 6] = [
 ];
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(format!("{DIR}/{name}"))
+    std::fs::read_to_string(format!("{}/{name}", dir()))
         .unwrap_or_else(|e| panic!("cannot read corpus file {name}: {e}"))
 }
 
@@ -49,7 +55,7 @@ fn ip(s: &str) -> IpAddr {
 
 #[test]
 fn the_corpus_holds_the_expected_files() {
-    let mut found: Vec<String> = std::fs::read_dir(DIR)
+    let mut found: Vec<String> = std::fs::read_dir(dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".tcpip"))
