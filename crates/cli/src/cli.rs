@@ -33,6 +33,154 @@ pub enum Command {
     Vary(VaryArgs),
     /// Replace a running distributor's profile by a changed one, applied as a diff
     Reload(ReloadArgs),
+    /// Generate a complete hot-standby configuration for N systems from a short description
+    #[command(long_about = PLAN_LONG)]
+    Plan(PlanArgs),
+    /// Run a z/OSMF stand-in server for one system of a sysplex folder
+    Server(ServerArgs),
+    /// Start a local sysplex on this machine: z/OSMF stand-ins and the distributor
+    #[command(long_about = UP_LONG)]
+    Up(UpArgs),
+    /// Call /zosmf/info repeatedly and show which system answers and how available it is
+    Probe(ProbeArgs),
+}
+
+const PLAN_LONG: &str = "\
+Generate a complete z/OSMF hot-standby configuration from plan.toml: one
+IZUPRMxx member per system and a shared IZUPRM00, each system's TCP/IP
+profile statements (IPCONFIG SYSPLEXROUTING DYNAMICXCF, VIPADEFINE or
+VIPABACKUP, VIPADISTRIBUTE HOTSTANDBY), the RACF commands, the procedure
+copies, the IZUMKFS file systems, the prerequisites checklist, and the
+sysplex.toml that `zosmf-ha check` reads. What plan writes checks clean.
+
+plan.toml:
+  sysplex = \"PLEX1\"
+  dvipa = \"10.1.1.10\"
+  # mask = \"255.255.255.0\", port = 443, apiml_port = 7554,
+  # autoswitchback = true, distributor = \"SYSA\", hostname = \"zosmf.example.com\",
+  # keyring = \"IZUKeyring.IZUDFLT\", saf_prefix = \"IZUDFLT\", user_dir = \"/global/zosmf\"
+  [[system]]
+  name = \"SYSA\"
+  xcf = \"10.1.1.1\"          # its DYNAMICXCF address
+  preferred = true
+  [[system]]
+  name = \"SYSB\"
+  xcf = \"10.1.1.2\"
+  # rank = 100               # BACKUP rank; default: descending by order";
+
+const UP_LONG: &str = "\
+Start a complete local sysplex: a z/OSMF stand-in server per system (on its
+DYNAMICXCF address, HTTPS) and the hot-standby distributor on the DVIPA,
+with the /zosmf/info application probe, and show which system is active.
+
+Without DIR it plans a two-system sysplex on loopback: SYSA 127.0.0.11
+(preferred), SYSB 127.0.0.12, DVIPA 127.0.0.10, port 8443 (no root needed).
+With DIR it runs the sysplex described there (a folder with sysplex.toml).
+
+Then, in another terminal:
+  curl --cacert <work>/root/keyrings/IZUKeyring.IZUDFLT/ca.pem https://127.0.0.10:8443/zosmf/info
+  zosmf-ha probe https://127.0.0.10:8443 --cacert <that ca.pem>
+
+--scenario failover runs a scripted failover under client load and exits 0
+only if no client connection failed. Ctrl-C stops everything.";
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The description (see above)
+    pub plan: PathBuf,
+
+    /// The folder to write into (created if needed)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Replace files that are already there
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// The sysplex folder (with sysplex.toml) or the .toml file
+    #[arg(long, value_name = "DIR")]
+    pub sysplex: PathBuf,
+
+    /// The system whose IZUPRMxx members configure this server
+    #[arg(long)]
+    pub system: String,
+
+    /// Where z/OS paths (USER_DIR, key rings) live on this machine [default: DIR/root]
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Listen but answer 503 for this long, as z/OSMF before IZUG400I
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime_duration)]
+    pub startup_delay: std::time::Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// A sysplex folder to run [default: a planned two-system sysplex on loopback]
+    pub dir: Option<PathBuf>,
+
+    /// The work folder (state, key rings, USER_DIRs) [default: <state dir>/up]
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+
+    /// Run a scripted scenario and exit with its verdict
+    #[arg(long, value_enum)]
+    pub scenario: Option<Scenario>,
+
+    /// For the planned sysplex: NOAUTOSWITCHBACK instead of AUTOSWITCHBACK
+    #[arg(long)]
+    pub noautoswitchback: bool,
+
+    /// The servers' start-up delay (503 until it passes)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime_duration)]
+    pub startup_delay: std::time::Duration,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// Crash the preferred server under load, restart it, switch back, then a planned stop
+    Failover,
+}
+
+#[derive(Args, Debug)]
+pub struct ProbeArgs {
+    /// https://HOST:PORT[/path]; the path defaults to /zosmf/info
+    pub url: String,
+
+    /// Requests per second
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+
+    /// How long to probe
+    #[arg(long, default_value = "10s", value_parser = humantime_duration)]
+    pub duration: std::time::Duration,
+
+    /// The CA certificate(s) to trust, PEM
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub cacert: Option<PathBuf>,
+
+    /// Accept any server certificate
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Basic credentials: USER:PASSWORD
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub user: Option<String>,
+
+    /// Per-request timeout
+    #[arg(long, default_value = "5s", value_parser = humantime_duration)]
+    pub timeout: std::time::Duration,
+
+    /// The summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn humantime_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e} (write e.g. 500ms, 2s, 1m)"))
 }
 
 const DISTRIBUTE_LONG: &str = "\

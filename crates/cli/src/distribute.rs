@@ -32,6 +32,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
+    crate::child::exit_with_parent();
     let settings = settings(args.config.as_ref())?;
     let json = args.log_json || settings.log.format == LogFormat::Json;
     init_logging(json);

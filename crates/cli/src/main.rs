@@ -6,10 +6,16 @@
 //! not an error.
 
 mod check;
+mod child;
 mod cli;
 mod distribute;
 mod explain;
 mod output;
+mod plan;
+mod probe;
+mod scenario;
+mod server;
+mod up;
 
 use std::process::ExitCode;
 
@@ -26,6 +32,10 @@ fn main() -> ExitCode {
         Command::Netstat(args) => distribute::netstat(args),
         Command::Vary(args) => distribute::vary(args),
         Command::Reload(args) => distribute::reload(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Server(args) => server::run(args),
+        Command::Up(args) => up::run(args),
+        Command::Probe(args) => probe::run(args),
     };
     match res {
         Ok(code) => code,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod fs;
 pub mod load;
 pub mod model;
+pub mod plan;
 pub mod rules;
 
 pub use check::{Kind, Options, Report, check, load_sysplex};

@@ -5,6 +5,7 @@
 mod check;
 mod distribute;
 mod explain;
+mod sysplex;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -5,5 +5,6 @@
 
 mod fixture;
 mod input;
+mod plan;
 mod rules;
 mod snapshots;

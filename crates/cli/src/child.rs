@@ -1,0 +1,44 @@
+//! Processes started by `up`: they end with it.
+
+use tokio_util::sync::CancellationToken;
+
+/// The environment variable `up` sets on its children: its pid.
+pub const PARENT_ENV: &str = "ZHA_PARENT_PID";
+
+/// When started by `up`, die with it: the kernel sends SIGTERM when the
+/// parent goes (PR_SET_PDEATHSIG), and a parent already gone ends us now.
+pub fn exit_with_parent() {
+    let Some(pid) = std::env::var(PARENT_ENV)
+        .ok()
+        .and_then(|p| p.parse::<i32>().ok())
+    else {
+        return;
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Signal, getppid, set_parent_process_death_signal};
+        let _ = set_parent_process_death_signal(Some(Signal::TERM));
+        if getppid().map(|p| p.as_raw_nonzero().get()) != Some(pid) {
+            std::process::exit(0);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = pid;
+}
+
+/// SIGTERM or SIGINT cancels `stop`.
+pub async fn stop_on_signals(stop: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+        _ = stop.cancelled() => {}
+    }
+    stop.cancel();
+}

@@ -1,0 +1,51 @@
+//! `zosmf-ha server`: one z/OSMF stand-in.
+
+use std::process::ExitCode;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::ServerArgs;
+
+pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
+    crate::distribute::init_logging(std::env::var_os("ZHA_LOG_JSON").is_some());
+    crate::child::exit_with_parent();
+    let root = match &a.root {
+        Some(r) => r.clone(),
+        None => {
+            let dir = if a.sysplex.is_dir() {
+                a.sysplex.clone()
+            } else {
+                a.sysplex
+                    .parent()
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or_default()
+            };
+            dir.join("root")
+        }
+    };
+    let cfg = match zha_zosmf::Config::from_sysplex(&a.sysplex, &a.system, &root, a.startup_delay) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("zosmf-ha server: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let stop = CancellationToken::new();
+        tokio::spawn(crate::child::stop_on_signals(stop.clone()));
+        match zha_zosmf::server::start(cfg, stop).await {
+            Ok(task) => {
+                task.await??;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("zosmf-ha server: {e:#}");
+                Ok(ExitCode::from(2))
+            }
+        }
+    })
+}

@@ -1,0 +1,384 @@
+//! The local sysplex end to end, across processes: plan → check → up →
+//! probe, curl and the Zowe CLI through the DVIPA, the failover scenario,
+//! the USER_DIR lock, and a server started while the distributor runs.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::*;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// A plan for two systems in the block 127.N.0.x (DVIPA .10, SYSA .11, SYSB .12).
+fn plan_toml(net: u8, switchback: bool) -> String {
+    format!(
+        "sysplex = \"PLEX{net}\"\ndvipa = \"127.{net}.0.10\"\nport = 8443\nautoswitchback = {switchback}\nxcf_mask = \"255.0.0.0\"\n\
+         [[system]]\nname = \"SYSA\"\nxcf = \"127.{net}.0.11\"\npreferred = true\n\
+         [[system]]\nname = \"SYSB\"\nxcf = \"127.{net}.0.12\"\n"
+    )
+}
+
+/// `zosmf-ha plan` into `<dir>/plex`; returns that folder.
+fn plan(dir: &Path, net: u8, switchback: bool) -> PathBuf {
+    let p = dir.join("plan.toml");
+    std::fs::write(&p, plan_toml(net, switchback)).unwrap();
+    let out = dir.join("plex");
+    let o = bin()
+        .args(["plan"])
+        .arg(&p)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout(&o).contains("no findings"), "{}", stdout(&o));
+    out
+}
+
+fn ca(work: &Path) -> PathBuf {
+    work.join("root/keyrings/IZUKeyring.IZUDFLT/ca.pem")
+}
+
+/// A child whose stdout lines arrive on a channel; killed when dropped.
+struct Proc {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Proc {
+    fn spawn(mut cmd: Command) -> Proc {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        for r in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for l in BufReader::new(r).lines().map_while(Result::ok) {
+                    let _ = tx.send(l);
+                }
+            });
+        }
+        Proc {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Wait for a line containing `what`.
+    fn expect(&mut self, what: &str) {
+        let end = Instant::now() + LIMIT;
+        while Instant::now() < end {
+            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                let hit = l.contains(what);
+                self.seen.push(l);
+                if hit {
+                    return;
+                }
+            }
+            if let Ok(Some(st)) = self.child.try_wait() {
+                while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                    self.seen.push(l);
+                }
+                panic!(
+                    "ended ({st}) before printing {what:?}:\n{}",
+                    self.seen.join("\n")
+                );
+            }
+        }
+        panic!("no {what:?} within {LIMIT:?}:\n{}", self.seen.join("\n"));
+    }
+
+    fn wait(mut self) -> (i32, String) {
+        let end = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                    self.seen.push(l);
+                }
+                return (st.code().unwrap_or(-1), self.seen.join("\n"));
+            }
+            while let Ok(l) = self.lines.try_recv() {
+                self.seen.push(l);
+            }
+            assert!(
+                Instant::now() < end,
+                "did not end:\n{}",
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn up(plex: &Path, work: &Path, extra: &[&str]) -> Proc {
+    let mut c = bin();
+    c.arg("up")
+        .arg(plex)
+        .arg("--work")
+        .arg(work)
+        .args(["--startup-delay", "500ms"])
+        .args(extra);
+    Proc::spawn(c)
+}
+
+fn listening(a: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&a, Duration::from_millis(200)).is_ok()
+}
+
+fn addr(net: u8, host: u8) -> SocketAddr {
+    format!("127.{net}.0.{host}:8443").parse().unwrap()
+}
+
+fn probe(net: u8, work: &Path, secs: &str) -> serde_json::Value {
+    let o = bin()
+        .args([
+            "probe",
+            &format!("https://127.{net}.0.10:8443"),
+            "--json",
+            "--rate",
+            "20",
+            "--duration",
+            secs,
+            "--cacert",
+        ])
+        .arg(ca(work))
+        .output()
+        .unwrap();
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
+}
+
+/// Wait until probing shows `system` answering.
+fn wait_answering(net: u8, work: &Path, system: &str) {
+    let end = Instant::now() + LIMIT;
+    loop {
+        let v = probe(net, work, "300ms");
+        if v["by_system"][system].as_u64().unwrap_or(0) > 0
+            && v["by_system"].as_object().is_some_and(|m| m.len() == 1)
+        {
+            return;
+        }
+        assert!(Instant::now() < end, "{system} does not answer: {v}");
+    }
+}
+
+#[test]
+fn plan_check_up_probe_curl_and_zowe() {
+    let net = 130;
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), net, true);
+    let o = bin().arg("check").arg(&plex).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let work = dir.path().join("work");
+    let mut up = up(&plex, &work, &[]);
+    up.expect("started the distributor");
+    wait_answering(net, &work, "SYSA");
+
+    // probe: every request answered, by SYSA.
+    let v = probe(net, &work, "2s");
+    assert_eq!(v["failed"], 0, "{v}");
+    assert!(v["requests"].as_u64().unwrap() >= 20, "{v}");
+    assert_eq!(v["by_system"]["SYSA"], v["requests"], "{v}");
+
+    // curl through the DVIPA gets the /zosmf/info JSON of the active system.
+    let o = Command::new("curl")
+        .args(["-s", "-i", "--max-time", "10", "--cacert"])
+        .arg(ca(&work))
+        .arg(format!("https://127.{net}.0.10:8443/zosmf/info"))
+        .output()
+        .expect("curl is needed by this test");
+    let out = stdout(&o);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.to_ascii_lowercase().contains("x-zha-system: sysa"),
+        "{out}"
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(out.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["zosmf_hostname"], format!("127.{net}.0.10"));
+    assert_eq!(body["zosmf_port"], "8443");
+    assert_eq!(body["zosmf_saf_realm"], "IZUDFLT");
+    assert!(body["plugins"].is_array());
+
+    // The Zowe CLI against the DVIPA.
+    let zowe = std::env::var_os("ZHA_ZOWE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/zowe-cli/node_modules/.bin/zowe"));
+    assert!(
+        zowe.exists(),
+        "the Zowe CLI is not installed: run `bash scripts/test.sh` (it installs it), or set ZHA_ZOWE"
+    );
+    let home = tempfile::tempdir().unwrap();
+    let o = Command::new("timeout")
+        .arg("60")
+        .arg(&zowe)
+        .args([
+            "zosmf",
+            "check",
+            "status",
+            "--host",
+            &format!("127.{net}.0.10"),
+            "--port",
+            "8443",
+        ])
+        .args(["--user", "ibmuser", "--password", "sys1", "--ru", "false"])
+        .env("ZOWE_CLI_HOME", home.path())
+        .env("FORCE_COLOR", "0")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("successfully connected to z/OSMF"), "{out}");
+    assert!(out.contains("8443"), "{out}");
+
+    // Children never outlive `up`, even killed with SIGKILL.
+    let _ = up.child.kill();
+    let _ = up.child.wait();
+    let end = Instant::now() + Duration::from_secs(10);
+    while [addr(net, 10), addr(net, 11), addr(net, 12)]
+        .iter()
+        .any(|a| listening(*a))
+    {
+        assert!(
+            Instant::now() < end,
+            "a child of up still listens after up was killed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_failover_scenario_fails_no_client_connection() {
+    let net = 131;
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), net, true);
+    let (status, out) = up(&plex, &dir.path().join("work"), &["--scenario", "failover"]).wait();
+    println!("{out}");
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("failed client connections: 0"), "{out}");
+    assert!(out.contains("switched back to SYSA"), "{out}");
+    assert!(out.contains("verdict: PASS"), "{out}");
+}
+
+#[test]
+fn the_failover_scenario_without_switchback() {
+    let net = 132;
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), net, false);
+    let (status, out) = up(&plex, &dir.path().join("work"), &["--scenario", "failover"]).wait();
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains("SYSB stays active (NOAUTOSWITCHBACK)"),
+        "{out}"
+    );
+    assert!(out.contains("failed client connections: 0"), "{out}");
+}
+
+fn server(plex: &Path, work: &Path, system: &str) -> Proc {
+    let mut c = bin();
+    c.args([
+        "server",
+        "--system",
+        system,
+        "--startup-delay",
+        "0s",
+        "--sysplex",
+    ])
+    .arg(plex)
+    .arg("--root")
+    .arg(work.join("root"));
+    Proc::spawn(c)
+}
+
+#[test]
+fn a_second_server_on_the_same_user_dir_refuses_to_start() {
+    let net = 133;
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), net, true);
+    let work = dir.path().join("work");
+    let mut a = server(&plex, &work, "SYSA");
+    a.expect("IZUG349I");
+    // The same system again: its USER_DIR is locked.
+    let (st, out) = server(&plex, &work, "SYSA").wait();
+    assert_eq!(st, 2, "{out}");
+    assert!(
+        out.contains("is in use by another z/OSMF server") && out.contains("SYSA pid"),
+        "{out}"
+    );
+    // SYSB configured with SYSA's USER_DIR: check says ZHA1008, and it refuses too.
+    let m = plex.join("IZUPRM0B");
+    std::fs::write(
+        &m,
+        std::fs::read_to_string(&m)
+            .unwrap()
+            .replace("/global/zosmf/sysb", "/global/zosmf/sysa"),
+    )
+    .unwrap();
+    let o = bin().arg("check").arg(&plex).output().unwrap();
+    assert!(stdout(&o).contains("ZHA1008E"), "{}", stdout(&o));
+    let (st, out) = server(&plex, &work, "SYSB").wait();
+    assert_eq!(st, 2, "{out}");
+    assert!(out.contains("USER_DIR /global/zosmf/sysa"), "{out}");
+}
+
+#[test]
+fn a_server_started_while_the_distributor_runs_is_picked_up() {
+    let net = 134;
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), net, true);
+    let work = dir.path().join("work");
+    // Only SYSB first.
+    let mut b = server(&plex, &work, "SYSB");
+    b.expect("IZUG400I");
+    let cfg = dir.path().join("zosmf-ha.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[probe]\ninterval = \"200ms\"\n[probe.http]\nca_file = \"{}\"\n[state]\ndir = \"{}\"\n",
+            ca(&work).display(),
+            dir.path().join("state").display()
+        ),
+    )
+    .unwrap();
+    let mut d = bin();
+    d.args(["distribute", "--profile"])
+        .arg(plex.join("SYSA.TCPIP"))
+        .arg("--config")
+        .arg(&cfg);
+    let mut d = Proc::spawn(d);
+    d.expect("ZHA3013I");
+    wait_answering(net, &work, "SYSB");
+    // SYSA comes up: the preferred server is picked up (AUTOSWITCHBACK).
+    let mut a = server(&plex, &work, "SYSA");
+    a.expect("IZUG400I");
+    wait_answering(net, &work, "SYSA");
+}

@@ -1,0 +1,365 @@
+//! The HTTPS server.
+
+use std::convert::Infallible;
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::keyring::{self, Keyring};
+
+/// One stand-in server, as the system's members and profile say.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub system: String,
+    /// The system's DYNAMICXCF address and HTTP_SSL_PORT.
+    pub listen: SocketAddr,
+    pub hostname: String,
+    pub saf_prefix: String,
+    /// USER_DIR as written, and where it is on this machine.
+    pub user_dir: String,
+    pub user_dir_local: PathBuf,
+    pub keyring_name: String,
+    pub keyring_dir: PathBuf,
+    /// Names for the certificate: DVIPA, HOSTNAME, the systems' addresses.
+    pub cert_names: Vec<String>,
+    pub plugins: Vec<String>,
+    /// Listening but answering 503 for this long, as z/OSMF before IZUG400I.
+    pub startup_delay: Duration,
+}
+
+/// A z/OS path under `root`: `/global/zosmf/a` becomes `<root>/global/zosmf/a`.
+pub fn map_path(root: &Path, zos: &str) -> PathBuf {
+    let rel = zos.trim_start_matches('/');
+    root.join(rel)
+}
+
+impl Config {
+    /// The configuration of `system` in the sysplex described by
+    /// `sysplex` (a folder with sysplex.toml, or the file).
+    pub fn from_sysplex(
+        sysplex: &Path,
+        system: &str,
+        root: &Path,
+        startup_delay: Duration,
+    ) -> anyhow::Result<Config> {
+        let (loader, plex) = zha_plex::load_sysplex(&zha_plex::OsFs, sysplex);
+        let Some(plex) = plex.filter(|_| !loader.fatal) else {
+            let text = summarize(&loader);
+            anyhow::bail!("cannot read the sysplex {}:\n{text}", sysplex.display());
+        };
+        let Some(sys) = plex
+            .systems
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(system))
+        else {
+            let names: Vec<&str> = plex.systems.iter().map(|s| s.name.as_str()).collect();
+            anyhow::bail!(
+                "{} has no system {system}; its systems are {}",
+                sysplex.display(),
+                names.join(", ")
+            );
+        };
+        let Some(xcf) = sys.dynamic_xcf() else {
+            anyhow::bail!(
+                "{} has no IPCONFIG DYNAMICXCF address in its profile: the server listens on that address",
+                sys.name
+            );
+        };
+        let st = &sys.settings;
+        let hostname = st
+            .hostname
+            .as_ref()
+            .map_or_else(|| sys.name.clone(), |h| h.value.clone());
+        let mut names = Vec::new();
+        for s in &plex.systems {
+            if let Some(stack) = &s.stack {
+                for d in &stack.distributions {
+                    names.push(d.dvipa.value.to_string());
+                }
+            }
+        }
+        if hostname != "*" {
+            names.push(hostname.clone());
+        }
+        for s in &plex.systems {
+            if let Some(a) = s.dynamic_xcf() {
+                names.push(a.to_string());
+            }
+        }
+        names.dedup();
+        Ok(Config {
+            system: sys.name.clone(),
+            listen: SocketAddr::new(xcf, st.http_ssl_port.value),
+            hostname,
+            saf_prefix: st.saf_prefix.value.clone(),
+            user_dir: st.user_dir.value.clone(),
+            user_dir_local: map_path(root, &st.user_dir.value),
+            keyring_name: st.keyring_name.value.clone(),
+            keyring_dir: keyring::folder(root, &st.keyring_name.value),
+            cert_names: names,
+            plugins: st.plugins.iter().map(|p| p.value.clone()).collect(),
+            startup_delay,
+        })
+    }
+}
+
+fn summarize(loader: &zha_plex::load::Loader) -> String {
+    let mut s = String::new();
+    for d in &loader.diagnostics {
+        s.push_str(&format!("{}: {}\n", d.id(), d.message));
+    }
+    s
+}
+
+/// The USER_DIR lock: held for the server's life. A second server pointed
+/// at the same directory fails here, as z/OSMF's ENQ makes it fail.
+pub struct UserDirLock {
+    _file: File,
+}
+
+pub fn lock_user_dir(cfg: &Config) -> anyhow::Result<UserDirLock> {
+    std::fs::create_dir_all(&cfg.user_dir_local).with_context(|| {
+        format!(
+            "cannot create USER_DIR {} ({})",
+            cfg.user_dir,
+            cfg.user_dir_local.display()
+        )
+    })?;
+    let path = cfg.user_dir_local.join(".zosmf.lock");
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)?;
+    if f.try_lock().is_err() {
+        let mut owner = String::new();
+        let _ = f.read_to_string(&mut owner);
+        anyhow::bail!(
+            "USER_DIR {} ({}) is in use by another z/OSMF server ({}); each server needs its own USER_DIR (ZHA1008)",
+            cfg.user_dir,
+            cfg.user_dir_local.display(),
+            owner.trim()
+        );
+    }
+    f.set_len(0)?;
+    f.rewind()?;
+    write!(f, "{} pid {}", cfg.system, std::process::id())?;
+    f.flush()?;
+    Ok(UserDirLock { _file: f })
+}
+
+/// Start: lock USER_DIR, make sure the key ring exists, bind, serve until
+/// `stop`. Errors before serving mean the server did not start.
+pub async fn run(cfg: Config, stop: CancellationToken) -> anyhow::Result<()> {
+    let started = start(cfg, stop).await?;
+    started.await.context("the server task failed")?
+}
+
+/// Like `run`, but returns once the server listens (for tests and `up`).
+pub async fn start(
+    cfg: Config,
+    stop: CancellationToken,
+) -> anyhow::Result<tokio::task::JoinHandle<anyhow::Result<()>>> {
+    let lock = lock_user_dir(&cfg)?;
+    let ring = keyring::ensure(&cfg.keyring_dir, &cfg.cert_names)?;
+    let tls = acceptor(&ring)?;
+    let listener = TcpListener::bind(cfg.listen).await.map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot listen on {} (the DYNAMICXCF address and HTTP_SSL_PORT): {e}",
+            cfg.system,
+            cfg.listen
+        )
+    })?;
+    info!(
+        id = "IZUG349I",
+        system = %cfg.system,
+        "{}: z/OSMF stand-in listening on https://{}/zosmf/info; initializing for {}",
+        cfg.system,
+        cfg.listen,
+        humantime_like(cfg.startup_delay)
+    );
+    let cfg = Arc::new(cfg);
+    Ok(tokio::spawn(async move {
+        let _lock = lock;
+        let ready_at = tokio::time::Instant::now() + cfg.startup_delay;
+        {
+            let c = cfg.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = tokio::time::sleep_until(ready_at) => {
+                        info!(id = "IZUG400I", system = %c.system, "{}: the z/OSMF Web application services are initialized", c.system);
+                    }
+                }
+            });
+        }
+        loop {
+            let (tcp, _) = tokio::select! {
+                _ = stop.cancelled() => break,
+                r = listener.accept() => match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        warn!("accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                },
+            };
+            let (tls, cfg) = (tls.clone(), cfg.clone());
+            tokio::spawn(async move {
+                let Ok(Ok(stream)) =
+                    tokio::time::timeout(Duration::from_secs(10), tls.accept(tcp)).await
+                else {
+                    return;
+                };
+                let svc = hyper::service::service_fn(move |req| {
+                    let cfg = cfg.clone();
+                    async move {
+                        Ok::<_, Infallible>(answer(
+                            &cfg,
+                            &req,
+                            tokio::time::Instant::now() >= ready_at,
+                        ))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+        info!(system = %cfg.system, "{}: stopped", cfg.system);
+        Ok(())
+    }))
+}
+
+fn humantime_like(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+fn acceptor(ring: &Keyring) -> anyhow::Result<TlsAcceptor> {
+    let mut chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(&ring.cert)?.collect::<Result<_, _>>()?;
+    chain.extend(CertificateDer::pem_file_iter(&ring.ca)?.collect::<Result<Vec<_>, _>>()?);
+    let key = PrivateKeyDer::from_pem_file(&ring.key)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+#[derive(Serialize)]
+struct Plugin {
+    #[serde(rename = "pluginVersion")]
+    version: String,
+    #[serde(rename = "pluginStatus")]
+    status: &'static str,
+    #[serde(rename = "pluginDefaultName")]
+    name: String,
+}
+
+/// The `/zosmf/info` document of SPEC §6.
+#[derive(Serialize)]
+pub struct Info {
+    zos_version: &'static str,
+    zosmf_port: String,
+    zosmf_version: &'static str,
+    zosmf_full_version: &'static str,
+    zosmf_hostname: String,
+    zosmf_saf_realm: String,
+    api_version: &'static str,
+    plugins: Vec<Plugin>,
+}
+
+/// Display names of the optional plug-ins of PLUGINS(..).
+fn plugin_name(p: &str) -> String {
+    match p {
+        "INCIDENT_LOG" => "Incident Log",
+        "COMMSERVER_CFG" => "Network Configuration Assistant",
+        "WORKLOAD_MGMT" => "Workload Management",
+        "RESOURCE_MON" => "Resource Monitoring",
+        "CAPACITY_PROV" => "Capacity Provisioning",
+        "SOFTWARE_MGMT" => "Software Management",
+        "SYSPLEX_MGMT" => "Sysplex Management",
+        "ISPF" => "ISPF",
+        other => other,
+    }
+    .to_owned()
+}
+
+pub fn info(cfg: &Config) -> Info {
+    let mut plugins = vec![Plugin {
+        version: "HSMA310;PH00000;2026-01-01T00:00:00".into(),
+        status: "ACTIVE",
+        name: "z/OS Operator Consoles".into(),
+    }];
+    plugins.extend(cfg.plugins.iter().map(|p| Plugin {
+        version: "HSMA310;PH00000;2026-01-01T00:00:00".into(),
+        status: "ACTIVE",
+        name: plugin_name(p),
+    }));
+    Info {
+        zos_version: "04.31.00",
+        zosmf_port: cfg.listen.port().to_string(),
+        zosmf_version: "31",
+        zosmf_full_version: "31.0",
+        zosmf_hostname: cfg.hostname.clone(),
+        zosmf_saf_realm: cfg.saf_prefix.clone(),
+        api_version: "1",
+        plugins,
+    }
+}
+
+fn answer(
+    cfg: &Config,
+    req: &Request<hyper::body::Incoming>,
+    ready: bool,
+) -> Response<Full<Bytes>> {
+    let json = |status: StatusCode, body: String| {
+        Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .header("X-ZHA-System", cfg.system.as_str())
+            .body(Full::new(Bytes::from(body)))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    };
+    if !ready {
+        return json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"message":"z/OSMF is initializing (IZUG400I not yet issued)"}"#.into(),
+        );
+    }
+    match (req.method().as_str(), req.uri().path()) {
+        ("GET", "/zosmf/info") => json(
+            StatusCode::OK,
+            serde_json::to_string(&info(cfg)).unwrap_or_default(),
+        ),
+        (_, "/zosmf/info") => json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"message":"GET only"}"#.into(),
+        ),
+        _ => json(
+            StatusCode::NOT_FOUND,
+            r#"{"message":"the z/OSMF stand-in serves GET /zosmf/info only"}"#.into(),
+        ),
+    }
+}
