@@ -292,6 +292,9 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// How long `up` waits before it restarts a server that ended.
+const RESTART: Duration = Duration::from_secs(5);
+
 /// What the status loop and the scenario need.
 pub struct Ctx {
     pub layout: Layout,
@@ -473,6 +476,7 @@ async fn status(
     let mut events: Vec<String> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut last_active: Option<String> = None;
+    let mut restarts: Vec<(Instant, String)> = Vec::new();
     let curl = format!(
         "curl --cacert {} https://{}/zosmf/info",
         ctx.ca.display(),
@@ -498,8 +502,28 @@ async fn status(
             }
             _ = tick.tick() => {
                 if let Some((name, st)) = procs.exited() {
-                    say(&format!("{name} ended unexpectedly ({st}); stopping"));
-                    return Ok(ExitCode::from(1));
+                    if name == "distributor" {
+                        say(&format!("the distributor ended unexpectedly ({st}); stopping"));
+                        return Ok(ExitCode::from(1));
+                    }
+                    // A server that dies is restarted after a pause, as an
+                    // automatic restart manager would: the failover and the
+                    // switch-back both show.
+                    let e = format!("{name}'s server ended ({st}); restarting it in {} s", RESTART.as_secs());
+                    if !tty {
+                        say(&e);
+                    }
+                    events.push(e);
+                    restarts.push((Instant::now() + RESTART, name));
+                }
+                if let Some(i) = restarts.iter().position(|r| r.0 <= Instant::now()) {
+                    let (_, name) = restarts.remove(i);
+                    procs.spawn_server(&name)?;
+                    let e = format!("{name}'s server restarted");
+                    if !tty {
+                        say(&e);
+                    }
+                    events.push(e);
                 }
                 let rows = netstat(&ctx.socket).await.unwrap_or_default();
                 if tty {
