@@ -556,8 +556,7 @@ impl Control {
                     let value = match report.as_str() {
                         "vcrt" => serde_json::to_value(&v.connections),
                         "vipadcfg" => {
-                            serde_json::json!({"vipas": &v.vipas, "distribute": &v.services})
-                                .pipe(Ok)
+                            Ok(serde_json::json!({"vipas": &v.vipas, "distribute": &v.services}))
                         }
                         _ => serde_json::to_value(&v.services),
                     };
@@ -701,13 +700,6 @@ impl Control {
             .spawn(accept_loop(sock, key, shared, tracker, stop));
     }
 }
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
 
 /// SIGTERM and SIGINT stop (and drain); SIGHUP reloads the profile.
 async fn signals(tx: mpsc::Sender<Input>, stop: CancellationToken) {
