@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// zosmf-ha: make z/OSMF highly available in a sysplex.
 ///
-/// Reads the IZUPRMxx members and TCP/IP profiles of your systems and
-/// reports every mistake that would break z/OSMF hot standby, with the
-/// z/OS message the system would issue.
+/// check reads the IZUPRMxx members and TCP/IP profiles of your systems and
+/// reports every mistake that would break z/OSMF hot standby, with the z/OS
+/// message the system would issue; plan writes a correct configuration;
+/// distribute runs a hot-standby distributor from the same VIPADISTRIBUTE
+/// statements; up starts a whole local sysplex to try it all.
 #[derive(Parser, Debug)]
 #[command(name = "zosmf-ha", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -58,7 +60,8 @@ plan.toml:
   dvipa = \"10.1.1.10\"
   # mask = \"255.255.255.0\", port = 443, apiml_port = 7554,
   # autoswitchback = true, distributor = \"SYSA\", hostname = \"zosmf.example.com\",
-  # keyring = \"IZUKeyring.IZUDFLT\", saf_prefix = \"IZUDFLT\", user_dir = \"/global/zosmf\"
+  # keyring = \"IZUKeyring.IZUDFLT\", saf_prefix = \"IZUDFLT\", user_dir = \"/global/zosmf\",
+  # xcf_mask = \"255.255.255.0\" (the mask on IPCONFIG DYNAMICXCF)
   [[system]]
   name = \"SYSA\"
   xcf = \"10.1.1.1\"          # its DYNAMICXCF address
@@ -204,19 +207,22 @@ While it runs:
   zosmf-ha reload                  apply a changed profile (or send SIGHUP)
 SIGTERM or Ctrl-C stops accepting and lets open connections finish.
 
-A settings file (every key optional):
-  [probe]              interval = \"1s\", timeout = \"1s\", rise = 2, fall = 2
-  [probe.http]         path = \"/zosmf/info\", ca_file = \"ca.pem\" | insecure = true, accept = \"200-499\"
-  [connect]            timeout = \"500ms\", retry = true, replay = false, keepalive = \"60s\", proxy_protocol = false
-  [listen]             address = \"127.0.0.10\", ports = { 443 = 8443 }
-  [targets]            \"10.1.1.1:443\" = \"127.0.0.11:8443\"
-  [systems]            SYSA = \"10.1.1.1\"
-  [limits]             max_connections = 10000, idle_timeout = \"1h\", drain_timeout = \"30s\"
-  [control]            socket = \"/path/control.sock\"
-  [metrics]            address = \"127.0.0.1:9464\"
-  [state]              dir = \"/var/lib/zosmf-ha\"
-  [pump]               splice = true, buffer = 65536
-  [log]                format = \"json\", access = true";
+A settings file (every key optional; defaults in brackets):
+  [probe]        interval [1s], timeout [1s], rise [2], fall [2]
+  [probe.http]   the application probe, off unless present:
+                 path [/zosmf/info], tls [true], ca_file or insecure [false],
+                 accept [\"200-499\"], host [the DVIPA]
+  [connect]      timeout [500ms], retry [true], replay [false],
+                 keepalive [60s], proxy_protocol [false]
+  [listen]       address [the DVIPA], ports [none], e.g. { 443 = 8443 }
+  [targets]      where DESTIP:PORT really is, e.g. \"10.1.1.1:443\" = \"127.0.0.11:8443\"
+  [systems]      names for vary, e.g. SYSA = \"10.1.1.1\"
+  [limits]       max_connections [10000], idle_timeout [1h], drain_timeout [30s]
+  [control]      socket [<state dir>/control.sock]
+  [metrics]      address [none], e.g. \"127.0.0.1:9464\"
+  [state]        dir [$XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
+  [pump]         splice [true on Linux], buffer [65536]
+  [log]          format [human] or \"json\", access [true]";
 
 #[derive(Args, Debug)]
 pub struct DistributeArgs {
@@ -252,7 +258,7 @@ pub struct ControlArgs {
 #[derive(Args, Debug)]
 pub struct NetstatArgs {
     /// vdpt: destination port table; vcrt: connections; vipadcfg: configuration
-    #[arg(value_enum)]
+    #[arg(value_enum, ignore_case = true)]
     pub report: Report,
 
     /// More fields (ActiveConn, target addresses, probe state)

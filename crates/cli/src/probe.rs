@@ -46,7 +46,7 @@ impl Tally {
                 }
                 let key = match f {
                     Failure::Failed(e) | Failure::Cut(e) => {
-                        e.split(':').next().unwrap_or(e).to_owned()
+                        e.split(" (os error").next().unwrap_or(e).to_owned()
                     }
                     Failure::Timeout => "timeout".into(),
                 };
@@ -85,19 +85,40 @@ impl Tally {
             .iter()
             .map(|(s, n)| format!("{s} {n}"))
             .collect();
-        format!(
-            "{} requests: {}; failed {}, cut {}; p50 {:.1} ms, p99 {:.1} ms",
+        let mut out = format!(
+            "{} requests: {}",
             self.requests,
             if systems.is_empty() {
                 "no answer".into()
             } else {
                 systems.join(", ")
-            },
-            self.failed,
-            self.cut,
+            }
+        );
+        // Statuses other than 200, and why requests failed, say what went wrong.
+        let odd: Vec<String> = self
+            .by_status
+            .iter()
+            .filter(|(s, _)| **s != 200)
+            .map(|(s, n)| format!("HTTP {s} {n}"))
+            .collect();
+        if !odd.is_empty() {
+            out.push_str(&format!(" ({})", odd.join(", ")));
+        }
+        out.push_str(&format!("; failed {}, cut {}", self.failed, self.cut));
+        if !self.errors.is_empty() {
+            let e: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(e, n)| format!("{e} {n}"))
+                .collect();
+            out.push_str(&format!(" ({})", e.join(", ")));
+        }
+        out.push_str(&format!(
+            "; p50 {:.1} ms, p99 {:.1} ms",
             self.percentile(50.0),
             self.percentile(99.0)
-        )
+        ));
+        out
     }
 }
 
@@ -118,6 +139,10 @@ pub fn run(a: ProbeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if a.duration.is_zero() {
+        eprintln!("zosmf-ha probe: --duration must be above 0");
+        return Ok(ExitCode::from(2));
+    }
     if !(a.rate > 0.0 && a.rate <= 10_000.0) {
         eprintln!("zosmf-ha probe: --rate must be above 0 and at most 10000");
         return Ok(ExitCode::from(2));
@@ -172,7 +197,9 @@ async fn probe_loop(
     let sender = tokio::spawn(async move {
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while start.elapsed() < duration {
+        // rate × duration requests, one every period.
+        let n = (rate * duration.as_secs_f64()).round().max(1.0) as u64;
+        for _ in 0..n {
             tick.tick().await;
             let (c, tx) = (client.clone(), tx.clone());
             tokio::spawn(async move {

@@ -55,6 +55,28 @@ async fn wait_active(
     }
 }
 
+/// Wait until every target can take connections (listening and healthy).
+async fn wait_all_available(ctx: &Ctx, stop: &CancellationToken) -> anyhow::Result<()> {
+    let t = Instant::now();
+    loop {
+        let rows = netstat(&ctx.socket).await.unwrap_or_default();
+        let all = rows
+            .first()
+            .and_then(|s| s["targets"].as_array().cloned())
+            .is_some_and(|ts| !ts.is_empty() && ts.iter().all(|t| t["tsr"] == 100));
+        if all {
+            return Ok(());
+        }
+        if stop.is_cancelled() {
+            anyhow::bail!("interrupted");
+        }
+        if t.elapsed() > WAIT {
+            anyhow::bail!("the servers are not all available after {WAIT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn vary(ctx: &Ctx, quiesce: bool, system: &str) -> anyhow::Result<()> {
     let r = zha_distributor::control::call(
         &ctx.socket,
@@ -121,6 +143,8 @@ pub async fn failover(
         }
     });
 
+    // Steady state: every server initialized and healthy, the preferred active.
+    wait_all_available(ctx, &stop).await?;
     wait_active(ctx, Some(&preferred), &stop).await?;
     // The load: 4 clients, each a new connection per request.
     let outcomes: Arc<Mutex<Vec<Outcome>>> = Arc::new(Mutex::new(Vec::new()));
@@ -178,6 +202,15 @@ pub async fn failover(
             .by_system
             .iter()
             .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    say(&format!(
+        "  statuses: {}",
+        tally
+            .by_status
+            .iter()
+            .map(|(s, n)| format!("HTTP {s} {n}"))
             .collect::<Vec<_>>()
             .join(", ")
     ));

@@ -66,6 +66,13 @@ impl Procs {
             let (tx, from) = (self.lines.clone(), name.to_owned());
             std::thread::spawn(move || {
                 for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    // Log lines are JSON; anything else is a child's error
+                    // message (a port in use, a locked USER_DIR …): show it
+                    // now, whatever `up` is doing.
+                    if !line.starts_with('{') {
+                        eprintln!("{from}: {line}");
+                        continue;
+                    }
                     let _ = tx.send(Line {
                         from: from.clone(),
                         text: line,
@@ -173,6 +180,17 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| zha_distributor::config::default_state_dir().join("up"));
     std::fs::create_dir_all(&work)
         .with_context(|| format!("cannot create the work folder {}", work.display()))?;
+    // One `up` per work folder: a second one would fight the first for its
+    // ports and USER_DIRs (and rewrite its files).
+    let sock = work.join("state/control.sock");
+    if std::os::unix::net::UnixStream::connect(&sock).is_ok() {
+        eprintln!(
+            "zosmf-ha up: a local sysplex is already running with the work folder {} (its distributor answers on {}); stop it first (Ctrl-C in its terminal), or give this one another --work and other addresses",
+            work.display(),
+            sock.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     let plex_dir = match &a.dir {
         Some(d) => d.clone(),
         None => {
@@ -230,6 +248,20 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         }
     };
     say(&format!("check: no errors ({} warnings)", s.warnings));
+    // Every address must be free: another program there would answer for us.
+    for a in layout
+        .servers
+        .iter()
+        .map(|x| x.1)
+        .chain(std::iter::once(layout.dvipa))
+    {
+        if std::net::TcpStream::connect_timeout(&a, Duration::from_millis(300)).is_ok() {
+            eprintln!(
+                "zosmf-ha up: {a} is already in use (another `zosmf-ha up`, or another program); stop it first"
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
 
     // The key ring first: the distributor's probe trusts its CA.
     let first = zha_zosmf::Config::from_sysplex(
@@ -262,7 +294,8 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
             procs.spawn_server(sys)?;
             wait_listening(*addr, &mut procs).await?;
             say(&format!(
-                "started the z/OSMF stand-in of {sys} on https://{addr}"
+                "started the z/OSMF stand-in of {sys} on https://{addr} (pid {})",
+                procs.pid(sys).unwrap_or(0)
             ));
         }
         procs.spawn_distributor(&layout.profile, &config)?;
@@ -278,6 +311,10 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
             } else {
                 "NOAUTOSWITCHBACK"
             }
+        ));
+        say(&format!(
+            "its tables: zosmf-ha netstat vdpt --config {}",
+            config.display()
         ));
         let ctx = Ctx {
             layout,
@@ -393,7 +430,7 @@ async fn wait_listening(addr: SocketAddr, procs: &mut Procs) -> anyhow::Result<(
             return Ok(());
         }
         if let Some((name, st)) = procs.exited() {
-            anyhow::bail!("{name} ended ({st}) before it listened; its messages are above");
+            anyhow::bail!("{name} ended ({st}) before it listened; its message is above");
         }
         if Instant::now() > end {
             anyhow::bail!("nothing listens on {addr} after 20 s");
@@ -409,7 +446,7 @@ async fn wait_control(socket: &Path, procs: &mut Procs) -> anyhow::Result<()> {
             return Ok(());
         }
         if let Some((name, st)) = procs.exited() {
-            anyhow::bail!("{name} ended ({st}); its messages are above");
+            anyhow::bail!("{name} ended ({st}); its message is above");
         }
         if Instant::now() > end {
             anyhow::bail!("the distributor does not answer on {}", socket.display());
@@ -579,8 +616,8 @@ fn screen(ctx: &Ctx, rows: &[serde_json::Value], events: &[String], curl: &str) 
                 t["flag"].as_str().unwrap_or(""),
                 yn(&t["listening"]),
                 yn(&t["healthy"]),
-                t["active_conn"],
-                t["total_conn"]
+                t["active_conn"].as_u64().unwrap_or(0),
+                t["total_conn"].as_u64().unwrap_or(0)
             ));
         }
         s.push('\n');

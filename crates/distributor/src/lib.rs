@@ -13,6 +13,7 @@
 //! Architecture invariant: every decision about targets is the engine's;
 //! this crate only executes and observes.
 
+pub mod codes;
 pub mod config;
 pub mod conn;
 pub mod control;

@@ -213,11 +213,11 @@ pub async fn start(opts: Options, stop: CancellationToken) -> anyhow::Result<Run
         // Stop accepting (the listeners watch `stop`), then let open
         // connections finish within the drain time.
         tracker.close();
-        let open = tracker.len();
+        let open = shared.conns.lock().map(|m| m.len()).unwrap_or(0);
         if open > 0 {
             info!(
                 id = "ZHA3014I",
-                "draining {open} connection task(s) for up to {}",
+                "draining {open} open connection(s) for up to {}",
                 humantime::format_duration(drain)
             );
         }
@@ -670,6 +670,10 @@ impl Control {
         self.stack = loaded.stack;
         self.plan = loaded.plan;
         self.profile = path.clone();
+        self.name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut out = format!("reloaded {}: {}\n", path.display(), diff.summary());
         if !started.is_empty() {
             out.push_str(&format!("now listening: {}\n", started.join(", ")));

@@ -191,6 +191,17 @@ fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
     let mut loader = Loader::new(fs);
     let mut extra = Vec::new();
     for path in paths {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
+            loader.diagnostics.push(
+                Diagnostic::error(crate::codes::UNREADABLE, format!("{} describes a sysplex: name it alone", path.display()))
+                    .help("`zosmf-ha check sysplex.toml` (or its folder) checks the whole sysplex; name members and profiles alone to check them alone"),
+            );
+            loader.fatal = true;
+            continue;
+        }
         if fs.is_dir(path) {
             loader.diagnostics.push(
                 Diagnostic::error(crate::codes::UNREADABLE, format!("{} is a folder", path.display()))

@@ -82,11 +82,11 @@ file. `check` exits with status 2.\n\nFix: as the finding says.",
     CodeInfo {
         code: MISSING_FILE,
         severities: "E",
-        title: "a file named in sysplex.toml does not exist",
-        explanation: "A `parmlib` member or `profile` of a system is not where sysplex.toml says \
-(paths are relative to the folder of sysplex.toml). Without it the system cannot be checked, so \
-`check` exits with status 2.\n\nFix: correct the path, or copy the member there (one file per \
-member, named like the member).",
+        title: "a file that does not exist",
+        explanation: "A file named on the command line, or a `parmlib` member or `profile` of a \
+system in sysplex.toml (paths are relative to the folder of sysplex.toml), does not exist. \
+Without it nothing (or that system) can be checked, so `check` exits with status 2.\n\nFix: \
+correct the path, or copy the member there (one file per member, named like the member).",
     },
     CodeInfo {
         code: INCLUDE_NOT_FOUND,
@@ -233,20 +233,4 @@ pub fn all() -> Vec<CodeInfo> {
     v.extend_from_slice(zha_parmlib::CODES);
     v.sort_by_key(|c| c.code);
     v
-}
-
-/// Look an id up; accepts `ZHA2006`, `ZHA2006E`, `zha2006` and `2006`.
-pub fn find(id: &str) -> Option<CodeInfo> {
-    let id = id.trim().to_ascii_uppercase();
-    let id = id.strip_prefix("ZHA").unwrap_or(&id);
-    let digits: String = id.chars().take(4).collect();
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let rest = &id[4..];
-    if !(rest.is_empty() || (rest.len() == 1 && matches!(rest, "E" | "W" | "I"))) {
-        return None;
-    }
-    let code = format!("ZHA{digits}");
-    all().into_iter().find(|c| c.code == code)
 }

@@ -201,9 +201,21 @@ impl<'f> Loader<'f> {
                     Mode::Lone => Diagnostic::warning(codes::INCLUDE_NOT_FOUND, msg),
                 };
                 self.diagnostics.push(
-                    d.primary(name.span, format!("looked for {tried} in {}", if dir.is_empty() { "." } else { &dir }))
-                        .help("copy the included member next to this profile, named like the member (e.g. ZCXDVIPA)")
-                        .note("its statements are not checked"),
+                    d.primary(
+                        name.span,
+                        format!(
+                            "looked for {tried} in {}",
+                            if dir.is_empty() { "." } else { &dir }
+                        ),
+                    )
+                    .help(format!(
+                        "copy the included member next to this profile, named like the member ({})",
+                        zha_tcpip::include_candidates(&name.value)
+                            .first()
+                            .cloned()
+                            .unwrap_or_default()
+                    ))
+                    .note("its statements are not checked"),
                 );
                 continue;
             };

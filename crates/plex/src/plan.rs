@@ -514,7 +514,7 @@ fn checklist(systems: &[Sys], p: &PlanSpec, plex: &str, hostname: &str) -> File 
          - [ ] **JES2 MAS** across the systems: jobs submitted through any server are visible to all.\n\
          - [ ] The **sysplex distributor**: XCF connectivity between the stacks (VTAM XCFINIT=YES or the ISTLSXCF major node) for DYNAMICXCF.\n\
          - [ ] **EMCS consoles**: the z/OSMF console services need them on every system.\n\
-         - [ ] The certificate of key ring {ring} holds {hostname} (and the DVIPA {dvipa}) in its subject alternative names, on every server.\n\
+         - [ ] The certificate of key ring {ring} holds {names} in its subject alternative names, on every server.\n\
          - [ ] Clients (Zowe CLI profiles, API ML) use https://{hostname}:{port}.\n\n\
          ## Steps\n\n\
          1. RACF.txt: the STARTED profiles.\n\
@@ -522,10 +522,14 @@ fn checklist(systems: &[Sys], p: &PlanSpec, plex: &str, hostname: &str) -> File 
          3. IZUMKFS.txt: one data file system per server.\n\
          4. IZUPRM00 and IZUPRMxx: copy into SYS1.PARMLIB (or your parmlib concatenation).\n\
          5. <SYSTEM>.TCPIP: merge into each system's PROFILE.TCPIP (VARY TCPIP,,OBEYFILE applies it).\n\
-         6. `zosmf-ha check` this folder: it must report no finding.\n",
+         6. `zosmf-ha check` this folder: it must report no error (a HOSTNAME that is a DNS name gives ZHA1003W until `--resolve NAME=DVIPA` says where it points).\n",
         all = names.join(", "),
         ring = p.keyring,
-        dvipa = p.dvipa,
+        names = if hostname == p.dvipa.to_string() {
+            hostname.to_owned()
+        } else {
+            format!("{hostname} and the DVIPA {}", p.dvipa)
+        },
         port = p.port
     );
     if let Some(a) = p.apiml_port {

@@ -773,6 +773,8 @@ impl Engine {
             SwitchReason::Restored
         } else if let Some(r) = forced {
             r
+        } else if best.is_none() {
+            SwitchReason::BestListening
         } else {
             match current {
                 None if s

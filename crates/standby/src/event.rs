@@ -43,6 +43,9 @@ pub enum SwitchReason {
     Reconfigured,
     /// No target was active and one is now available.
     Recovered,
+    /// No target is available: the best one still listening (unhealthy)
+    /// takes new connections (SPEC §1).
+    BestListening,
 }
 
 impl fmt::Display for SwitchReason {
@@ -59,6 +62,9 @@ impl fmt::Display for SwitchReason {
             SwitchReason::Quiesced => "the active target was quiesced",
             SwitchReason::Reconfigured => "configuration changed",
             SwitchReason::Recovered => "a target is available again",
+            SwitchReason::BestListening => {
+                "no target is available: using the best one still listening"
+            }
         })
     }
 }
@@ -134,9 +140,11 @@ impl Event {
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            EventKind::TargetUp { endpoint, why } => write!(f, "target {endpoint} is up: {why}"),
+            EventKind::TargetUp { endpoint, why } => {
+                write!(f, "target {endpoint} is listening: {why}")
+            }
             EventKind::TargetDown { endpoint, why } => {
-                write!(f, "target {endpoint} is down: {why}")
+                write!(f, "target {endpoint} is not listening: {why}")
             }
             EventKind::TargetHealthy { endpoint, why } => {
                 write!(f, "target {endpoint} is healthy: {why}")
@@ -159,7 +167,7 @@ impl fmt::Display for Event {
             EventKind::NoTarget { service } => {
                 write!(
                     f,
-                    "{service}: no target is available; new connections are refused"
+                    "{service}: no target is available; new clients are closed at once"
                 )
             }
             EventKind::Quiesced { service, endpoint } => {

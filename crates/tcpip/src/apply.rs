@@ -443,9 +443,10 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
             for s in &hs[1..] {
                 diag = diag.secondary(*s, "also a HOTSTANDBY keyword");
             }
-            if let Some(m) = d.method {
-                diag = diag.secondary(m.span, "the method in effect");
-            }
+            diag = match d.method {
+                Some(m) => diag.secondary(m.span, "the method in effect"),
+                None => diag.secondary(sub.keyword, "no DISTMETHOD: BASEWLM by default"),
+            };
             diags.push(diag.help(
                 "add `DISTMETHOD HOTSTANDBY` before the DVIPA, or remove the hot-standby keywords",
             ));

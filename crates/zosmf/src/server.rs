@@ -223,6 +223,8 @@ pub async fn start(
                     }
                 },
             };
+            // Small answers must not wait for delayed ACKs (Nagle).
+            let _ = tcp.set_nodelay(true);
             let (tls, cfg) = (tls.clone(), cfg.clone());
             tokio::spawn(async move {
                 let Ok(Ok(stream)) =

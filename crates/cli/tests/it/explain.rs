@@ -2,9 +2,15 @@ use std::collections::BTreeSet;
 
 use crate::*;
 
+fn catalog() -> Vec<zha_diag::CodeInfo> {
+    let mut v = zha_plex::codes::all();
+    v.extend_from_slice(zha_distributor::codes::CODES);
+    v
+}
+
 #[test]
 fn every_id_is_explained() {
-    for c in zha_plex::codes::all() {
+    for c in catalog() {
         let o = run(&["explain", c.code]);
         assert_eq!(code(&o), 0, "{}", c.code);
         let out = stdout(&o);
@@ -29,12 +35,18 @@ fn every_id_is_explained() {
 /// finding reaches a user without `explain` knowing it.
 #[test]
 fn every_id_in_the_sources_is_in_the_catalog() {
-    let known: BTreeSet<String> = zha_plex::codes::all()
-        .iter()
-        .map(|c| c.code.to_owned())
-        .collect();
+    let known: BTreeSet<String> = catalog().iter().map(|c| c.code.to_owned()).collect();
     let mut found = BTreeSet::new();
-    for krate in ["diag", "parmlib", "tcpip", "plex"] {
+    for krate in [
+        "diag",
+        "parmlib",
+        "tcpip",
+        "plex",
+        "standby",
+        "distributor",
+        "zosmf",
+        "cli",
+    ] {
         let dir = root().join("crates").join(krate).join("src");
         for e in walk(&dir) {
             let text = std::fs::read_to_string(&e).unwrap();

@@ -197,6 +197,20 @@ fn plan_check_up_probe_curl_and_zowe() {
     let mut up = up(&plex, &work, &[]);
     up.expect("started the distributor");
     wait_answering(net, &work, "SYSA");
+    // A second `up` on the same work folder refuses, and says why.
+    let o = bin()
+        .arg("up")
+        .arg(&plex)
+        .arg("--work")
+        .arg(&work)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("already running"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     // probe: every request answered, by SYSA.
     let v = probe(net, &work, "2s");

@@ -259,3 +259,21 @@ fn an_unreadable_lone_file_is_fatal_without_a_place() {
     assert!(d.labels.is_empty());
     assert!(d.message.contains("nope.tcpip"));
 }
+
+#[test]
+fn a_sysplex_toml_among_other_files_must_be_named_alone() {
+    let p = Plex::good();
+    let r = check(
+        &p.fs(),
+        &[PathBuf::from("p/sysplex.toml"), PathBuf::from("p/IZUPRM0A")],
+        &Options::default(),
+    );
+    assert!(r.fatal);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.message.contains("name it alone")),
+        "{}",
+        ids(&r)
+    );
+}

@@ -184,6 +184,7 @@ fn application_probe_unhealthy_target_is_used_only_when_nothing_else_listens() {
     };
     s.rounds(2, worse);
     assert_eq!(s.active(), Some(ep(1)));
+    assert_eq!(s.switches().last().unwrap().2, SwitchReason::BestListening);
     // NOHEALTHSWITCH ignores health.
     let mut spec = service(true, &[1]);
     spec.healthswitch = false;

@@ -223,6 +223,7 @@ fn zha2006_hot_standby_keyword_with_another_method() {
         r.secondaries(d),
         [
             ("BACKUP 100", "also a HOTSTANDBY keyword"),
+            ("VIPADISTRIBUTE", "no DISTMETHOD: BASEWLM by default"),
             ("VIPADEFINE", "ignored by z/OS as a result"),
         ]
     );
