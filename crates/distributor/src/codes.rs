@@ -131,7 +131,7 @@ pub const CODES: &[CodeInfo] = &[
         "ZHA3019",
         "W",
         "out of file descriptors",
-        "accept() failed with EMFILE or ENFILE. The distributor pauses accepting (5 ms, doubling up to 1 s) instead of spinning, and resumes when descriptors are free. Raise the limit (ulimit -n) or lower [limits] max_connections.",
+        "accept() or the connect to a target failed with EMFILE, ENFILE, ENOMEM, ENOBUFS or EADDRNOTAVAIL: this machine is out of descriptors, memory or ports. The distributor pauses accepting (100 ms, or 5 ms doubling up to 1 s when accept fails) instead of spinning, does not mark the target down, and resumes when resources are free. Raise the limit (ulimit -n) or lower [limits] max_connections.",
     ),
     c(
         "ZHA3020",

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 use zha_standby::ServiceKey;
 
 use crate::pump::{self, Mode, Traffic, write_all};
@@ -233,6 +233,17 @@ async fn connect_next(
                 tune(&t, s.keepalive);
                 return Some((c, t));
             }
+            Ok(Err(e)) if is_local(&e) => {
+                // This machine is out of descriptors, buffers or ports: not
+                // the target's fault, so it is not marked down; accepting
+                // pauses instead, as when accept() itself fails so.
+                warn!(
+                    id = "ZHA3019W",
+                    "cannot open a connection to {}: {e}; pausing accepts", c.endpoint
+                );
+                shared.pause_accepts();
+                return None;
+            }
             Ok(Err(e)) => e.to_string(),
             Err(_) => format!("no answer within {}", humantime::format_duration(s.timeout)),
         };
@@ -318,6 +329,12 @@ async fn first_answer(
             }
         }
     }
+}
+
+/// Errors of this machine, not of the target: EMFILE, ENFILE, ENOMEM,
+/// ENOBUFS, EADDRNOTAVAIL (no ephemeral port left).
+pub fn is_local(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(12 | 23 | 24 | 99 | 105))
 }
 
 fn is_reset(e: &io::Error) -> bool {

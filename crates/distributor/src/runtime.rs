@@ -90,7 +90,31 @@ pub struct Shared {
     pub limit: Arc<Semaphore>,
     /// Cancelled when draining is over: connections still open are closed.
     pub hard_stop: CancellationToken,
+    /// Accept loops wait until this instant (milliseconds since `epoch`):
+    /// set when the process runs out of descriptors.
+    pub paused_until: AtomicU64,
+    pub epoch: Instant,
 }
+
+impl Shared {
+    /// Stop accepting for a moment: the process is out of local resources.
+    pub fn pause_accepts(&self) {
+        let until = self.epoch.elapsed() + ACCEPT_PAUSE;
+        self.paused_until.fetch_max(
+            u64::try_from(until.as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    fn pause_left(&self) -> Duration {
+        let until =
+            Duration::from_millis(self.paused_until.load(std::sync::atomic::Ordering::Relaxed));
+        until.saturating_sub(self.epoch.elapsed())
+    }
+}
+
+/// How long accepting pauses when the process is out of local resources.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// What the control task is told.
 pub enum Input {
@@ -166,6 +190,8 @@ pub async fn start(opts: Options, stop: CancellationToken) -> anyhow::Result<Run
         settings: settings.clone(),
         inputs: tx.clone(),
         hard_stop: CancellationToken::new(),
+        paused_until: AtomicU64::new(0),
+        epoch: Instant::now(),
     });
     let tracker = TaskTracker::new();
     let listeners: Vec<(ServiceKey, SocketAddr)> = bound
@@ -744,6 +770,13 @@ async fn accept_loop(
 ) {
     let mut backoff = Duration::from_millis(5);
     loop {
+        let pause = shared.pause_left();
+        if !pause.is_zero() {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
             r = listener.accept() => r,

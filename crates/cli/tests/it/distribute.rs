@@ -375,4 +375,9 @@ fn running_out_of_file_descriptors_backs_off_and_recovers() {
         err.contains("ZHA3019W"),
         "the descriptor shortage was not hit:\n{err}"
     );
+    // Running out of descriptors is this process's problem, not the targets'.
+    assert!(
+        !err.contains("not listening: connect failed: Too many open files"),
+        "{err}"
+    );
 }
