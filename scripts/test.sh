@@ -6,6 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The corpus of real z/OS files: ../shared/corpus beside the clone, or
+# ZHA_CORPUS, or where this workplace keeps it.
+if [ -z "${ZHA_CORPUS:-}" ]; then
+  for c in ../shared/corpus /work/shared/corpus; do
+    if [ -d "$c" ]; then ZHA_CORPUS="$(cd "$c" && pwd)"; break; fi
+  done
+fi
+if [ -z "${ZHA_CORPUS:-}" ] || [ ! -d "$ZHA_CORPUS/tcpip" ]; then
+  echo "test.sh: the corpus (shared/corpus) is missing beside this clone; set ZHA_CORPUS to its folder" >&2
+  exit 1
+fi
+export ZHA_CORPUS
+
 ZOWE_DIR="$PWD/target/zowe-cli"
 if [ ! -x "$ZOWE_DIR/node_modules/.bin/zowe" ]; then
   if ! command -v npm >/dev/null; then

@@ -20,6 +20,8 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Timeline {
     start: Instant,
     rows: Vec<(Duration, String)>,
+    /// When the crash began and when the killed process was gone.
+    crash: Option<(Instant, Instant)>,
 }
 
 impl Timeline {
@@ -124,6 +126,7 @@ pub async fn failover(
     let mut tl = Timeline {
         start: Instant::now(),
         rows: Vec::new(),
+        crash: None,
     };
     say(&format!(
         "\nscenario failover: {preferred} preferred, {backup} backup, {} — client load on https://{}/zosmf/info\n",
@@ -166,11 +169,7 @@ pub async fn failover(
         let _ = w.await;
     }
     events.abort();
-    let crash = tl
-        .rows
-        .iter()
-        .find(|r| r.1.starts_with("crash"))
-        .map(|r| tl.start + r.0);
+    let crash = tl.crash;
     let outcomes = std::mem::take(&mut *outcomes.lock().await);
 
     // Verdict: failed connections, and those lost in flight at the crash.
@@ -180,7 +179,11 @@ pub async fn failover(
     for o in &outcomes {
         match &o.result {
             Err(f) if f.is_failed_connection() => {
-                let in_flight = crash.is_some_and(|c| o.started <= c && c <= o.started + o.latency);
+                // Started before the killed process was gone, ended after the
+                // crash began: in flight at the crash.
+                let in_flight = crash.is_some_and(|(begin, gone)| {
+                    o.started <= gone && o.started + o.latency >= begin
+                });
                 if in_flight {
                     lost_in_flight += 1;
                 } else {
@@ -257,7 +260,9 @@ async fn steps(
         "crash: {preferred}'s server killed (SIGKILL, pid {})",
         procs.pid(preferred).unwrap_or(0)
     ));
+    let begin = Instant::now();
     procs.kill(preferred);
+    tl.crash = Some((begin, Instant::now()));
     let took = wait_active(ctx, Some(backup), stop).await?;
     tl.mark(format!(
         "{backup} active, {} ms after the crash",
