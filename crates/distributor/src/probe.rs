@@ -9,9 +9,7 @@ use std::time::Duration;
 use http_body_util::Empty;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use zha_standby::ProbeOutcome;
@@ -159,82 +157,12 @@ where
 }
 
 fn tls_connector(h: &HttpProbe) -> anyhow::Result<TlsConnector> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    let config = if h.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
-            .with_no_client_auth()
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        let Some(ca) = &h.ca_file else {
-            anyhow::bail!(
-                "[probe.http] uses TLS: give ca_file = \"ca.pem\" (the CA that signed the servers' certificate) or insecure = true"
-            );
-        };
-        use rustls::pki_types::pem::PemObject;
-        let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(ca)
-            .map_err(|e| anyhow::anyhow!("cannot read CA file {}: {e}", ca.display()))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| anyhow::anyhow!("CA file {}: {e}", ca.display()))?;
-        if certs.is_empty() {
-            anyhow::bail!("CA file {} holds no certificate", ca.display());
-        }
-        for c in certs {
-            roots.add(c)?;
-        }
-        builder.with_root_certificates(roots).with_no_client_auth()
+    let trust = match (&h.ca_file, h.insecure) {
+        (_, true) => zha_tls::Trust::Insecure,
+        (Some(ca), false) => zha_tls::Trust::CaFile(ca),
+        (None, false) => anyhow::bail!(
+            "[probe.http] uses TLS: give ca_file = \"ca.pem\" (the CA that signed the servers' certificate) or insecure = true"
+        ),
     };
-    Ok(TlsConnector::from(Arc::new(config)))
-}
-
-/// Accepts any certificate: `insecure = true`, for tests and first steps.
-#[derive(Debug)]
-struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    Ok(TlsConnector::from(zha_tls::client_config(trust)?))
 }

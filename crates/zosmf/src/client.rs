@@ -6,7 +6,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,8 +15,7 @@ use std::time::{Duration, Instant};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -77,10 +75,7 @@ pub struct Outcome {
 }
 
 /// Trust for HTTPS.
-pub enum Trust<'a> {
-    CaFile(&'a Path),
-    Insecure,
-}
+pub use zha_tls::Trust;
 
 impl Client {
     /// `url`: `https://host:port[/path]` (the path defaults to /zosmf/info);
@@ -115,28 +110,13 @@ impl Client {
             .next()
             .ok_or_else(|| anyhow::anyhow!("{host} has no address"))?;
         let tls = if tls {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let b = rustls::ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()?;
-            let config = match trust {
-                Some(Trust::CaFile(p)) => {
-                    let mut roots = rustls::RootCertStore::empty();
-                    for c in CertificateDer::pem_file_iter(p)
-                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?
-                    {
-                        roots.add(c.map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)?;
-                    }
-                    b.with_root_certificates(roots).with_no_client_auth()
-                }
-                Some(Trust::Insecure) => b
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
-                    .with_no_client_auth(),
-                None => anyhow::bail!("HTTPS needs a trust: a CA file (--cacert) or --insecure"),
+            let Some(trust) = trust else {
+                anyhow::bail!("HTTPS needs a trust: a CA file (--cacert) or --insecure");
             };
+            let config = zha_tls::client_config(trust)?;
             let name = ServerName::try_from(host.to_owned())
                 .map_err(|_| anyhow::anyhow!("`{host}` is not a TLS server name"))?;
-            Some((TlsConnector::from(Arc::new(config)), name))
+            Some((TlsConnector::from(config), name))
         } else {
             None
         };
@@ -282,43 +262,5 @@ impl AsyncWrite for Counting {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-#[derive(Debug)]
-struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -1,0 +1,116 @@
+//! TLS client configuration for zosmf-ha's HTTPS probes and clients: trust
+//! a CA file, or (for tests and first steps) any certificate. rustls with
+//! the ring provider (no C toolchain beyond a compiler needed).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+/// What a client trusts.
+#[derive(Clone, Copy, Debug)]
+pub enum Trust<'a> {
+    /// The CA certificates in this PEM file.
+    CaFile(&'a Path),
+    /// Any certificate: no protection against a man in the middle.
+    Insecure,
+}
+
+/// A client configuration (TLS 1.2 and 1.3) with this trust.
+pub fn client_config(trust: Trust) -> anyhow::Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let config = match trust {
+        Trust::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+            .with_no_client_auth(),
+        Trust::CaFile(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| anyhow::anyhow!("cannot read the CA file {}: {e}", path.display()))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("the CA file {}: {e}", path.display()))?;
+            if certs.is_empty() {
+                anyhow::bail!("the CA file {} holds no certificate", path.display());
+            }
+            for c in certs {
+                roots.add(c)?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+    };
+    Ok(Arc::new(config))
+}
+
+/// Accepts any certificate, but still checks the handshake signatures.
+#[derive(Debug)]
+struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_ca_files_are_clear_errors() {
+        let d = std::env::temp_dir().join(format!("zha-tls-{}", std::process::id()));
+        std::fs::write(&d, "not a certificate\n").unwrap();
+        let e = client_config(Trust::CaFile(&d)).unwrap_err().to_string();
+        assert!(e.contains("holds no certificate"), "{e}");
+        let _ = std::fs::remove_file(&d);
+        let e = client_config(Trust::CaFile(Path::new("/no/such/ca.pem")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read the CA file"), "{e}");
+        assert!(client_config(Trust::Insecure).is_ok());
+    }
+}
