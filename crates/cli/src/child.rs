@@ -26,6 +26,24 @@ pub fn exit_with_parent() {
     let _ = pid;
 }
 
+/// Runs `main` on a two-worker runtime with a token that SIGTERM or SIGINT
+/// cancels: the shape of every long-running subcommand.
+pub fn run_until_signal<T, F, Fut>(main: F) -> anyhow::Result<T>
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let stop = CancellationToken::new();
+        tokio::spawn(stop_on_signals(stop.clone()));
+        main(stop).await
+    })
+}
+
 /// SIGTERM or SIGINT cancels `stop`.
 pub async fn stop_on_signals(stop: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};

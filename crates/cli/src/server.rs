@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use tokio_util::sync::CancellationToken;
-
 use crate::cli::ServerArgs;
 
 pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
@@ -30,13 +28,7 @@ pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let stop = CancellationToken::new();
-        tokio::spawn(crate::child::stop_on_signals(stop.clone()));
+    crate::child::run_until_signal(|stop| async move {
         match zha_zosmf::server::start(cfg, stop).await {
             Ok(task) => {
                 task.await??;

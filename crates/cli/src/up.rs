@@ -283,13 +283,7 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         lines: tx,
         running: Vec::new(),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let stop = CancellationToken::new();
-        tokio::spawn(crate::child::stop_on_signals(stop.clone()));
+    crate::child::run_until_signal(|stop| async move {
         for (sys, addr) in &layout.servers {
             procs.spawn_server(sys)?;
             wait_listening(*addr, &mut procs).await?;
