@@ -150,20 +150,7 @@ async fn an_invalid_profile_is_rejected_whole() {
     assert!(d.vdpt().await.contains("Rank: 100"));
 
     // And the same profile does not start a distributor at all.
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("P");
-    std::fs::write(&p, net.profile(&[None, None], true)).unwrap();
-    let opts = zha_distributor::Options {
-        profile: p,
-        settings: settings(dir.path(), ""),
-        symbols: Default::default(),
-        signals: false,
-    };
-    let e = zha_distributor::start(opts, Default::default())
-        .await
-        .err()
-        .unwrap()
-        .to_string();
+    let e = Dist::start_error(&net.profile(&[None, None], true), "").await;
     assert!(e.contains("has errors") && e.contains("ZHA2002E"), "{e}");
 }
 
@@ -171,20 +158,7 @@ async fn an_invalid_profile_is_rejected_whole() {
 async fn a_port_in_use_stops_the_start_with_a_clear_message() {
     let net = Net::new();
     let _squatter = std::net::TcpListener::bind(net.dvipa()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("P");
-    std::fs::write(&p, net.profile(&[None, Some(1)], true)).unwrap();
-    let opts = zha_distributor::Options {
-        profile: p,
-        settings: settings(dir.path(), ""),
-        symbols: Default::default(),
-        signals: false,
-    };
-    let e = zha_distributor::start(opts, Default::default())
-        .await
-        .err()
-        .unwrap()
-        .to_string();
+    let e = Dist::start_error(&net.profile(&[None, Some(1)], true), "").await;
     assert!(
         e.contains(&format!("cannot listen on {}", net.dvipa())),
         "{e}"

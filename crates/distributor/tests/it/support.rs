@@ -264,6 +264,22 @@ impl Dist {
     }
 
     pub async fn start_in(dir: tempfile::TempDir, profile: &str, extra: &str) -> Dist {
+        Dist::try_start_in(dir, profile, extra).await.unwrap()
+    }
+
+    /// Why the distributor refuses to start on this profile.
+    pub async fn start_error(profile: &str, extra: &str) -> String {
+        match Dist::try_start_in(tempfile::tempdir().unwrap(), profile, extra).await {
+            Ok(_) => panic!("the distributor started on a profile it should refuse"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    async fn try_start_in(
+        dir: tempfile::TempDir,
+        profile: &str,
+        extra: &str,
+    ) -> anyhow::Result<Dist> {
         let path = dir.path().join("PROFILE.TCPIP");
         std::fs::write(&path, profile).unwrap();
         let settings = settings(dir.path(), extra);
@@ -275,13 +291,13 @@ impl Dist {
             symbols: Default::default(),
             signals: false,
         };
-        let running = zha_distributor::start(opts, stop.clone()).await.unwrap();
-        Dist {
+        let running = zha_distributor::start(opts, stop.clone()).await?;
+        Ok(Dist {
             stop,
             running: Some(running),
             dir,
             socket,
-        }
+        })
     }
 
     pub async fn call(&self, req: Request) -> Reply {
