@@ -31,4 +31,5 @@ if [ ! -x "$ZOWE_DIR/node_modules/.bin/zowe" ]; then
 fi
 export ZHA_ZOWE="$ZOWE_DIR/node_modules/.bin/zowe"
 
-cargo test --workspace "$@"
+# --no-fail-fast: one failing test binary does not hide the others' results.
+cargo test --workspace --no-fail-fast "$@"

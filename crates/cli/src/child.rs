@@ -2,6 +2,9 @@
 
 use tokio_util::sync::CancellationToken;
 
+/// The exit status of a run that Ctrl-C stopped before it was done.
+pub const INTERRUPTED: u8 = 130;
+
 /// The environment variable `up` sets on its children: its pid.
 pub const PARENT_ENV: &str = "ZHA_PARENT_PID";
 

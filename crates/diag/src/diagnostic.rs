@@ -167,11 +167,11 @@ pub struct CodeInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Located<T> {
     pub value: T,
-    pub span: crate::Span,
+    pub span: Span,
 }
 
 impl<T> Located<T> {
-    pub fn new(value: T, span: crate::Span) -> Located<T> {
+    pub fn new(value: T, span: Span) -> Located<T> {
         Located { value, span }
     }
 }

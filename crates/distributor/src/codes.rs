@@ -1,166 +1,282 @@
-//! The ids of the distributor's log messages and events, for `zosmf-ha
-//! explain`. Events of the engine (ZHA3001-ZHA3010) and messages of the
-//! daemon (ZHA3011-ZHA3024).
+//! The catalog of the distributor's messages: every id it logs (the
+//! engine's events ZHA3001-3010, 3025-3026 and the daemon's messages),
+//! each a constant with its severity, a title and the explanation
+//! `zosmf-ha explain` prints. Code logs `codes::SWITCH.id`, never a string
+//! literal, so an id cannot be missing from `explain`.
 
-use zha_diag::CodeInfo;
+use zha_diag::{CodeInfo, Severity};
+use zha_standby::{Event, EventKind};
 
-const fn c(
-    code: &'static str,
-    severities: &'static str,
-    title: &'static str,
-    explanation: &'static str,
-) -> CodeInfo {
-    CodeInfo {
-        code,
-        severities,
-        title,
-        explanation,
+/// One message: its id with the severity letter (`ZHA3003I`), a title and
+/// an explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Msg {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+}
+
+impl Msg {
+    /// The id without its severity letter (`ZHA3003`).
+    pub fn code(&self) -> &'static str {
+        &self.id[..self.id.len() - 1]
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self.id.as_bytes().last() {
+            Some(b'E') => Severity::Error,
+            Some(b'W') => Severity::Warning,
+            _ => Severity::Info,
+        }
     }
 }
 
-pub const CODES: &[CodeInfo] = &[
-    c(
-        "ZHA3001",
-        "I",
-        "a target is listening",
-        "A probe connected to the target (DESTIP:port) again, `rise` times in a row (or at its first probe). It can take new connections when it is also healthy and not quiesced.",
-    ),
-    c(
-        "ZHA3002",
-        "W",
-        "a target is not listening",
-        "The target refused or did not answer `fall` probes in a row, or a real client connect to it failed (passive detection marks it down at once). New connections go to the next target in takeover order; existing ones are not touched.",
-    ),
-    c(
-        "ZHA3003",
-        "I",
-        "new connections go to another target",
-        "The active target of a DVIPA..port changed: the preferred one became unavailable, came back (AUTOSWITCHBACK), was quiesced, the configuration changed, or no target was available and the best one still listening is used. The message gives the reason. Connections already open stay where they are.",
-    ),
-    c(
-        "ZHA3004",
-        "E",
-        "no target can take a new connection",
-        "Every target of the DVIPA..port is down or quiesced. New clients are closed at once (never left hanging) and counted in zosmf_ha_rejected_total. The distributor keeps probing; the first target that listens again becomes active.",
-    ),
-    c(
-        "ZHA3005",
-        "I",
-        "a target was quiesced",
-        "`zosmf-ha vary quiesce` made the target ineligible for new connections; its open connections continue. If it was active, new connections move to the next target. `zosmf-ha vary resume` undoes it.",
-    ),
-    c(
-        "ZHA3006",
-        "I",
-        "a target was resumed",
-        "`zosmf-ha vary resume` made the target eligible for new connections again; with AUTOSWITCHBACK a resumed preferred target becomes active again as soon as it is available, with NOAUTOSWITCHBACK the active one stays.",
-    ),
-    c(
-        "ZHA3007",
-        "I",
-        "a new configuration was applied",
-        "A reload (`zosmf-ha reload` or SIGHUP) replaced the running profile; the message lists what changed (services and targets added or removed, policies). Target states, quiesce flags and open connections are kept.",
-    ),
-    c(
-        "ZHA3008",
-        "W",
-        "the active target before the restart is ignored",
-        "Under NOAUTOSWITCHBACK the distributor keeps the active target across restarts in its state folder. That target is no longer in the profile or is not available at start, so the usual first choice applies.",
-    ),
-    c(
-        "ZHA3009",
-        "I",
-        "a target is healthy",
-        "The application probe (e.g. GET /zosmf/info) answered with an accepted status `rise` times in a row ([probe.http] accept, 200-499 by default: a 401 means alive, a 503 not ready). With HEALTHSWITCH the target can take new connections again.",
-    ),
-    c(
-        "ZHA3010",
-        "W",
-        "a target is not healthy",
-        "The target listens but its application probe failed `fall` times in a row (a 503 while z/OSMF initializes, a stopped server that accepts and never answers, a TLS failure). With HEALTHSWITCH it gets no new connections while another target is available.",
-    ),
-    c(
-        "ZHA3011",
-        "W",
-        "a distribution the distributor does not run",
-        "The profile distributes a DVIPA with another method than HOTSTANDBY (BASEWLM is the default). zosmf-ha runs hot standby only; that distribution is skipped.",
-    ),
-    c(
-        "ZHA3012",
-        "W",
-        "the state file cannot be read or written",
-        "The file of active targets kept across restarts (active.json in the [state] dir) could not be read, or is not valid (it is then ignored), or could not be saved. Check the folder and its permissions; NOAUTOSWITCHBACK may switch back after a restart without it.",
-    ),
-    c(
-        "ZHA3013",
-        "I",
-        "listening on a DVIPA port",
-        "The distributor accepts clients for DVIPA..port on the address shown: the DVIPA itself, or the [listen] address and port remapping of the settings when the DVIPA is not on this machine or the port needs root.",
-    ),
-    c(
-        "ZHA3014",
-        "I",
-        "draining",
-        "On SIGTERM or SIGINT the distributor stops accepting and lets open connections finish, for at most [limits] drain_timeout (30 s by default). Nothing is cut while it drains; the message says how many connections are still open.",
-    ),
-    c(
-        "ZHA3015",
-        "W",
-        "drain time over",
-        "Connections still open when the drain time ([limits] drain_timeout, 30 s by default) ended were closed, so that the distributor stops in bounded time. Clients see their connection end.",
-    ),
-    c(
-        "ZHA3016",
-        "I",
-        "stopped",
-        "The distributor ended: every listener closed, open connections finished or were closed at the end of the drain time, the control socket removed. The active targets are kept in the state folder for the next start.",
-    ),
-    c(
-        "ZHA3017",
-        "I",
-        "reloaded on SIGHUP",
-        "SIGHUP read the running profile again and applied it as a diff, as `zosmf-ha reload` does: listeners added or removed, targets and policies changed, open connections and target states kept.",
-    ),
-    c(
-        "ZHA3018",
-        "E",
-        "reload rejected",
-        "The profile given to reload (or read again on SIGHUP) has errors, or a new port cannot be bound: nothing was changed; the message holds the findings.",
-    ),
-    c(
-        "ZHA3019",
-        "W",
-        "out of file descriptors",
-        "accept() or the connect to a target failed with EMFILE, ENFILE, ENOMEM, ENOBUFS or EADDRNOTAVAIL: this machine is out of descriptors, memory or ports. The distributor pauses accepting (100 ms, or 5 ms doubling up to 1 s when accept fails) instead of spinning, does not mark the target down, and resumes when resources are free. Raise the limit (ulimit -n) or lower [limits] max_connections.",
-    ),
-    c(
-        "ZHA3020",
-        "I",
-        "a client connection ended",
-        "The access log line: client, DVIPA..port, target, bytes each way, duration, retries and how it ended (done, refused, lost in flight, idle timeout …). [log] access = false turns it off.",
-    ),
-    c(
-        "ZHA3021",
-        "W",
-        "no signal handlers",
-        "SIGTERM, SIGINT and SIGHUP handlers could not be installed, so the distributor cannot drain or reload on signals; stop it with SIGKILL and use `zosmf-ha reload` instead of SIGHUP.",
-    ),
-    c(
-        "ZHA3022",
-        "I",
-        "stopping on a signal",
-        "SIGTERM or SIGINT: the distributor stops accepting new clients at once and lets the open connections finish for at most the drain time, then ends.",
-    ),
-    c(
-        "ZHA3023",
-        "I",
-        "the control socket",
-        "netstat, vary and reload reach the distributor on this Unix socket, readable and writable by its owner only. Give the same --config (or --control PATH) to those commands to reach this distributor.",
-    ),
-    c(
-        "ZHA3024",
-        "I",
-        "the metrics address",
-        "Prometheus metrics are served at this address, path /metrics: target states, the active target, switches, connections (total and open), connect failures, retries, refused clients and requests lost in flight.",
-    ),
+pub const TARGET_UP: Msg = Msg {
+    id: "ZHA3001I",
+    title: "a target is listening",
+    explanation: "A probe connected to the target (DESTIP:port) again, `rise` times in a row (or at its first probe). It can take new connections when it is also healthy and not quiesced.",
+};
+
+pub const TARGET_DOWN: Msg = Msg {
+    id: "ZHA3002W",
+    title: "a target is not listening",
+    explanation: "The target refused or did not answer `fall` probes in a row, or a real client connect to it failed (passive detection marks it down at once). New connections go to the next target in takeover order; existing ones are not touched.",
+};
+
+pub const SWITCH: Msg = Msg {
+    id: "ZHA3003I",
+    title: "new connections go to another target",
+    explanation: "The active target of a DVIPA..port changed after the start: the active one became unavailable, the preferred one came back (AUTOSWITCHBACK), a higher-ranked one is available again, the active one was quiesced, the configuration changed, or a target is available again after none was. The reason field says which. Connections already open stay where they are. Moves among targets that are all unavailable are ZHA3026W, not switches; the first choice at start is ZHA3025I.",
+};
+
+pub const NO_TARGET: Msg = Msg {
+    id: "ZHA3004E",
+    title: "no target can take a new connection",
+    explanation: "Every target of the DVIPA..port is down or quiesced. New clients are closed at once (never left hanging) and counted in zosmf_ha_rejected_total. The distributor keeps probing; the first target that listens again becomes active.",
+};
+
+pub const QUIESCED: Msg = Msg {
+    id: "ZHA3005I",
+    title: "a target was quiesced",
+    explanation: "`zosmf-ha vary quiesce` made the target ineligible for new connections; its open connections continue. If it was active, new connections move to the next target. `zosmf-ha vary resume` undoes it.",
+};
+
+pub const RESUMED: Msg = Msg {
+    id: "ZHA3006I",
+    title: "a target was resumed",
+    explanation: "`zosmf-ha vary resume` made the target eligible for new connections again; with AUTOSWITCHBACK a resumed preferred target becomes active again as soon as it is available, with NOAUTOSWITCHBACK the active one stays.",
+};
+
+pub const RECONFIGURED: Msg = Msg {
+    id: "ZHA3007I",
+    title: "a new configuration was applied",
+    explanation: "A reload (`zosmf-ha reload` or SIGHUP) replaced the running profile; the message lists what changed (services and targets added or removed, policies). Target states, quiesce flags and open connections are kept.",
+};
+
+pub const PERSISTED_IGNORED: Msg = Msg {
+    id: "ZHA3008W",
+    title: "the active target before the restart is ignored",
+    explanation: "Under NOAUTOSWITCHBACK the distributor keeps the active target across restarts in its state folder. That target is no longer in the profile or is not available at start, so the usual first choice applies.",
+};
+
+pub const TARGET_HEALTHY: Msg = Msg {
+    id: "ZHA3009I",
+    title: "a target is healthy",
+    explanation: "The application probe (e.g. GET /zosmf/info) answered with an accepted status `rise` times in a row ([probe.http] accept, 200-499 by default: a 401 means alive, a 503 not ready). With HEALTHSWITCH the target can take new connections again.",
+};
+
+pub const TARGET_UNHEALTHY: Msg = Msg {
+    id: "ZHA3010W",
+    title: "a target is not healthy",
+    explanation: "The target listens but its application probe failed `fall` times in a row (a 503 while z/OSMF initializes, a stopped server that accepts and never answers, a TLS failure). With HEALTHSWITCH it gets no new connections while another target is available.",
+};
+
+pub const NOT_RUN: Msg = Msg {
+    id: "ZHA3011W",
+    title: "a distribution the distributor does not run",
+    explanation: "The profile distributes a DVIPA with another method than HOTSTANDBY (BASEWLM is the default). zosmf-ha runs hot standby only; that distribution is skipped.",
+};
+
+pub const STATE_FILE: Msg = Msg {
+    id: "ZHA3012W",
+    title: "the state file cannot be read or written",
+    explanation: "The file of active targets kept across restarts (active.json in the [state] dir) could not be read, or is not valid (it is then ignored), or could not be saved. Check the folder and its permissions; NOAUTOSWITCHBACK may switch back after a restart without it.",
+};
+
+pub const LISTENING: Msg = Msg {
+    id: "ZHA3013I",
+    title: "listening on a DVIPA port",
+    explanation: "The distributor accepts clients for DVIPA..port on the address shown: the DVIPA itself, or the [listen] address and port remapping of the settings when the DVIPA is not on this machine or the port needs root.",
+};
+
+pub const DRAINING: Msg = Msg {
+    id: "ZHA3014I",
+    title: "draining",
+    explanation: "On SIGTERM or SIGINT the distributor stops accepting and lets open connections finish, for at most [limits] drain_timeout (30 s by default). Nothing is cut while it drains; the message says how many connections are still open.",
+};
+
+pub const DRAIN_OVER: Msg = Msg {
+    id: "ZHA3015W",
+    title: "drain time over",
+    explanation: "Connections still open when the drain time ([limits] drain_timeout, 30 s by default) ended were closed, so that the distributor stops in bounded time. Clients see their connection end.",
+};
+
+pub const STOPPED: Msg = Msg {
+    id: "ZHA3016I",
+    title: "stopped",
+    explanation: "The distributor ended: every listener closed, open connections finished or were closed at the end of the drain time, the control socket removed. The active targets are kept in the state folder for the next start.",
+};
+
+pub const RELOADED: Msg = Msg {
+    id: "ZHA3017I",
+    title: "a new profile was applied",
+    explanation: "`zosmf-ha reload` or SIGHUP read the profile (the running one, or the one named) and applied it as a diff: listeners added or removed, targets and policies changed, open connections and target states kept. The message names where the reload came from and what changed.",
+};
+
+pub const RELOAD_REJECTED: Msg = Msg {
+    id: "ZHA3018E",
+    title: "reload rejected; the running configuration is kept",
+    explanation: "The profile given to `zosmf-ha reload` (or read again on SIGHUP) has errors, cannot be distributed, or a new port cannot be bound: nothing was changed and the distributor goes on with the configuration it runs. The message counts the findings and shows the first; `zosmf-ha check FILE` shows them all, and `zosmf-ha reload` prints them.",
+};
+
+pub const OUT_OF_RESOURCES: Msg = Msg {
+    id: "ZHA3019W",
+    title: "out of file descriptors",
+    explanation: "accept() or the connect to a target failed with EMFILE, ENFILE, ENOMEM, ENOBUFS or EADDRNOTAVAIL: this machine is out of descriptors, memory or ports. The distributor pauses accepting (100 ms, or 5 ms doubling up to 1 s when accept fails) instead of spinning, does not mark the target down, and resumes when resources are free. Raise the limit (ulimit -n) or lower [limits] max_connections.",
+};
+
+pub const ACCESS: Msg = Msg {
+    id: "ZHA3020I",
+    title: "a client connection ended",
+    explanation: "The access log line: client, DVIPA..port, target, bytes each way, duration, retries and how it ended (done, refused, lost in flight, idle timeout …). [log] access = false turns it off.",
+};
+
+pub const NO_SIGNALS: Msg = Msg {
+    id: "ZHA3021W",
+    title: "no signal handlers",
+    explanation: "SIGTERM, SIGINT and SIGHUP handlers could not be installed, so the distributor cannot drain or reload on signals; stop it with SIGKILL and use `zosmf-ha reload` instead of SIGHUP.",
+};
+
+pub const SIGNAL: Msg = Msg {
+    id: "ZHA3022I",
+    title: "stopping on a signal",
+    explanation: "SIGTERM or SIGINT: the distributor stops accepting new clients at once and lets the open connections finish for at most the drain time, then ends.",
+};
+
+pub const CONTROL_SOCKET: Msg = Msg {
+    id: "ZHA3023I",
+    title: "the control socket",
+    explanation: "netstat, vary and reload reach the distributor on this Unix socket, readable and writable by its owner only. Give the same --config (or --control PATH) to those commands to reach this distributor.",
+};
+
+pub const METRICS: Msg = Msg {
+    id: "ZHA3024I",
+    title: "the metrics address",
+    explanation: "Prometheus metrics are served at this address, path /metrics: target states, the active target, switches, connections (total and open), connect failures, retries, refused clients and requests lost in flight.",
+};
+
+pub const FIRST_ACTIVE: Msg = Msg {
+    id: "ZHA3025I",
+    title: "the first active target",
+    explanation: "At start every target is probed at once; until that first round of probes is in (at most the probe timeout), new connections go to the target that was active before the restart (NOAUTOSWITCHBACK), else in takeover order, and nothing is announced. Then the first active target is chosen and announced once: the best available one (AUTOSWITCHBACK), the first one ready, or the one active before the restart (NOAUTOSWITCHBACK). No switch (ZHA3003I) is logged for it.",
+};
+
+pub const FALLBACK: Msg = Msg {
+    id: "ZHA3026W",
+    title: "no target is available: the best one still listening is used",
+    explanation: "Every target of the DVIPA..port is down, quiesced or fails its application probe (for example z/OSMF answers 503 while it initializes). SPEC §1: new connections then go to the best target that still listens, rather than being refused. Moves among such targets are logged with this id, not as switches (ZHA3003I). When a target is available again, a switch with the reason `recovered` follows.",
+};
+
+pub const REFUSED: Msg = Msg {
+    id: "ZHA3027W",
+    title: "client connections refused",
+    explanation: "Clients were closed at once because no target could take them (ZHA3004E), every connect failed, or [limits] max_connections was reached. They are counted per DVIPA..port and reason in zosmf_ha_rejected_total; the log says how many, at most once every 10 s, so that a flood of clients does not flood the log.",
+};
+
+pub const LOG_LOST: Msg = Msg {
+    id: "ZHA3028W",
+    title: "log lines could not be written",
+    explanation: "Standard error was closed (a pipe whose reader went away) or full (a full disk). Logging never stops forwarding: lines that cannot be written are dropped and counted, and once output works again this line says how many were lost.",
+};
+
+/// Every message, in id order.
+pub const CATALOG: &[&Msg] = &[
+    &TARGET_UP,
+    &TARGET_DOWN,
+    &SWITCH,
+    &NO_TARGET,
+    &QUIESCED,
+    &RESUMED,
+    &RECONFIGURED,
+    &PERSISTED_IGNORED,
+    &TARGET_HEALTHY,
+    &TARGET_UNHEALTHY,
+    &NOT_RUN,
+    &STATE_FILE,
+    &LISTENING,
+    &DRAINING,
+    &DRAIN_OVER,
+    &STOPPED,
+    &RELOADED,
+    &RELOAD_REJECTED,
+    &OUT_OF_RESOURCES,
+    &ACCESS,
+    &NO_SIGNALS,
+    &SIGNAL,
+    &CONTROL_SOCKET,
+    &METRICS,
+    &FIRST_ACTIVE,
+    &FALLBACK,
+    &REFUSED,
+    &LOG_LOST,
 ];
+
+/// The catalog as `explain` reads it.
+pub fn catalog() -> Vec<CodeInfo> {
+    CATALOG
+        .iter()
+        .map(|m| CodeInfo {
+            code: m.code(),
+            severities: &m.id[m.id.len() - 1..],
+            title: m.title,
+            explanation: m.explanation,
+        })
+        .collect()
+}
+
+/// The message of an engine event.
+pub fn of(e: &Event) -> &'static Msg {
+    match e.kind {
+        EventKind::TargetUp { .. } => &TARGET_UP,
+        EventKind::TargetDown { .. } => &TARGET_DOWN,
+        EventKind::TargetHealthy { .. } => &TARGET_HEALTHY,
+        EventKind::TargetUnhealthy { .. } => &TARGET_UNHEALTHY,
+        EventKind::FirstActive { .. } => &FIRST_ACTIVE,
+        EventKind::Switch { .. } => &SWITCH,
+        EventKind::Fallback { .. } => &FALLBACK,
+        EventKind::NoTarget { .. } => &NO_TARGET,
+        EventKind::Quiesced { .. } => &QUIESCED,
+        EventKind::Resumed { .. } => &RESUMED,
+        EventKind::Reconfigured { .. } => &RECONFIGURED,
+        EventKind::PersistedIgnored { .. } => &PERSISTED_IGNORED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_well_formed_and_sorted() {
+        let mut last = "";
+        for m in CATALOG {
+            assert_eq!(m.id.len(), 8, "{}", m.id);
+            assert!(m.id.starts_with("ZHA3"), "{}", m.id);
+            assert!(matches!(&m.id[7..], "I" | "W" | "E"), "{}", m.id);
+            assert!(m.id > last, "{} after {last}", m.id);
+            last = m.id;
+        }
+        assert_eq!(SWITCH.code(), "ZHA3003");
+        assert_eq!(FALLBACK.severity(), Severity::Warning);
+    }
+}

@@ -2,6 +2,11 @@
 //! (trying the next target for the same client when a connect fails), watch
 //! the first answer (to count, and optionally replay, requests lost when a
 //! target dies), then pump bytes until both sides are done.
+//!
+//! A *retry* is every attempt on another target for the same client after
+//! the first one, whatever made it necessary (a failed connect, or with
+//! `replay` a target lost before answering). It is counted in one place,
+//! [`connect_next`], for the metric and the access log alike.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -13,8 +18,9 @@ use tokio::net::TcpStream;
 use tracing::{debug, info, warn};
 use zha_standby::ServiceKey;
 
+use crate::codes;
 use crate::pump::{self, Mode, Traffic, write_all};
-use crate::runtime::{Candidate, ConnInfo, Input, Shared};
+use crate::shared::{ConnInfo, Input, Refusal, RouteTarget, ServiceStats, Shared};
 
 /// Client bytes kept for a replay (SPEC §1: up to 64 KiB).
 pub const REPLAY_LIMIT: usize = 64 * 1024;
@@ -59,10 +65,10 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
         target: None,
         retries: 0,
         traffic: &traffic,
-        access: settings.log.access.unwrap_or(true),
+        access: settings.log.access,
     };
     if cands.is_empty() {
-        stats.rejected_none.inc();
+        shared.refused(stats, Refusal::NoTarget);
         log.end(Outcome::NoTarget, None);
         return; // dropping the socket closes the client at once
     }
@@ -70,15 +76,13 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     // sockets inherit them): no system call per client here.
 
     let mut next = 0;
-    let Some((mut cand, mut target)) = connect_next(cands, &mut next, shared, &mut log).await
+    let Some((mut cand, mut target)) =
+        connect_next(cands, &mut next, stats, shared, &mut log).await
     else {
-        stats.rejected_failed.inc();
+        shared.refused(stats, Refusal::AllFailed);
         log.end(Outcome::AllFailed, None);
         return;
     };
-    if log.retries > 0 {
-        stats.retries.inc_by(log.retries);
-    }
     if settings.connect.proxy_protocol {
         let dst = client.local_addr().unwrap_or(peer);
         if let Err(e) = write_all(&target, &proxy_v2(peer, dst)).await {
@@ -88,7 +92,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     }
 
     let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-    let register = |c: &Candidate| {
+    let register = |c: &RouteTarget| {
         c.stats.total.inc();
         c.stats.active.inc();
         if let Ok(mut m) = shared.conns.lock() {
@@ -130,11 +134,11 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                     outcome = Some(Outcome::LostInFlight);
                     break;
                 };
-                let Some((c, t)) = connect_next(cands, &mut next, shared, &mut log).await else {
+                let Some((c, t)) = connect_next(cands, &mut next, stats, shared, &mut log).await
+                else {
                     outcome = Some(Outcome::LostInFlight);
                     break;
                 };
-                stats.retries.inc();
                 if write_all(&t, bytes).await.is_err() {
                     outcome = Some(Outcome::LostInFlight);
                     break;
@@ -215,17 +219,24 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     log.end(outcome, None);
 }
 
-/// Connect to the candidates from `next` on; a failure marks the target
-/// down at once (passive detection) and, with `retry`, the next one is tried.
+/// Connect to the targets from `next` on; a failure marks the target down
+/// at once (passive detection) and, with `retry`, the next one is tried.
+/// Every attempt after the client's first is a retry: counted here, once,
+/// in the service's metric and the access log.
 async fn connect_next(
-    cands: &[Arc<Candidate>],
+    cands: &[Arc<RouteTarget>],
     next: &mut usize,
+    stats: &ServiceStats,
     shared: &Shared,
     log: &mut Log<'_>,
-) -> Option<(Arc<Candidate>, TcpStream)> {
+) -> Option<(Arc<RouteTarget>, TcpStream)> {
     let s = &shared.settings.connect;
     while *next < cands.len() {
         let c = cands[*next].clone();
+        if *next > 0 {
+            stats.retries.inc();
+            log.retries += 1;
+        }
         *next += 1;
         let res = tokio::time::timeout(s.timeout, TcpStream::connect(c.endpoint)).await;
         let why = match res {
@@ -238,7 +249,8 @@ async fn connect_next(
                 // the target's fault, so it is not marked down; accepting
                 // pauses instead, as when accept() itself fails so.
                 warn!(
-                    id = "ZHA3019W",
+                    id = codes::OUT_OF_RESOURCES.id,
+                    target = %c.endpoint,
                     "cannot open a connection to {}: {e}; pausing accepts", c.endpoint
                 );
                 shared.pause_accepts();
@@ -254,9 +266,6 @@ async fn connect_next(
             .try_send(Input::ConnectFailed(c.endpoint, why));
         if !s.retry {
             return None;
-        }
-        if *next < cands.len() {
-            log.retries += 1;
         }
     }
     None
@@ -420,7 +429,7 @@ impl Log<'_> {
         let err = err.map(|e| e.to_string()).unwrap_or_default();
         info!(
             target: "zosmf_ha::access",
-            id = "ZHA3020I",
+            id = codes::ACCESS.id,
             client = %self.peer,
             service = %self.key,
             target = %target,

@@ -1,82 +1,79 @@
 //! The control socket: a Unix socket (owner-only) on which `zosmf-ha
-//! netstat`, `vary` and `reload` talk to a running distributor. One JSON
-//! request line, one JSON reply line.
+//! netstat`, `vary`, `reload` and `up` talk to a running distributor, one
+//! [`Request`] line and one [`Reply`] line of JSON (see `protocol`). The
+//! server side hands each request to the control task; the client side is
+//! [`call`] and the typed [`netstat`].
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::Input;
+use crate::protocol::{Reply, Report, Request, View};
+use crate::shared::Input;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "cmd", rename_all = "lowercase")]
-pub enum Request {
-    Netstat {
-        report: String,
-        detail: bool,
-        json: bool,
-    },
-    Vary {
-        quiesce: bool,
-        target: String,
-        port: Option<u16>,
-    },
-    Reload {
-        profile: Option<PathBuf>,
-    },
-}
+/// The largest request line read.
+const MAX_REQUEST: u64 = 1 << 20;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Reply {
-    pub ok: bool,
-    pub output: String,
-    pub error: Option<String>,
-}
-
-impl Reply {
-    pub fn ok(output: impl Into<String>) -> Reply {
-        Reply {
-            ok: true,
-            output: output.into(),
-            error: None,
-        }
-    }
-
-    pub fn err(e: impl Into<String>) -> Reply {
-        Reply {
-            ok: false,
-            output: String::new(),
-            error: Some(e.into()),
-        }
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("cannot create {}: {source}", dir.display())]
+    Folder { dir: PathBuf, source: io::Error },
+    #[error(
+        "another distributor is running with the control socket {} (stop it, or give this one its own [state] dir or [control] socket)",
+        path.display()
+    )]
+    InUse { path: PathBuf },
+    #[error("cannot create the control socket {}: {source}", path.display())]
+    Bind { path: PathBuf, source: io::Error },
+    #[error(
+        "cannot reach a distributor at {}: {source} (is `zosmf-ha distribute` running? give --control PATH or the same --config)",
+        path.display()
+    )]
+    Connect { path: PathBuf, source: io::Error },
+    #[error("the distributor at {} did not answer within {timeout:?}", path.display())]
+    Timeout { path: PathBuf, timeout: Duration },
+    #[error("talking to the distributor at {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("bad reply from the distributor at {}: {why}", path.display())]
+    BadReply { path: PathBuf, why: String },
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Bind the socket: its folder is created owner-only, a stale socket is
 /// replaced, a live one (another distributor) is an error.
-pub async fn bind(path: &Path) -> anyhow::Result<UnixListener> {
+pub async fn bind(path: &Path) -> Result<UnixListener, ControlError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| ControlError::Folder {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
     }
     if path.exists() {
         if UnixStream::connect(path).await.is_ok() {
-            anyhow::bail!(
-                "another distributor is running with the control socket {} (stop it, or give this one its own [state] dir or [control] socket)",
-                path.display()
-            );
+            return Err(ControlError::InUse {
+                path: path.to_path_buf(),
+            });
         }
         let _ = std::fs::remove_file(path);
     }
-    let l = UnixListener::bind(path)
-        .map_err(|e| anyhow::anyhow!("cannot create the control socket {}: {e}", path.display()))?;
+    let bind_err = |source| ControlError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    let l = UnixListener::bind(path).map_err(bind_err)?;
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(bind_err)?;
     Ok(l)
 }
 
@@ -87,7 +84,10 @@ pub async fn serve(listener: UnixListener, tx: mpsc::Sender<Input>, stop: Cancel
             _ = stop.cancelled() => return,
             r = listener.accept() => match r {
                 Ok((s, _)) => s,
-                Err(_) => continue,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
             },
         };
         let tx = tx.clone();
@@ -100,19 +100,19 @@ pub async fn serve(listener: UnixListener, tx: mpsc::Sender<Input>, stop: Cancel
 async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut line = String::new();
-    let mut reader = BufReader::new(r.take(1 << 20));
+    let mut reader = BufReader::new(r.take(MAX_REQUEST));
     tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut line))
         .await
         .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
     let reply = match serde_json::from_str::<Request>(&line) {
-        Err(e) => Reply::err(format!("bad request: {e}")),
+        Err(e) => Reply::refused(format!("bad request: {e}")),
         Ok(req) => {
             let (rtx, rrx) = oneshot::channel();
             if tx.send(Input::Request(req, rtx)).await.is_err() {
-                Reply::err("the distributor is stopping")
+                Reply::refused("the distributor is stopping")
             } else {
                 rrx.await
-                    .unwrap_or_else(|_| Reply::err("the distributor is stopping"))
+                    .unwrap_or_else(|_| Reply::refused("the distributor is stopping"))
             }
         }
     };
@@ -122,28 +122,65 @@ async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
     w.shutdown().await
 }
 
-/// The client side, for the CLI: send one request, wait for the reply.
-pub async fn call(path: &Path, req: &Request, timeout: Duration) -> anyhow::Result<Reply> {
-    let run = async {
-        let mut s = UnixStream::connect(path).await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot reach a distributor at {}: {e} (is `zosmf-ha distribute` running? give --control PATH or the same --config)",
-                path.display()
-            )
-        })?;
-        let mut line = serde_json::to_string(req)?;
-        line.push('\n');
-        s.write_all(line.as_bytes()).await?;
-        let mut out = String::new();
-        BufReader::new(s).read_line(&mut out).await?;
-        let r: Reply = serde_json::from_str(&out)
-            .map_err(|e| anyhow::anyhow!("bad reply from the distributor: {e}"))?;
-        Ok::<Reply, anyhow::Error>(r)
+/// The client side: send one request, wait for the reply.
+pub async fn call(path: &Path, req: &Request, timeout: Duration) -> Result<Reply, ControlError> {
+    let io_err = |source| ControlError::Io {
+        path: path.to_path_buf(),
+        source,
     };
-    tokio::time::timeout(timeout, run).await.map_err(|_| {
-        anyhow::anyhow!(
-            "the distributor at {} did not answer within {timeout:?}",
-            path.display()
-        )
-    })?
+    let run = async {
+        let mut s = UnixStream::connect(path)
+            .await
+            .map_err(|source| ControlError::Connect {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut line = serde_json::to_string(req).map_err(|e| io_err(io::Error::other(e)))?;
+        line.push('\n');
+        s.write_all(line.as_bytes()).await.map_err(io_err)?;
+        let mut out = String::new();
+        BufReader::new(s)
+            .read_line(&mut out)
+            .await
+            .map_err(io_err)?;
+        serde_json::from_str::<Reply>(&out).map_err(|e| ControlError::BadReply {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })
+    };
+    tokio::time::timeout(timeout, run)
+        .await
+        .map_err(|_| ControlError::Timeout {
+            path: path.to_path_buf(),
+            timeout,
+        })?
+}
+
+/// A report, typed: what `up`, the scenario and the tests read.
+pub async fn netstat(path: &Path, report: Report, timeout: Duration) -> Result<View, ControlError> {
+    match call(path, &Request::Netstat { report }, timeout).await? {
+        Reply::View(v) => Ok(v),
+        Reply::Refused { error } => Err(ControlError::Refused(error)),
+        Reply::Done { .. } => Err(ControlError::BadReply {
+            path: path.to_path_buf(),
+            why: "a netstat was answered without a view".into(),
+        }),
+    }
+}
+
+/// A request that changes something (vary, reload): its lines, or why
+/// nothing was changed.
+pub async fn act(
+    path: &Path,
+    req: &Request,
+    timeout: Duration,
+) -> Result<Vec<String>, ControlError> {
+    match call(path, req, timeout).await? {
+        Reply::Done { lines } => Ok(lines),
+        Reply::Refused { error } => Err(ControlError::Refused(error)),
+        Reply::View(_) => Err(ControlError::BadReply {
+            path: path.to_path_buf(),
+            why: "a change was answered with a view".into(),
+        }),
+    }
 }

@@ -1,128 +1,56 @@
 //! NETSTAT-style displays (SPEC §5): VDPT, VCRT and VIPADCFG, as text laid
-//! out like z/OS and as JSON. Pure functions of a [`View`].
+//! out like z/OS and as JSON. Pure functions of a [`View`]; the client side
+//! (`zosmf-ha netstat`) renders what the distributor sends.
 
 use std::fmt::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
-use serde::Serialize;
-use zha_standby::{Availability, Role, ServiceKey, Snapshot};
+use crate::protocol::{Flag, Moveable, Report, SrvType, View, VipaKind, VipaRow};
 
-/// Everything the displays show, taken at one moment.
-#[derive(Clone, Debug, Serialize)]
-pub struct View {
-    /// The distributor's name (its profile), for the header.
-    pub name: String,
-    /// UTC time of day, HH:MM:SS.
-    pub time: String,
-    pub services: Vec<ServiceRow>,
-    pub connections: Vec<ConnRow>,
-    pub vipas: Vec<VipaRow>,
+/// The report as text.
+pub fn text(v: &View, report: Report, detail: bool) -> String {
+    match report {
+        Report::Vdpt => vdpt(v, detail),
+        Report::Vcrt => vcrt(v, detail),
+        Report::Vipadcfg => vipadcfg(v, detail),
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ServiceRow {
-    pub dest: String,
-    pub dvipa: IpAddr,
-    pub port: u16,
-    pub dist_method: &'static str,
-    pub auto_switch_back: bool,
-    pub health_switch: bool,
-    pub active: Option<SocketAddr>,
-    pub targets: Vec<TargetRow>,
+/// The report as JSON: VDPT the service rows, VCRT the connection rows,
+/// VIPADCFG `{"vipas": …, "distribute": …}`.
+pub fn json(v: &View, report: Report) -> serde_json::Value {
+    let value = match report {
+        Report::Vdpt => serde_json::to_value(&v.services),
+        Report::Vcrt => serde_json::to_value(&v.connections),
+        Report::Vipadcfg => serde_json::to_value(&v.vipas).and_then(|vipas| {
+            Ok(serde_json::json!({
+                "vipas": vipas,
+                "distribute": serde_json::to_value(&v.services)?,
+            }))
+        }),
+    };
+    value.unwrap_or(serde_json::Value::Null)
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct TargetRow {
-    /// The DESTIP address (DYNAMICXCF of the target system).
-    pub dest_xcf: IpAddr,
-    pub endpoint: SocketAddr,
-    pub system: Option<String>,
-    /// "Preferred" or "Backup".
-    pub srv_type: &'static str,
-    pub rank: Option<u8>,
-    /// Active / Backup / Quiesced / Unavailable.
-    pub flag: &'static str,
-    pub ready: u32,
-    pub tsr: u32,
-    pub listening: Option<bool>,
-    pub healthy: Option<bool>,
-    pub total_conn: u64,
-    pub active_conn: u64,
+/// `10.0.0.10..443`, as NETSTAT writes an address and port.
+pub fn dotted(a: SocketAddr) -> String {
+    format!("{}..{}", a.ip(), a.port())
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ConnRow {
-    pub dest: String,
-    pub source: SocketAddr,
-    pub dest_xcf: IpAddr,
-    pub endpoint: SocketAddr,
+fn srv_type(t: SrvType) -> &'static str {
+    match t {
+        SrvType::Preferred => "Preferred",
+        SrvType::Backup => "Backup",
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct VipaRow {
-    pub addr: IpAddr,
-    /// "Define" or "Backup".
-    pub kind: &'static str,
-    pub rank: Option<u8>,
-    pub moveable: &'static str,
-}
-
-/// Build the service rows from the engine snapshot, the DESTIP address of
-/// each endpoint, and connection counters.
-pub fn service_rows(
-    snap: &Snapshot,
-    destip_of: impl Fn(&ServiceKey, SocketAddr) -> IpAddr,
-    counts: impl Fn(&ServiceKey, SocketAddr) -> (u64, u64),
-) -> Vec<ServiceRow> {
-    snap.services
-        .iter()
-        .map(|s| ServiceRow {
-            dest: format!("{}..{}", s.key.dvipa, s.key.port),
-            dvipa: s.key.dvipa,
-            port: s.key.port,
-            dist_method: "HotStandby",
-            auto_switch_back: s.switchback,
-            health_switch: s.healthswitch,
-            active: s.active,
-            targets: s
-                .targets
-                .iter()
-                .map(|t| {
-                    let (total, active) = counts(&s.key, t.endpoint);
-                    let flag = match (t.active, t.availability) {
-                        (_, Availability::Quiesced) => "Quiesced",
-                        (true, _) => "Active",
-                        (false, Availability::Available) => "Backup",
-                        (false, _) => "Unavailable",
-                    };
-                    TargetRow {
-                        dest_xcf: destip_of(&s.key, t.endpoint),
-                        endpoint: t.endpoint,
-                        system: t.system.clone(),
-                        srv_type: match t.role {
-                            Role::Preferred => "Preferred",
-                            Role::Backup(_) => "Backup",
-                        },
-                        rank: match t.role {
-                            Role::Preferred => None,
-                            Role::Backup(r) => Some(r),
-                        },
-                        flag,
-                        ready: u32::from(t.listening != Some(false)),
-                        tsr: if t.availability == Availability::Available {
-                            100
-                        } else {
-                            0
-                        },
-                        listening: t.listening,
-                        healthy: t.healthy,
-                        total_conn: total,
-                        active_conn: active,
-                    }
-                })
-                .collect(),
-        })
-        .collect()
+fn flag(f: Flag) -> &'static str {
+    match f {
+        Flag::Active => "Active",
+        Flag::Backup => "Backup",
+        Flag::Quiesced => "Quiesced",
+        Flag::Unavailable => "Unavailable",
+    }
 }
 
 fn header(v: &View, out: &mut String) {
@@ -140,7 +68,7 @@ pub fn vdpt(v: &View, detail: bool) -> String {
     out.push_str("Dynamic VIPA Destination Port Table:\n");
     for s in &v.services {
         for t in &s.targets {
-            let _ = writeln!(out, "Dest:        {}", s.dest);
+            let _ = writeln!(out, "Dest:        {}", dotted(s.dest));
             let _ = writeln!(out, "  DestXCF:   {}", t.dest_xcf);
             let _ = writeln!(
                 out,
@@ -150,17 +78,17 @@ pub fn vdpt(v: &View, detail: bool) -> String {
                 t.tsr
             );
             let srv = match t.rank {
-                Some(r) => format!("{}  Rank: {r:03}", t.srv_type),
-                None => t.srv_type.to_owned(),
+                Some(r) => format!("{}  Rank: {r:03}", srv_type(t.srv_type)),
+                None => srv_type(t.srv_type).to_owned(),
             };
-            let _ = writeln!(out, "  DistMethod: {}  SrvType: {srv}", s.dist_method);
-            let _ = writeln!(out, "  Flg: {}", t.flag);
+            let _ = writeln!(out, "  DistMethod: HotStandby  SrvType: {srv}");
+            let _ = writeln!(out, "  Flg: {}", flag(t.flag));
             if detail {
                 let _ = writeln!(out, "  ActiveConn: {:010}", t.active_conn);
                 let _ = writeln!(
                     out,
                     "    Target: {}  System: {}  Listening: {}  Healthy: {}",
-                    t.endpoint,
+                    dotted(t.target),
                     t.system.as_deref().unwrap_or("-"),
                     yes_no_unknown(t.listening),
                     yes_no_unknown(t.healthy)
@@ -194,11 +122,11 @@ pub fn vcrt(v: &View, detail: bool) -> String {
     header(v, &mut out);
     out.push_str("Dynamic VIPA Connection Routing Table:\n");
     for c in &v.connections {
-        let _ = writeln!(out, "Dest:      {}", c.dest);
-        let _ = writeln!(out, "  Source:  {}..{}", c.source.ip(), c.source.port());
+        let _ = writeln!(out, "Dest:      {}", dotted(c.dest));
+        let _ = writeln!(out, "  Source:  {}", dotted(c.source));
         let _ = writeln!(out, "  DestXCF: {}", c.dest_xcf);
         if detail {
-            let _ = writeln!(out, "    Target: {}", c.endpoint);
+            let _ = writeln!(out, "    Target: {}", dotted(c.target));
         }
     }
     let n = v.connections.len();
@@ -211,20 +139,24 @@ pub fn vipadcfg(v: &View, detail: bool) -> String {
     let mut out = String::new();
     header(v, &mut out);
     out.push_str("Dynamic VIPA Information:\n");
-    for kind in ["Backup", "Define"] {
+    for (kind, name) in [(VipaKind::Backup, "Backup"), (VipaKind::Define, "Define")] {
         let rows: Vec<&VipaRow> = v.vipas.iter().filter(|r| r.kind == kind).collect();
         if rows.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  VIPA {kind}:");
+        let _ = writeln!(out, "  VIPA {name}:");
         for r in rows {
             let _ = writeln!(out, "    IpAddr: {}", r.addr);
+            let moveable = match r.moveable {
+                Moveable::Immediate => "Immediate",
+                Moveable::WhenIdle => "WhenIdle",
+            };
             match r.rank {
                 Some(rank) => {
-                    let _ = writeln!(out, "      Rank: {rank:06}  Moveable: {}", r.moveable);
+                    let _ = writeln!(out, "      Rank: {rank:06}  Moveable: {moveable}");
                 }
                 None => {
-                    let _ = writeln!(out, "      Moveable: {}", r.moveable);
+                    let _ = writeln!(out, "      Moveable: {moveable}");
                 }
             }
         }
@@ -232,17 +164,13 @@ pub fn vipadcfg(v: &View, detail: bool) -> String {
     out.push_str("  VIPA Distribute:\n");
     for s in &v.services {
         for t in &s.targets {
-            let _ = writeln!(out, "    Dest:      {}", s.dest);
+            let _ = writeln!(out, "    Dest:      {}", dotted(s.dest));
             let _ = writeln!(out, "      DestXCF: {}", t.dest_xcf);
             let srv = match t.rank {
-                Some(r) => format!("{:<9} Rank: {r:03}", t.srv_type),
-                None => t.srv_type.to_owned(),
+                Some(r) => format!("{:<9} Rank: {r:03}", srv_type(t.srv_type)),
+                None => srv_type(t.srv_type).to_owned(),
             };
-            let _ = writeln!(
-                out,
-                "      DistMethod: {:<15} SrvType: {srv}",
-                s.dist_method
-            );
+            let _ = writeln!(out, "      DistMethod: {:<15} SrvType: {srv}", "HotStandby");
             let _ = writeln!(
                 out,
                 "      AutoSwitchBack: {:<11} HealthSwitch: {}",
@@ -253,7 +181,7 @@ pub fn vipadcfg(v: &View, detail: bool) -> String {
                 let _ = writeln!(
                     out,
                     "      Target: {}  System: {}",
-                    t.endpoint,
+                    dotted(t.target),
                     t.system.as_deref().unwrap_or("-")
                 );
             }
@@ -278,11 +206,12 @@ pub fn utc_time_of_day(now: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{ConnRow, DistMethod, ServiceRow, TargetRow};
 
     fn view() -> View {
         let t = |n: u8, srv, rank, flag, total| TargetRow {
-            dest_xcf: IpAddr::from([10, 1, 1, n]),
-            endpoint: SocketAddr::from(([127, 0, 0, 10 + n], 8443)),
+            dest_xcf: [10, 1, 1, n].into(),
+            target: SocketAddr::from(([127, 0, 0, 10 + n], 8443)),
             system: Some(format!("SYS{n}")),
             srv_type: srv,
             rank,
@@ -298,29 +227,28 @@ mod tests {
             name: "PROFA".into(),
             time: "12:00:00".into(),
             services: vec![ServiceRow {
-                dest: "10.0.0.10..443".into(),
-                dvipa: IpAddr::from([10, 0, 0, 10]),
-                port: 443,
-                dist_method: "HotStandby",
+                dest: "10.0.0.10:443".parse().unwrap(),
+                dist_method: DistMethod::HotStandby,
                 auto_switch_back: true,
                 health_switch: true,
                 active: None,
+                starting: false,
                 targets: vec![
-                    t(1, "Preferred", None, "Active", 12),
-                    t(2, "Backup", Some(100), "Backup", 0),
+                    t(1, SrvType::Preferred, None, Flag::Active, 12),
+                    t(2, SrvType::Backup, Some(100), Flag::Backup, 0),
                 ],
             }],
             connections: vec![ConnRow {
-                dest: "10.0.0.10..443".into(),
+                dest: "10.0.0.10:443".parse().unwrap(),
                 source: "127.0.0.1:40000".parse().unwrap(),
-                dest_xcf: IpAddr::from([10, 1, 1, 1]),
-                endpoint: "127.0.0.11:8443".parse().unwrap(),
+                dest_xcf: [10, 1, 1, 1].into(),
+                target: "127.0.0.11:8443".parse().unwrap(),
             }],
             vipas: vec![VipaRow {
-                addr: IpAddr::from([10, 0, 0, 10]),
-                kind: "Define",
+                addr: [10, 0, 0, 10].into(),
+                kind: VipaKind::Define,
                 rank: None,
-                moveable: "Immediate",
+                moveable: Moveable::Immediate,
             }],
         }
     }
@@ -334,15 +262,20 @@ mod tests {
             "{s}"
         );
         assert!(!s.contains("ActiveConn"));
-        assert!(vdpt(&view(), true).contains("ActiveConn: 0000000002"));
+        let d = vdpt(&view(), true);
+        assert!(d.contains("ActiveConn: 0000000002"));
+        assert!(
+            d.contains("Target: 127.0.0.11..8443  System: SYS1  Listening: Yes  Healthy: n/a"),
+            "{d}"
+        );
     }
 
     #[test]
     fn vcrt_and_vipadcfg() {
-        let s = vcrt(&view(), false);
+        let s = vcrt(&view(), true);
         assert!(
             s.contains(
-                "Dest:      10.0.0.10..443\n  Source:  127.0.0.1..40000\n  DestXCF: 10.1.1.1\n"
+                "Dest:      10.0.0.10..443\n  Source:  127.0.0.1..40000\n  DestXCF: 10.1.1.1\n    Target: 127.0.0.11..8443\n"
             ),
             "{s}"
         );
@@ -356,6 +289,18 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("SrvType: Backup    Rank: 100"), "{s}");
+    }
+
+    #[test]
+    fn json_reports() {
+        let v = view();
+        assert_eq!(json(&v, Report::Vdpt)[0]["dest"], "10.0.0.10:443");
+        assert_eq!(json(&v, Report::Vcrt)[0]["source"], "127.0.0.1:40000");
+        assert_eq!(json(&v, Report::Vipadcfg)["vipas"][0]["kind"], "Define");
+        assert_eq!(
+            json(&v, Report::Vipadcfg)["distribute"][0]["targets"][1]["rank"],
+            100
+        );
     }
 
     #[test]

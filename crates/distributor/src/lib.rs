@@ -2,29 +2,41 @@
 //! engine. Listens on every DVIPA:port of the profile's VIPADISTRIBUTE
 //! statements and forwards each new connection to the active target.
 //!
-//! - `runtime`: the control task (owns the engine), listeners, signals.
+//! - `runtime`: start (bind first, or take listeners handed in), drain,
+//!   signals.
+//! - `controller`: the control task; it owns the engine, logs its events,
+//!   answers requests, reloads, publishes the routing table.
+//! - `shared`: what the control task and the data path share (routes,
+//!   the VCRT, counters, the input channel).
+//! - `listener`: the one bind-and-tune function and the accept loop.
 //! - `conn`: one client connection (retry, first answer, replay, pump).
 //! - `pump`: bytes both ways, half-close kept; splice(2) on Linux.
 //! - `probe`: TCP and HTTP(S) probes.
-//! - `control`: the Unix control socket (netstat, vary, reload).
-//! - `display`: NETSTAT-style VDPT, VCRT, VIPADCFG.
-//! - `metrics`, `state`, `config`, `plan`, `profile`.
+//! - `protocol`: the control protocol, typed; `control`: its Unix socket,
+//!   server and client; `display`: NETSTAT-style text and JSON of a view.
+//! - `settings` (zosmf-ha.toml), `services` (profile → services and
+//!   listeners), `profile` (load and check), `state` (persisted active
+//!   targets), `metrics`, `codes` (the catalog of message ids).
 //!
 //! Architecture invariant: every decision about targets is the engine's;
 //! this crate only executes and observes.
 
 pub mod codes;
-pub mod config;
 pub mod conn;
 pub mod control;
+pub mod controller;
 pub mod display;
+pub mod listener;
 pub mod metrics;
-pub mod plan;
 pub mod probe;
 pub mod profile;
+pub mod protocol;
 pub mod pump;
 pub mod runtime;
+pub mod services;
+pub mod settings;
+pub mod shared;
 pub mod state;
 
-pub use config::Settings;
-pub use runtime::{Options, Running, start};
+pub use runtime::{Options, Running, StartError, start, start_with_listeners};
+pub use settings::Settings;

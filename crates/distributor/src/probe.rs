@@ -1,20 +1,28 @@
 //! Health probes: a TCP connect, and when configured an HTTP(S) GET whose
-//! status must be in the accepted range. One fresh connection per probe,
-//! no pooling, one deadline for the whole probe.
+//! status must be in the accepted range (the GET is `zha_client`'s, the
+//! one the `/zosmf/info` client uses). One fresh connection per probe, no
+//! pooling, one deadline for the whole probe.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::Empty;
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
+use zha_client::{ClientError, Getter, Trust};
 use zha_standby::ProbeOutcome;
 
-use crate::config::{HttpProbe, StatusRange};
+use crate::settings::{HttpProbe, StatusRange};
+
+/// Why the probe cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error(
+        "[probe.http] uses TLS: give ca_file = \"ca.pem\" (the CA that signed the servers' certificate) or insecure = true"
+    )]
+    NoTrust,
+    #[error("[probe.http]: {0}")]
+    Client(#[from] ClientError),
+}
 
 /// Runs probes as the settings say.
 #[derive(Clone)]
@@ -24,26 +32,31 @@ pub struct Prober {
 }
 
 struct Http {
+    getter: Getter,
     path: String,
     host: Option<String>,
-    tls: Option<TlsConnector>,
     accept: StatusRange,
 }
 
 impl Prober {
-    pub fn new(timeout: Duration, http: Option<&HttpProbe>) -> anyhow::Result<Prober> {
+    pub fn new(timeout: Duration, http: Option<&HttpProbe>) -> Result<Prober, ProbeError> {
         let http = match http {
             None => None,
             Some(h) => {
-                let tls = if h.tls { Some(tls_connector(h)?) } else { None };
+                let trust = match (h.tls, &h.ca_file, h.insecure) {
+                    (false, _, _) => None,
+                    (true, _, true) => Some(Trust::Insecure),
+                    (true, Some(ca), false) => Some(Trust::CaFile(ca)),
+                    (true, None, false) => return Err(ProbeError::NoTrust),
+                };
                 Some(Arc::new(Http {
+                    getter: Getter::new(trust, None)?,
                     path: if h.path.starts_with('/') {
                         h.path.clone()
                     } else {
                         format!("/{}", h.path)
                     },
                     host: h.host.clone(),
-                    tls,
                     accept: h.accept,
                 }))
             }
@@ -55,8 +68,8 @@ impl Prober {
         self.http.is_some()
     }
 
-    /// Probe `endpoint`; `dvipa` names the server for TLS and Host when the
-    /// settings do not.
+    /// Probe `endpoint`; `dvipa` names the server (Host, TLS server name)
+    /// when the settings do not.
     pub async fn probe(
         &self,
         endpoint: SocketAddr,
@@ -70,26 +83,34 @@ impl Prober {
             Ok(Err(e)) => return down(format!("connect: {e}")),
             Err(_) => return down(format!("connect: no answer within {within}")),
         };
-        let _ = stream.set_nodelay(true);
-        match (&self.http, application) {
-            // It listens; whether it is healthy is the application probe's
-            // answer within what is left of the timeout (a stopped server
-            // accepts connections and answers nothing).
-            (Some(h), true) => {
-                match tokio::time::timeout_at(deadline, h.get(stream, endpoint, dvipa)).await {
-                    Ok(o) => o,
-                    Err(_) => ProbeOutcome {
-                        connected: true,
-                        healthy: Some(false),
-                        detail: format!("GET {} on {endpoint}: no answer within {within}", h.path),
-                    },
-                }
-            }
-            _ => ProbeOutcome {
+        let Some(h) = self.http.as_ref().filter(|_| application) else {
+            return ProbeOutcome {
                 connected: true,
                 healthy: None,
                 detail: "TCP connect succeeded".into(),
-            },
+            };
+        };
+        // It listens; whether it is healthy is the application probe's
+        // answer within what is left of the timeout (a stopped server
+        // accepts connections and answers nothing).
+        let host = h.host.clone().unwrap_or_else(|| dvipa.to_string());
+        let path = &h.path;
+        let (healthy, detail) =
+            match tokio::time::timeout_at(deadline, h.getter.get(stream, &host, path)).await {
+                Ok(Ok(a)) => (
+                    h.accept.contains(a.status),
+                    format!("GET {path} on {endpoint}: HTTP {}", a.status),
+                ),
+                Ok(Err(e)) => (false, format!("GET {path} on {endpoint}: {e}")),
+                Err(_) => (
+                    false,
+                    format!("GET {path} on {endpoint}: no answer within {within}"),
+                ),
+            };
+        ProbeOutcome {
+            connected: true,
+            healthy: Some(healthy),
+            detail,
         }
     }
 }
@@ -100,69 +121,4 @@ fn down(detail: String) -> ProbeOutcome {
         healthy: None,
         detail,
     }
-}
-
-impl Http {
-    async fn get(&self, stream: TcpStream, endpoint: SocketAddr, dvipa: IpAddr) -> ProbeOutcome {
-        let host = self.host.clone().unwrap_or_else(|| dvipa.to_string());
-        let unhealthy = |detail: String| ProbeOutcome {
-            connected: true,
-            healthy: Some(false),
-            detail,
-        };
-        let status = match &self.tls {
-            Some(tls) => {
-                let name = match ServerName::try_from(host.clone()) {
-                    Ok(n) => n,
-                    Err(_) => return unhealthy(format!("`{host}` is not a TLS server name")),
-                };
-                match tls.connect(name, stream).await {
-                    Ok(s) => request(TokioIo::new(s), &host, &self.path).await,
-                    Err(e) => Err(format!("TLS: {e}")),
-                }
-            }
-            None => request(TokioIo::new(stream), &host, &self.path).await,
-        };
-        match status {
-            Ok(s) if self.accept.contains(s) => ProbeOutcome {
-                connected: true,
-                healthy: Some(true),
-                detail: format!("GET {} on {endpoint}: HTTP {s}", self.path),
-            },
-            Ok(s) => unhealthy(format!("GET {} on {endpoint}: HTTP {s}", self.path)),
-            Err(e) => unhealthy(format!("GET {} on {endpoint}: {e}", self.path)),
-        }
-    }
-}
-
-async fn request<T>(io: TokioIo<T>, host: &str, path: &str) -> Result<u16, String>
-where
-    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut send, conn) = hyper::client::conn::http1::handshake(io)
-        .await
-        .map_err(|e| e.to_string())?;
-    let driver = tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let req = hyper::Request::get(path)
-        .header(hyper::header::HOST, host)
-        .header(hyper::header::USER_AGENT, "zosmf-ha-probe")
-        .header("X-CSRF-ZOSMF-HEADER", "true")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    let res = send.send_request(req).await.map_err(|e| e.to_string());
-    driver.abort();
-    Ok(res?.status().as_u16())
-}
-
-fn tls_connector(h: &HttpProbe) -> anyhow::Result<TlsConnector> {
-    let trust = match (&h.ca_file, h.insecure) {
-        (_, true) => zha_tls::Trust::Insecure,
-        (Some(ca), false) => zha_tls::Trust::CaFile(ca),
-        (None, false) => anyhow::bail!(
-            "[probe.http] uses TLS: give ca_file = \"ca.pem\" (the CA that signed the servers' certificate) or insecure = true"
-        ),
-    };
-    Ok(TlsConnector::from(zha_tls::client_config(trust)?))
 }

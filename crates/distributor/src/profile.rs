@@ -1,41 +1,131 @@
-//! Loading the profile the distributor runs: checked like `zosmf-ha check`,
-//! refused when the checker finds an error.
+//! Loading the profile the distributor runs: checked like `zosmf-ha
+//! check`, refused when the checker finds an error. The error carries the
+//! check report; rendering it is the caller's business (the binary renders
+//! it like `check` at start; a reload answers and logs one line a finding).
 
-use std::path::Path;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
-use zha_diag::render::{Style, render_all};
 use zha_diag::symbols::Symbols;
+use zha_diag::{Severity, Summary};
+use zha_plex::Report;
 use zha_tcpip::Stack;
 
-use crate::config::Settings;
-use crate::plan::{Plan, plan};
+use crate::services::{Services, services};
+use crate::settings::Settings;
 
 pub struct Loaded {
     pub stack: Stack,
-    pub plan: Plan,
+    pub services: Services,
 }
 
-/// Check the profile and build the plan. The error is what to show the
-/// user: the rendered findings, or what the plan needs.
-pub fn load(path: &Path, symbols: &Symbols, settings: &Settings) -> Result<Loaded, String> {
-    let (report, stack) = zha_plex::check::check_profile(&zha_plex::OsFs, path, symbols);
-    let s = zha_diag::Summary::of(&report.diagnostics);
-    if report.fatal || s.errors > 0 || stack.is_none() {
-        let text = render_all(&report.diagnostics, &report.sources, Style::Plain);
-        return Err(format!(
-            "{} has errors; the distributor does not start with it:\n\n{text}",
-            path.display()
-        ));
-    }
-    let stack = stack.unwrap_or_default();
-    let plan = plan(&stack, settings).map_err(|errs| {
-        let mut s = format!("{} cannot be distributed:\n", path.display());
-        for e in errs {
-            s.push_str("  - ");
-            s.push_str(&e);
-            s.push('\n');
+/// A profile the distributor does not run.
+#[derive(Debug)]
+pub enum ProfileError {
+    /// It could not be read, or the checker found errors.
+    Check { path: PathBuf, report: Box<Report> },
+    /// It checks clean but cannot be distributed (what to change).
+    Services {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+}
+
+impl ProfileError {
+    /// The profile refused.
+    pub fn path(&self) -> &Path {
+        match self {
+            ProfileError::Check { path, .. } | ProfileError::Services { path, .. } => path,
         }
-        s
+    }
+
+    /// The check report, for a caller that renders it in full.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            ProfileError::Check { report, .. } => Some(report),
+            ProfileError::Services { .. } => None,
+        }
+    }
+
+    /// One line: how many errors, and the first with its place.
+    pub fn summary(&self) -> String {
+        let lines = self.lines();
+        let first = lines.first().cloned().unwrap_or_default();
+        match self {
+            ProfileError::Check { path, report } => {
+                let s = Summary::of(&report.diagnostics);
+                let more = if lines.len() > 1 {
+                    format!(" (and {} more)", lines.len() - 1)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} has {} error(s): {first}{more}; `zosmf-ha check {}` shows them all",
+                    path.display(),
+                    s.errors.max(1),
+                    path.display()
+                )
+            }
+            ProfileError::Services { path, .. } => {
+                format!("{} cannot be distributed: {first}", path.display())
+            }
+        }
+    }
+
+    /// A line for each error: `FILE:LINE:COL: ID message`, or a problem.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            ProfileError::Check { report, .. } => report
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error || report.fatal)
+                .map(|d| {
+                    let place = d.anchor().and_then(|sp| {
+                        let f = report.sources.get(sp.file)?;
+                        let lc = f.line_col(sp.range().start);
+                        Some(format!("{}:{}:{}: ", f.name(), lc.line, lc.column))
+                    });
+                    format!("{}{} {}", place.unwrap_or_default(), d.id(), d.message)
+                })
+                .collect(),
+            ProfileError::Services { problems, .. } => problems.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = match self {
+            ProfileError::Check { path, .. } => format!("{} has errors:", path.display()),
+            ProfileError::Services { path, .. } => {
+                format!("{} cannot be distributed:", path.display())
+            }
+        };
+        for l in self.lines() {
+            let _ = write!(s, "\n  {l}");
+        }
+        f.write_str(&s)
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+/// Check the profile and work out its services.
+pub fn load(path: &Path, symbols: &Symbols, settings: &Settings) -> Result<Loaded, ProfileError> {
+    let (report, stack) = zha_plex::check::check_profile(&zha_plex::OsFs, path, symbols);
+    let s = Summary::of(&report.diagnostics);
+    let stack = match stack {
+        Some(st) if !report.fatal && s.errors == 0 => st,
+        _ => {
+            return Err(ProfileError::Check {
+                path: path.to_path_buf(),
+                report: Box::new(report),
+            });
+        }
+    };
+    let services = services(&stack, settings).map_err(|problems| ProfileError::Services {
+        path: path.to_path_buf(),
+        problems,
     })?;
-    Ok(Loaded { stack, plan })
+    Ok(Loaded { stack, services })
 }

@@ -46,7 +46,7 @@ pub fn load(state_dir: &Path) -> (Persisted, Option<String>) {
     (out, None)
 }
 
-/// Write the file atomically (a temporary file renamed over it).
+/// Write the file atomically, readable by its owner only.
 pub fn save(state_dir: &Path, p: &Persisted) -> io::Result<()> {
     std::fs::create_dir_all(state_dir)?;
     let raw: BTreeMap<String, String> = p
@@ -54,9 +54,7 @@ pub fn save(state_dir: &Path, p: &Persisted) -> io::Result<()> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let text = serde_json::to_string_pretty(&raw).map_err(io::Error::other)?;
-    let tmp = state_dir.join(".active.json.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path(state_dir))
+    zha_plex::OsFs::write_atomic(&path(state_dir), text.as_bytes(), 0o600)
 }
 
 #[cfg(test)]

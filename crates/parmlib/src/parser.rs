@@ -19,7 +19,7 @@ use zha_diag::{Diagnostic, FileId, Located, Span};
 use crate::codes;
 use crate::grammar::{self, Check, Def, Shape};
 use crate::lexer::{self, Kind, Token};
-use crate::{Member, Parsed, Scalar, Statement, SubValue, Value};
+use crate::member::{Member, Parsed, Scalar, Statement, SubValue, Value};
 
 pub(crate) fn parse(file: FileId, text: &str, symbols: &Symbols) -> Parsed {
     let lexed = lexer::lex(file, text);

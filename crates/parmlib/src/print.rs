@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::{Member, Scalar, Statement, Value};
+use crate::member::{Member, Scalar, Statement, Value};
 
 /// Columns 1-71 hold data.
 const WIDTH: usize = 71;

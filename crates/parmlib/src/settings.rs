@@ -11,7 +11,7 @@ use std::fmt;
 use zha_diag::{Located, Span};
 
 use crate::grammar::{self, Shape};
-use crate::{Member, Statement, Value};
+use crate::member::{Member, Statement, Value};
 
 /// `AUTOSTART(LOCAL|CONNECT)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -78,7 +78,7 @@ impl<T> Setting<T> {
 
 /// The effective settings of one system.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
+pub struct ZosmfSettings {
     /// Default LOCAL.
     pub autostart: Setting<Autostart>,
     /// Default IZUDFLT.
@@ -115,9 +115,9 @@ pub struct Settings {
     pub cloud_sec_admin: Option<Setting<String>>,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
+impl Default for ZosmfSettings {
+    fn default() -> ZosmfSettings {
+        ZosmfSettings {
             autostart: Setting::default(Autostart::Local),
             autostart_group: Setting::default("IZUDFLT".to_owned()),
             hostname: None,
@@ -142,15 +142,15 @@ impl Default for Settings {
 
 /// Effective settings of one system from its members in IZU=(..) order,
 /// later overriding earlier.
-pub fn effective(members: &[Member]) -> Settings {
-    let mut settings = Settings::default();
+pub fn effective(members: &[Member]) -> ZosmfSettings {
+    let mut settings = ZosmfSettings::default();
     for statement in members.iter().flat_map(|m| &m.statements) {
         settings.apply(statement);
     }
     settings
 }
 
-impl Settings {
+impl ZosmfSettings {
     fn apply(&mut self, st: &Statement) {
         let Some(def) = grammar::lookup(&st.name) else {
             return;
@@ -248,7 +248,7 @@ mod tests {
     use super::*;
     use crate::parse;
 
-    fn settings(texts: &[&str]) -> Settings {
+    fn settings(texts: &[&str]) -> ZosmfSettings {
         let members: Vec<Member> = texts
             .iter()
             .enumerate()
@@ -272,7 +272,7 @@ mod tests {
         assert_eq!(s.session_expire.value, 495);
         assert!(s.plugins.is_empty());
         assert!(s.http_ssl_port.is_default());
-        assert_eq!(s, Settings::default());
+        assert_eq!(s, ZosmfSettings::default());
     }
 
     #[test]

@@ -67,6 +67,56 @@ impl Fs for OsFs {
     }
 }
 
+impl OsFs {
+    /// Write a whole file so that a reader sees the old content or the new,
+    /// never a part: the one implementation of the atomic write (state
+    /// files, key rings, planned configurations). The temporary file beside
+    /// it has a unique name and is created exclusively (`O_EXCL`, so never
+    /// through a symbolic link someone put there), gets `mode` whatever the
+    /// umask, is synced, then renamed over `path`.
+    pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?
+            .to_string_lossy();
+        for _ in 0..32 {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+            let mut f = match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .open(&tmp)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            };
+            let written = f
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+                .and_then(|()| f.write_all(data))
+                .and_then(|()| f.sync_all())
+                .and_then(|()| std::fs::rename(&tmp, path));
+            if written.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            return written;
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("no free temporary name beside {}", path.display()),
+        ))
+    }
+}
+
 /// An in-memory file system for tests.
 #[derive(Clone, Debug, Default)]
 pub struct MemFs {
@@ -107,5 +157,64 @@ impl Fs for MemFs {
             .filter(|k| k.parent() == Some(dir))
             .filter_map(|k| k.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files_with_their_mode_and_no_leftovers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("active.json");
+        OsFs::write_atomic(&p, b"one", 0o600).expect("first write");
+        OsFs::write_atomic(&p, b"two", 0o600).expect("second write");
+        assert_eq!(std::fs::read(&p).expect("read"), b"two");
+        assert_eq!(mode(&p), 0o600);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["active.json"], "no temporary file is left");
+    }
+
+    #[test]
+    fn atomic_writes_ignore_the_umask_and_never_follow_a_planted_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A world-writable umask does not make the file world-writable.
+        let old = rustix_umask(0o000);
+        let p = dir.path().join("key.pem");
+        let r = OsFs::write_atomic(&p, b"secret", 0o600);
+        rustix_umask(old);
+        r.expect("write");
+        assert_eq!(mode(&p), 0o600);
+        // A symbolic link where the file goes is replaced, not written through.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep").expect("victim");
+        let link = dir.path().join("state.json");
+        std::os::unix::fs::symlink(&victim, &link).expect("link");
+        OsFs::write_atomic(&link, b"new", 0o600).expect("write over the link");
+        assert_eq!(std::fs::read(&victim).expect("victim"), b"keep");
+        assert_eq!(std::fs::read(&link).expect("file"), b"new");
+        assert!(
+            !std::fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    /// Set the process umask, returning the old one.
+    fn rustix_umask(mask: u32) -> u32 {
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(mask)).as_raw_mode()
     }
 }

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use zha_diag::{FileId, Span};
-use zha_parmlib::{Origin, Settings};
+use zha_parmlib::{Origin, ZosmfSettings};
 use zha_tcpip::Stack;
 
 #[derive(Debug, Clone)]
@@ -14,7 +14,7 @@ pub struct System {
     pub name_span: Option<Span>,
     /// Its IZUPRMxx members in IZU=(..) order.
     pub members: Vec<FileId>,
-    pub settings: Settings,
+    pub settings: ZosmfSettings,
     pub profile: Option<FileId>,
     pub stack: Option<Stack>,
 }

@@ -2,9 +2,8 @@
 //! systems from a short description. Everything written passes `check` with
 //! no finding (a property test proves it over generated descriptions).
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 
 use serde::Deserialize;
 
@@ -355,9 +354,9 @@ pub fn generate(p: &PlanSpec) -> Result<Vec<File>, Vec<String>> {
         "NOAUTOSWITCHBACK"
     };
     let mut destip = String::new();
-    let mut order: Vec<&Sys> = systems.iter().collect();
-    order.sort_by_key(|s| s.rank.map_or(0, |r| 255 - u16::from(r)));
-    for s in &order {
+    // DESTIP lines in takeover order (the preferred one has no rank).
+    let order = zha_standby::takeover_order(systems.iter().map(|s| s.rank.unwrap_or(255)));
+    for s in order.iter().map(|&i| &systems[i]) {
         match s.rank {
             None => {
                 let _ = writeln!(destip, "      {:<15} PREFERRED", s.spec.xcf);
@@ -587,14 +586,6 @@ pub fn local_default() -> PlanSpec {
             },
         ],
     }
-}
-
-/// The DESTIP address of each system, for the distributor's `[systems]`.
-pub fn systems_of(p: &PlanSpec) -> BTreeMap<String, IpAddr> {
-    p.systems
-        .iter()
-        .map(|s| (s.name.to_ascii_uppercase(), IpAddr::V4(s.xcf)))
-        .collect()
 }
 
 #[cfg(test)]

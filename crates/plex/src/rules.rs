@@ -224,7 +224,7 @@ struct Candidate<'a> {
 
 impl Candidate<'_> {
     fn covers(&self, port: u16) -> bool {
-        self.ports.is_empty() || self.ports.iter().any(|p| p.value.contains(port))
+        zha_tcpip::ports_cover(self.ports, port)
     }
 }
 

@@ -33,21 +33,48 @@ impl std::str::FromStr for ServiceKey {
     }
 }
 
-/// PREFERRED, or BACKUP with its rank (1-254, higher first).
+/// What a target is in hot standby: PREFERRED, or BACKUP with its rank
+/// (1-254, higher first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
+pub enum TargetRole {
     Preferred,
     Backup(u8),
+}
+
+impl TargetRole {
+    /// The rank in the takeover order: PREFERRED is above every BACKUP
+    /// (255, as a VIPADEFINE is above every VIPABACKUP).
+    pub fn rank(self) -> u8 {
+        match self {
+            TargetRole::Preferred => 255,
+            TargetRole::Backup(r) => r,
+        }
+    }
+}
+
+/// The takeover order (SPEC §1, §7): highest rank first; equal ranks keep
+/// the order they are given in (DESTIP order, or join order for stacks).
+/// The one implementation of that rule: the engine, the profile model and
+/// the displays all use it.
+pub fn takeover_order(ranks: impl IntoIterator<Item = u8>) -> Vec<usize> {
+    let ranks: Vec<u8> = ranks.into_iter().collect();
+    let mut idx: Vec<usize> = (0..ranks.len()).collect();
+    // A stable sort: equal ranks stay in the given order.
+    idx.sort_by_key(|&i| std::cmp::Reverse(ranks[i]));
+    idx
 }
 
 /// One DESTIP target of a service.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetSpec {
-    /// Where to connect: the DESTIP address and the target port.
+    /// The DESTIP address as the profile writes it (the DYNAMICXCF address
+    /// of the target's system): how operators and displays name the target.
+    pub destip: IpAddr,
+    /// Where to connect: DESTIP:port, or where the settings map it.
     pub endpoint: SocketAddr,
     /// The system it belongs to, when known (for `vary quiesce SYSA`).
     pub system: Option<String>,
-    pub role: Role,
+    pub role: TargetRole,
 }
 
 /// One VIPADISTRIBUTE … DISTMETHOD HOTSTANDBY for one port.
@@ -98,11 +125,6 @@ impl ServiceSpec {
     /// Targets in takeover order: PREFERRED, then BACKUPs by rank (higher
     /// first), equal ranks in DESTIP order.
     pub fn order(&self) -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..self.targets.len()).collect();
-        idx.sort_by_key(|&i| match self.targets[i].role {
-            Role::Preferred => (0, 0),
-            Role::Backup(r) => (1, 255 - u16::from(r)),
-        });
-        idx
+        takeover_order(self.targets.iter().map(|t| t.role.rank()))
     }
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-use crate::config::{Config, ProbeSpec, Role, ServiceKey, ServiceSpec, TargetSpec};
-use crate::event::{Event, EventKind, SwitchReason};
+use crate::config::{Config, ProbeSpec, ServiceKey, ServiceSpec, TargetRole, TargetSpec};
+use crate::event::{Event, EventKind, StartReason, SwitchReason, TargetId};
 use crate::hysteresis::Hysteresis;
 
 /// The active target of each service when the distributor stopped, so that
@@ -17,6 +17,9 @@ pub type Persisted = BTreeMap<ServiceKey, SocketAddr>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProbeRequest {
     pub endpoint: SocketAddr,
+    /// The DVIPA it serves (of the first service that names it): the name
+    /// an application probe asks for (Host, TLS server name).
+    pub dvipa: IpAddr,
     /// Also run the application probe (HTTP GET) after connecting.
     pub application: bool,
 }
@@ -46,8 +49,9 @@ pub enum Availability {
     Quiesced,
 }
 
-/// Which targets an operator command means: a DESTIP address or a system
-/// name, optionally narrowed to one service port.
+/// Which targets an operator command means: a DESTIP address, a target
+/// endpoint (`ip:port`) or a system name, optionally narrowed to one
+/// service port.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selector {
     pub target: String,
@@ -56,17 +60,46 @@ pub struct Selector {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SelectError {
-    /// No target of any service matches.
-    NoMatch(String),
+    /// No target of any service matches; `known` names the targets that
+    /// would (`SYSA (10.1.1.1)`), `ports` the distributed ports.
+    NoMatch {
+        what: String,
+        known: Vec<String>,
+        ports: Vec<u16>,
+    },
+    /// Quiescing these targets would leave these services without an
+    /// available target (every new client would be closed or get an
+    /// unhealthy server): the operator must say `force`.
+    LastAvailable {
+        what: String,
+        services: Vec<ServiceKey>,
+    },
 }
 
 impl std::fmt::Display for SelectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SelectError::NoMatch(s) => write!(
-                f,
-                "no target matches {s}: name a DESTIP address or a system"
-            ),
+            SelectError::NoMatch { what, known, ports } => {
+                write!(f, "no target matches {what}: ")?;
+                if known.is_empty() {
+                    let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+                    write!(
+                        f,
+                        "no service is distributed on that port (the ports are {})",
+                        ports.join(", ")
+                    )
+                } else {
+                    write!(f, "name a system or a DESTIP address: {}", known.join(", "))
+                }
+            }
+            SelectError::LastAvailable { what, services } => {
+                let list: Vec<String> = services.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{what} is the last available target of {}: quiescing it leaves no target for new clients (they would be closed or sent to a server that is not healthy); give --force to quiesce it anyway",
+                    list.join(", ")
+                )
+            }
         }
     }
 }
@@ -131,12 +164,15 @@ impl ConfigDiff {
 /// A target as displays show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetView {
+    pub destip: IpAddr,
     pub endpoint: SocketAddr,
     pub system: Option<String>,
-    pub role: Role,
+    pub role: TargetRole,
     pub availability: Availability,
     /// `None` until the first probe result.
     pub listening: Option<bool>,
+    /// `None` when no application probe runs, before its first result, and
+    /// while the target does not listen (its health is then unknown).
     pub healthy: Option<bool>,
     pub quiesced: bool,
     pub active: bool,
@@ -148,6 +184,9 @@ pub struct ServiceView {
     pub switchback: bool,
     pub healthswitch: bool,
     pub active: Option<SocketAddr>,
+    /// The first round of probes is not in yet: `active` is tentative (the
+    /// persisted target, else takeover order) and was not announced.
+    pub starting: bool,
     /// In DESTIP order.
     pub targets: Vec<TargetView>,
     /// Candidates for a new connection, in the order to try them.
@@ -161,6 +200,10 @@ pub struct Snapshot {
 
 struct Endpoint {
     addr: SocketAddr,
+    /// How events name it (from the first target that uses it).
+    id: TargetId,
+    /// The DVIPA of the first service that uses it.
+    dvipa: IpAddr,
     listen: Hysteresis,
     health: Hysteresis,
     next_probe: Instant,
@@ -178,10 +221,12 @@ struct Service {
     targets: Vec<Target>,
     order: Vec<usize>,
     active: Option<usize>,
-    /// NOAUTOSWITCHBACK: the first active target has been chosen.
-    decided: bool,
-    /// When the first choice is made at the latest.
-    deadline: Instant,
+    /// The active target was chosen because no target was available (the
+    /// best one still listening).
+    in_fallback: bool,
+    /// Until the first round of probes is in (at the latest at this
+    /// instant), the active target is tentative and nothing is announced.
+    starting: Option<Instant>,
 }
 
 /// The hot-standby engine. See the crate documentation.
@@ -195,7 +240,9 @@ pub struct Engine {
 
 impl Engine {
     /// Start with a configuration and the active targets persisted by an
-    /// earlier run. Every target is probed at once.
+    /// earlier run. Every target is probed at once; until the first round of
+    /// probes is in, new connections go to the persisted target, else in
+    /// takeover order, and no switch is announced.
     pub fn new(config: Config, persisted: Persisted, now: Instant) -> Engine {
         let mut e = Engine {
             probe: config.probe,
@@ -212,12 +259,18 @@ impl Engine {
         e
     }
 
-    fn endpoint(&mut self, addr: SocketAddr, now: Instant) -> usize {
-        if let Some(i) = self.endpoints.iter().position(|e| e.addr == addr) {
+    fn endpoint(&mut self, t: &TargetSpec, dvipa: IpAddr, now: Instant) -> usize {
+        if let Some(i) = self.endpoints.iter().position(|e| e.addr == t.endpoint) {
             return i;
         }
         self.endpoints.push(Endpoint {
-            addr,
+            addr: t.endpoint,
+            dvipa,
+            id: TargetId {
+                destip: t.destip,
+                system: t.system.clone(),
+                endpoint: t.endpoint,
+            },
             listen: Hysteresis::default(),
             health: Hysteresis::default(),
             next_probe: now,
@@ -232,7 +285,7 @@ impl Engine {
             .iter()
             .map(|t| Target {
                 spec: t.clone(),
-                ep: self.endpoint(t.endpoint, now),
+                ep: self.endpoint(t, spec.key.dvipa, now),
                 quiesced: false,
             })
             .collect();
@@ -241,8 +294,8 @@ impl Engine {
             spec,
             targets,
             active: None,
-            decided: false,
-            deadline: now + self.probe.timeout,
+            in_fallback: false,
+            starting: Some(now + self.probe.timeout),
         }
     }
 
@@ -257,16 +310,15 @@ impl Engine {
         let ep = &mut self.endpoints[i];
         ep.in_flight = false;
         if let Some(up) = ep.listen.record(outcome.connected, rise, fall) {
+            let target = ep.id.clone();
+            let why = outcome.detail.clone();
             let kind = if up {
-                EventKind::TargetUp {
-                    endpoint,
-                    why: outcome.detail.clone(),
-                }
+                EventKind::TargetUp { target, why }
             } else {
-                EventKind::TargetDown {
-                    endpoint,
-                    why: outcome.detail.clone(),
-                }
+                // What a server that stopped listening said about its health
+                // no longer holds: it is judged afresh when it is back.
+                ep.health = Hysteresis::default();
+                EventKind::TargetDown { target, why }
             };
             self.events.push_back(Event { kind });
         }
@@ -274,11 +326,11 @@ impl Engine {
             let healthy = outcome.healthy.unwrap_or(false);
             let ep = &mut self.endpoints[i];
             if let Some(h) = ep.health.record(healthy, rise, fall) {
-                let why = outcome.detail;
+                let (target, why) = (ep.id.clone(), outcome.detail);
                 let kind = if h {
-                    EventKind::TargetHealthy { endpoint, why }
+                    EventKind::TargetHealthy { target, why }
                 } else {
-                    EventKind::TargetUnhealthy { endpoint, why }
+                    EventKind::TargetUnhealthy { target, why }
                 };
                 self.events.push_back(Event { kind });
             }
@@ -293,9 +345,10 @@ impl Engine {
             return;
         };
         if ep.listen.force_down() {
+            ep.health = Hysteresis::default();
             self.events.push_back(Event {
                 kind: EventKind::TargetDown {
-                    endpoint,
+                    target: ep.id.clone(),
                     why: format!("connect failed: {why}"),
                 },
             });
@@ -303,13 +356,31 @@ impl Engine {
         self.update_all(now, None);
     }
 
-    /// Quiesce targets: no new connections, existing ones continue.
+    /// Quiesce targets: no new connections, existing ones continue. Unless
+    /// `force`, refused when it would leave a service without an available
+    /// target.
     pub fn quiesce(
         &mut self,
         sel: &Selector,
+        force: bool,
         now: Instant,
-    ) -> Result<Vec<(ServiceKey, SocketAddr)>, SelectError> {
-        self.set_quiesced(sel, true, now)
+    ) -> Result<Vec<(ServiceKey, TargetId)>, SelectError> {
+        let hits = self.select(sel)?;
+        if !force {
+            let mut stranded = Vec::new();
+            for (si, tis) in &hits {
+                if self.would_strand(&self.services[*si], tis) {
+                    stranded.push(self.services[*si].spec.key);
+                }
+            }
+            if !stranded.is_empty() {
+                return Err(SelectError::LastAvailable {
+                    what: sel.target.clone(),
+                    services: stranded,
+                });
+            }
+        }
+        Ok(self.set_quiesced(&hits, true, now))
     }
 
     /// Make quiesced targets eligible again.
@@ -317,63 +388,110 @@ impl Engine {
         &mut self,
         sel: &Selector,
         now: Instant,
-    ) -> Result<Vec<(ServiceKey, SocketAddr)>, SelectError> {
-        self.set_quiesced(sel, false, now)
+    ) -> Result<Vec<(ServiceKey, TargetId)>, SelectError> {
+        let hits = self.select(sel)?;
+        Ok(self.set_quiesced(&hits, false, now))
     }
 
-    fn set_quiesced(
-        &mut self,
-        sel: &Selector,
-        on: bool,
-        now: Instant,
-    ) -> Result<Vec<(ServiceKey, SocketAddr)>, SelectError> {
+    /// The targets a selector names: (service index, target indexes).
+    fn select(&self, sel: &Selector) -> Result<Vec<(usize, Vec<usize>)>, SelectError> {
         let ip: Option<IpAddr> = sel.target.parse().ok();
-        let mut hit = Vec::new();
-        let mut matched = false;
-        for s in &mut self.services {
+        let endpoint: Option<SocketAddr> = sel.target.parse().ok();
+        let mut hits = Vec::new();
+        let mut known: Vec<String> = Vec::new();
+        for (si, s) in self.services.iter().enumerate() {
             if sel.port.is_some_and(|p| p != s.spec.key.port) {
                 continue;
             }
-            for t in &mut s.targets {
-                let by_ip = ip.is_some_and(|a| a == t.spec.endpoint.ip());
+            let mut tis = Vec::new();
+            for (ti, t) in s.targets.iter().enumerate() {
+                let name = match &t.spec.system {
+                    Some(n) => format!("{n} ({})", t.spec.destip),
+                    None => t.spec.destip.to_string(),
+                };
+                if !known.contains(&name) {
+                    known.push(name);
+                }
+                let by_ip = ip.is_some_and(|a| a == t.spec.destip);
+                let by_endpoint = endpoint.is_some_and(|e| e == t.spec.endpoint);
                 let by_name = t
                     .spec
                     .system
                     .as_deref()
                     .is_some_and(|n| n.eq_ignore_ascii_case(&sel.target));
-                if !(by_ip || by_name) {
-                    continue;
-                }
-                matched = true;
-                if t.quiesced != on {
-                    t.quiesced = on;
-                    hit.push((s.spec.key, t.spec.endpoint));
+                if by_ip || by_endpoint || by_name {
+                    tis.push(ti);
                 }
             }
+            if !tis.is_empty() {
+                hits.push((si, tis));
+            }
         }
-        if !matched {
+        if hits.is_empty() {
             let what = match sel.port {
                 Some(p) => format!("{} on port {p}", sel.target),
                 None => sel.target.clone(),
             };
-            return Err(SelectError::NoMatch(what));
+            let mut ports: Vec<u16> = self.services.iter().map(|s| s.spec.key.port).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            return Err(SelectError::NoMatch { what, known, ports });
         }
-        for (service, endpoint) in &hit {
+        Ok(hits)
+    }
+
+    /// Whether quiescing `tis` leaves service `s` without an available
+    /// target while it has one now, or without any route while it has one.
+    fn would_strand(&self, s: &Service, tis: &[usize]) -> bool {
+        let others: Vec<usize> = (0..s.targets.len()).filter(|i| !tis.contains(i)).collect();
+        let available_now =
+            (0..s.targets.len()).any(|i| self.availability(s, i) == Availability::Available);
+        let available_after = others
+            .iter()
+            .any(|&i| self.availability(s, i) == Availability::Available);
+        let routed_now = s.active.is_some();
+        let routed_after = others.iter().any(|&i| {
+            matches!(
+                self.availability(s, i),
+                Availability::Available | Availability::Unhealthy
+            )
+        });
+        (available_now && !available_after) || (routed_now && !routed_after)
+    }
+
+    fn set_quiesced(
+        &mut self,
+        hits: &[(usize, Vec<usize>)],
+        on: bool,
+        now: Instant,
+    ) -> Vec<(ServiceKey, TargetId)> {
+        let mut changed = Vec::new();
+        for (si, tis) in hits {
+            let s = &mut self.services[*si];
+            for &ti in tis {
+                let t = &mut s.targets[ti];
+                if t.quiesced != on {
+                    t.quiesced = on;
+                    let id = TargetId {
+                        destip: t.spec.destip,
+                        system: t.spec.system.clone(),
+                        endpoint: t.spec.endpoint,
+                    };
+                    changed.push((s.spec.key, id));
+                }
+            }
+        }
+        for (service, target) in &changed {
+            let (service, target) = (*service, target.clone());
             let kind = if on {
-                EventKind::Quiesced {
-                    service: *service,
-                    endpoint: *endpoint,
-                }
+                EventKind::Quiesced { service, target }
             } else {
-                EventKind::Resumed {
-                    service: *service,
-                    endpoint: *endpoint,
-                }
+                EventKind::Resumed { service, target }
             };
             self.events.push_back(Event { kind });
         }
         self.update_all(now, None);
-        Ok(hit)
+        changed
     }
 
     /// Replace the configuration, keeping what did not change: target
@@ -413,7 +531,7 @@ impl Engine {
                     {
                         diff.services_changed.push(svc.spec.key);
                     }
-                    // Keep quiesce flags, the first choice and the active target.
+                    // Keep quiesce flags, the start phase and the active target.
                     for t in &mut svc.targets {
                         if let Some(o) = p
                             .targets
@@ -423,8 +541,8 @@ impl Engine {
                             t.quiesced = o.quiesced;
                         }
                     }
-                    svc.decided = p.decided;
-                    svc.deadline = p.deadline;
+                    svc.starting = p.starting;
+                    svc.in_fallback = p.in_fallback;
                     svc.active = p.active.and_then(|a| {
                         svc.targets
                             .iter()
@@ -477,8 +595,8 @@ impl Engine {
         diff
     }
 
-    /// Make time-based decisions due at `now` (the NOAUTOSWITCHBACK first
-    /// choice). Call it when [`Engine::poll_timeout`] says.
+    /// Make time-based decisions due at `now` (the end of the first round of
+    /// probes). Call it when [`Engine::poll_timeout`] says.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.update_all(now, None);
     }
@@ -499,22 +617,20 @@ impl Engine {
         ep.next_probe = now + interval;
         Some(ProbeRequest {
             endpoint: ep.addr,
+            dvipa: ep.dvipa,
             application,
         })
     }
 
-    /// When the engine next wants to be called (a probe due, a decision).
+    /// When the engine next wants to be called (a probe due, the end of a
+    /// first round).
     pub fn poll_timeout(&self) -> Option<Instant> {
         let probes = self
             .endpoints
             .iter()
             .filter(|e| !e.in_flight)
             .map(|e| e.next_probe);
-        let decisions = self
-            .services
-            .iter()
-            .filter(|s| !s.decided && !s.spec.switchback)
-            .map(|s| s.deadline);
+        let decisions = self.services.iter().filter_map(|s| s.starting);
         probes.chain(decisions).min()
     }
 
@@ -533,11 +649,15 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// The active target of each service, for the state file.
+    /// The active target of each service, for the state file. A service
+    /// still in its first round keeps what was persisted for it.
     pub fn persisted(&self) -> Persisted {
         self.services
             .iter()
-            .filter_map(|s| s.active.map(|a| (s.spec.key, s.targets[a].spec.endpoint)))
+            .filter_map(|s| match s.starting {
+                Some(_) => self.persisted.get(&s.spec.key).map(|p| (s.spec.key, *p)),
+                None => s.active.map(|a| (s.spec.key, s.targets[a].spec.endpoint)),
+            })
             .collect()
     }
 
@@ -555,6 +675,7 @@ impl Engine {
                     switchback: s.spec.switchback,
                     healthswitch: s.spec.healthswitch,
                     active: s.active.map(|a| s.targets[a].spec.endpoint),
+                    starting: s.starting.is_some(),
                     route: self.route_of(s),
                     targets: s
                         .targets
@@ -562,13 +683,15 @@ impl Engine {
                         .enumerate()
                         .map(|(i, t)| {
                             let ep = &self.endpoints[t.ep];
+                            let listening = ep.listen.state();
                             TargetView {
+                                destip: t.spec.destip,
                                 endpoint: t.spec.endpoint,
                                 system: t.spec.system.clone(),
                                 role: t.spec.role,
                                 availability: self.availability(s, i),
-                                listening: ep.listen.state(),
-                                healthy: if self.probe.application {
+                                listening,
+                                healthy: if self.probe.application && listening != Some(false) {
                                     ep.health.state()
                                 } else {
                                     None
@@ -609,6 +732,17 @@ impl Engine {
             if s.spec.switchback && !avail.is_empty() && s.active != avail.first().copied() {
                 return Err(format!(
                     "{key}: AUTOSWITCHBACK but the active target is not the best available"
+                ));
+            }
+            if s.starting.is_none()
+                && s.active
+                    .is_some_and(|a| self.availability(s, a) != Availability::Available)
+                    != s.in_fallback
+            {
+                return Err(format!(
+                    "{key}: in fallback is {} but the active target is {:?}",
+                    s.in_fallback,
+                    s.active.map(|a| self.availability(s, a))
                 ));
             }
             let route = self.route_of(s);
@@ -676,9 +810,22 @@ impl Engine {
         v
     }
 
+    fn target_id(s: &Service, i: usize) -> TargetId {
+        let t = &s.targets[i].spec;
+        TargetId {
+            destip: t.destip,
+            system: t.system.clone(),
+            endpoint: t.endpoint,
+        }
+    }
+
     fn update_all(&mut self, now: Instant, reason: Option<SwitchReason>) {
         for i in 0..self.services.len() {
-            self.update(i, now, reason.clone());
+            if self.services[i].starting.is_some() {
+                self.start(i, now);
+            } else {
+                self.update(i, reason.clone());
+            }
         }
         debug_assert!(
             self.check_invariants().is_ok(),
@@ -687,126 +834,131 @@ impl Engine {
         );
     }
 
-    /// Choose the active target of service `i` after any input.
-    fn update(&mut self, i: usize, now: Instant, forced: Option<SwitchReason>) {
+    /// A service in its first round: route to the persisted target (under
+    /// NOAUTOSWITCHBACK, while it may be available), else in takeover order,
+    /// silently; once every target has its first result, or at the
+    /// deadline, choose and announce the first active target once.
+    fn start(&mut self, i: usize, now: Instant) {
+        let s = &self.services[i];
+        let key = s.spec.key;
+        let best = self.first_with(s, Availability::Available);
+        let fallback = best.or_else(|| self.first_with(s, Availability::Unhealthy));
+        let persisted = if s.spec.switchback {
+            None
+        } else {
+            self.persisted.get(&key).copied()
+        };
+        let persisted_t =
+            persisted.and_then(|p| s.targets.iter().position(|t| t.spec.endpoint == p));
+        let persisted_ok =
+            persisted_t.filter(|&t| self.availability(s, t) == Availability::Available);
+        let round_in = s
+            .targets
+            .iter()
+            .all(|t| self.endpoints[t.ep].listen.state().is_some());
+        let deadline = s.starting.unwrap_or(now);
+        if !round_in && now < deadline {
+            self.services[i].active = persisted_ok.or(fallback);
+            return;
+        }
+        // The round is in: decide once and say so.
+        if let Some(p) = persisted.filter(|_| persisted_ok.is_none()) {
+            let why = if persisted_t.is_some() {
+                "it is not available"
+            } else {
+                "it is no longer a target"
+            };
+            self.events.push_back(Event {
+                kind: EventKind::PersistedIgnored {
+                    service: key,
+                    endpoint: p,
+                    why: why.into(),
+                },
+            });
+        }
+        let (want, reason) = match persisted_ok {
+            Some(t) => (Some(t), StartReason::Restored),
+            None if s.spec.switchback => (fallback, StartReason::Best),
+            None => (fallback, StartReason::FirstReady),
+        };
+        let kind = match want {
+            Some(w) if best.is_some() => EventKind::FirstActive {
+                service: key,
+                to: Self::target_id(s, w),
+                reason,
+            },
+            Some(w) => EventKind::Fallback {
+                service: key,
+                from: None,
+                to: Self::target_id(s, w),
+            },
+            None => EventKind::NoTarget { service: key },
+        };
+        self.events.push_back(Event { kind });
+        self.persisted.remove(&key);
+        let s = &mut self.services[i];
+        s.active = want;
+        s.in_fallback = want.is_some() && best.is_none();
+        s.starting = None;
+    }
+
+    /// Choose the active target of service `i` after any input, once its
+    /// first round is over.
+    fn update(&mut self, i: usize, forced: Option<SwitchReason>) {
         let s = &self.services[i];
         let best = self.first_with(s, Availability::Available);
         let fallback = best.or_else(|| self.first_with(s, Availability::Unhealthy));
         let current = s.active;
-        let current_ok =
-            current.is_some_and(|a| self.availability(s, a) == Availability::Available);
-        let mut restored = None;
-        let mut decided_now = false;
+        let current_avail = current.map(|a| self.availability(s, a));
 
         let want = if s.spec.switchback {
             fallback
-        } else if !s.decided {
-            let all_known = s
-                .targets
-                .iter()
-                .all(|t| self.endpoints[t.ep].listen.state().is_some());
-            if all_known || now >= s.deadline {
-                decided_now = true;
-                // The target active before a restart wins if it is available.
-                match self.persisted.get(&s.spec.key).copied() {
-                    Some(p) => match s.targets.iter().position(|t| t.spec.endpoint == p) {
-                        Some(t) if self.availability(s, t) == Availability::Available => {
-                            restored = Some(t);
-                            Some(t)
-                        }
-                        Some(_) => {
-                            self.events.push_back(Event {
-                                kind: EventKind::PersistedIgnored {
-                                    service: s.spec.key,
-                                    endpoint: p,
-                                    why: "it is not available".into(),
-                                },
-                            });
-                            fallback
-                        }
-                        None => {
-                            self.events.push_back(Event {
-                                kind: EventKind::PersistedIgnored {
-                                    service: s.spec.key,
-                                    endpoint: p,
-                                    why: "it is no longer a target".into(),
-                                },
-                            });
-                            fallback
-                        }
-                    },
-                    None => fallback,
-                }
-            } else {
-                // Until every first probe is in, the order decides.
-                fallback
-            }
-        } else if current_ok {
+        } else if current_avail == Some(Availability::Available) {
             current
-        } else if best.is_none()
-            && current.is_some_and(|a| self.availability(s, a) == Availability::Unhealthy)
-        {
+        } else if best.is_none() && current_avail == Some(Availability::Unhealthy) {
             // Nothing available: stay on the listening one already in use.
             current
         } else {
             fallback
         };
-
-        let s = &mut self.services[i];
-        if decided_now {
-            s.decided = true;
-            self.persisted.remove(&s.spec.key);
-        }
-        let s = &self.services[i];
+        let in_fallback = want.is_some() && best.is_none();
         if want == current {
+            self.services[i].in_fallback = in_fallback;
             return;
         }
         let key = s.spec.key;
-        let Some(w) = want else {
-            self.services[i].active = None;
-            self.events.push_back(Event {
-                kind: EventKind::NoTarget { service: key },
-            });
-            return;
-        };
-        let reason = if restored.is_some() {
-            SwitchReason::Restored
-        } else if let Some(r) = forced {
-            r
-        } else if best.is_none() {
-            SwitchReason::BestListening
-        } else {
-            match current {
-                None if s
-                    .targets
-                    .iter()
-                    .all(|t| self.endpoints[t.ep].listen.state().is_none()) =>
-                {
-                    SwitchReason::Start
-                }
-                None if decided_now => SwitchReason::FirstReady,
-                None => SwitchReason::Recovered,
-                Some(c) => match self.availability(s, c) {
-                    Availability::Quiesced => SwitchReason::Quiesced,
-                    Availability::Available if s.targets[w].spec.role == Role::Preferred => {
-                        SwitchReason::SwitchBack
-                    }
-                    Availability::Available => SwitchReason::Better,
-                    _ if decided_now => SwitchReason::FirstReady,
-                    _ => SwitchReason::Unavailable,
-                },
-            }
-        };
-        let from = current.map(|c| s.targets[c].spec.endpoint);
-        let to = s.targets[w].spec.endpoint;
-        self.services[i].active = Some(w);
-        self.events.push_back(Event {
-            kind: EventKind::Switch {
+        let from = current.map(|c| Self::target_id(s, c));
+        let kind = match want {
+            None => EventKind::NoTarget { service: key },
+            Some(w) if in_fallback => EventKind::Fallback {
                 service: key,
                 from,
-                to,
-                reason,
+                to: Self::target_id(s, w),
             },
-        });
+            Some(w) => {
+                let reason = forced.unwrap_or(match current_avail {
+                    None => SwitchReason::Recovered,
+                    Some(_) if s.in_fallback => SwitchReason::Recovered,
+                    Some(Availability::Quiesced) => SwitchReason::Quiesced,
+                    Some(Availability::Available)
+                        if s.targets[w].spec.role == TargetRole::Preferred =>
+                    {
+                        SwitchReason::SwitchBack
+                    }
+                    Some(Availability::Available) => SwitchReason::Better,
+                    Some(Availability::Unhealthy | Availability::Down) => SwitchReason::Unavailable,
+                });
+                EventKind::Switch {
+                    service: key,
+                    from,
+                    to: Self::target_id(s, w),
+                    reason,
+                }
+            }
+        };
+        self.events.push_back(Event { kind });
+        let s = &mut self.services[i];
+        s.active = want;
+        s.in_fallback = in_fallback;
     }
 }

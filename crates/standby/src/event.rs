@@ -1,36 +1,36 @@
-//! What the engine reports: every change of state, with an id and a reason.
+//! What the engine reports: every change of state, with its reason. The
+//! shell gives each kind its message id (the catalog lives with the
+//! distributor's other messages) and logs the fields.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::config::ServiceKey;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
+/// A target as events name it: its DESTIP, its system when known, and
+/// where the distributor connects for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetId {
+    pub destip: IpAddr,
+    pub system: Option<String>,
+    pub endpoint: SocketAddr,
 }
 
-impl Severity {
-    pub fn letter(self) -> char {
-        match self {
-            Severity::Info => 'I',
-            Severity::Warning => 'W',
-            Severity::Error => 'E',
+impl fmt::Display for TargetId {
+    /// `SYSA at 127.0.0.11:8443`, `10.1.1.1 at 127.0.0.11:8443`, or
+    /// `10.1.1.1:443` when the endpoint is the DESTIP itself.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.system {
+            Some(s) => write!(f, "{s} at {}", self.endpoint),
+            None if self.endpoint.ip() == self.destip => write!(f, "{}", self.endpoint),
+            None => write!(f, "{} at {}", self.destip, self.endpoint),
         }
     }
 }
 
-/// Why the active target changed.
+/// Why the active target changed after the start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SwitchReason {
-    /// Start-up: targets are used in order until probes report.
-    Start,
-    /// The first target to become ready (start-up, NOAUTOSWITCHBACK).
-    FirstReady,
-    /// The target that was active when the distributor stopped (persisted).
-    Restored,
     /// The active target became unavailable.
     Unavailable,
     /// The preferred target is available again (AUTOSWITCHBACK).
@@ -41,60 +41,111 @@ pub enum SwitchReason {
     Quiesced,
     /// A new configuration.
     Reconfigured,
-    /// No target was active and one is now available.
+    /// No target was available (none, or only unhealthy ones) and one is now.
     Recovered,
-    /// No target is available: the best one still listening (unhealthy)
-    /// takes new connections (SPEC §1).
-    BestListening,
+}
+
+impl SwitchReason {
+    /// A short name for logs and metrics labels.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SwitchReason::Unavailable => "unavailable",
+            SwitchReason::SwitchBack => "switchback",
+            SwitchReason::Better => "better",
+            SwitchReason::Quiesced => "quiesced",
+            SwitchReason::Reconfigured => "reconfigured",
+            SwitchReason::Recovered => "recovered",
+        }
+    }
 }
 
 impl fmt::Display for SwitchReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SwitchReason::Start => {
-                "start-up: targets are used in takeover order until probes report"
-            }
-            SwitchReason::FirstReady => "first target ready (NOAUTOSWITCHBACK)",
-            SwitchReason::Restored => "active before the restart (NOAUTOSWITCHBACK)",
             SwitchReason::Unavailable => "the active target is unavailable",
             SwitchReason::SwitchBack => "the preferred target is available again (AUTOSWITCHBACK)",
             SwitchReason::Better => "a higher-ranked target is available again (AUTOSWITCHBACK)",
             SwitchReason::Quiesced => "the active target was quiesced",
             SwitchReason::Reconfigured => "configuration changed",
             SwitchReason::Recovered => "a target is available again",
-            SwitchReason::BestListening => {
-                "no target is available: using the best one still listening"
-            }
+        })
+    }
+}
+
+/// How the first active target was chosen, once the first round of probes
+/// was in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartReason {
+    /// AUTOSWITCHBACK: the best available target in takeover order.
+    Best,
+    /// NOAUTOSWITCHBACK: the first target ready (the preferred one, then by
+    /// rank, when several were).
+    FirstReady,
+    /// NOAUTOSWITCHBACK: the target active before the restart (persisted).
+    Restored,
+}
+
+impl StartReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StartReason::Best => "best",
+            StartReason::FirstReady => "first_ready",
+            StartReason::Restored => "restored",
+        }
+    }
+}
+
+impl fmt::Display for StartReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StartReason::Best => "the best available target in takeover order",
+            StartReason::FirstReady => "the first target ready (NOAUTOSWITCHBACK)",
+            StartReason::Restored => "active before the restart (NOAUTOSWITCHBACK)",
         })
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
-    /// A target endpoint answers its probe again (or a connect succeeded).
-    TargetUp { endpoint: SocketAddr, why: String },
-    /// A target endpoint stopped answering.
-    TargetDown { endpoint: SocketAddr, why: String },
+    /// A target answers its probe again (or for the first time).
+    TargetUp { target: TargetId, why: String },
+    /// A target stopped answering, or a real connect to it failed.
+    TargetDown { target: TargetId, why: String },
     /// The application probe says the server is healthy again.
-    TargetHealthy { endpoint: SocketAddr, why: String },
+    TargetHealthy { target: TargetId, why: String },
     /// The application probe says the server is not healthy.
-    TargetUnhealthy { endpoint: SocketAddr, why: String },
+    TargetUnhealthy { target: TargetId, why: String },
+    /// The first round of probes is in: new connections of a service go to
+    /// this target. Nothing before it is announced as a switch.
+    FirstActive {
+        service: ServiceKey,
+        to: TargetId,
+        reason: StartReason,
+    },
     /// New connections of a service now go to another target.
     Switch {
         service: ServiceKey,
-        from: Option<SocketAddr>,
-        to: SocketAddr,
+        from: Option<TargetId>,
+        to: TargetId,
         reason: SwitchReason,
+    },
+    /// No target of the service is available: new connections go to the
+    /// best one still listening (SPEC §1's fallback). Moves among such
+    /// targets are fallback changes, not switches.
+    Fallback {
+        service: ServiceKey,
+        from: Option<TargetId>,
+        to: TargetId,
     },
     /// No target of a service can take a new connection.
     NoTarget { service: ServiceKey },
     Quiesced {
         service: ServiceKey,
-        endpoint: SocketAddr,
+        target: TargetId,
     },
     Resumed {
         service: ServiceKey,
-        endpoint: SocketAddr,
+        target: TargetId,
     },
     /// A new configuration was applied.
     Reconfigured { summary: String },
@@ -106,33 +157,64 @@ pub enum EventKind {
     },
 }
 
-/// An event as logged: `ZHA3003I` and a message.
+/// An event, with its message as the `Display`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
     pub kind: EventKind,
 }
 
 impl Event {
-    pub fn id(&self) -> &'static str {
-        match self.kind {
-            EventKind::TargetUp { .. } => "ZHA3001I",
-            EventKind::TargetDown { .. } => "ZHA3002W",
-            EventKind::Switch { .. } => "ZHA3003I",
-            EventKind::NoTarget { .. } => "ZHA3004E",
-            EventKind::Quiesced { .. } => "ZHA3005I",
-            EventKind::Resumed { .. } => "ZHA3006I",
-            EventKind::Reconfigured { .. } => "ZHA3007I",
-            EventKind::PersistedIgnored { .. } => "ZHA3008W",
-            EventKind::TargetHealthy { .. } => "ZHA3009I",
-            EventKind::TargetUnhealthy { .. } => "ZHA3010W",
+    /// The service the event is about, if one.
+    pub fn service(&self) -> Option<ServiceKey> {
+        match &self.kind {
+            EventKind::FirstActive { service, .. }
+            | EventKind::Switch { service, .. }
+            | EventKind::Fallback { service, .. }
+            | EventKind::NoTarget { service }
+            | EventKind::Quiesced { service, .. }
+            | EventKind::Resumed { service, .. }
+            | EventKind::PersistedIgnored { service, .. } => Some(*service),
+            EventKind::TargetUp { .. }
+            | EventKind::TargetDown { .. }
+            | EventKind::TargetHealthy { .. }
+            | EventKind::TargetUnhealthy { .. }
+            | EventKind::Reconfigured { .. } => None,
         }
     }
 
-    pub fn severity(&self) -> Severity {
-        match self.id().as_bytes().last() {
-            Some(b'E') => Severity::Error,
-            Some(b'W') => Severity::Warning,
-            _ => Severity::Info,
+    /// The target the event is about (the new one for a switch), if one.
+    pub fn target(&self) -> Option<&TargetId> {
+        match &self.kind {
+            EventKind::TargetUp { target, .. }
+            | EventKind::TargetDown { target, .. }
+            | EventKind::TargetHealthy { target, .. }
+            | EventKind::TargetUnhealthy { target, .. }
+            | EventKind::Quiesced { target, .. }
+            | EventKind::Resumed { target, .. } => Some(target),
+            EventKind::FirstActive { to, .. }
+            | EventKind::Switch { to, .. }
+            | EventKind::Fallback { to, .. } => Some(to),
+            EventKind::NoTarget { .. }
+            | EventKind::Reconfigured { .. }
+            | EventKind::PersistedIgnored { .. } => None,
+        }
+    }
+
+    /// Why, in a few words, for a log field.
+    pub fn reason(&self) -> Option<String> {
+        match &self.kind {
+            EventKind::TargetUp { why, .. }
+            | EventKind::TargetDown { why, .. }
+            | EventKind::TargetHealthy { why, .. }
+            | EventKind::TargetUnhealthy { why, .. }
+            | EventKind::PersistedIgnored { why, .. } => Some(why.clone()),
+            EventKind::FirstActive { reason, .. } => Some(reason.as_str().to_owned()),
+            EventKind::Switch { reason, .. } => Some(reason.as_str().to_owned()),
+            EventKind::Fallback { .. } => Some("no_target_available".to_owned()),
+            EventKind::NoTarget { .. }
+            | EventKind::Quiesced { .. }
+            | EventKind::Resumed { .. }
+            | EventKind::Reconfigured { .. } => None,
         }
     }
 }
@@ -140,18 +222,23 @@ impl Event {
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            EventKind::TargetUp { endpoint, why } => {
-                write!(f, "target {endpoint} is listening: {why}")
+            EventKind::TargetUp { target, why } => {
+                write!(f, "target {target} is listening: {why}")
             }
-            EventKind::TargetDown { endpoint, why } => {
-                write!(f, "target {endpoint} is not listening: {why}")
+            EventKind::TargetDown { target, why } => {
+                write!(f, "target {target} is not listening: {why}")
             }
-            EventKind::TargetHealthy { endpoint, why } => {
-                write!(f, "target {endpoint} is healthy: {why}")
+            EventKind::TargetHealthy { target, why } => {
+                write!(f, "target {target} is healthy: {why}")
             }
-            EventKind::TargetUnhealthy { endpoint, why } => {
-                write!(f, "target {endpoint} is not healthy: {why}")
+            EventKind::TargetUnhealthy { target, why } => {
+                write!(f, "target {target} is not healthy: {why}")
             }
+            EventKind::FirstActive {
+                service,
+                to,
+                reason,
+            } => write!(f, "{service}: new connections go to {to}: {reason}"),
             EventKind::Switch {
                 service,
                 from,
@@ -164,20 +251,30 @@ impl fmt::Display for Event {
                 ),
                 None => write!(f, "{service}: new connections go to {to}: {reason}"),
             },
+            EventKind::Fallback { service, from, to } => {
+                write!(
+                    f,
+                    "{service}: no target is available; new connections go to {to}, the best one still listening"
+                )?;
+                match from {
+                    Some(from) => write!(f, " (instead of {from})"),
+                    None => Ok(()),
+                }
+            }
             EventKind::NoTarget { service } => {
                 write!(
                     f,
                     "{service}: no target is available; new clients are closed at once"
                 )
             }
-            EventKind::Quiesced { service, endpoint } => {
+            EventKind::Quiesced { service, target } => {
                 write!(
                     f,
-                    "{service}: target {endpoint} quiesced: no new connections, existing ones continue"
+                    "{service}: target {target} quiesced: no new connections, existing ones continue"
                 )
             }
-            EventKind::Resumed { service, endpoint } => {
-                write!(f, "{service}: target {endpoint} resumed")
+            EventKind::Resumed { service, target } => {
+                write!(f, "{service}: target {target} resumed")
             }
             EventKind::Reconfigured { summary } => write!(f, "configuration applied: {summary}"),
             EventKind::PersistedIgnored {

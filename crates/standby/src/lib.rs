@@ -16,9 +16,11 @@ mod engine;
 mod event;
 mod hysteresis;
 
-pub use config::{Config, ProbeSpec, Role, ServiceKey, ServiceSpec, TargetSpec};
+pub use config::{
+    Config, ProbeSpec, ServiceKey, ServiceSpec, TargetRole, TargetSpec, takeover_order,
+};
 pub use engine::{
     Availability, ConfigDiff, Engine, Persisted, ProbeOutcome, ProbeRequest, SelectError, Selector,
     ServiceView, Snapshot, TargetView,
 };
-pub use event::{Event, EventKind, Severity, SwitchReason};
+pub use event::{Event, EventKind, StartReason, SwitchReason, TargetId};

@@ -57,7 +57,7 @@ pub struct Distribution {
 
 impl Distribution {
     pub fn covers_port(&self, port: u16) -> bool {
-        self.ports.is_empty() || self.ports.iter().any(|p| p.value.contains(port))
+        ports_cover(&self.ports, port)
     }
 
     pub fn preferred(&self) -> Option<&Target> {
@@ -67,20 +67,32 @@ impl Distribution {
             .find(|t| t.role == Role::Preferred)
     }
 
-    /// BACKUP targets in takeover order: higher rank first, equal ranks in
-    /// DESTIP order (SPEC §1).
-    pub fn backups(&self) -> Vec<&Target> {
-        let mut v: Vec<&Target> = self
+    /// The PREFERRED and BACKUP targets in takeover order: the preferred
+    /// one, then backups by rank, higher first, equal ranks in DESTIP order
+    /// (SPEC §1; the rule is `zha_standby::takeover_order`).
+    pub fn takeover_order(&self) -> Vec<&Target> {
+        let ranked: Vec<(&Target, u8)> = self
             .targets
             .iter()
             .flatten()
-            .filter(|t| matches!(t.role, Role::Backup { .. }))
+            .filter_map(|t| match t.role {
+                Role::Preferred => Some((t, 255)),
+                Role::Backup { rank, .. } => Some((t, rank)),
+                Role::Plain | Role::Weight(_) => None,
+            })
             .collect();
-        v.sort_by_key(|t| match t.role {
-            Role::Backup { rank, .. } => std::cmp::Reverse(rank),
-            _ => std::cmp::Reverse(0),
-        });
-        v
+        zha_standby::takeover_order(ranked.iter().map(|(_, r)| *r))
+            .into_iter()
+            .map(|i| ranked[i].0)
+            .collect()
+    }
+
+    /// BACKUP targets in takeover order.
+    pub fn backups(&self) -> Vec<&Target> {
+        self.takeover_order()
+            .into_iter()
+            .filter(|t| matches!(t.role, Role::Backup { .. }))
+            .collect()
     }
 }
 

@@ -253,6 +253,12 @@ impl PortRange {
     }
 }
 
+/// Whether a PORT list covers `port`: the one implementation of "PORT
+/// omitted means every port" (SPEC §2).
+pub fn ports_cover(ports: &[Located<PortRange>], port: u16) -> bool {
+    ports.is_empty() || ports.iter().any(|p| p.value.contains(port))
+}
+
 /// What a DESTIP entry says about its target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -308,6 +314,6 @@ impl VipaDistribute {
 
     /// Whether the statement covers `port` (PORT omitted covers every port).
     pub fn covers_port(&self, port: u16) -> bool {
-        self.ports.is_empty() || self.ports.iter().any(|p| p.value.contains(port))
+        ports_cover(&self.ports, port)
     }
 }

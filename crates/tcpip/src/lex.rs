@@ -8,7 +8,7 @@
 //! an ordinary character.
 
 use zha_diag::symbols::Symbols;
-use zha_diag::{Diagnostic, FileId, Span};
+use zha_diag::{Diagnostic, FileId, Located, Span};
 
 use crate::codes;
 
@@ -233,6 +233,23 @@ fn sequence_number(line: &str) -> Option<usize> {
     let (seq_start, _) = line.char_indices().nth(72)?;
     let seq = &line[seq_start..];
     (seq.len() == 8 && seq.bytes().all(|b| b.is_ascii_digit())).then_some(seq_start)
+}
+
+/// A token's text with its span (a quoted token keeps its quotes).
+pub(crate) fn located(t: &Token) -> Located<String> {
+    if t.quoted {
+        Located::new(format!("\"{}\"", t.text), t.span)
+    } else {
+        Located::new(t.text.clone(), t.span)
+    }
+}
+
+/// The span from the first to the last of `toks`, or `fallback`.
+pub(crate) fn span_of(toks: &[Token], fallback: Span) -> Span {
+    match (toks.first(), toks.last()) {
+        (Some(a), Some(b)) => a.span.to(b.span),
+        _ => fallback,
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::addr;
 use crate::ast::*;
 use crate::codes;
 use crate::keywords::{Shape, StmtDef, TABLES, matches_min};
-use crate::lex::{Token, lex};
+use crate::lex::{Token, lex, located};
 use crate::vipa;
 
 /// A profile file's tree and every finding about its syntax.
@@ -55,21 +55,6 @@ pub fn parse(file: FileId, text: &str, symbols: &Symbols) -> Parsed {
 /// A token as a parameter value: its text, upper case, symbols substituted;
 /// a double-quoted string keeps its quotes (and its case), so that the value
 /// says how it was written and prints back as the same token.
-pub(crate) fn located(t: &Token) -> Located<String> {
-    if t.quoted {
-        Located::new(format!("\"{}\"", t.text), t.span)
-    } else {
-        Located::new(t.text.clone(), t.span)
-    }
-}
-
-pub(crate) fn span_of(toks: &[Token], fallback: Span) -> Span {
-    match (toks.first(), toks.last()) {
-        (Some(a), Some(b)) => a.span.to(b.span),
-        _ => fallback,
-    }
-}
-
 struct Parser<'a> {
     toks: &'a [Token],
     pos: usize,

@@ -18,8 +18,7 @@ use crate::addr;
 use crate::ast::*;
 use crate::codes;
 use crate::keywords::matches_min;
-use crate::lex::Token;
-use crate::parse::{located, span_of};
+use crate::lex::{Token, located, span_of};
 
 /// The sub-statements and IBM's minimum abbreviations.
 const SUBS: &[(&str, usize)] = &[

@@ -4,11 +4,10 @@
 //! HOSTNAME and the systems' addresses. Created once, under a lock.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType};
+use zha_plex::OsFs;
 
 /// The files of a key ring folder.
 #[derive(Clone, Debug)]
@@ -46,14 +45,28 @@ pub fn folder(root: &Path, keyring_name: &str) -> PathBuf {
     root.join("keyrings").join(safe)
 }
 
+/// Why a key ring cannot be made or used.
+#[derive(Debug, thiserror::Error)]
+#[error("the key ring {dir}: {why}")]
+pub struct KeyringError {
+    pub dir: PathBuf,
+    pub why: String,
+}
+
 /// Make sure the key ring exists; the first server to get here creates it,
 /// the others wait on the lock and use it.
-pub fn ensure(dir: &Path, names: &[String]) -> anyhow::Result<Keyring> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the key ring folder {}", dir.display()))?;
-    let lock = File::create(dir.join(".lock"))?;
-    lock.lock()
-        .with_context(|| format!("cannot lock {}", dir.display()))?;
+pub fn ensure(dir: &Path, names: &[String]) -> Result<Keyring, KeyringError> {
+    let fail = |why: String| KeyringError {
+        dir: dir.to_path_buf(),
+        why,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create the folder: {e}")))?;
+    let lock = File::create(dir.join(".lock")).map_err(|e| fail(format!("cannot lock: {e}")))?;
+    lock.lock().map_err(|e| fail(format!("cannot lock: {e}")))?;
+    make(dir, names).map_err(|e| fail(e.to_string()))
+}
+
+fn make(dir: &Path, names: &[String]) -> Result<Keyring, Box<dyn std::error::Error>> {
     let k = Keyring::at(dir);
     if k.ca.exists() && k.cert.exists() && k.key.exists() {
         return Ok(k);
@@ -88,25 +101,10 @@ pub fn ensure(dir: &Path, names: &[String]) -> anyhow::Result<Keyring> {
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &ca)?;
 
-    write(&k.ca, ca.pem().as_bytes(), 0o644)?;
-    write(&k.cert, cert.pem().as_bytes(), 0o644)?;
-    write(&k.key, key.serialize_pem().as_bytes(), 0o600)?;
+    OsFs::write_atomic(&k.ca, ca.pem().as_bytes(), 0o644)?;
+    OsFs::write_atomic(&k.cert, cert.pem().as_bytes(), 0o644)?;
+    OsFs::write_atomic(&k.key, key.serialize_pem().as_bytes(), 0o600)?;
     Ok(k)
-}
-
-fn write(path: &Path, data: &[u8], mode: u32) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
 }
 
 #[cfg(test)]

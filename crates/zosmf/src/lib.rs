@@ -8,8 +8,7 @@
 //! z/OS paths (USER_DIR, key rings) are mapped under a root folder, never
 //! used as is.
 
-pub mod client;
 pub mod keyring;
 pub mod server;
 
-pub use server::{Config, run};
+pub use server::{Config, ServerError, run};

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Request, Response, StatusCode};
@@ -21,7 +20,52 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::keyring::{self, Keyring};
+use crate::keyring::{self, Keyring, KeyringError};
+
+/// Why a stand-in server is not configured or does not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot read the sysplex {path}:\n{findings}")]
+    Sysplex { path: PathBuf, findings: String },
+    #[error("{path} has no system {system}; its systems are {known}")]
+    NoSystem {
+        path: PathBuf,
+        system: String,
+        known: String,
+    },
+    #[error(
+        "{0} has no IPCONFIG DYNAMICXCF address in its profile: the server listens on that address"
+    )]
+    NoDynamicXcf(String),
+    #[error(
+        "{system}: cannot listen on {addr} (the DYNAMICXCF address and HTTP_SSL_PORT): {source}"
+    )]
+    Bind {
+        system: String,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot use USER_DIR {user_dir} ({local}): {why}")]
+    UserDir {
+        user_dir: String,
+        local: PathBuf,
+        why: String,
+    },
+    #[error(
+        "USER_DIR {user_dir} ({local}) is in use by another z/OSMF server ({owner}); each server needs its own USER_DIR (ZHA1008)"
+    )]
+    UserDirInUse {
+        user_dir: String,
+        local: PathBuf,
+        owner: String,
+    },
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    #[error("the key ring's certificate cannot be used: {0}")]
+    Tls(String),
+    #[error("the server task failed: {0}")]
+    Task(String),
+}
 
 /// One stand-in server, as the system's members and profile say.
 #[derive(Clone, Debug)]
@@ -57,11 +101,13 @@ impl Config {
         system: &str,
         root: &Path,
         startup_delay: Duration,
-    ) -> anyhow::Result<Config> {
+    ) -> Result<Config, ServerError> {
         let (loader, plex) = zha_plex::load_sysplex(&zha_plex::OsFs, sysplex);
         let Some(plex) = plex.filter(|_| !loader.fatal) else {
-            let text = summarize(&loader);
-            anyhow::bail!("cannot read the sysplex {}:\n{text}", sysplex.display());
+            return Err(ServerError::Sysplex {
+                path: sysplex.to_path_buf(),
+                findings: summarize(&loader),
+            });
         };
         let Some(sys) = plex
             .systems
@@ -69,17 +115,14 @@ impl Config {
             .find(|s| s.name.eq_ignore_ascii_case(system))
         else {
             let names: Vec<&str> = plex.systems.iter().map(|s| s.name.as_str()).collect();
-            anyhow::bail!(
-                "{} has no system {system}; its systems are {}",
-                sysplex.display(),
-                names.join(", ")
-            );
+            return Err(ServerError::NoSystem {
+                path: sysplex.to_path_buf(),
+                system: system.to_owned(),
+                known: names.join(", "),
+            });
         };
         let Some(xcf) = sys.dynamic_xcf() else {
-            anyhow::bail!(
-                "{} has no IPCONFIG DYNAMICXCF address in its profile: the server listens on that address",
-                sys.name
-            );
+            return Err(ServerError::NoDynamicXcf(sys.name.clone()));
         };
         let st = &sys.settings;
         let hostname = st
@@ -133,60 +176,80 @@ pub struct UserDirLock {
     _file: File,
 }
 
-pub fn lock_user_dir(cfg: &Config) -> anyhow::Result<UserDirLock> {
-    std::fs::create_dir_all(&cfg.user_dir_local).with_context(|| {
-        format!(
-            "cannot create USER_DIR {} ({})",
-            cfg.user_dir,
-            cfg.user_dir_local.display()
-        )
-    })?;
+pub fn lock_user_dir(cfg: &Config) -> Result<UserDirLock, ServerError> {
+    let fail = |why: String| ServerError::UserDir {
+        user_dir: cfg.user_dir.clone(),
+        local: cfg.user_dir_local.clone(),
+        why,
+    };
+    std::fs::create_dir_all(&cfg.user_dir_local)
+        .map_err(|e| fail(format!("cannot create it: {e}")))?;
     let path = cfg.user_dir_local.join(".zosmf.lock");
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)?;
+        .open(&path)
+        .map_err(|e| fail(format!("cannot open {}: {e}", path.display())))?;
     if f.try_lock().is_err() {
         let mut owner = String::new();
         let _ = f.read_to_string(&mut owner);
-        anyhow::bail!(
-            "USER_DIR {} ({}) is in use by another z/OSMF server ({}); each server needs its own USER_DIR (ZHA1008)",
-            cfg.user_dir,
-            cfg.user_dir_local.display(),
-            owner.trim()
-        );
+        return Err(ServerError::UserDirInUse {
+            user_dir: cfg.user_dir.clone(),
+            local: cfg.user_dir_local.clone(),
+            owner: owner.trim().to_owned(),
+        });
     }
-    f.set_len(0)?;
-    f.rewind()?;
-    write!(f, "{} pid {}", cfg.system, std::process::id())?;
-    f.flush()?;
+    let mark = f
+        .set_len(0)
+        .and_then(|()| f.rewind())
+        .and_then(|()| write!(f, "{} pid {}", cfg.system, std::process::id()))
+        .and_then(|()| f.flush());
+    mark.map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
     Ok(UserDirLock { _file: f })
 }
 
-/// Start: lock USER_DIR, make sure the key ring exists, bind, serve until
-/// `stop`. Errors before serving mean the server did not start.
-pub async fn run(cfg: Config, stop: CancellationToken) -> anyhow::Result<()> {
-    let started = start(cfg, stop).await?;
-    started.await.context("the server task failed")?
+/// Start, serve until `stop`. Errors before serving mean the server did
+/// not start.
+pub async fn run(cfg: Config, stop: CancellationToken) -> Result<(), ServerError> {
+    start(cfg, stop).await?.wait().await
+}
+
+/// A server that listens.
+pub struct Running {
+    /// Where it listens (the port is the one bound when the configuration
+    /// asked for port 0).
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl Running {
+    /// Until the server stopped (its `stop` was cancelled).
+    pub async fn wait(self) -> Result<(), ServerError> {
+        self.task
+            .await
+            .map_err(|e| ServerError::Task(e.to_string()))?
+    }
 }
 
 /// Like `run`, but returns once the server listens (for tests and `up`).
-pub async fn start(
-    cfg: Config,
-    stop: CancellationToken,
-) -> anyhow::Result<tokio::task::JoinHandle<anyhow::Result<()>>> {
+/// In this order: lock USER_DIR (as z/OSMF's ENQ: a second server on it
+/// stops here), bind the address, and only then, once the server can
+/// start, make sure the key ring exists.
+pub async fn start(mut cfg: Config, stop: CancellationToken) -> Result<Running, ServerError> {
     let lock = lock_user_dir(&cfg)?;
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            system: cfg.system.clone(),
+            addr: cfg.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().unwrap_or(cfg.listen);
+    cfg.listen = addr;
     let ring = keyring::ensure(&cfg.keyring_dir, &cfg.cert_names)?;
-    let tls = acceptor(&ring)?;
-    let listener = TcpListener::bind(cfg.listen).await.map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot listen on {} (the DYNAMICXCF address and HTTP_SSL_PORT): {e}",
-            cfg.system,
-            cfg.listen
-        )
-    })?;
+    let tls = acceptor(&ring).map_err(|e| ServerError::Tls(e.to_string()))?;
     info!(
         id = "IZUG349I",
         system = %cfg.system,
@@ -196,7 +259,7 @@ pub async fn start(
         humantime_like(cfg.startup_delay)
     );
     let cfg = Arc::new(cfg);
-    Ok(tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _lock = lock;
         let ready_at = tokio::time::Instant::now() + cfg.startup_delay;
         {
@@ -249,14 +312,15 @@ pub async fn start(
         }
         info!(system = %cfg.system, "{}: stopped", cfg.system);
         Ok(())
-    }))
+    });
+    Ok(Running { addr, task })
 }
 
 fn humantime_like(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
-fn acceptor(ring: &Keyring) -> anyhow::Result<TlsAcceptor> {
+fn acceptor(ring: &Keyring) -> Result<TlsAcceptor, Box<dyn std::error::Error>> {
     let mut chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(&ring.cert)?.collect::<Result<_, _>>()?;
     chain.extend(CertificateDer::pem_file_iter(&ring.ca)?.collect::<Result<Vec<_>, _>>()?);

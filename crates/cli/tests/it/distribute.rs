@@ -1,9 +1,10 @@
 //! `zosmf-ha distribute` as a process: real backends in other processes
 //! killed with SIGKILL, SIGHUP reload, SIGTERM drain, the control commands
-//! from the command line, and EMFILE back-off.
+//! from the command line, EMFILE back-off, and a log output that breaks.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,22 +13,33 @@ use crate::*;
 /// Every wait here is bounded by this.
 const LIMIT: Duration = Duration::from_secs(15);
 
-/// A backend in its own process: answers each line with its name.
+const PORT: u16 = 8443;
+
+/// A backend in its own process. `name`: answers each line with its name;
+/// `close`: reads what the client sends and closes without answering (a
+/// server that dies with the request in flight).
 struct Backend(Child);
 
 impl Backend {
     fn start(addr: SocketAddr, name: &str) -> Backend {
+        Backend::start_as(addr, name, "name")
+    }
+
+    fn start_as(addr: SocketAddr, name: &str, mode: &str) -> Backend {
         let script = r#"
 import socket, sys, threading
-host, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+host, port, name, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((host, port)); s.listen(128)
 print("ready", flush=True)
 def serve(c):
     try:
-        f = c.makefile("rb")
-        for line in f:
-            c.sendall(name + b"\n")
+        if mode == "close":
+            c.recv(65536)
+        else:
+            f = c.makefile("rb")
+            for line in f:
+                c.sendall(name + b"\n")
     except OSError:
         pass
     c.close()
@@ -35,17 +47,19 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 "#;
-        let mut child = Command::new("python3")
+        let python = zha_testkit::require("python3", "apt-get install -y python3");
+        let mut child = Command::new(python)
             .args([
                 "-c",
                 script,
                 &addr.ip().to_string(),
                 &addr.port().to_string(),
                 name,
+                mode,
             ])
             .stdout(Stdio::piped())
             .spawn()
-            .expect("python3 is needed by this test");
+            .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -66,32 +80,80 @@ impl Drop for Backend {
     }
 }
 
+/// The profile of SYSA: it owns the DVIPA and distributes it to SYSA
+/// (preferred) and SYSB.
+fn profile(net: &Net, switchback: &str) -> String {
+    format!(
+        "IPCONFIG SYSPLEXROUTING DYNAMICXCF {a} 255.0.0.0 1\nVIPADYNAMIC\n  VIPADEFINE 255.255.255.0 {d}\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY {switchback} {d} PORT {PORT}\n    DESTIP {a} PREFERRED {b} BACKUP\nENDVIPADYNAMIC\n",
+        a = net.ip(11),
+        b = net.ip(12),
+        d = net.ip(10)
+    )
+}
+
+/// Where the distributor's stderr goes.
+enum Log {
+    Piped,
+    File(std::fs::File),
+}
+
 struct Distributor {
     child: Child,
     dir: tempfile::TempDir,
-    config: std::path::PathBuf,
+    config: PathBuf,
 }
 
-impl Distributor {
-    fn start(net: u8, profile: &str, extra: &str) -> Distributor {
-        Distributor::start_with(net, profile, extra, None)
+struct Start<'a> {
+    net: &'a Net,
+    profile: String,
+    /// The [probe] and [connect] tables' lines.
+    probe: String,
+    connect: String,
+    extra: String,
+    ulimit: Option<u32>,
+    log: Log,
+    json: bool,
+}
+
+impl<'a> Start<'a> {
+    fn new(net: &'a Net) -> Start<'a> {
+        Start {
+            net,
+            profile: profile(net, "AUTOSWITCHBACK"),
+            probe: "interval = \"100ms\"\ntimeout = \"300ms\"\n".into(),
+            connect: "timeout = \"300ms\"\n".into(),
+            extra: String::new(),
+            ulimit: None,
+            log: Log::Piped,
+            json: false,
+        }
     }
 
-    fn start_with(net: u8, profile: &str, extra: &str, ulimit: Option<u32>) -> Distributor {
+    fn extra(mut self, extra: &str) -> Self {
+        self.extra = extra.to_owned();
+        self
+    }
+
+    fn run(self) -> Distributor {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("PROFILE.TCPIP");
-        std::fs::write(&p, profile).unwrap();
+        std::fs::write(&p, &self.profile).unwrap();
         let config = dir.path().join("zosmf-ha.toml");
         std::fs::write(
             &config,
             format!(
-                "[probe]\ninterval = \"100ms\"\ntimeout = \"300ms\"\n[connect]\ntimeout = \"300ms\"\n[state]\ndir = \"{}\"\n[systems]\nSYSA = \"127.{net}.0.11\"\nSYSB = \"127.{net}.0.12\"\n{extra}",
-                dir.path().display()
+                "[probe]\n{}[connect]\n{}[state]\ndir = \"{}\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n{}",
+                self.probe,
+                self.connect,
+                dir.path().display(),
+                self.net.ip(11),
+                self.net.ip(12),
+                self.extra
             ),
         )
         .unwrap();
         let bin = env!("CARGO_BIN_EXE_zosmf-ha");
-        let mut cmd = match ulimit {
+        let mut cmd = match self.ulimit {
             None => {
                 let mut c = Command::new(bin);
                 c.args(["distribute", "--profile"])
@@ -112,14 +174,23 @@ impl Distributor {
                 c
             }
         };
-        let child = cmd
-            .stderr(Stdio::piped())
-            .env("ZOSMF_HA_LOG", "info")
-            .spawn()
-            .unwrap();
+        if self.json {
+            cmd.arg("--log-json");
+        }
+        match self.log {
+            Log::Piped => cmd.stderr(Stdio::piped()),
+            Log::File(f) => cmd.stderr(f),
+        };
+        let child = cmd.env("ZOSMF_HA_LOG", "info").spawn().unwrap();
         let d = Distributor { child, dir, config };
         d.wait_for(|| d.netstat(&["vdpt"]).is_some_and(|o| o.contains("Dest:")));
         d
+    }
+}
+
+impl Distributor {
+    fn start(net: &Net) -> Distributor {
+        Start::new(net).run()
     }
 
     fn zha(&self, args: &[&str]) -> std::process::Output {
@@ -164,23 +235,44 @@ impl Distributor {
         assert!(ok.success());
     }
 
-    /// Wait for the process to end; its stderr.
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Stop with SIGTERM and wait; its exit status and stderr.
+    fn stop(self) -> (std::process::ExitStatus, String) {
+        self.signal("TERM");
+        self.wait()
+    }
+
+    /// Wait for the process to end; its exit status and stderr.
     fn wait(mut self) -> (std::process::ExitStatus, String) {
         let end = Instant::now() + LIMIT;
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
                 let mut err = String::new();
-                self.child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err)
-                    .unwrap();
+                if let Some(mut e) = self.child.stderr.take() {
+                    e.read_to_string(&mut err).unwrap();
+                }
                 return (st, err);
             }
             assert!(Instant::now() < end, "the distributor did not stop");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// A metric's value from `/metrics`.
+    fn metric(&self, addr: SocketAddr, line_start: &str) -> Option<f64> {
+        let mut c = TcpStream::connect_timeout(&addr, LIMIT).ok()?;
+        c.set_read_timeout(Some(LIMIT)).unwrap();
+        c.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .ok()?;
+        let mut body = String::new();
+        c.read_to_string(&mut body).ok()?;
+        body.lines()
+            .find(|l| l.starts_with(line_start))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
     }
 }
 
@@ -189,12 +281,6 @@ impl Drop for Distributor {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn profile(net: u8, switchback: &str) -> String {
-    format!(
-        "IPCONFIG SYSPLEXROUTING DYNAMICXCF 127.{net}.0.11 255.0.0.0 1\nVIPADYNAMIC\n  VIPADEFINE 255.255.255.0 127.{net}.0.10\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY {switchback} 127.{net}.0.10 PORT 8443\n    DESTIP 127.{net}.0.11 PREFERRED 127.{net}.0.12 BACKUP\nENDVIPADYNAMIC\n"
-    )
 }
 
 fn ask(addr: SocketAddr) -> Result<String, String> {
@@ -209,22 +295,19 @@ fn ask(addr: SocketAddr) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&buf[..n]).trim().to_owned())
 }
 
-fn addr(net: u8, host: u8) -> SocketAddr {
-    format!("127.{net}.0.{host}:8443").parse().unwrap()
-}
-
 #[test]
 fn a_killed_backend_process_fails_over_and_the_cli_controls_it() {
-    let net = 120;
-    let mut a = Backend::start(addr(net, 11), "SYSA");
-    let _b = Backend::start(addr(net, 12), "SYSB");
-    let d = Distributor::start(net, &profile(net, "AUTOSWITCHBACK"), "");
-    d.wait_for(|| d.active().as_deref() == Some("127.120.0.11:8443"));
-    assert_eq!(ask(addr(net, 10)).unwrap(), "SYSA");
+    let net = Net::new();
+    let mut a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let d = Distributor::start(&net);
+    let sysa = net.addr(11).to_string();
+    d.wait_for(|| d.active() == Some(sysa.clone()));
+    assert_eq!(ask(net.addr(10)).unwrap(), "SYSA");
 
     a.kill9();
     assert_eq!(
-        ask(addr(net, 10)).unwrap(),
+        ask(net.addr(10)).unwrap(),
         "SYSB",
         "the next client after a SIGKILL"
     );
@@ -234,18 +317,28 @@ fn a_killed_backend_process_fails_over_and_the_cli_controls_it() {
         "{v}"
     );
 
-    let _a = Backend::start(addr(net, 11), "SYSA");
-    d.wait_for(|| d.active().as_deref() == Some("127.120.0.11:8443"));
+    let _a = Backend::start(net.addr(11), "SYSA");
+    d.wait_for(|| d.active() == Some(sysa.clone()));
 
     // vary from the command line.
     let o = d.zha(&["vary", "quiesce", "SYSA"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(ask(addr(net, 10)).unwrap(), "SYSB");
+    assert_eq!(ask(net.addr(10)).unwrap(), "SYSB");
     let o = d.zha(&["vary", "resume", "SYSZ"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no target matches SYSZ"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no target matches SYSZ"), "{err}");
+    assert!(
+        err.contains(&format!("SYSA ({})", net.ip(11))) && err.contains("SYSB"),
+        "the known targets are named: {err}"
+    );
+    // SYSB is the last available target: quiescing it asks for --force.
+    let o = d.zha(&["vary", "quiesce", "SYSB"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(ask(net.addr(10)).unwrap(), "SYSB", "nothing was changed");
     assert!(d.zha(&["vary", "resume", "sysa"]).status.success());
-    d.wait_for(|| d.active().as_deref() == Some("127.120.0.11:8443"));
+    d.wait_for(|| d.active() == Some(sysa.clone()));
 
     // The control socket is the owner's only.
     use std::os::unix::fs::PermissionsExt;
@@ -256,17 +349,22 @@ fn a_killed_backend_process_fails_over_and_the_cli_controls_it() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
+/// The lines of a log with this id.
+fn lines_with<'a>(log: &'a str, id: &str) -> Vec<&'a str> {
+    log.lines().filter(|l| l.contains(id)).collect()
+}
+
 #[test]
-fn sighup_reloads_and_sigterm_drains() {
-    let net = 121;
-    let _a = Backend::start(addr(net, 11), "SYSA");
-    let _b = Backend::start(addr(net, 12), "SYSB");
-    let d = Distributor::start(net, &profile(net, "AUTOSWITCHBACK"), "");
+fn reloads_are_logged_in_one_line_and_sigterm_drains() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let d = Distributor::start(&net);
     d.wait_for(|| d.active().is_some());
     // A changed profile: NOAUTOSWITCHBACK. SIGHUP applies it.
     std::fs::write(
         d.dir.path().join("PROFILE.TCPIP"),
-        profile(net, "NOAUTOSWITCHBACK"),
+        profile(&net, "NOAUTOSWITCHBACK"),
     )
     .unwrap();
     d.signal("HUP");
@@ -287,20 +385,22 @@ fn sighup_reloads_and_sigterm_drains() {
             .unwrap()
             .contains("AutoSwitchBack: No")
     );
-    // reload from the command line names the errors.
+    // reload from the command line names the errors, where they are.
     let o = d.zha(&["reload"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was changed"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("kept the running configuration"), "{err}");
+    assert!(err.contains("PROFILE.TCPIP:"), "{err}");
 
     // An open connection keeps the distributor draining after SIGTERM until it ends.
-    let mut open = TcpStream::connect(addr(net, 10)).unwrap();
+    let mut open = TcpStream::connect(net.addr(10)).unwrap();
     open.write_all(b"x\n").unwrap();
     let mut buf = [0u8; 8];
     assert!(open.read(&mut buf).unwrap() > 0);
     d.signal("TERM");
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        TcpStream::connect_timeout(&addr(net, 10), Duration::from_millis(300)).is_err(),
+        TcpStream::connect_timeout(&net.addr(10), Duration::from_millis(300)).is_err(),
         "no new connections while draining"
     );
     open.write_all(b"x\n").unwrap();
@@ -317,16 +417,37 @@ fn sighup_reloads_and_sigterm_drains() {
         err.contains("ZHA3022I") && err.contains("ZHA3016I"),
         "{err}"
     );
-    assert!(err.contains("reload (SIGHUP) rejected"), "{err}");
+    // Both rejected reloads, the signal's and the command's, are in the log,
+    // each one line that says the running configuration was kept.
+    let rejected = lines_with(&err, "ZHA3018E");
+    assert_eq!(rejected.len(), 2, "{err}");
+    assert!(
+        rejected[0].contains("SIGHUP") && rejected[1].contains("zosmf-ha reload"),
+        "{err}"
+    );
+    for l in &rejected {
+        assert!(l.contains("kept the running configuration"), "{l}");
+    }
+    let next = err
+        .lines()
+        .skip_while(|l| !l.contains("ZHA3018E"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        next.contains(" INFO ") || next.contains(" WARN ") || next.contains(" ERROR "),
+        "the rejection is one line, not a record: {next:?}\n{err}"
+    );
+    assert!(lines_with(&err, "ZHA3017I")[0].contains("SIGHUP"), "{err}");
 }
 
 #[test]
 fn a_profile_with_errors_does_not_start() {
+    let net = Net::new();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("P");
     std::fs::write(
         &p,
-        profile(122, "AUTOSWITCHBACK").replace("BACKUP", "PREFERRED"),
+        profile(&net, "AUTOSWITCHBACK").replace("BACKUP", "PREFERRED"),
     )
     .unwrap();
     let o = bin()
@@ -340,19 +461,25 @@ fn a_profile_with_errors_does_not_start() {
         err.contains("ZHA2002E") && err.contains("does not start"),
         "{err}"
     );
+    // Rendered as `check` renders it: the line and a caret.
+    assert!(err.contains("-->") && err.contains('^'), "{err}");
 }
 
 #[test]
 fn running_out_of_file_descriptors_backs_off_and_recovers() {
-    let net = 123;
-    let _a = Backend::start(addr(net, 11), "SYSA");
-    let _b = Backend::start(addr(net, 12), "SYSB");
-    let d = Distributor::start_with(net, &profile(net, "AUTOSWITCHBACK"), "", Some(64));
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let d = Start {
+        ulimit: Some(64),
+        ..Start::new(&net)
+    }
+    .run();
     d.wait_for(|| d.active().is_some());
     // Hold many connections: the process runs out of descriptors.
     let mut held = Vec::new();
     for _ in 0..60 {
-        if let Ok(c) = TcpStream::connect_timeout(&addr(net, 10), Duration::from_millis(500)) {
+        if let Ok(c) = TcpStream::connect_timeout(&net.addr(10), Duration::from_millis(500)) {
             held.push(c);
         }
     }
@@ -368,9 +495,8 @@ fn running_out_of_file_descriptors_backs_off_and_recovers() {
     let used = ticks(d.child.id()) - t0;
     assert!(used < 30, "{used} ticks in one second: a busy loop");
     drop(held);
-    d.wait_for(|| ask(addr(net, 10)).is_ok());
-    d.signal("TERM");
-    let (_, err) = d.wait();
+    d.wait_for(|| ask(net.addr(10)).is_ok());
+    let (_, err) = d.stop();
     assert!(
         err.contains("ZHA3019W"),
         "the descriptor shortage was not hit:\n{err}"
@@ -380,4 +506,238 @@ fn running_out_of_file_descriptors_backs_off_and_recovers() {
         !err.contains("not listening: connect failed: Too many open files"),
         "{err}"
     );
+}
+
+/// Clients through the distributor, each answered.
+fn traffic(net: &Net, n: usize) {
+    for i in 0..n {
+        assert_eq!(
+            ask(net.addr(10)).as_deref(),
+            Ok("SYSA"),
+            "client {i} while the log output is broken"
+        );
+    }
+}
+
+#[test]
+fn a_full_log_output_never_stops_forwarding() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let mut d = Start {
+        log: Log::File(full),
+        ..Start::new(&net)
+    }
+    .run();
+    // Every access line fails to be written (ENOSPC).
+    traffic(&net, 30);
+    assert!(d.alive(), "the distributor died of its log");
+    let (status, _) = d.stop();
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_closed_log_output_never_stops_forwarding() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    // `distribute … 2>&1 | head -2`: the reader goes after two lines.
+    let mut d = Start::new(&net).run();
+    let err = d.child.stderr.take().unwrap();
+    let mut r = BufReader::new(err);
+    let mut line = String::new();
+    for _ in 0..2 {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+    }
+    drop(r);
+    traffic(&net, 30);
+    assert!(d.alive(), "the distributor died of its log");
+    assert!(d.netstat(&["vdpt"]).is_some());
+    let (status, _) = d.stop();
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn json_logs_carry_one_target_and_events_carry_their_fields() {
+    let net = Net::new();
+    let mut a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let d = Start {
+        json: true,
+        ..Start::new(&net)
+    }
+    .run();
+    let sysa = net.addr(11).to_string();
+    d.wait_for(|| d.active() == Some(sysa.clone()));
+    assert_eq!(ask(net.addr(10)).unwrap(), "SYSA");
+    a.kill9();
+    assert_eq!(ask(net.addr(10)).unwrap(), "SYSB");
+    let (_, err) = d.stop();
+    let events: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let access: Vec<(&str, &serde_json::Value)> = err
+        .lines()
+        .zip(&events)
+        .filter(|(_, v)| v["id"] == "ZHA3020I")
+        .collect();
+    assert!(access.len() >= 2, "{err}");
+    for (raw, v) in &access {
+        assert_eq!(raw.matches("\"target\":").count(), 1, "{raw}");
+        assert!(v["target"].as_str().unwrap().ends_with(":8443"), "{raw}");
+        assert_eq!(v["service"], format!("{}..{PORT}", net.ip(10)), "{raw}");
+    }
+    // The switch to SYSB: its fields, not only its message.
+    let switch = events
+        .iter()
+        .find(|v| v["id"] == "ZHA3003I")
+        .unwrap_or_else(|| panic!("no switch in\n{err}"));
+    assert_eq!(switch["service"], format!("{}..{PORT}", net.ip(10)));
+    assert_eq!(switch["target"], net.addr(12).to_string());
+    assert_eq!(switch["system"], "SYSB");
+    assert_eq!(switch["from"], net.addr(11).to_string());
+    assert_eq!(switch["reason"], "unavailable");
+    let down = events
+        .iter()
+        .find(|v| v["id"] == "ZHA3002W")
+        .unwrap_or_else(|| panic!("no target down in\n{err}"));
+    assert_eq!(down["target"], net.addr(11).to_string());
+    assert_eq!(down["destip"], net.ip(11).to_string());
+}
+
+#[test]
+fn paths_in_the_settings_are_relative_to_the_settings_file() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    // A real CA file beside the settings, named relatively.
+    let ring = zha_zosmf::keyring::ensure(&conf.join("ring"), &["127.0.0.1".into()]).unwrap();
+    std::fs::copy(&ring.ca, conf.join("ca.pem")).unwrap();
+    std::fs::write(conf.join("PROFILE.TCPIP"), profile(&net, "AUTOSWITCHBACK")).unwrap();
+    std::fs::write(
+        conf.join("zosmf-ha.toml"),
+        "[probe.http]\nca_file = \"ca.pem\"\n[state]\ndir = \"state\"\n",
+    )
+    .unwrap();
+    // Started from another folder (as under systemd, where it is /).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(elsewhere.path())
+        .args(["distribute", "--profile"])
+        .arg(conf.join("PROFILE.TCPIP"))
+        .arg("--config")
+        .arg(conf.join("zosmf-ha.toml"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + LIMIT;
+    while !conf.join("state/control.sock").exists() {
+        if let Some(st) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            panic!("did not start ({st}):\n{err}");
+        }
+        assert!(Instant::now() < end, "no control socket in conf/state");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // netstat finds it through the same settings, from a third folder.
+    let o = bin()
+        .current_dir(dir.path())
+        .args(["netstat", "vdpt", "--config", "conf/zosmf-ha.toml"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn refused_clients_are_counted_and_logged_with_a_limit() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let d = Start::new(&net)
+        .extra("[limits]\nmax_connections = 1\n[log]\naccess = false\n")
+        .run();
+    d.wait_for(|| d.active().is_some());
+    let mut held = TcpStream::connect(net.addr(10)).unwrap();
+    held.write_all(b"x\n").unwrap();
+    let mut buf = [0u8; 8];
+    assert!(held.read(&mut buf).unwrap() > 0);
+    for _ in 0..5 {
+        assert!(ask(net.addr(10)).is_err(), "over the limit");
+    }
+    drop(held);
+    let (_, err) = d.stop();
+    let refused = lines_with(&err, "ZHA3027W");
+    assert!(!refused.is_empty(), "{err}");
+    assert!(refused[0].contains("max_connections"), "{err}");
+    // Rate-limited: far fewer lines than clients refused.
+    assert!(refused.len() <= 2, "{err}");
+    let total: u64 = refused
+        .iter()
+        .filter_map(|l| l.split("refused=").nth(1))
+        .filter_map(|v| v.split_whitespace().next())
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    assert_eq!(total, 5, "every refusal counted: {err}");
+}
+
+/// The access log's retries and the retries metric agree, for a failed
+/// connect and for a replayed request.
+#[test]
+fn retries_count_alike_in_the_log_and_the_metric() {
+    for replayed in [false, true] {
+        let net = Net::new();
+        // SYSA accepts and closes before any answer (replayed), or listens
+        // and is killed before the next probe sees it (a failed connect).
+        let mut a = if replayed {
+            Backend::start_as(net.addr(11), "SYSA", "close")
+        } else {
+            Backend::start(net.addr(11), "SYSA")
+        };
+        let _b = Backend::start(net.addr(12), "SYSB");
+        let metrics = SocketAddr::new(net.ip(99), 9464);
+        let d = Start {
+            probe: "interval = \"30s\"\ntimeout = \"300ms\"\n".into(),
+            connect: "timeout = \"300ms\"\nreplay = true\n".into(),
+            ..Start::new(&net)
+        }
+        .extra(&format!("[metrics]\naddress = \"{metrics}\"\n"))
+        .run();
+        let sysa = net.addr(11).to_string();
+        d.wait_for(|| d.active() == Some(sysa.clone()));
+        if !replayed {
+            a.kill9();
+        }
+        assert_eq!(ask(net.addr(10)).as_deref(), Ok("SYSB"));
+        let series = format!(
+            "zosmf_ha_retries_total{{service=\"{}..{PORT}\"}}",
+            net.ip(10)
+        );
+        let metric = d.metric(metrics, &series);
+        let (_, err) = d.stop();
+        let logged: Vec<u64> = lines_with(&err, "ZHA3020I")
+            .iter()
+            .filter_map(|l| l.split("retries=").nth(1))
+            .filter_map(|v| v.split_whitespace().next())
+            .filter_map(|v| v.parse::<u64>().ok())
+            .collect();
+        assert_eq!(logged, [1], "one client, one retry ({replayed}):\n{err}");
+        assert_eq!(metric, Some(1.0), "the metric agrees ({replayed})");
+    }
 }

@@ -4,7 +4,7 @@ use crate::*;
 
 fn catalog() -> Vec<zha_diag::CodeInfo> {
     let mut v = zha_plex::codes::all();
-    v.extend_from_slice(zha_distributor::codes::CODES);
+    v.extend(zha_distributor::codes::catalog());
     v
 }
 
@@ -37,29 +37,11 @@ fn every_id_is_explained() {
 fn every_id_in_the_sources_is_in_the_catalog() {
     let known: BTreeSet<String> = catalog().iter().map(|c| c.code.to_owned()).collect();
     let mut found = BTreeSet::new();
-    for krate in [
-        "diag",
-        "parmlib",
-        "tcpip",
-        "plex",
-        "standby",
-        "distributor",
-        "zosmf",
-        "cli",
-    ] {
-        let dir = root().join("crates").join(krate).join("src");
-        for e in walk(&dir) {
+    for krate in std::fs::read_dir(root().join("crates")).unwrap() {
+        let dir = krate.unwrap().path().join("src");
+        for e in crate::rust_files(&dir) {
             let text = std::fs::read_to_string(&e).unwrap();
-            let b = text.as_bytes();
-            for (i, _) in text.match_indices("\"ZHA") {
-                let id = &text[i + 1..(i + 8).min(text.len())];
-                if id.len() == 7
-                    && b.get(i + 8) == Some(&b'"')
-                    && id[3..].bytes().all(|c| c.is_ascii_digit())
-                {
-                    found.insert(id.to_owned());
-                }
-            }
+            found.extend(ids_in(&text));
         }
     }
     assert!(found.len() > 30, "{found:?}");
@@ -70,15 +52,34 @@ fn every_id_in_the_sources_is_in_the_catalog() {
     );
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            v.extend(walk(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            v.push(p);
+/// Every id literal in a source text, in either form: `"ZHA3012"` and
+/// `"ZHA3012W"` (the severity letter dropped).
+fn ids_in(text: &str) -> BTreeSet<String> {
+    let b = text.as_bytes();
+    let mut found = BTreeSet::new();
+    for (i, _) in text.match_indices("\"ZHA") {
+        let digits = &b[(i + 4).min(b.len())..(i + 8).min(b.len())];
+        if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        let end = match b.get(i + 8) {
+            Some(b'"') => true,
+            Some(b'I' | b'W' | b'E') => b.get(i + 9) == Some(&b'"'),
+            _ => false,
+        };
+        if end {
+            found.insert(text[i + 1..i + 8].to_owned());
         }
     }
-    v
+    found
+}
+
+#[test]
+fn the_scanner_sees_both_id_forms() {
+    let found = ids_in(r#"a("ZHA3012W"), b("ZHA1001"), c("ZHA2006E"), d("ZHA12"), e("ZHA3012X")"#);
+    let want: BTreeSet<String> = ["ZHA1001", "ZHA2006", "ZHA3012"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert_eq!(found, want);
 }

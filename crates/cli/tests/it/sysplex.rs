@@ -13,17 +13,21 @@ use crate::*;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A plan for two systems in the block 127.N.0.x (DVIPA .10, SYSA .11, SYSB .12).
-fn plan_toml(net: u8, switchback: bool) -> String {
+/// A plan for two systems in the block (DVIPA .10, SYSA .11, SYSB .12).
+fn plan_toml(net: &Net, switchback: bool) -> String {
     format!(
-        "sysplex = \"PLEX{net}\"\ndvipa = \"127.{net}.0.10\"\nport = 8443\nautoswitchback = {switchback}\nxcf_mask = \"255.0.0.0\"\n\
-         [[system]]\nname = \"SYSA\"\nxcf = \"127.{net}.0.11\"\npreferred = true\n\
-         [[system]]\nname = \"SYSB\"\nxcf = \"127.{net}.0.12\"\n"
+        "sysplex = \"PLEX{a}\"\ndvipa = \"{d}\"\nport = 8443\nautoswitchback = {switchback}\nxcf_mask = \"255.0.0.0\"\n\
+         [[system]]\nname = \"SYSA\"\nxcf = \"{x}\"\npreferred = true\n\
+         [[system]]\nname = \"SYSB\"\nxcf = \"{y}\"\n",
+        a = net.0.a,
+        d = net.ip(10),
+        x = net.ip(11),
+        y = net.ip(12)
     )
 }
 
 /// `zosmf-ha plan` into `<dir>/plex`; returns that folder.
-fn plan(dir: &Path, net: u8, switchback: bool) -> PathBuf {
+fn plan(dir: &Path, net: &Net, switchback: bool) -> PathBuf {
     let p = dir.join("plan.toml");
     std::fs::write(&p, plan_toml(net, switchback)).unwrap();
     let out = dir.join("plex");
@@ -134,14 +138,18 @@ impl Drop for Proc {
     }
 }
 
+/// `up` in its own process group, as a shell starts a job: a Ctrl-C is
+/// SIGINT to the whole group.
 fn up(plex: &Path, work: &Path, extra: &[&str]) -> Proc {
+    use std::os::unix::process::CommandExt;
     let mut c = bin();
     c.arg("up")
         .arg(plex)
         .arg("--work")
         .arg(work)
         .args(["--startup-delay", "500ms"])
-        .args(extra);
+        .args(extra)
+        .process_group(0);
     Proc::spawn(c)
 }
 
@@ -149,15 +157,24 @@ fn listening(a: SocketAddr) -> bool {
     TcpStream::connect_timeout(&a, Duration::from_millis(200)).is_ok()
 }
 
-fn addr(net: u8, host: u8) -> SocketAddr {
-    format!("127.{net}.0.{host}:8443").parse().unwrap()
+/// Wait until nothing listens on the block's addresses: `up`'s children
+/// never outlive it.
+fn all_gone(net: &Net) {
+    let end = Instant::now() + Duration::from_secs(10);
+    while [10, 11, 12].iter().any(|h| listening(net.addr(*h))) {
+        assert!(
+            Instant::now() < end,
+            "a child of up still listens after up ended"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
-fn probe(net: u8, work: &Path, secs: &str) -> serde_json::Value {
+fn probe(net: &Net, work: &Path, secs: &str) -> serde_json::Value {
     let o = bin()
         .args([
             "probe",
-            &format!("https://127.{net}.0.10:8443"),
+            &format!("https://{}:8443", net.ip(10)),
             "--json",
             "--rate",
             "20",
@@ -173,7 +190,7 @@ fn probe(net: u8, work: &Path, secs: &str) -> serde_json::Value {
 }
 
 /// Wait until probing shows `system` answering.
-fn wait_answering(net: u8, work: &Path, system: &str) {
+fn wait_answering(net: &Net, work: &Path, system: &str) {
     let end = Instant::now() + LIMIT;
     loop {
         let v = probe(net, work, "300ms");
@@ -188,15 +205,15 @@ fn wait_answering(net: u8, work: &Path, system: &str) {
 
 #[test]
 fn plan_check_up_probe_curl_and_zowe() {
-    let net = 130;
+    let net = Net::new();
     let dir = tempfile::tempdir().unwrap();
-    let plex = plan(dir.path(), net, true);
+    let plex = plan(dir.path(), &net, true);
     let o = bin().arg("check").arg(&plex).output().unwrap();
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let work = dir.path().join("work");
     let mut up = up(&plex, &work, &[]);
     up.expect("started the distributor");
-    wait_answering(net, &work, "SYSA");
+    wait_answering(&net, &work, "SYSA");
     // A second `up` on the same work folder refuses, and says why.
     let o = bin()
         .arg("up")
@@ -213,7 +230,7 @@ fn plan_check_up_probe_curl_and_zowe() {
     );
 
     // probe: every request answered, by SYSA.
-    let v = probe(net, &work, "2s");
+    let v = probe(&net, &work, "2s");
     assert_eq!(v["failed"], 0, "{v}");
     assert!(v["requests"].as_u64().unwrap() >= 20, "{v}");
     assert_eq!(v["by_system"]["SYSA"], v["requests"], "{v}");
@@ -222,7 +239,7 @@ fn plan_check_up_probe_curl_and_zowe() {
     let o = Command::new("curl")
         .args(["-s", "-i", "--max-time", "10", "--cacert"])
         .arg(ca(&work))
-        .arg(format!("https://127.{net}.0.10:8443/zosmf/info"))
+        .arg(format!("https://{}:8443/zosmf/info", net.ip(10)))
         .output()
         .expect("curl is needed by this test");
     let out = stdout(&o);
@@ -233,7 +250,7 @@ fn plan_check_up_probe_curl_and_zowe() {
     );
     let body: serde_json::Value =
         serde_json::from_str(out.split("\r\n\r\n").nth(1).unwrap()).unwrap();
-    assert_eq!(body["zosmf_hostname"], format!("127.{net}.0.10"));
+    assert_eq!(body["zosmf_hostname"], net.ip(10).to_string());
     assert_eq!(body["zosmf_port"], "8443");
     assert_eq!(body["zosmf_saf_realm"], "IZUDFLT");
     assert!(body["plugins"].is_array());
@@ -255,7 +272,7 @@ fn plan_check_up_probe_curl_and_zowe() {
             "check",
             "status",
             "--host",
-            &format!("127.{net}.0.10"),
+            &net.ip(10).to_string(),
             "--port",
             "8443",
         ])
@@ -277,24 +294,14 @@ fn plan_check_up_probe_curl_and_zowe() {
     // Children never outlive `up`, even killed with SIGKILL.
     let _ = up.child.kill();
     let _ = up.child.wait();
-    let end = Instant::now() + Duration::from_secs(10);
-    while [addr(net, 10), addr(net, 11), addr(net, 12)]
-        .iter()
-        .any(|a| listening(*a))
-    {
-        assert!(
-            Instant::now() < end,
-            "a child of up still listens after up was killed"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    all_gone(&net);
 }
 
 #[test]
 fn the_failover_scenario_fails_no_client_connection() {
-    let net = 131;
+    let net = Net::new();
     let dir = tempfile::tempdir().unwrap();
-    let plex = plan(dir.path(), net, true);
+    let plex = plan(dir.path(), &net, true);
     let (status, out) = up(&plex, &dir.path().join("work"), &["--scenario", "failover"]).wait();
     println!("{out}");
     assert_eq!(status, 0, "{out}");
@@ -305,9 +312,9 @@ fn the_failover_scenario_fails_no_client_connection() {
 
 #[test]
 fn the_failover_scenario_without_switchback() {
-    let net = 132;
+    let net = Net::new();
     let dir = tempfile::tempdir().unwrap();
-    let plex = plan(dir.path(), net, false);
+    let plex = plan(dir.path(), &net, false);
     let (status, out) = up(&plex, &dir.path().join("work"), &["--scenario", "failover"]).wait();
     assert_eq!(status, 0, "{out}");
     assert!(out.contains("stays active (NOAUTOSWITCHBACK)"), "{out}");
@@ -332,9 +339,9 @@ fn server(plex: &Path, work: &Path, system: &str) -> Proc {
 
 #[test]
 fn a_second_server_on_the_same_user_dir_refuses_to_start() {
-    let net = 133;
+    let net = Net::new();
     let dir = tempfile::tempdir().unwrap();
-    let plex = plan(dir.path(), net, true);
+    let plex = plan(dir.path(), &net, true);
     let work = dir.path().join("work");
     let mut a = server(&plex, &work, "SYSA");
     a.expect("IZUG349I");
@@ -363,9 +370,9 @@ fn a_second_server_on_the_same_user_dir_refuses_to_start() {
 
 #[test]
 fn a_server_started_while_the_distributor_runs_is_picked_up() {
-    let net = 134;
+    let net = Net::new();
     let dir = tempfile::tempdir().unwrap();
-    let plex = plan(dir.path(), net, true);
+    let plex = plan(dir.path(), &net, true);
     let work = dir.path().join("work");
     // Only SYSB first.
     let mut b = server(&plex, &work, "SYSB");
@@ -387,9 +394,89 @@ fn a_server_started_while_the_distributor_runs_is_picked_up() {
         .arg(&cfg);
     let mut d = Proc::spawn(d);
     d.expect("ZHA3013I");
-    wait_answering(net, &work, "SYSB");
+    wait_answering(&net, &work, "SYSB");
     // SYSA comes up: the preferred server is picked up (AUTOSWITCHBACK).
     let mut a = server(&plex, &work, "SYSA");
     a.expect("IZUG400I");
-    wait_answering(net, &work, "SYSA");
+    wait_answering(&net, &work, "SYSA");
+}
+
+#[test]
+fn up_refuses_addresses_that_are_not_this_machines() {
+    let dir = tempfile::tempdir().unwrap();
+    // TEST-NET-1: documentation addresses, on no interface of this machine.
+    let p = dir.path().join("plan.toml");
+    std::fs::write(
+        &p,
+        "sysplex = \"PLEXDOC\"\ndvipa = \"192.0.2.10\"\nport = 8443\n\
+         [[system]]\nname = \"SYSA\"\nxcf = \"192.0.2.11\"\npreferred = true\n\
+         [[system]]\nname = \"SYSB\"\nxcf = \"192.0.2.12\"\n",
+    )
+    .unwrap();
+    let plex = dir.path().join("plex");
+    let o = bin()
+        .arg("plan")
+        .arg(&p)
+        .arg("--out")
+        .arg(&plex)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (status, out) = up(&plex, &dir.path().join("work"), &[]).wait();
+    assert_eq!(status, 2, "{out}");
+    assert!(
+        out.contains("192.0.2.11 is not an address of this machine") && out.contains("127."),
+        "{out}"
+    );
+    assert!(!out.contains("already in use"), "{out}");
+    assert!(
+        !out.contains("started the z/OSMF stand-in"),
+        "nothing was started: {out}"
+    );
+}
+
+fn ctrl_c(p: &Proc) {
+    let ok = Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", p.child.id())])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn ctrl_c_during_the_start_blames_no_server() {
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), &net, true);
+    let mut up = up(&plex, &dir.path().join("work"), &[]);
+    up.expect("started the z/OSMF stand-in of SYSA");
+    ctrl_c(&up);
+    let (status, out) = up.wait();
+    // The Ctrl-C reached `up` alone: no child died of it, so none is blamed.
+    assert!(!out.contains(" ended ("), "{out}");
+    if out.contains("interrupted during start-up") {
+        assert_eq!(status, 130, "{out}");
+    } else {
+        // The start was over before the signal came: a plain stop.
+        assert!(out.contains("stopping the local sysplex"), "{out}");
+        assert_eq!(status, 0, "{out}");
+    }
+    all_gone(&net);
+}
+
+#[test]
+fn ctrl_c_during_the_scenario_stops_the_load_first_and_counts_no_failure() {
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), &net, true);
+    let mut up = up(&plex, &dir.path().join("work"), &["--scenario", "failover"]);
+    up.expect("steady state");
+    std::thread::sleep(Duration::from_millis(500));
+    ctrl_c(&up);
+    let (status, out) = up.wait();
+    assert_eq!(status, 130, "{out}");
+    assert!(out.contains("scenario interrupted"), "{out}");
+    assert!(out.contains("failed client connections: 0"), "{out}");
+    assert!(!out.contains("verdict: FAIL"), "{out}");
+    assert!(!out.contains(" ended ("), "{out}");
 }

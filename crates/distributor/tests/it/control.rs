@@ -1,10 +1,9 @@
 //! The control socket (netstat, reload), metrics, and refusing bad input.
 
-use std::time::Duration;
-
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use zha_distributor::control::Request;
+use zha_distributor::display;
+use zha_distributor::protocol::{Reply, Report, Request, VipaKind};
 
 use crate::support::*;
 
@@ -13,9 +12,9 @@ async fn netstat_reports_in_text_and_json() {
     let net = Net::new();
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
     d.wait_active(Some(net.sys(1))).await;
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
     let v = d.vdpt().await;
     assert!(
         v.contains(&format!("Dest:        {}..{PORT}", net.ip(10))),
@@ -26,42 +25,45 @@ async fn netstat_reports_in_text_and_json() {
         v.contains("SrvType: Backup  Rank: 100\n  Flg: Backup"),
         "{v}"
     );
-    let cfg = d
-        .call(Request::Netstat {
-            report: "vipadcfg".into(),
-            detail: false,
-            json: false,
-        })
-        .await
-        .output;
-    assert!(cfg.contains("VIPA Define:"), "{cfg}");
-    assert!(cfg.contains("AutoSwitchBack: Yes"), "{cfg}");
-    let j = d
-        .call(Request::Netstat {
-            report: "vipadcfg".into(),
-            detail: false,
-            json: true,
-        })
-        .await
-        .output;
-    let j: serde_json::Value = serde_json::from_str(&j).unwrap();
-    assert_eq!(j["vipas"][0]["kind"], "Define");
-    // An open connection is in the VCRT.
-    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    let cfg = d.view(Report::Vipadcfg).await;
+    assert_eq!(cfg.vipas[0].kind, VipaKind::Define);
+    let text = display::text(&cfg, Report::Vipadcfg, false);
+    assert!(text.contains("VIPA Define:"), "{text}");
+    assert!(text.contains("AutoSwitchBack: Yes"), "{text}");
+    // An open connection is in the VCRT, with one address form in JSON.
+    let mut c = TcpStream::connect(d.addr).await.unwrap();
     c.write_all(b"x\n").await.unwrap();
     let mut buf = [0u8; 8];
     let _ = tokio::time::timeout(LIMIT, c.read(&mut buf)).await.unwrap();
-    let j = d
-        .call(Request::Netstat {
-            report: "vcrt".into(),
-            detail: false,
-            json: true,
-        })
+    let v = d.view(Report::Vcrt).await;
+    assert_eq!(v.connections.len(), 1);
+    assert_eq!(v.connections[0].source, c.local_addr().unwrap());
+    assert_eq!(v.connections[0].dest_xcf, net.ip(11));
+    let j = display::json(&v, Report::Vcrt);
+    assert_eq!(j[0]["dest"], net.dvipa().to_string());
+    assert_eq!(j[0]["target"], net.sys(1).to_string());
+    assert!(!j.to_string().contains(".."), "{j}");
+}
+
+#[tokio::test]
+async fn an_unknown_report_is_an_error_not_a_vdpt() {
+    let net = Net::new();
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
+    use tokio::net::UnixStream;
+    let mut s = UnixStream::connect(&d.socket).await.unwrap();
+    s.write_all(b"{\"cmd\":\"netstat\",\"report\":\"vdtp\"}\n")
         .await
-        .output;
-    let j: serde_json::Value = serde_json::from_str(&j).unwrap();
-    assert_eq!(j.as_array().unwrap().len(), 1);
-    assert_eq!(j[0]["source"], c.local_addr().unwrap().to_string());
+        .unwrap();
+    let mut out = String::new();
+    tokio::time::timeout(LIMIT, s.read_to_string(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    let r: Reply = serde_json::from_str(&out).unwrap();
+    match r {
+        Reply::Refused { error } => assert!(error.contains("unknown variant `vdtp`"), "{error}"),
+        other => panic!("answered {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -70,11 +72,11 @@ async fn reload_removes_a_target_with_open_connections_and_adds_a_port() {
     let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let _c = Backend::start(net.sys(3), "SYSC", Kind::Name).await;
-    let d = Dist::start(&net.profile(&[None, Some(100), Some(50)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100), Some(50)], true), "").await;
     d.wait_active(Some(net.sys(1))).await;
     a.kill();
     d.wait_active(Some(net.sys(2))).await;
-    let mut open = TcpStream::connect(net.dvipa()).await.unwrap();
+    let mut open = TcpStream::connect(d.addr).await.unwrap();
     open.write_all(b"x\n").await.unwrap();
     let mut buf = [0u8; 8];
     let n = tokio::time::timeout(LIMIT, open.read(&mut buf))
@@ -106,10 +108,13 @@ async fn reload_removes_a_target_with_open_connections_and_adds_a_port() {
             profile: Some(path),
         })
         .await;
-    assert!(r.ok, "{r:?}");
-    assert!(r.output.contains("removed target"), "{}", r.output);
-    assert!(r.output.contains("now listening"), "{}", r.output);
-    let got = ask(net.dvipa()).await;
+    let Reply::Done { lines } = r else {
+        panic!("{r:?}")
+    };
+    let out = lines.join("\n");
+    assert!(out.contains("removed target"), "{out}");
+    assert!(out.contains("now listening"), "{out}");
+    let got = ask(d.addr).await;
     assert_eq!(got.as_deref(), Ok("SYSC"), "{}", d.vdpt().await);
     // The connection to the removed target goes on.
     open.write_all(b"x\n").await.unwrap();
@@ -132,33 +137,45 @@ async fn an_invalid_profile_is_rejected_whole() {
     let net = Net::new();
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
     d.wait_active(Some(net.sys(1))).await;
     let bad = net.profile(&[None, None], true);
     let path = d.dir.path().join("BAD.TCPIP");
     std::fs::write(&path, bad).unwrap();
     let r = d
         .call(Request::Reload {
-            profile: Some(path),
+            profile: Some(path.clone()),
         })
         .await;
-    assert!(!r.ok);
-    let e = r.error.unwrap();
+    let Reply::Refused { error: e } = r else {
+        panic!("{r:?}")
+    };
     assert!(e.contains("ZHA2002E"), "{e}");
-    assert!(e.contains("nothing was changed"), "{e}");
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
+    assert!(e.contains("BAD.TCPIP:"), "the place of the finding: {e}");
+    assert!(e.contains("kept the running configuration"), "{e}");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
     assert!(d.vdpt().await.contains("Rank: 100"));
 
-    // And the same profile does not start a distributor at all.
+    // And the same profile does not start a distributor at all; the error
+    // carries the check report for the caller to render.
     let e = Dist::start_error(&net.profile(&[None, None], true), "").await;
-    assert!(e.contains("has errors") && e.contains("ZHA2002E"), "{e}");
+    let zha_distributor::StartError::Profile(p) = &e else {
+        panic!("{e}")
+    };
+    let report = p.report().expect("the check report");
+    assert!(
+        report.diagnostics.iter().any(|d| d.id() == "ZHA2002E"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
 async fn a_port_in_use_stops_the_start_with_a_clear_message() {
     let net = Net::new();
     let _squatter = std::net::TcpListener::bind(net.dvipa()).unwrap();
-    let e = Dist::start_error(&net.profile(&[None, Some(1)], true), "").await;
+    let e = Dist::start_error(&net.profile(&[None, Some(1)], true), "")
+        .await
+        .to_string();
     assert!(
         e.contains(&format!("cannot listen on {}", net.dvipa())),
         "{e}"
@@ -166,27 +183,61 @@ async fn a_port_in_use_stops_the_start_with_a_clear_message() {
 }
 
 #[tokio::test]
+async fn listeners_added_by_reload_are_tuned_like_the_first() {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let d = Dist::start_binding(&net.profile(&[None, Some(100)], true), "").await;
+    let path = d.dir.path().join("MORE.TCPIP");
+    let more = net.profile(&[None, Some(100)], true).replace(
+        "ENDVIPADYNAMIC",
+        &format!(
+            "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY {} PORT 9443 DESTIP {} PREFERRED {} BACKUP\nENDVIPADYNAMIC",
+            net.ip(10),
+            net.ip(11),
+            net.ip(12)
+        ),
+    );
+    std::fs::write(&path, more).unwrap();
+    let r = d
+        .call(Request::Reload {
+            profile: Some(path),
+        })
+        .await;
+    assert!(matches!(r, Reply::Done { .. }), "{r:?}");
+    // `ss` shows a listener's backlog as its Send-Q: the same deep queue
+    // on both.
+    let ss = zha_testkit::require("ss", "apt-get install -y iproute2");
+    let backlog = |port: u16| -> Option<u64> {
+        let out = std::process::Command::new(&ss)
+            .args(["-ltnH", "src"])
+            .arg(format!("{}:{port}", net.ip(10)))
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = text.lines().next()?;
+        line.split_whitespace().nth(2)?.parse().ok()
+    };
+    let first = backlog(PORT).expect("the first listener in /proc/net/tcp");
+    let added = backlog(9443).expect("the added listener in /proc/net/tcp");
+    assert_eq!(first, zha_distributor::listener::BACKLOG as u64);
+    assert_eq!(added, first, "reload's listener has another backlog");
+}
+
+#[tokio::test]
 async fn metrics_are_served() {
     let net = Net::new();
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let m = std::net::SocketAddr::new(net.ip(99), 9464);
     let d = Dist::start(
+        &net,
         &net.profile(&[None, Some(100)], true),
-        &format!("[metrics]\naddress = \"{m}\"\n"),
+        &format!("[metrics]\naddress = \"{}:0\"\n", net.ip(99)),
     )
     .await;
+    let m = d.running.as_ref().unwrap().metrics_addr.unwrap();
     d.wait_active(Some(net.sys(1))).await;
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
-    let mut c = TcpStream::connect(m).await.unwrap();
-    c.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut body = String::new();
-    tokio::time::timeout(Duration::from_secs(5), c.read_to_string(&mut body))
-        .await
-        .unwrap()
-        .unwrap();
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
+    let body = metrics_page(m).await;
     let line = format!(
         "zosmf_ha_connections_total{{service=\"{}..{PORT}\",target=\"{}\"}} 1",
         net.ip(10),

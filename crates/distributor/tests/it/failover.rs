@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use zha_distributor::control::Request;
+use zha_distributor::protocol::{Reply, VaryAction};
 
 use crate::support::*;
 
@@ -11,18 +11,18 @@ async fn killed_preferred_fails_over_and_switches_back() {
     let net = Net::new();
     let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
     d.wait_active(Some(net.sys(1))).await;
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
 
     a.kill();
     // The very next client is served by the backup (retry on refused).
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
     d.wait_active(Some(net.sys(2))).await;
 
     let _a2 = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     d.wait_active(Some(net.sys(1))).await;
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
 }
 
 #[tokio::test]
@@ -31,23 +31,23 @@ async fn noautoswitchback_stays_also_across_a_restart() {
     let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let profile = net.profile(&[None, Some(100)], false);
-    let d = Dist::start(&profile, "").await;
+    let d = Dist::start(&net, &profile, "").await;
     d.wait_active(Some(net.sys(1))).await;
     a.kill();
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
     d.wait_active(Some(net.sys(2))).await;
     let _a2 = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     // Long enough for several probe rounds: it stays on SYSB.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(d.active().await, Some(net.sys(2)));
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
 
     // Restart the distributor with the same state folder.
     let dir = d.stop().await;
-    let d = Dist::start_in(dir, &profile, "").await;
+    let d = Dist::start_in(&net, dir, &profile, "").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(d.active().await, Some(net.sys(2)), "{}", d.vdpt().await);
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
 }
 
 #[tokio::test]
@@ -55,10 +55,10 @@ async fn silent_preferred_times_out_and_the_client_is_served() {
     let net = Net::new();
     let _silent = Silent::start(net.sys(1));
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
     // Whatever the probes say yet, the client is served within the connect timeout.
     let t = std::time::Instant::now();
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
     assert!(t.elapsed() < Duration::from_secs(3));
     d.wait_active(Some(net.sys(2))).await;
     assert!(d.vdpt().await.contains("Flg: Unavailable"));
@@ -67,16 +67,13 @@ async fn silent_preferred_times_out_and_the_client_is_served() {
 #[tokio::test]
 async fn a_stopped_server_fails_the_application_probe() {
     let net = Net::new();
-    let a = Backend::start(net.sys(1), "SYSA", Kind::Http).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Http).await;
-    let extra = "[probe.http]\npath = \"/zosmf/info\"\ntls = false\n";
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), extra).await;
+    let (a, _b, d) = http_pair(&net, "").await;
     d.wait_active(Some(net.sys(1))).await;
     // SYSA still accepts connections but answers nothing (SIGSTOP-like).
     a.frozen.store(true, std::sync::atomic::Ordering::Relaxed);
     d.wait_active(Some(net.sys(2))).await;
     let detail = d.vdpt().await;
-    assert!(detail.contains("Healthy: No"), "{detail}");
+    assert!(detail.contains("Listening: Yes  Healthy: No"), "{detail}");
     // 503 means "not ready": also unhealthy.
     a.frozen.store(false, std::sync::atomic::Ordering::Relaxed);
     a.status.store(503, std::sync::atomic::Ordering::Relaxed);
@@ -94,12 +91,12 @@ async fn three_targets_by_rank() {
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let c = Backend::start(net.sys(3), "SYSC", Kind::Name).await;
     // SYSB BACKUP 50, SYSC BACKUP 100: SYSC takes over first.
-    let d = Dist::start(&net.profile(&[None, Some(50), Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(50), Some(100)], true), "").await;
     d.wait_active(Some(net.sys(1))).await;
     a.kill();
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSC");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSC");
     c.kill();
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
     d.wait_active(Some(net.sys(2))).await;
 }
 
@@ -109,23 +106,20 @@ async fn quiesce_and_resume() {
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let d = Dist::start(
+        &net,
         &net.profile(&[None, Some(100)], true),
         &format!("[systems]\nSYSA = \"{}\"\n", net.ip(11)),
     )
     .await;
     d.wait_active(Some(net.sys(1))).await;
     // An open connection to SYSA keeps working through the quiesce.
-    let mut open = tokio::net::TcpStream::connect(net.dvipa()).await.unwrap();
-    let r = d
-        .call(Request::Vary {
-            quiesce: true,
-            target: "sysa".into(),
-            port: None,
-        })
-        .await;
-    assert!(r.ok, "{r:?}");
-    assert!(r.output.contains("quiesced"));
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSB");
+    let mut open = tokio::net::TcpStream::connect(d.addr).await.unwrap();
+    let r = d.vary(VaryAction::Quiesce, "sysa", None).await;
+    let Reply::Done { lines } = r else {
+        panic!("{r:?}")
+    };
+    assert!(lines[0].contains("quiesced SYSA"), "{lines:?}");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
     assert!(d.vdpt().await.contains("Flg: Quiesced"));
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     open.write_all(b"still there?\n").await.unwrap();
@@ -136,32 +130,73 @@ async fn quiesce_and_resume() {
         .unwrap();
     assert_eq!(&buf[..n], b"SYSA\n");
     let r = d
-        .call(Request::Vary {
-            quiesce: false,
-            target: net.ip(11).to_string(),
-            port: Some(PORT),
-        })
+        .vary(VaryAction::Resume, &net.ip(11).to_string(), Some(PORT))
         .await;
-    assert!(r.ok, "{r:?}");
+    assert!(matches!(r, Reply::Done { .. }), "{r:?}");
     d.wait_active(Some(net.sys(1))).await;
-    // Unknown targets are an error, not a silent no-op.
+    // Unknown targets are an error that names the known ones.
+    let r = d.vary(VaryAction::Quiesce, "SYSZ", None).await;
+    let Reply::Refused { error } = r else {
+        panic!("{r:?}")
+    };
+    assert!(error.contains("no target matches SYSZ"), "{error}");
+    assert!(error.contains(&format!("SYSA ({})", net.ip(11))), "{error}");
+    assert!(error.contains(&net.ip(12).to_string()), "{error}");
+}
+
+#[tokio::test]
+async fn vary_names_a_target_by_its_destip_when_the_settings_remap_it() {
+    let net = Net::new();
+    // The profile's DESTIPs are documentation addresses; [targets] says
+    // where they really are on this machine.
+    let (a_ip, b_ip) = ("198.51.100.1", "198.51.100.2");
+    let profile = net
+        .profile(&[None, Some(100)], true)
+        .replace(
+            &format!("{} PREFERRED", net.ip(11)),
+            &format!("{a_ip} PREFERRED"),
+        )
+        .replace(&format!("{} BACKUP", net.ip(12)), &format!("{b_ip} BACKUP"));
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let extra = format!(
+        "[targets]\n\"{a_ip}:0{PORT}\" = \"{}\"\n\"{b_ip}:{PORT}\" = \"{}\"\n",
+        net.sys(1),
+        net.sys(2)
+    );
+    let d = Dist::start(&net, &profile, &extra).await;
+    d.wait_active(Some(net.sys(1))).await;
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
+    let v = d.vdpt().await;
+    assert!(v.contains(&format!("DestXCF:   {a_ip}")), "{v}");
+    let r = d.vary(VaryAction::Quiesce, a_ip, None).await;
+    assert!(matches!(r, Reply::Done { .. }), "{r:?}");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
+    // The last available target needs --force.
+    let r = d.vary(VaryAction::Quiesce, b_ip, None).await;
+    let Reply::Refused { error } = r else {
+        panic!("{r:?}")
+    };
+    assert!(error.contains("--force"), "{error}");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSB", "nothing was changed");
     let r = d
-        .call(Request::Vary {
-            quiesce: true,
-            target: "SYSZ".into(),
+        .call(zha_distributor::protocol::Request::Vary {
+            action: VaryAction::Quiesce,
+            target: b_ip.into(),
             port: None,
+            force: true,
         })
         .await;
-    assert!(!r.ok);
-    assert!(r.error.unwrap().contains("no target matches SYSZ"));
+    assert!(matches!(r, Reply::Done { .. }), "{r:?}");
+    assert!(ask(d.addr).await.is_err(), "every target quiesced");
 }
 
 #[tokio::test]
 async fn no_target_left_closes_the_client_at_once() {
     let net = Net::new();
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
     let t = std::time::Instant::now();
-    let r = ask(net.dvipa()).await;
+    let r = ask(d.addr).await;
     assert!(r.is_err(), "{r:?}");
     assert!(
         t.elapsed() < Duration::from_secs(2),
@@ -170,6 +205,95 @@ async fn no_target_left_closes_the_client_at_once() {
     );
     d.wait_active(None).await;
     let t = std::time::Instant::now();
-    assert!(ask(net.dvipa()).await.is_err());
+    assert!(ask(d.addr).await.is_err());
     assert!(t.elapsed() < Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn a_dead_target_is_not_shown_healthy() {
+    let net = Net::new();
+    let (a, _b, d) = http_pair(&net, "").await;
+    d.wait_active(Some(net.sys(1))).await;
+    d.wait_vdpt(|v| v.contains("Listening: Yes  Healthy: Yes"))
+        .await;
+    a.kill();
+    d.wait_active(Some(net.sys(2))).await;
+    let end = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let v = d.view(zha_distributor::protocol::Report::Vdpt).await;
+        let t = &v.services[0].targets[0];
+        if t.listening == Some(false) {
+            assert_eq!(t.healthy, None, "a dead target has no health verdict");
+            let text = d.vdpt().await;
+            assert!(text.contains("Listening: No  Healthy: n/a"), "{text}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < end, "{v:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn servers_that_start_not_ready_cause_no_switch() {
+    // Both servers listen but answer 503 (z/OSMF before IZUG400I) when the
+    // distributor starts; the preferred becomes ready first, then the
+    // backup. Monitoring must see no switch: only the first choice.
+    let net = Net::new();
+    let metrics = format!("[metrics]\naddress = \"{}:0\"\n", net.ip(99));
+    // The servers answer 503 from the start: set before the distributor
+    // starts, through the backends' shared status.
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Http).await;
+    let b = Backend::start(net.sys(2), "SYSB", Kind::Http).await;
+    a.status.store(503, std::sync::atomic::Ordering::Relaxed);
+    b.status.store(503, std::sync::atomic::Ordering::Relaxed);
+    let d = Dist::start(
+        &net,
+        &net.profile(&[None, Some(100)], true),
+        &format!("[probe.http]\npath = \"/zosmf/info\"\ntls = false\n{metrics}"),
+    )
+    .await;
+    let metrics = d.running.as_ref().unwrap().metrics_addr.unwrap();
+    // The first round is in: no target available, the best listening one used.
+    let end = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let v = d.view(zha_distributor::protocol::Report::Vdpt).await;
+        if !v.services[0].starting
+            && v.services[0]
+                .targets
+                .iter()
+                .all(|t| t.healthy == Some(false))
+        {
+            assert_eq!(v.services[0].active, Some(net.sys(1)));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < end, "{v:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    a.status.store(200, std::sync::atomic::Ordering::Relaxed);
+    let end = tokio::time::Instant::now() + LIMIT;
+    while !d
+        .vdpt()
+        .await
+        .contains("System: -  Listening: Yes  Healthy: Yes")
+    {
+        assert!(tokio::time::Instant::now() < end, "{}", d.vdpt().await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    b.status.store(200, std::sync::atomic::Ordering::Relaxed);
+    let end = tokio::time::Instant::now() + LIMIT;
+    while d.vdpt().await.matches("Healthy: Yes").count() < 2 {
+        assert!(tokio::time::Instant::now() < end, "{}", d.vdpt().await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(d.active().await, Some(net.sys(1)));
+    let page = metrics_page(metrics).await;
+    let switches: Vec<&str> = page
+        .lines()
+        .filter(|l| l.starts_with("zosmf_ha_switches_total{"))
+        .collect();
+    assert!(
+        switches.iter().all(|l| l.ends_with(" 0")),
+        "switches at start-up: {switches:?}"
+    );
 }

@@ -1,41 +1,53 @@
 //! Test backends (killable, silent, frozen, HTTP), a distributor started in
 //! the test process, and clients.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
-use zha_distributor::config::Settings;
-use zha_distributor::control::{self, Reply, Request};
+use zha_distributor::control;
+use zha_distributor::display;
+use zha_distributor::protocol::{Reply, Report, Request, VaryAction, View};
+use zha_distributor::settings::Settings;
+use zha_standby::ServiceKey;
 
 /// Every wait in these tests is bounded by this.
 pub const LIMIT: Duration = Duration::from_secs(10);
 
 pub const PORT: u16 = 8443;
 
-/// One test's addresses: 127.N.0.10 is the DVIPA, 127.N.0.11.. the systems.
+/// One test's addresses, a loopback block no concurrent test uses:
+/// 127.A.B.10 is the DVIPA, 127.A.B.11.. the systems.
 pub struct Net {
-    pub n: u8,
+    block: zha_testkit::Net,
 }
-
-static NEXT: AtomicU8 = AtomicU8::new(20);
 
 impl Net {
     pub fn new() -> Net {
         Net {
-            n: NEXT.fetch_add(1, Ordering::Relaxed),
+            block: zha_testkit::Net::claim(),
         }
     }
 
     pub fn ip(&self, host: u8) -> IpAddr {
-        IpAddr::V4(Ipv4Addr::new(127, self.n, 0, host))
+        self.block.ip(host)
     }
 
+    /// The service the profiles distribute.
+    pub fn key(&self) -> ServiceKey {
+        ServiceKey {
+            dvipa: self.ip(10),
+            port: PORT,
+        }
+    }
+
+    /// The DVIPA:port as the profile names it (where a distributor that
+    /// binds for itself listens).
     pub fn dvipa(&self) -> SocketAddr {
         SocketAddr::new(self.ip(10), PORT)
     }
@@ -247,31 +259,43 @@ pub struct Dist {
     pub running: Option<zha_distributor::Running>,
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
+    /// Where it listens for the profile's DVIPA:port.
+    pub addr: SocketAddr,
 }
 
 pub fn settings(dir: &std::path::Path, extra: &str) -> Settings {
     let text = format!(
-        "[probe]\ninterval = \"100ms\"\ntimeout = \"200ms\"\n{extra_probe}[connect]\ntimeout = \"200ms\"\n{extra}\n[state]\ndir = \"{}\"\n[log]\naccess = false\n",
+        "[probe]\ninterval = \"100ms\"\ntimeout = \"200ms\"\n[connect]\ntimeout = \"200ms\"\n{extra}\n[state]\ndir = \"{}\"\n[log]\naccess = false\n",
         dir.display(),
-        extra_probe = "",
     );
-    zha_distributor::config::parse(std::path::Path::new("test.toml"), &text).unwrap()
+    zha_distributor::settings::parse(std::path::Path::new("test.toml"), &text).unwrap()
 }
 
 impl Dist {
-    pub async fn start(profile: &str, extra: &str) -> Dist {
-        Dist::start_in(tempfile::tempdir().unwrap(), profile, extra).await
+    /// Start on a listener bound to port 0 of the DVIPA's address.
+    pub async fn start(net: &Net, profile: &str, extra: &str) -> Dist {
+        Dist::start_in(net, tempfile::tempdir().unwrap(), profile, extra).await
     }
 
-    pub async fn start_in(dir: tempfile::TempDir, profile: &str, extra: &str) -> Dist {
-        Dist::try_start_in(dir, profile, extra).await.unwrap()
+    pub async fn start_in(net: &Net, dir: tempfile::TempDir, profile: &str, extra: &str) -> Dist {
+        let l = std::net::TcpListener::bind(SocketAddr::new(net.ip(10), 0)).unwrap();
+        Dist::try_start_in(dir, profile, extra, Some(vec![(net.key(), l)]))
+            .await
+            .unwrap()
+    }
+
+    /// Start binding for itself, as `zosmf-ha distribute` does.
+    pub async fn start_binding(profile: &str, extra: &str) -> Dist {
+        Dist::try_start_in(tempfile::tempdir().unwrap(), profile, extra, None)
+            .await
+            .unwrap()
     }
 
     /// Why the distributor refuses to start on this profile.
-    pub async fn start_error(profile: &str, extra: &str) -> String {
-        match Dist::try_start_in(tempfile::tempdir().unwrap(), profile, extra).await {
+    pub async fn start_error(profile: &str, extra: &str) -> zha_distributor::StartError {
+        match Dist::try_start_in(tempfile::tempdir().unwrap(), profile, extra, None).await {
             Ok(_) => panic!("the distributor started on a profile it should refuse"),
-            Err(e) => e.to_string(),
+            Err(e) => e,
         }
     }
 
@@ -279,7 +303,8 @@ impl Dist {
         dir: tempfile::TempDir,
         profile: &str,
         extra: &str,
-    ) -> anyhow::Result<Dist> {
+        listeners: Option<Vec<(ServiceKey, std::net::TcpListener)>>,
+    ) -> Result<Dist, zha_distributor::StartError> {
         let path = dir.path().join("PROFILE.TCPIP");
         std::fs::write(&path, profile).unwrap();
         let settings = settings(dir.path(), extra);
@@ -291,12 +316,17 @@ impl Dist {
             symbols: Default::default(),
             signals: false,
         };
-        let running = zha_distributor::start(opts, stop.clone()).await?;
+        let running = match listeners {
+            Some(l) => zha_distributor::start_with_listeners(opts, l, stop.clone()).await?,
+            None => zha_distributor::start(opts, stop.clone()).await?,
+        };
+        let addr = running.listeners[0].1;
         Ok(Dist {
             stop,
             running: Some(running),
             dir,
             socket,
+            addr,
         })
     }
 
@@ -304,30 +334,31 @@ impl Dist {
         control::call(&self.socket, &req, LIMIT).await.unwrap()
     }
 
+    pub async fn view(&self, report: Report) -> View {
+        control::netstat(&self.socket, report, LIMIT).await.unwrap()
+    }
+
+    /// The VDPT with DETAIL, as text.
     pub async fn vdpt(&self) -> String {
-        self.call(Request::Netstat {
-            report: "vdpt".into(),
-            detail: true,
-            json: false,
+        display::text(&self.view(Report::Vdpt).await, Report::Vdpt, true)
+    }
+
+    pub async fn vary(&self, action: VaryAction, target: &str, port: Option<u16>) -> Reply {
+        self.call(Request::Vary {
+            action,
+            target: target.into(),
+            port,
+            force: false,
         })
         .await
-        .output
     }
 
-    /// The active target, from the JSON VDPT.
+    /// The active target of the first service.
     pub async fn active(&self) -> Option<SocketAddr> {
-        let r = self
-            .call(Request::Netstat {
-                report: "vdpt".into(),
-                detail: false,
-                json: true,
-            })
-            .await;
-        let v: serde_json::Value = serde_json::from_str(&r.output).unwrap();
-        v[0]["active"].as_str().and_then(|s| s.parse().ok())
+        self.view(Report::Vdpt).await.services[0].active
     }
 
-    /// Wait until `pred(active)` holds, or fail after LIMIT.
+    /// Wait until the active target is `want`, or fail after LIMIT.
     pub async fn wait_active(&self, want: Option<SocketAddr>) {
         let end = tokio::time::Instant::now() + LIMIT;
         loop {
@@ -344,15 +375,24 @@ impl Dist {
         }
     }
 
+    /// Wait until the VDPT (with DETAIL, as text) satisfies `ok`.
+    pub async fn wait_vdpt(&self, ok: impl Fn(&str) -> bool) {
+        let end = tokio::time::Instant::now() + LIMIT;
+        loop {
+            let v = self.vdpt().await;
+            if ok(&v) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < end, "waited in vain:\n{v}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Stop and wait until it is over; the temp dir stays for a restart.
     pub async fn stop(mut self) -> tempfile::TempDir {
         self.stop.cancel();
         if let Some(r) = self.running.take() {
-            tokio::time::timeout(LIMIT, r.done)
-                .await
-                .unwrap()
-                .unwrap()
-                .unwrap();
+            tokio::time::timeout(LIMIT, r.done).await.unwrap().unwrap();
         }
         std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
@@ -383,4 +423,28 @@ pub async fn ask(addr: SocketAddr) -> Result<String, String> {
     tokio::time::timeout(LIMIT, run)
         .await
         .map_err(|_| "timed out".to_string())?
+}
+
+/// SYSA (preferred) and SYSB (BACKUP 100) answering HTTP, and a
+/// distributor that probes them with GET /zosmf/info over plain HTTP.
+pub async fn http_pair(net: &Net, more: &str) -> (Backend, Backend, Dist) {
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Http).await;
+    let b = Backend::start(net.sys(2), "SYSB", Kind::Http).await;
+    let extra = format!("[probe.http]\npath = \"/zosmf/info\"\ntls = false\n{more}");
+    let d = Dist::start(net, &net.profile(&[None, Some(100)], true), &extra).await;
+    (a, b, d)
+}
+
+/// The metrics page at `addr`, as text.
+pub async fn metrics_page(addr: SocketAddr) -> String {
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut body = String::new();
+    tokio::time::timeout(LIMIT, c.read_to_string(&mut body))
+        .await
+        .unwrap()
+        .unwrap();
+    body
 }

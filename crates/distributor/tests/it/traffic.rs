@@ -36,10 +36,10 @@ async fn a_connection_to_the_backup_survives_the_switch_back_byte_for_byte() {
     let net = Net::new();
     let a = Backend::start(net.sys(1), "SYSA", Kind::Echo).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Echo).await;
-    let d = Dist::start(&net.profile(&[None, Some(100)], true), "").await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
     d.wait_active(Some(net.sys(1))).await;
     a.kill();
-    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    let mut c = TcpStream::connect(d.addr).await.unwrap();
     let first = pattern(100_000, 1);
     assert_eq!(echo_through(&mut c, &first).await, first);
     d.wait_active(Some(net.sys(2))).await;
@@ -50,15 +50,9 @@ async fn a_connection_to_the_backup_survives_the_switch_back_byte_for_byte() {
         let data = pattern(2_000_000, seed);
         assert_eq!(echo_through(&mut c, &data).await, data);
     }
-    let vcrt = d
-        .call(zha_distributor::control::Request::Netstat {
-            report: "vcrt".into(),
-            detail: true,
-            json: false,
-        })
-        .await
-        .output;
-    assert!(vcrt.contains(&format!("Target: {}", net.sys(2))), "{vcrt}");
+    let v = d.view(zha_distributor::protocol::Report::Vcrt).await;
+    assert_eq!(v.connections.len(), 1);
+    assert_eq!(v.connections[0].target, net.sys(2));
 }
 
 async fn half_close(splice: bool) {
@@ -66,12 +60,13 @@ async fn half_close(splice: bool) {
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Echo).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Echo).await;
     let d = Dist::start(
+        &net,
         &net.profile(&[None, Some(100)], true),
         &format!("[pump]\nsplice = {splice}\nbuffer = 4096\n"),
     )
     .await;
     d.wait_active(Some(net.sys(1))).await;
-    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    let mut c = TcpStream::connect(d.addr).await.unwrap();
     let data = pattern(3_000_000, 7);
     // Write everything, then close our side: the echo must still come back
     // in full and then end (the server closes after our EOF).
@@ -108,12 +103,13 @@ async fn proxy_protocol_header_is_sent() {
     let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let d = Dist::start(
+        &net,
         &net.profile(&[None, Some(100)], true),
         "proxy_protocol = true\n",
     )
     .await;
     d.wait_active(Some(net.sys(1))).await;
-    assert_eq!(ask(net.dvipa()).await.unwrap(), "SYSA");
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
     assert!(a.proxy_seen.load(std::sync::atomic::Ordering::Relaxed));
 }
 
@@ -123,12 +119,13 @@ async fn connection_limit_closes_the_extra_client_at_once() {
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let d = Dist::start(
+        &net,
         &net.profile(&[None, Some(100)], true),
         "[limits]\nmax_connections = 1\n",
     )
     .await;
     d.wait_active(Some(net.sys(1))).await;
-    let mut held = TcpStream::connect(net.dvipa()).await.unwrap();
+    let mut held = TcpStream::connect(d.addr).await.unwrap();
     held.write_all(b"x\n").await.unwrap();
     let mut buf = [0u8; 8];
     let _ = tokio::time::timeout(LIMIT, held.read(&mut buf))
@@ -136,12 +133,12 @@ async fn connection_limit_closes_the_extra_client_at_once() {
         .unwrap()
         .unwrap();
     let t = std::time::Instant::now();
-    assert!(ask(net.dvipa()).await.is_err());
+    assert!(ask(d.addr).await.is_err());
     assert!(t.elapsed() < Duration::from_secs(1));
     drop(held);
     // Once the first is gone, clients are served again.
     let end = tokio::time::Instant::now() + LIMIT;
-    while ask(net.dvipa()).await.is_err() {
+    while ask(d.addr).await.is_err() {
         assert!(tokio::time::Instant::now() < end);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -153,12 +150,13 @@ async fn idle_connections_are_closed() {
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
     let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
     let d = Dist::start(
+        &net,
         &net.profile(&[None, Some(100)], true),
         "[limits]\nidle_timeout = \"300ms\"\n",
     )
     .await;
     d.wait_active(Some(net.sys(1))).await;
-    let mut c = TcpStream::connect(net.dvipa()).await.unwrap();
+    let mut c = TcpStream::connect(d.addr).await.unwrap();
     c.write_all(b"x\n").await.unwrap();
     let mut buf = [0u8; 8];
     let n = tokio::time::timeout(LIMIT, c.read(&mut buf))

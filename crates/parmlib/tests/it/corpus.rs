@@ -1,23 +1,12 @@
 //! The real IZUPRMxx members in shared/corpus/parmlib parse without errors
 //! and give the settings they spell out.
 
-use std::path::PathBuf;
-
 use zha_diag::symbols::Symbols;
 use zha_diag::{FileId, Severity};
 use zha_parmlib::{Autostart, Origin, Parsed, effective, parse};
 
 fn corpus(name: &str) -> String {
-    // ZHA_CORPUS names the corpus folder when it is not at ../shared/corpus.
-    let root = std::env::var_os("ZHA_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        });
-    let path = root.join("parmlib").join(name);
+    let path = zha_testkit::corpus().join("parmlib").join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => panic!("cannot read {}: {e}", path.display()),

@@ -8,8 +8,24 @@ use zha_standby::*;
 
 pub const DVIPA: &str = "10.0.0.10";
 
+/// The DESTIP of target `n`.
+pub fn destip(n: u8) -> IpAddr {
+    IpAddr::from([10, 1, 1, n])
+}
+
+/// Where the distributor connects for target `n`: another address than
+/// its DESTIP, as `[targets]` remaps it on one machine.
 pub fn ep(n: u8) -> SocketAddr {
-    SocketAddr::new(IpAddr::from([10, 1, 1, n]), 443)
+    SocketAddr::new(IpAddr::from([127, 0, 0, 10 + n]), 8443)
+}
+
+pub fn target(n: u8, role: TargetRole) -> TargetSpec {
+    TargetSpec {
+        destip: destip(n),
+        endpoint: ep(n),
+        system: Some(format!("SYS{n}")),
+        role,
+    }
 }
 
 pub fn key() -> ServiceKey {
@@ -22,18 +38,10 @@ pub fn key() -> ServiceKey {
 /// A service with targets 10.1.1.1 PREFERRED and the given BACKUP ranks
 /// (10.1.1.2, 10.1.1.3 …), on systems SYS1, SYS2 ….
 pub fn service(switchback: bool, backups: &[u8]) -> ServiceSpec {
-    let mut targets = vec![TargetSpec {
-        endpoint: ep(1),
-        system: Some("SYS1".into()),
-        role: Role::Preferred,
-    }];
+    let mut targets = vec![target(1, TargetRole::Preferred)];
     for (i, r) in backups.iter().enumerate() {
         let n = u8::try_from(i).unwrap() + 2;
-        targets.push(TargetSpec {
-            endpoint: ep(n),
-            system: Some(format!("SYS{n}")),
-            role: Role::Backup(*r),
-        });
+        targets.push(target(n, TargetRole::Backup(*r)));
     }
     ServiceSpec {
         key: key(),
@@ -51,13 +59,18 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(spec: ServiceSpec, application: bool, persisted: Persisted) -> Sim {
+        let probe = ProbeSpec {
+            application,
+            ..ProbeSpec::default()
+        };
+        Sim::with_probe(spec, probe, persisted)
+    }
+
+    pub fn with_probe(spec: ServiceSpec, probe: ProbeSpec, persisted: Persisted) -> Sim {
         let now = Instant::now();
         let config = Config {
             services: vec![spec],
-            probe: ProbeSpec {
-                application,
-                ..ProbeSpec::default()
-            },
+            probe,
         };
         let mut s = Sim {
             engine: Engine::new(config, persisted, now),
@@ -129,24 +142,64 @@ impl Sim {
             .filter_map(|e| match &e.kind {
                 EventKind::Switch {
                     from, to, reason, ..
-                } => Some((*from, *to, reason.clone())),
+                } => Some((
+                    from.as_ref().map(|f| f.endpoint),
+                    to.endpoint,
+                    reason.clone(),
+                )),
                 _ => None,
             })
             .collect()
+    }
+
+    /// The first-active announcements: (target, reason).
+    pub fn first_active(&self) -> Vec<(SocketAddr, StartReason)> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::FirstActive { to, reason, .. } => Some((to.endpoint, reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The fallback changes: (from, to).
+    pub fn fallbacks(&self) -> Vec<(Option<SocketAddr>, SocketAddr)> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Fallback { from, to, .. } => {
+                    Some((from.as_ref().map(|f| f.endpoint), to.endpoint))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn selector(target: &str, port: Option<u16>) -> Selector {
+        Selector {
+            target: target.into(),
+            port,
+        }
     }
 }
 
 /// Everything listening and healthy, except the endpoints listed.
 pub fn all_up_but(down: &'static [u8]) -> impl Fn(SocketAddr) -> (bool, Option<bool>) + Copy {
     move |e| {
-        let n = match e.ip() {
-            IpAddr::V4(a) => a.octets()[3],
-            IpAddr::V6(_) => 0,
-        };
+        let n = number(e);
         if down.contains(&n) {
             (false, None)
         } else {
             (true, Some(true))
         }
+    }
+}
+
+/// The target number of an endpoint made by [`ep`].
+pub fn number(e: SocketAddr) -> u8 {
+    match e.ip() {
+        IpAddr::V4(a) => a.octets()[3] - 10,
+        IpAddr::V6(_) => 0,
     }
 }

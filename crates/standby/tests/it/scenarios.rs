@@ -7,11 +7,116 @@ use zha_standby::*;
 use crate::harness::*;
 
 #[test]
-fn start_uses_the_preferred_target_before_any_probe() {
-    let s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+fn start_uses_the_preferred_target_before_any_probe_and_announces_once() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
     assert_eq!(s.active(), Some(ep(1)));
     assert_eq!(s.route(), vec![ep(1), ep(2)]);
-    assert_eq!(s.switches(), vec![(None, ep(1), SwitchReason::Start)]);
+    assert!(s.engine.snapshot().services[0].starting);
+    assert!(
+        s.events.is_empty(),
+        "nothing is announced before the first round: {:?}",
+        s.events
+    );
+    s.rounds(1, all_up_but(&[]));
+    assert!(!s.engine.snapshot().services[0].starting);
+    assert_eq!(s.first_active(), vec![(ep(1), StartReason::Best)]);
+    assert!(s.switches().is_empty());
+    s.rounds(3, all_up_but(&[]));
+    assert_eq!(s.first_active().len(), 1, "announced once");
+}
+
+#[test]
+fn servers_not_ready_at_start_give_one_fallback_and_no_switch() {
+    // Both servers listen but answer 503 in the first rounds (z/OSMF before
+    // IZUG400I), then become healthy, the preferred first.
+    let mut s = Sim::new(service(true, &[1]), true, BTreeMap::new());
+    let starting = |_| (true, Some(false));
+    s.rounds(3, starting);
+    assert_eq!(s.active(), Some(ep(1)), "the best one still listening");
+    assert_eq!(s.fallbacks(), vec![(None, ep(1))]);
+    let preferred_ready = |e| (true, Some(e == ep(1)));
+    s.rounds(3, preferred_ready);
+    s.rounds(3, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(1)));
+    assert!(s.switches().is_empty(), "{:?}", s.switches());
+    assert!(s.first_active().is_empty());
+    assert_eq!(s.fallbacks().len(), 1);
+
+    // The backup ready first: one switch out of the fallback, one back.
+    let mut s = Sim::new(service(true, &[1]), true, BTreeMap::new());
+    s.rounds(3, starting);
+    let backup_ready = |e| (true, Some(e == ep(2)));
+    s.rounds(3, backup_ready);
+    assert_eq!(s.active(), Some(ep(2)));
+    s.rounds(3, all_up_but(&[]));
+    assert_eq!(
+        s.switches(),
+        vec![
+            (Some(ep(1)), ep(2), SwitchReason::Recovered),
+            (Some(ep(2)), ep(1), SwitchReason::SwitchBack)
+        ]
+    );
+}
+
+#[test]
+fn moves_among_unhealthy_targets_are_fallback_changes() {
+    let mut s = Sim::new(service(true, &[1]), true, BTreeMap::new());
+    s.rounds(2, all_up_but(&[]));
+    // Both answer 503 (the preferred's result comes first): a switch to the
+    // backup while it is still healthy, then no target is available.
+    s.rounds(2, |_| (true, Some(false)));
+    assert_eq!(
+        s.switches(),
+        vec![(Some(ep(1)), ep(2), SwitchReason::Unavailable)]
+    );
+    assert_eq!(s.fallbacks(), vec![(Some(ep(2)), ep(1))]);
+    // The preferred stops listening too: the backup, still listening, takes
+    // new connections: a fallback change, not a switch.
+    s.rounds(3, |e| {
+        if e == ep(1) {
+            (false, None)
+        } else {
+            (true, Some(false))
+        }
+    });
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(s.switches().len(), 1);
+    assert_eq!(
+        s.fallbacks(),
+        vec![(Some(ep(2)), ep(1)), (Some(ep(1)), ep(2))]
+    );
+    // A healthy target again: a switch out of the fallback.
+    s.rounds(3, all_up_but(&[]));
+    assert_eq!(
+        s.switches().last().cloned(),
+        Some((Some(ep(2)), ep(1), SwitchReason::Recovered))
+    );
+}
+
+#[test]
+fn a_restarted_server_is_judged_afresh() {
+    // rise 1, fall 2: a server that comes back listening must not inherit
+    // the health it had before it died.
+    let probe = ProbeSpec {
+        application: true,
+        rise: 1,
+        fall: 2,
+        ..ProbeSpec::default()
+    };
+    let mut s = Sim::with_probe(service(true, &[1]), probe, BTreeMap::new());
+    s.rounds(2, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(1)));
+    s.engine.connect_failed(ep(1), "connection refused", s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(2)));
+    let view = s.engine.snapshot().services[0].targets[0].clone();
+    assert_eq!(view.listening, Some(false));
+    assert_eq!(view.healthy, None, "a dead target has no health verdict");
+    // It listens again but answers 503 (initializing): it stays out.
+    s.rounds(1, |e| (true, Some(e != ep(1))));
+    assert_eq!(s.active(), Some(ep(2)), "{:?}", s.engine.snapshot());
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(1)));
 }
 
 #[test]
@@ -30,8 +135,8 @@ fn failover_and_switchback_with_autoswitchback() {
     s.rounds(1, all_up_but(&[]));
     assert_eq!(s.active(), Some(ep(1)));
     let sw = s.switches();
-    assert_eq!(sw[1], (Some(ep(1)), ep(2), SwitchReason::Unavailable));
-    assert_eq!(sw[2], (Some(ep(2)), ep(1), SwitchReason::SwitchBack));
+    assert_eq!(sw[0], (Some(ep(1)), ep(2), SwitchReason::Unavailable));
+    assert_eq!(sw[1], (Some(ep(2)), ep(1), SwitchReason::SwitchBack));
 }
 
 #[test]
@@ -66,11 +171,8 @@ fn noautoswitchback_first_ready_target_wins_at_start() {
     assert_eq!(s.active(), Some(ep(2)));
     s.rounds(5, all_up_but(&[]));
     assert_eq!(s.active(), Some(ep(2)));
-    assert!(
-        s.switches()
-            .iter()
-            .any(|w| w.2 == SwitchReason::FirstReady || w.2 == SwitchReason::Unavailable)
-    );
+    assert_eq!(s.first_active(), vec![(ep(2), StartReason::FirstReady)]);
+    assert!(s.switches().is_empty());
 }
 
 #[test]
@@ -95,6 +197,7 @@ fn noautoswitchback_decides_at_the_probe_timeout_without_all_results() {
     s.advance(1000);
     // Decided with the preferred still unknown: the order decides.
     assert_eq!(s.active(), Some(ep(1)));
+    assert_eq!(s.first_active(), vec![(ep(1), StartReason::FirstReady)]);
 }
 
 #[test]
@@ -104,14 +207,18 @@ fn a_restart_does_not_switch_back_under_noautoswitchback() {
     let mut s = Sim::new(service(false, &[1]), false, persisted.clone());
     s.rounds(1, all_up_but(&[]));
     assert_eq!(s.active(), Some(ep(2)));
-    assert!(s.switches().iter().any(|w| w.2 == SwitchReason::Restored));
+    assert_eq!(s.first_active(), vec![(ep(2), StartReason::Restored)]);
     assert_eq!(s.engine.persisted().get(&key()), Some(&ep(2)));
 
     // A persisted target that is down is ignored, with an event.
     let mut s = Sim::new(service(false, &[1]), false, persisted.clone());
     s.rounds(1, all_up_but(&[2]));
     assert_eq!(s.active(), Some(ep(1)));
-    assert!(s.events.iter().any(|e| e.id() == "ZHA3008W"));
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::PersistedIgnored { why, .. } if why.contains("not available")))
+    );
 
     // One that is no longer a target, too.
     let mut gone = BTreeMap::new();
@@ -150,7 +257,11 @@ fn all_unavailable_refuses_and_recovery_resumes() {
     s.rounds(2, all_up_but(&[1, 2]));
     assert_eq!(s.active(), None);
     assert!(s.route().is_empty());
-    assert!(s.events.iter().any(|e| e.id() == "ZHA3004E"));
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::NoTarget { .. }))
+    );
     s.rounds(2, all_up_but(&[1]));
     assert_eq!(s.active(), Some(ep(2)));
     assert_eq!(s.switches().last().unwrap().2, SwitchReason::Recovered);
@@ -184,7 +295,7 @@ fn application_probe_unhealthy_target_is_used_only_when_nothing_else_listens() {
     };
     s.rounds(2, worse);
     assert_eq!(s.active(), Some(ep(1)));
-    assert_eq!(s.switches().last().unwrap().2, SwitchReason::BestListening);
+    assert_eq!(s.fallbacks(), vec![(Some(ep(2)), ep(1))]);
     // NOHEALTHSWITCH ignores health.
     let mut spec = service(true, &[1]);
     spec.healthswitch = false;
@@ -199,16 +310,11 @@ fn quiesce_and_resume_by_address_or_system() {
     s.rounds(1, all_up_but(&[]));
     let hit = s
         .engine
-        .quiesce(
-            &Selector {
-                target: "sys1".into(),
-                port: None,
-            },
-            s.now,
-        )
+        .quiesce(&Sim::selector("sys1", None), false, s.now)
         .unwrap();
     s.drain();
-    assert_eq!(hit, vec![(key(), ep(1))]);
+    assert_eq!(hit.len(), 1);
+    assert_eq!((hit[0].0, hit[0].1.endpoint), (key(), ep(1)));
     assert_eq!(s.active(), Some(ep(2)));
     assert_eq!(
         s.route(),
@@ -216,14 +322,9 @@ fn quiesce_and_resume_by_address_or_system() {
         "a quiesced target gets no new connection"
     );
     assert_eq!(s.switches().last().unwrap().2, SwitchReason::Quiesced);
+    // By its DESTIP, although the distributor connects elsewhere.
     s.engine
-        .resume(
-            &Selector {
-                target: "10.1.1.1".into(),
-                port: Some(443),
-            },
-            s.now,
-        )
+        .resume(&Sim::selector("10.1.1.1", Some(443)), s.now)
         .unwrap();
     s.drain();
     assert_eq!(
@@ -231,28 +332,75 @@ fn quiesce_and_resume_by_address_or_system() {
         Some(ep(1)),
         "AUTOSWITCHBACK returns to the resumed preferred"
     );
+    // By the endpoint too.
+    let hit = s
+        .engine
+        .quiesce(&Sim::selector(&ep(2).to_string(), None), false, s.now)
+        .unwrap();
+    assert_eq!(hit[0].1.endpoint, ep(2));
+    s.engine
+        .resume(&Sim::selector("SYS2", None), s.now)
+        .unwrap();
+    s.drain();
+
+    // Unknown: the error names what is known.
+    let e = s
+        .engine
+        .quiesce(&Sim::selector("SYS9", None), false, s.now)
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("no target matches SYS9"), "{text}");
+    assert!(
+        text.contains("SYS1 (10.1.1.1)") && text.contains("SYS2 (10.1.1.2)"),
+        "{text}"
+    );
+    let e = s
+        .engine
+        .quiesce(&Sim::selector("SYS1", Some(7554)), false, s.now)
+        .unwrap_err();
+    assert!(e.to_string().contains("the ports are 443"), "{e}");
+}
+
+#[test]
+fn quiescing_the_last_available_target_needs_force() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    s.rounds(2, all_up_but(&[2]));
+    assert_eq!(s.active(), Some(ep(1)));
+    let e = s
+        .engine
+        .quiesce(&Sim::selector("SYS1", None), false, s.now)
+        .unwrap_err();
+    assert!(matches!(e, SelectError::LastAvailable { .. }), "{e}");
+    assert!(e.to_string().contains("--force"), "{e}");
+    s.drain();
+    assert_eq!(s.active(), Some(ep(1)), "nothing was changed");
+    assert!(!s.engine.snapshot().services[0].targets[0].quiesced);
+    // Both at once, too.
+    s.rounds(2, all_up_but(&[]));
+    let both = s.engine.quiesce(&Sim::selector("SYS1", None), false, s.now);
+    assert!(both.is_ok());
+    s.drain();
     assert!(
         s.engine
-            .quiesce(
-                &Selector {
-                    target: "SYS9".into(),
-                    port: None
-                },
-                s.now
-            )
+            .quiesce(&Sim::selector("SYS2", None), false, s.now)
             .is_err()
     );
-    assert!(
-        s.engine
-            .quiesce(
-                &Selector {
-                    target: "SYS1".into(),
-                    port: Some(7554)
-                },
-                s.now
-            )
-            .is_err()
-    );
+    // With force it is done, and new clients are refused.
+    s.engine
+        .quiesce(&Sim::selector("SYS2", None), true, s.now)
+        .unwrap();
+    s.drain();
+    assert_eq!(s.active(), None);
+    assert!(s.route().is_empty());
+}
+
+#[test]
+fn the_takeover_order_is_one_rule() {
+    assert_eq!(takeover_order([255, 50, 100, 50]), vec![0, 2, 1, 3]);
+    assert_eq!(takeover_order([1, 1, 1]), vec![0, 1, 2]);
+    assert!(takeover_order(std::iter::empty()).is_empty());
+    assert_eq!(TargetRole::Preferred.rank(), 255);
+    assert_eq!(TargetRole::Backup(254).rank(), 254);
 }
 
 #[test]
@@ -263,13 +411,7 @@ fn reconfigure_keeps_state_and_reports_the_diff() {
     s.drain();
     assert_eq!(s.active(), Some(ep(2)));
     s.engine
-        .quiesce(
-            &Selector {
-                target: "SYS1".into(),
-                port: None,
-            },
-            s.now,
-        )
+        .quiesce(&Sim::selector("SYS1", None), false, s.now)
         .unwrap();
     s.drain();
 
@@ -303,7 +445,11 @@ fn reconfigure_keeps_state_and_reports_the_diff() {
     assert_eq!(diff.targets_removed, vec![(key(), ep(2))]);
     assert_eq!(s.active(), Some(ep(3)));
     assert_eq!(s.switches().last().unwrap().2, SwitchReason::Reconfigured);
-    assert!(s.events.iter().any(|e| e.id() == "ZHA3007I"));
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Reconfigured { .. }))
+    );
 
     // Policy change and service removal.
     let cfg = Config {

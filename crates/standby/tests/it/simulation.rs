@@ -5,7 +5,6 @@
 //! (replay with ZHA_SIM_SEED=<seed>).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -20,7 +19,8 @@ enum Op {
     Probes(u16),
     Advance(u16),
     ConnectFailed(u8),
-    Quiesce(u8),
+    /// Quiesce target n, with or without force.
+    Quiesce(u8, bool),
     Resume(u8),
     /// Reconfigure to a subset of the four targets (bitmask) with ranks.
     Reconfigure(u8, [u8; 4], bool),
@@ -31,7 +31,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => any::<u16>().prop_map(Op::Probes),
         3 => (0u16..3000).prop_map(Op::Advance),
         2 => (1u8..=4).prop_map(Op::ConnectFailed),
-        1 => (1u8..=4).prop_map(Op::Quiesce),
+        1 => (1u8..=4, any::<bool>()).prop_map(|(t, f)| Op::Quiesce(t, f)),
         1 => (1u8..=4).prop_map(Op::Resume),
         1 => (1u8..16, proptest::array::uniform4(1u8..=254), any::<bool>()).prop_map(|(m, r, sb)| Op::Reconfigure(m, r, sb)),
     ]
@@ -41,15 +41,12 @@ fn spec(mask: u8, ranks: [u8; 4], switchback: bool) -> ServiceSpec {
     let mut targets = Vec::new();
     for i in 0..4u8 {
         if mask & (1 << i) != 0 {
-            targets.push(TargetSpec {
-                endpoint: ep(i + 1),
-                system: Some(format!("SYS{}", i + 1)),
-                role: if targets.is_empty() {
-                    Role::Preferred
-                } else {
-                    Role::Backup(ranks[usize::from(i)])
-                },
-            });
+            let role = if targets.is_empty() {
+                TargetRole::Preferred
+            } else {
+                TargetRole::Backup(ranks[usize::from(i)])
+            };
+            targets.push(target(i + 1, role));
         }
     }
     ServiceSpec {
@@ -88,7 +85,7 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                     asked.push(p);
                 }
                 for p in asked {
-                    let i = last_octet(p.endpoint) - 1;
+                    let i = number(p.endpoint) - 1;
                     let connected = mask & (1 << i) != 0;
                     let healthy = mask & (1 << (i + 8)) != 0;
                     engine.probe_result(
@@ -107,12 +104,13 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                 engine.handle_timeout(now);
             }
             Op::ConnectFailed(t) => engine.connect_failed(ep(*t), "refused", now),
-            Op::Quiesce(t) => {
+            Op::Quiesce(t, force) => {
                 let _ = engine.quiesce(
                     &Selector {
                         target: format!("SYS{t}"),
                         port: None,
                     },
+                    *force,
                     now,
                 );
             }
@@ -137,11 +135,69 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                 reconfigured = true;
             }
         }
-        while engine.poll_event().is_some() {}
+        let mut events = Vec::new();
+        while let Some(e) = engine.poll_event() {
+            events.push(e);
+        }
         engine
             .check_invariants()
             .map_err(|e| format!("step {n} {op:?}: {e}"))?;
         let after = engine.snapshot().services.first().cloned();
+        // Nothing is announced during the first round; its end is announced
+        // exactly once (a first active target, a fallback, or none).
+        let announced = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::FirstActive { .. }
+                        | EventKind::Switch { .. }
+                        | EventKind::Fallback { .. }
+                        | EventKind::NoTarget { .. }
+                )
+            })
+            .count();
+        if let (Some(b), Some(a)) = (&before, &after) {
+            if b.starting && a.starting && announced > 0 {
+                return Err(format!(
+                    "step {n} {op:?}: announced during the first round: {events:?}"
+                ));
+            }
+            if b.starting && !a.starting && announced != 1 {
+                return Err(format!(
+                    "step {n} {op:?}: the end of the first round announced {announced} times: {events:?}"
+                ));
+            }
+            if !b.starting
+                && events
+                    .iter()
+                    .any(|e| matches!(e.kind, EventKind::FirstActive { .. }))
+            {
+                return Err(format!(
+                    "step {n} {op:?}: a second first-active announcement"
+                ));
+            }
+            // A switch goes to an available target; a fallback to one that
+            // is not (at the time of the event: judged on the view after
+            // the step only when the step had one event).
+            if events.len() == 1 {
+                match &events[0].kind {
+                    EventKind::Switch { to, .. } | EventKind::Fallback { to, .. } => {
+                        let t = a.targets.iter().find(|t| t.endpoint == to.endpoint);
+                        let avail = t.map(|t| t.availability == Availability::Available);
+                        let is_switch = matches!(events[0].kind, EventKind::Switch { .. });
+                        if avail != Some(is_switch) {
+                            return Err(format!(
+                                "step {n} {op:?}: {:?} to a target that is {:?}",
+                                events[0].kind,
+                                t.map(|t| t.availability)
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         if let (Some(b), Some(a)) = (before, after) {
             if let Some(old) = b
                 .active
@@ -158,9 +214,8 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                     .find(|t| t.endpoint == old)
                     .map(|t| t.availability);
                 // Leaving an available target is allowed only while the first
-                // choice is still being made (every target unknown or the
-                // decision pending), which the view shows as unknown states.
-                let undecided = b.targets.iter().any(|t| t.listening.is_none());
+                // choice is still being made.
+                let undecided = b.starting;
                 if now_is == Some(Availability::Available)
                     && was == Some(Availability::Available)
                     && !undecided
@@ -188,13 +243,6 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn last_octet(e: SocketAddr) -> u8 {
-    match e.ip() {
-        std::net::IpAddr::V4(a) => a.octets()[3],
-        std::net::IpAddr::V6(_) => 0,
-    }
 }
 
 proptest! {
@@ -226,7 +274,7 @@ fn seeded_simulation() {
                 0..=3 => Op::Probes(next() as u16),
                 4..=6 => Op::Advance((next() % 3000) as u16),
                 7 | 8 => Op::ConnectFailed((next() % 4) as u8 + 1),
-                9 => Op::Quiesce((next() % 4) as u8 + 1),
+                9 => Op::Quiesce((next() % 4) as u8 + 1, next() % 2 == 0),
                 10 => Op::Resume((next() % 4) as u8 + 1),
                 _ => Op::Reconfigure(
                     (next() % 15) as u8 + 1,

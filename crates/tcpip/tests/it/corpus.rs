@@ -11,12 +11,9 @@ use zha_tcpip::{StmtKind, SubKind};
 
 use crate::{Run, run_named, run_with};
 
-/// The corpus folder: `ZHA_CORPUS` when set, else `../shared/corpus`.
+/// The corpus folder's profiles (`ZHA_CORPUS`, else `../shared/corpus`).
 fn dir() -> String {
-    let root = std::env::var("ZHA_CORPUS").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus").to_owned()
-    });
-    format!("{root}/tcpip")
+    zha_testkit::corpus().join("tcpip").display().to_string()
 }
 
 const FILES: [&str; 6] = [

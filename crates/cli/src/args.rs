@@ -203,11 +203,13 @@ control socket, metrics ...) come from --config, all optional.";
 const DISTRIBUTE_AFTER: &str = "\
 While it runs:
   zosmf-ha netstat vdpt            the targets and which one is active
-  zosmf-ha vary quiesce SYSA       no new connections for SYSA
+  zosmf-ha vary quiesce SYSA       no new connections for SYSA (--force
+                                   for the last available target)
   zosmf-ha reload                  apply a changed profile (or send SIGHUP)
 SIGTERM or Ctrl-C stops accepting and lets open connections finish.
 
-A settings file (every key optional; defaults in brackets):
+A settings file (every key optional; defaults in brackets; paths in it are
+relative to the file):
   [probe]        interval [1s], timeout [1s], rise [2], fall [2]
   [probe.http]   the application probe, off unless present:
                  path [/zosmf/info], tls [true], ca_file or insecure [false],
@@ -285,12 +287,18 @@ pub struct VaryArgs {
     #[arg(value_enum)]
     pub action: VaryAction,
 
-    /// A DESTIP address or a system name (from [systems] in the settings)
+    /// A system name (from [systems] in the settings), a DESTIP address, or
+    /// the address:port the distributor connects to
     pub target: String,
 
     /// Only for this DVIPA port [default: every port where it is a target]
     #[arg(long)]
     pub port: Option<u16>,
+
+    /// Quiesce even the last available target (every new client is then
+    /// closed, or sent to a server that is not healthy)
+    #[arg(long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub control: ControlArgs,

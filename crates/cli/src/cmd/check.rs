@@ -6,7 +6,7 @@ use zha_diag::render::{Style, render_all};
 use zha_diag::{Summary, json};
 use zha_plex::{Kind, OsFs, check};
 
-use crate::cli::{CheckArgs, Format, KindArg};
+use crate::args::{CheckArgs, Format, KindArg};
 use crate::output;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {

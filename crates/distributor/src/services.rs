@@ -1,12 +1,13 @@
 //! From the profile z/OS would apply to what the distributor runs: one
-//! listener and one hot-standby service per DVIPA..port.
+//! listener and one hot-standby service per DVIPA..port, each target with
+//! its DESTIP and where to connect for it.
 
 use std::net::SocketAddr;
 
-use zha_standby::{Role, ServiceKey, ServiceSpec, TargetSpec};
+use zha_standby::{ServiceKey, ServiceSpec, TargetRole, TargetSpec};
 use zha_tcpip::{DistMethod, Stack};
 
-use crate::config::Settings;
+use crate::settings::Settings;
 
 /// A port to accept clients on, and the service it feeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct ListenerSpec {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {
+pub struct Services {
     pub services: Vec<ServiceSpec>,
     pub listeners: Vec<ListenerSpec>,
     /// Distributions not run, and why (other methods).
@@ -26,9 +27,10 @@ pub struct Plan {
 /// At most this many ports in all: a PORT range is a listener per port.
 pub const MAX_PORTS: usize = 1024;
 
-/// Build the plan; the errors say what to change in the profile or settings.
-pub fn plan(stack: &Stack, settings: &Settings) -> Result<Plan, Vec<String>> {
-    let mut p = Plan::default();
+/// Work out the services; the errors say what to change in the profile or
+/// settings.
+pub fn services(stack: &Stack, settings: &Settings) -> Result<Services, Vec<String>> {
+    let mut p = Services::default();
     let mut errors = Vec::new();
     for d in &stack.distributions {
         if d.method != DistMethod::HotStandby {
@@ -69,11 +71,12 @@ pub fn plan(stack: &Stack, settings: &Settings) -> Result<Plan, Vec<String>> {
                     .iter()
                     .filter_map(|t| {
                         let role = match t.role {
-                            zha_tcpip::Role::Preferred => Role::Preferred,
-                            zha_tcpip::Role::Backup { rank, .. } => Role::Backup(rank),
+                            zha_tcpip::Role::Preferred => TargetRole::Preferred,
+                            zha_tcpip::Role::Backup { rank, .. } => TargetRole::Backup(rank),
                             _ => return None,
                         };
                         Some(TargetSpec {
+                            destip: t.addr.value,
                             endpoint: settings.target(SocketAddr::new(t.addr.value, port)),
                             system: settings.system_of(t.addr.value),
                             role,

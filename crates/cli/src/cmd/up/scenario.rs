@@ -1,6 +1,8 @@
 //! `zosmf-ha up --scenario failover`: the life of a hot-standby pair under
 //! client load, with a timeline and a verdict. Exits 0 only if no client
-//! connection failed (SPEC §1: refused, reset or closed before any byte).
+//! connection failed (SPEC §1: refused, reset or closed before any byte);
+//! 130 if Ctrl-C stopped it (the load is stopped first, and nothing the
+//! shutdown does is counted).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,11 +10,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, mpsc};
 use tokio_util::sync::CancellationToken;
-use zha_distributor::control::Request;
-use zha_zosmf::client::Outcome;
+use zha_client::{Crash, Outcome, Tally};
+use zha_distributor::control;
+use zha_distributor::protocol::{Request, VaryAction};
 
-use crate::probe::Tally;
-use crate::up::{Ctx, Line, Procs, active, client, event, netstat, say};
+use super::local::{Halt, Local};
+use super::procs::{Line, Procs};
+use super::status::event;
+use crate::child::INTERRUPTED;
+use crate::output::say;
 
 /// Bound on every wait of the scenario.
 const WAIT: Duration = Duration::from_secs(30);
@@ -20,8 +26,7 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Timeline {
     start: Instant,
     rows: Vec<(Duration, String)>,
-    /// When the crash began and when the killed process was gone.
-    crash: Option<(Instant, Instant)>,
+    crash: Option<Crash>,
 }
 
 impl Timeline {
@@ -33,90 +38,97 @@ impl Timeline {
     }
 }
 
-/// Wait until `active` is `want` (a system name); the time it took.
+/// Sleep, or return early on Ctrl-C.
+async fn pause(d: Duration, stop: &CancellationToken) -> Result<(), Halt> {
+    tokio::select! {
+        _ = stop.cancelled() => Err(Halt::Interrupted),
+        _ = tokio::time::sleep(d) => Ok(()),
+    }
+}
+
+/// Wait until the active target is `want` (a system name); the time it took.
 async fn wait_active(
-    ctx: &Ctx,
+    local: &Local,
     want: Option<&str>,
     stop: &CancellationToken,
-) -> anyhow::Result<Duration> {
+) -> Result<Duration, Halt> {
     let t = Instant::now();
     loop {
-        if active(ctx).await.as_deref() == want {
+        if local.active().await.as_deref() == want {
             return Ok(t.elapsed());
         }
-        if stop.is_cancelled() {
-            anyhow::bail!("interrupted");
-        }
         if t.elapsed() > WAIT {
-            anyhow::bail!(
+            return Err(anyhow::anyhow!(
                 "the active target is {:?} after {WAIT:?}, not {want:?}",
-                active(ctx).await
-            );
+                local.active().await
+            )
+            .into());
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        pause(Duration::from_millis(25), stop).await?;
     }
 }
 
 /// Wait until every target can take connections (listening and healthy).
-async fn wait_all_available(ctx: &Ctx, stop: &CancellationToken) -> anyhow::Result<()> {
+async fn wait_all_available(local: &Local, stop: &CancellationToken) -> Result<(), Halt> {
     let t = Instant::now();
     loop {
-        let rows = netstat(&ctx.socket).await.unwrap_or_default();
-        let all = rows
-            .first()
-            .and_then(|s| s["targets"].as_array().cloned())
-            .is_some_and(|ts| !ts.is_empty() && ts.iter().all(|t| t["tsr"] == 100));
+        let all = local
+            .service()
+            .await
+            .is_some_and(|s| !s.targets.is_empty() && s.targets.iter().all(|t| t.tsr == 100));
         if all {
             return Ok(());
         }
-        if stop.is_cancelled() {
-            anyhow::bail!("interrupted");
-        }
         if t.elapsed() > WAIT {
-            anyhow::bail!("the servers are not all available after {WAIT:?}");
+            return Err(anyhow::anyhow!("the servers are not all available after {WAIT:?}").into());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        pause(Duration::from_millis(50), stop).await?;
     }
 }
 
-async fn vary(ctx: &Ctx, quiesce: bool, system: &str) -> anyhow::Result<()> {
-    let r = zha_distributor::control::call(
-        &ctx.socket,
-        &Request::Vary {
-            quiesce,
-            target: system.to_owned(),
-            port: None,
-        },
-        Duration::from_secs(5),
-    )
-    .await?;
-    if r.ok {
-        Ok(())
-    } else {
-        anyhow::bail!(r.error.unwrap_or_default())
-    }
+async fn vary(local: &Local, action: VaryAction, system: &str) -> anyhow::Result<()> {
+    let req = Request::Vary {
+        action,
+        target: system.to_owned(),
+        port: None,
+        force: false,
+    };
+    control::act(&local.socket, &req, Duration::from_secs(5)).await?;
+    Ok(())
 }
 
 /// Open connections of a system's target (the VDPT's ActiveConn).
-async fn active_conns(ctx: &Ctx, system: &str) -> u64 {
-    let rows = netstat(&ctx.socket).await.unwrap_or_default();
-    rows.first()
-        .and_then(|s| s["targets"].as_array().cloned())
-        .into_iter()
-        .flatten()
-        .find(|t| t["system"] == system)
-        .and_then(|t| t["active_conn"].as_u64())
+async fn active_conns(local: &Local, system: &str) -> u64 {
+    local
+        .service()
+        .await
+        .and_then(|s| s.target_of(system).map(|t| t.active_conn))
         .unwrap_or(0)
 }
 
+/// What the timeline says once a planned stop has waited for connections.
+fn drained(system: &str, open: u64, took: Duration) -> String {
+    if open == 0 {
+        format!(
+            "{system} drained in {} ms; its server stopped",
+            took.as_millis()
+        )
+    } else {
+        format!(
+            "{system} not drained after {} ms: {open} connection(s) still open; its server stopped anyway",
+            took.as_millis()
+        )
+    }
+}
+
 pub async fn failover(
-    ctx: &Ctx,
+    local: &Local,
     procs: &mut Procs,
     mut rx: mpsc::UnboundedReceiver<Line>,
     stop: CancellationToken,
 ) -> anyhow::Result<ExitCode> {
-    let preferred = ctx.layout.preferred.clone();
-    let backup = ctx
+    let preferred = local.layout.preferred.clone();
+    let backup = local
         .layout
         .servers
         .iter()
@@ -130,12 +142,12 @@ pub async fn failover(
     };
     say(&format!(
         "\nscenario failover: {preferred} preferred, {backup} backup, {} — client load on https://{}/zosmf/info\n",
-        if ctx.layout.switchback {
+        if local.layout.switchback {
             "AUTOSWITCHBACK"
         } else {
             "NOAUTOSWITCHBACK"
         },
-        ctx.layout.dvipa
+        local.layout.dvipa
     ));
     // Events from the children, shown as they come.
     let events = tokio::spawn(async move {
@@ -147,25 +159,43 @@ pub async fn failover(
     });
 
     // Steady state: every server initialized and healthy, the preferred active.
-    wait_all_available(ctx, &stop).await?;
-    if ctx.layout.switchback {
-        wait_active(ctx, Some(&preferred), &stop).await?;
+    let ready = async {
+        wait_all_available(local, &stop).await?;
+        if local.layout.switchback {
+            wait_active(local, Some(&preferred), &stop).await?;
+        }
+        Ok::<(), Halt>(())
+    };
+    match ready.await {
+        Ok(()) => {}
+        Err(Halt::Interrupted) => {
+            events.abort();
+            say("\nscenario interrupted (Ctrl-C) before the load started");
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+        Err(Halt::Failed(e)) => return Err(e),
     }
     // The load: 4 clients, each a new connection per request.
     let outcomes: Arc<Mutex<Vec<Outcome>>> = Arc::new(Mutex::new(Vec::new()));
     let load_stop = CancellationToken::new();
     let mut workers = Vec::new();
     for _ in 0..4 {
-        let (c, out, s) = (client(ctx)?, outcomes.clone(), load_stop.clone());
+        let (c, out, s) = (local.client()?, outcomes.clone(), load_stop.clone());
         workers.push(tokio::spawn(async move {
             while !s.is_cancelled() {
                 let o = c.get().await;
+                // A request that ended after the load was told to stop may
+                // have been cut by the shutdown: not counted.
+                if s.is_cancelled() {
+                    break;
+                }
                 out.lock().await.push(o);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }));
     }
-    let result = steps(ctx, procs, &mut tl, &preferred, &backup, &stop).await;
+    let result = steps(local, procs, &mut tl, &preferred, &backup, &stop).await;
+    // The load stops first, before anything is stopped.
     load_stop.cancel();
     for w in workers {
         let _ = w.await;
@@ -176,25 +206,8 @@ pub async fn failover(
 
     // Verdict: failed connections, and those lost in flight at the crash.
     let mut tally = Tally::default();
-    let mut lost_in_flight = 0;
-    let mut failed = Vec::new();
     for o in &outcomes {
-        match &o.result {
-            Err(f) if f.is_failed_connection() => {
-                // Started before the killed process was gone, ended after the
-                // crash began: in flight at the crash.
-                let in_flight = crash.is_some_and(|(begin, gone)| {
-                    o.started <= gone && o.started + o.latency >= begin
-                });
-                if in_flight {
-                    lost_in_flight += 1;
-                } else {
-                    failed.push(f.to_string());
-                }
-            }
-            _ => {}
-        }
-        tally.add(o);
+        tally.add(o, crash.as_ref());
     }
     say("\ntimeline:");
     for (t, what) in &tl.rows {
@@ -219,9 +232,10 @@ pub async fn failover(
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    say(&format!("  failed client connections: {}", failed.len()));
+    say(&format!("  failed client connections: {}", tally.failed));
     say(&format!(
-        "  requests lost in flight at the crash: {lost_in_flight}"
+        "  requests lost in flight at the crash: {}",
+        tally.lost_in_flight
     ));
     say(&format!("  cut after the first bytes: {}", tally.cut));
     say(&format!(
@@ -230,41 +244,48 @@ pub async fn failover(
         tally.percentile(99.0),
         tally.percentile(100.0)
     ));
-    if let Err(e) = result {
-        say(&format!("\nscenario stopped: {e:#}"));
-        return Ok(ExitCode::from(1));
+    match result {
+        Err(Halt::Interrupted) => {
+            say("\nscenario interrupted (Ctrl-C): the load was stopped first; no verdict");
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+        Err(Halt::Failed(e)) => {
+            say(&format!("\nscenario stopped: {e:#}"));
+            return Ok(ExitCode::from(1));
+        }
+        Ok(()) => {}
     }
-    if failed.is_empty() {
+    if tally.failed == 0 {
         say("\nverdict: PASS: no client connection failed");
         Ok(ExitCode::SUCCESS)
     } else {
         say(&format!(
             "\nverdict: FAIL: {} failed client connections, e.g. {}",
-            failed.len(),
-            failed[0]
+            tally.failed,
+            tally.failures.first().cloned().unwrap_or_default()
         ));
         Ok(ExitCode::from(1))
     }
 }
 
 async fn steps(
-    ctx: &Ctx,
+    local: &Local,
     procs: &mut Procs,
     tl: &mut Timeline,
     preferred: &str,
     backup: &str,
     stop: &CancellationToken,
-) -> anyhow::Result<()> {
+) -> Result<(), Halt> {
     // With AUTOSWITCHBACK the preferred is active; with NOAUTOSWITCHBACK the
     // first target that became ready is, whichever it is.
-    let first = active(ctx).await.unwrap_or_else(|| preferred.to_owned());
+    let first = local.active().await.unwrap_or_else(|| preferred.to_owned());
     let other = if first == preferred {
         backup.to_owned()
     } else {
         preferred.to_owned()
     };
     tl.mark(format!("steady state: {first} active"));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    pause(Duration::from_secs(2), stop).await?;
 
     tl.mark(format!(
         "crash: {first}'s server killed (SIGKILL, pid {})",
@@ -272,71 +293,90 @@ async fn steps(
     ));
     let begin = Instant::now();
     procs.kill(&first);
-    tl.crash = Some((begin, Instant::now()));
-    let took = wait_active(ctx, Some(&other), stop).await?;
+    tl.crash = Some(Crash {
+        begin,
+        end: Instant::now(),
+    });
+    let took = wait_active(local, Some(&other), stop).await?;
     tl.mark(format!(
         "{other} active, {} ms after the crash",
         took.as_millis()
     ));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    pause(Duration::from_secs(2), stop).await?;
 
     tl.mark(format!(
         "{first}'s server restarted (answers 503 while it initializes)"
     ));
     procs.spawn_server(&first)?;
-    if ctx.layout.switchback && first == preferred {
-        let took = wait_active(ctx, Some(&first), stop).await?;
+    if local.layout.switchback && first == preferred {
+        let took = wait_active(local, Some(&first), stop).await?;
         tl.mark(format!(
             "switched back to {first}, {} ms after its restart (AUTOSWITCHBACK)",
             took.as_millis()
         ));
     } else {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        let a = active(ctx).await;
+        pause(Duration::from_secs(5), stop).await?;
+        let a = local.active().await;
         if a.as_deref() != Some(other.as_str()) {
-            anyhow::bail!("{other} should stay active, but {a:?} is");
+            return Err(anyhow::anyhow!("{other} should stay active, but {a:?} is").into());
         }
         tl.mark(format!(
             "{other} stays active ({})",
-            if ctx.layout.switchback {
+            if local.layout.switchback {
                 "it is the preferred one"
             } else {
                 "NOAUTOSWITCHBACK"
             }
         ));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    pause(Duration::from_secs(1), stop).await?;
 
     // A planned stop of the active system: quiesce, let its connections end, stop.
-    let planned = active(ctx).await.unwrap_or_else(|| preferred.to_owned());
+    let planned = local.active().await.unwrap_or_else(|| preferred.to_owned());
     let other = if planned == preferred {
         backup
     } else {
         preferred
     };
-    vary(ctx, true, &planned).await?;
-    let took = wait_active(ctx, Some(other), stop).await?;
+    vary(local, VaryAction::Quiesce, &planned).await?;
+    let took = wait_active(local, Some(other), stop).await?;
     tl.mark(format!(
         "planned stop: {planned} quiesced; {other} active after {} ms",
         took.as_millis()
     ));
     let t = Instant::now();
-    while active_conns(ctx, &planned).await > 0 && t.elapsed() < WAIT {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut open = active_conns(local, &planned).await;
+    while open > 0 && t.elapsed() < WAIT {
+        pause(Duration::from_millis(50), stop).await?;
+        open = active_conns(local, &planned).await;
     }
-    tl.mark(format!(
-        "{planned} drained in {} ms; its server stopped",
-        t.elapsed().as_millis()
-    ));
+    tl.mark(drained(&planned, open, t.elapsed()));
     procs.stop(&planned);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    pause(Duration::from_secs(2), stop).await?;
     procs.spawn_server(&planned)?;
-    vary(ctx, false, &planned).await?;
+    vary(local, VaryAction::Resume, &planned).await?;
     tl.mark(format!("{planned} restarted and resumed"));
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    pause(Duration::from_secs(3), stop).await?;
     tl.mark(format!(
         "end: {} active",
-        active(ctx).await.unwrap_or_else(|| "none".into())
+        local.active().await.unwrap_or_else(|| "none".into())
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drained_only_when_it_drained() {
+        let d = drained("SYSA", 0, Duration::from_millis(120));
+        assert_eq!(d, "SYSA drained in 120 ms; its server stopped");
+        let d = drained("SYSA", 2, WAIT);
+        assert!(
+            d.contains("not drained") && d.contains("2 connection(s)"),
+            "{d}"
+        );
+        assert!(!d.contains(" drained in"), "{d}");
+    }
 }

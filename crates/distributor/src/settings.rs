@@ -1,13 +1,23 @@
 //! `zosmf-ha.toml`: what z/OS does not say — probes, timeouts, where to
 //! listen and connect on this machine, limits, control and metrics. Every
 //! setting has a default, so `distribute --profile FILE` alone works.
+//!
+//! Relative paths in the file are relative to the file's folder (under
+//! systemd the current directory is `/`). Map keys are typed: a key that
+//! is not an address or a port, or two keys that are the same address
+//! written twice (`"10.1.1.1:443"` and `"10.1.1.1:0443"`), are errors with
+//! their place, never silently ignored.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -17,7 +27,8 @@ pub struct Settings {
     pub connect: Connect,
     pub listen: Listen,
     /// Where to connect instead of DESTIP:port, e.g. `"10.1.1.1:443" = "127.0.0.11:8443"`.
-    pub targets: BTreeMap<String, SocketAddr>,
+    #[serde(deserialize_with = "typed_keys")]
+    pub targets: BTreeMap<SocketAddr, SocketAddr>,
     /// System names of DESTIP addresses, for `vary quiesce SYSA`: `SYSA = "10.1.1.1"`.
     pub systems: BTreeMap<String, IpAddr>,
     pub limits: Limits,
@@ -153,7 +164,8 @@ pub struct Listen {
     /// Bind here instead of the DVIPA (a DVIPA that is not local).
     pub address: Option<IpAddr>,
     /// Port remapping, e.g. `443 = 8443` when not root.
-    pub ports: BTreeMap<String, u16>,
+    #[serde(deserialize_with = "typed_keys")]
+    pub ports: BTreeMap<u16, u16>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -219,13 +231,22 @@ impl Default for Pump {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Default)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Log {
     /// "human" (default) or "json".
     pub format: LogFormat,
     /// One line per closed client connection.
-    pub access: Option<bool>,
+    pub access: bool,
+}
+
+impl Default for Log {
+    fn default() -> Log {
+        Log {
+            format: LogFormat::Human,
+            access: true,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
@@ -261,19 +282,12 @@ impl Settings {
 
     /// The port to listen on for a DVIPA port.
     pub fn listen_port(&self, port: u16) -> u16 {
-        self.listen
-            .ports
-            .get(&port.to_string())
-            .copied()
-            .unwrap_or(port)
+        self.listen.ports.get(&port).copied().unwrap_or(port)
     }
 
     /// Where to connect for DESTIP:port.
     pub fn target(&self, destip: SocketAddr) -> SocketAddr {
-        self.targets
-            .get(&destip.to_string())
-            .copied()
-            .unwrap_or(destip)
+        self.targets.get(&destip).copied().unwrap_or(destip)
     }
 
     /// The system name of a DESTIP address, if configured.
@@ -285,49 +299,159 @@ impl Settings {
     }
 }
 
-/// Parse settings; the error is a finding with the TOML location.
-pub fn parse(path: &Path, text: &str) -> Result<Settings, String> {
-    let s: Settings = toml::from_str(text).map_err(|e| {
-        let loc = e.span().map(|sp| {
-            let line = text[..sp.start.min(text.len())].matches('\n').count() + 1;
-            format!(":{line}")
-        });
-        format!(
-            "{}{}: {}",
-            path.display(),
-            loc.unwrap_or_default(),
-            e.message().trim()
-        )
+/// A settings file that cannot be used: where, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), place(*line, *column))]
+pub struct SettingsError {
+    pub path: PathBuf,
+    /// 1-based, when the error has a place in the file.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+fn place(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// Read and parse a settings file (see [`parse`]).
+pub fn read(path: &Path) -> Result<Settings, SettingsError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        message: format!("cannot read the settings file: {e}"),
     })?;
-    for k in s.listen.ports.keys() {
-        if k.parse::<u16>().is_err() {
-            return Err(format!(
-                "{}: [listen.ports] key `{k}` is not a port",
-                path.display()
-            ));
-        }
-    }
-    for k in s.targets.keys() {
-        if k.parse::<SocketAddr>().is_err() {
-            return Err(format!(
-                "{}: [targets] key `{k}` is not DESTIP:PORT",
-                path.display()
-            ));
-        }
-    }
+    parse(path, &text)
+}
+
+/// Parse settings read from `path`: relative paths in them become relative
+/// to the file's folder. The error has the line and column.
+pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
+    let err = |line, column, message: String| SettingsError {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    let mut s: Settings = toml::from_str(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(sp) => {
+                let before = &text[..sp.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        err(line, column, e.message().trim().to_owned())
+    })?;
     if s.probe.rise == 0 || s.probe.fall == 0 {
-        return Err(format!(
-            "{}: probe rise and fall must be at least 1",
-            path.display()
+        return Err(err(
+            None,
+            None,
+            "probe rise and fall must be at least 1".into(),
         ));
     }
     if s.probe.interval.is_zero() || s.probe.timeout.is_zero() || s.connect.timeout.is_zero() {
-        return Err(format!(
-            "{}: probe interval, probe timeout and connect timeout must be above 0",
-            path.display()
+        return Err(err(
+            None,
+            None,
+            "probe interval, probe timeout and connect timeout must be above 0".into(),
         ));
     }
+    if let Some((from, _)) = s.listen.ports.iter().find(|(k, v)| **k == 0 || **v == 0) {
+        return Err(err(
+            None,
+            None,
+            format!("[listen] ports: port 0 is no port to listen on (in the mapping of {from})"),
+        ));
+    }
+    // Relative paths are relative to this file's folder.
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    let resolve = |p: &mut PathBuf| {
+        if p.is_relative() {
+            *p = base.join(&*p);
+        }
+    };
+    if let Some(h) = s.probe.http.as_mut()
+        && let Some(ca) = h.ca_file.as_mut()
+    {
+        resolve(ca);
+    }
+    if let Some(sock) = s.control.socket.as_mut() {
+        resolve(sock);
+    }
+    if let Some(dir) = s.state.dir.as_mut() {
+        resolve(dir);
+    }
     Ok(s)
+}
+
+/// A TOML table whose keys are addresses or ports: each key parsed, and
+/// two keys for the same value refused (a map would keep the last one).
+fn typed_keys<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    K: FromStr + Ord + Display + KeyKind,
+    V: Deserialize<'de>,
+{
+    struct Keys<K, V>(PhantomData<(K, V)>);
+
+    impl<'de, K, V> Visitor<'de> for Keys<K, V>
+    where
+        K: FromStr + Ord + Display + KeyKind,
+        V: Deserialize<'de>,
+    {
+        type Value = BTreeMap<K, V>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a table whose keys are {}", K::WHAT)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            let mut written: BTreeMap<String, String> = BTreeMap::new();
+            while let Some(raw) = map.next_key::<String>()? {
+                let key: K = raw
+                    .trim()
+                    .parse()
+                    .map_err(|_| de::Error::custom(format!("key `{raw}` is not {}", K::WHAT)))?;
+                let canonical = key.to_string();
+                if let Some(first) = written.get(&canonical) {
+                    return Err(de::Error::custom(format!(
+                        "key `{raw}` is {canonical} again (already given as `{first}`)"
+                    )));
+                }
+                written.insert(canonical, raw);
+                out.insert(key, map.next_value()?);
+            }
+            Ok(out)
+        }
+    }
+
+    d.deserialize_map(Keys(PhantomData))
+}
+
+/// What a typed key must be, for the error.
+trait KeyKind {
+    const WHAT: &'static str;
+}
+
+impl KeyKind for SocketAddr {
+    const WHAT: &'static str = "DESTIP:PORT, e.g. \"10.1.1.1:443\"";
+}
+
+impl KeyKind for u16 {
+    const WHAT: &'static str = "a port, e.g. 443";
 }
 
 #[cfg(test)]
@@ -381,10 +505,65 @@ SYSA = "10.1.1.1"
 
     #[test]
     fn errors_name_the_place() {
-        let e = parse(Path::new("z.toml"), "[probe]\ninterval = \"soon\"\n").unwrap_err();
-        assert!(e.starts_with("z.toml:2"), "{e}");
+        let e = parse(Path::new("z.toml"), "[probe]\ninterval = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("z.toml:2:12"), "{e}");
         assert!(parse(Path::new("z"), "[probe.http]\naccept = \"600\"\n").is_err());
-        assert!(parse(Path::new("z"), "[listen]\nports = { https = 1 }\n").is_err());
         assert!(parse(Path::new("z"), "bogus = 1\n").is_err());
+        let e = parse(Path::new("z"), "[listen]\nports = { https = 1 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key `https` is not a port"), "{e}");
+        assert!(e.starts_with("z:2:"), "{e}");
+    }
+
+    #[test]
+    fn map_keys_are_typed_canonical_and_unique() {
+        // A port written with a leading zero is the same address.
+        let s = parse(
+            Path::new("z"),
+            "[targets]\n\"198.51.100.1:0443\" = \"127.0.0.11:8443\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.target("198.51.100.1:443".parse().unwrap()),
+            "127.0.0.11:8443".parse().unwrap()
+        );
+        // The same address twice is an error, not "the last one wins".
+        let e = parse(
+            Path::new("z"),
+            "[targets]\n\"198.51.100.1:443\" = \"127.0.0.11:8443\"\n\"198.51.100.1:0443\" = \"127.0.0.12:8443\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("198.51.100.1:443 again"), "{e}");
+        // Not an address.
+        let e = parse(
+            Path::new("z"),
+            "[targets]\n\"198.51.100.1\" = \"127.0.0.11:8443\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("is not DESTIP:PORT"), "{e}");
+        let e = parse(Path::new("z"), "[listen]\nports = { 443 = 0 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("port 0"), "{e}");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_file() {
+        let s = parse(
+            Path::new("/etc/zosmf-ha/zosmf-ha.toml"),
+            "[probe.http]\nca_file = \"ca.pem\"\n[state]\ndir = \"state\"\n[control]\nsocket = \"/run/zha.sock\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.probe.http.unwrap().ca_file.unwrap(),
+            Path::new("/etc/zosmf-ha/ca.pem")
+        );
+        assert_eq!(s.state.dir.unwrap(), Path::new("/etc/zosmf-ha/state"));
+        assert_eq!(s.control.socket.unwrap(), Path::new("/run/zha.sock"));
     }
 }

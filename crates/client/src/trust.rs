@@ -1,6 +1,7 @@
 //! TLS client configuration for zosmf-ha's HTTPS probes and clients: trust
 //! a CA file, or (for tests and first steps) any certificate. rustls with
-//! the ring provider (no C toolchain beyond a compiler needed).
+//! the ring provider (no C toolchain beyond a compiler needed). The one
+//! dangerous verifier lives here and nowhere else.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +10,8 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+use crate::error::ClientError;
 
 /// What a client trusts.
 #[derive(Clone, Copy, Debug)]
@@ -20,10 +23,11 @@ pub enum Trust<'a> {
 }
 
 /// A client configuration (TLS 1.2 and 1.3) with this trust.
-pub fn client_config(trust: Trust) -> anyhow::Result<Arc<ClientConfig>> {
+pub fn client_config(trust: Trust) -> Result<Arc<ClientConfig>, ClientError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
+        .with_safe_default_protocol_versions()
+        .map_err(ClientError::Tls)?;
     let config = match trust {
         Trust::Insecure => builder
             .dangerous()
@@ -31,15 +35,19 @@ pub fn client_config(trust: Trust) -> anyhow::Result<Arc<ClientConfig>> {
             .with_no_client_auth(),
         Trust::CaFile(path) => {
             let mut roots = rustls::RootCertStore::empty();
+            let ca_error = |why: String| ClientError::CaFile {
+                path: path.to_path_buf(),
+                why,
+            };
             let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
-                .map_err(|e| anyhow::anyhow!("cannot read the CA file {}: {e}", path.display()))?
+                .map_err(|e| ca_error(format!("cannot be read: {e}")))?
                 .collect::<Result<_, _>>()
-                .map_err(|e| anyhow::anyhow!("the CA file {}: {e}", path.display()))?;
+                .map_err(|e| ca_error(e.to_string()))?;
             if certs.is_empty() {
-                anyhow::bail!("the CA file {} holds no certificate", path.display());
+                return Err(ca_error("holds no certificate".into()));
             }
             for c in certs {
-                roots.add(c)?;
+                roots.add(c).map_err(|e| ca_error(e.to_string()))?;
             }
             builder.with_root_certificates(roots).with_no_client_auth()
         }
@@ -102,15 +110,16 @@ mod tests {
 
     #[test]
     fn bad_ca_files_are_clear_errors() {
-        let d = std::env::temp_dir().join(format!("zha-tls-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("ca.pem");
         std::fs::write(&d, "not a certificate\n").unwrap();
         let e = client_config(Trust::CaFile(&d)).unwrap_err().to_string();
         assert!(e.contains("holds no certificate"), "{e}");
-        let _ = std::fs::remove_file(&d);
+        assert!(e.contains(&d.display().to_string()), "{e}");
         let e = client_config(Trust::CaFile(Path::new("/no/such/ca.pem")))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("cannot read the CA file"), "{e}");
+        assert!(e.contains("cannot be read"), "{e}");
         assert!(client_config(Trust::Insecure).is_ok());
     }
 }

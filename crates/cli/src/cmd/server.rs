@@ -2,10 +2,11 @@
 
 use std::process::ExitCode;
 
-use crate::cli::ServerArgs;
+use crate::args::ServerArgs;
+use crate::output;
 
 pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
-    crate::distribute::init_logging(std::env::var_os("ZHA_LOG_JSON").is_some());
+    crate::logging::init(std::env::var_os("ZHA_LOG_JSON").is_some());
     crate::child::exit_with_parent();
     let root = match &a.root {
         Some(r) => r.clone(),
@@ -24,18 +25,18 @@ pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
     let cfg = match zha_zosmf::Config::from_sysplex(&a.sysplex, &a.system, &root, a.startup_delay) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("zosmf-ha server: {e:#}");
+            output::error(&format!("zosmf-ha server: {e}"));
             return Ok(ExitCode::from(2));
         }
     };
     crate::child::run_until_signal(|stop| async move {
         match zha_zosmf::server::start(cfg, stop).await {
-            Ok(task) => {
-                task.await??;
+            Ok(running) => {
+                running.wait().await?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("zosmf-ha server: {e:#}");
+                output::error(&format!("zosmf-ha server: {e}"));
                 Ok(ExitCode::from(2))
             }
         }

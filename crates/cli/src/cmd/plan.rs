@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use zha_plex::plan;
 
-use crate::cli::PlanArgs;
+use crate::args::PlanArgs;
+use crate::output;
 
 pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&a.plan)
@@ -13,17 +14,18 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let spec = match plan::parse(&text) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("zosmf-ha plan: {}: {e}", a.plan.display());
+            output::error(&format!("zosmf-ha plan: {}: {e}", a.plan.display()));
             return Ok(ExitCode::from(2));
         }
     };
     let files = match plan::generate(&spec) {
         Ok(f) => f,
         Err(errs) => {
-            eprintln!("zosmf-ha plan: {} cannot be planned:", a.plan.display());
+            let mut msg = format!("zosmf-ha plan: {} cannot be planned:", a.plan.display());
             for e in errs {
-                eprintln!("  - {e}");
+                msg.push_str(&format!("\n  - {e}"));
             }
+            output::error(&msg);
             return Ok(ExitCode::from(2));
         }
     };
@@ -38,25 +40,24 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         &Default::default(),
     );
     let summary = zha_diag::Summary::of(&report.diagnostics);
-    println!("wrote {} files to {}:", files.len(), a.out.display());
+    let mut out = format!("wrote {} files to {}:\n", files.len(), a.out.display());
     for f in &files {
-        println!("  {}", f.name);
+        out.push_str(&format!("  {}\n", f.name));
     }
     if report.diagnostics.is_empty() {
-        println!(
-            "`zosmf-ha check {}`: no findings. Next: CHECKLIST.md.",
+        out.push_str(&format!(
+            "`zosmf-ha check {}`: no findings. Next: CHECKLIST.md.\n",
             a.out.display()
-        );
+        ));
+        output::print(&out)?;
         Ok(ExitCode::SUCCESS)
     } else {
-        print!(
-            "{}",
-            zha_diag::render::render_all(
-                &report.diagnostics,
-                &report.sources,
-                zha_diag::render::Style::Plain
-            )
-        );
+        out.push_str(&zha_diag::render::render_all(
+            &report.diagnostics,
+            &report.sources,
+            zha_diag::render::Style::Plain,
+        ));
+        output::print(&out)?;
         Ok(ExitCode::from(if summary.errors > 0 { 1 } else { 0 }))
     }
 }
@@ -75,17 +76,18 @@ pub fn write(
             .map(|f| f.name.as_str())
             .collect();
         if !existing.is_empty() {
-            eprintln!(
+            output::error(&format!(
                 "zosmf-ha plan: {} already holds {}; use --force to replace them, or another --out",
                 out.display(),
                 existing.join(", ")
-            );
+            ));
             return Ok(None);
         }
     }
     for f in files {
         let p = out.join(&f.name);
-        std::fs::write(&p, &f.text).with_context(|| format!("cannot write {}", p.display()))?;
+        zha_plex::OsFs::write_atomic(&p, f.text.as_bytes(), 0o644)
+            .with_context(|| format!("cannot write {}", p.display()))?;
     }
     Ok(Some(()))
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::ExplainArgs;
+use crate::args::ExplainArgs;
 use crate::output;
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -27,9 +27,9 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            eprintln!(
+            output::error(&format!(
                 "zosmf-ha: no finding has the id `{id}`; ids look like ZHA2006 (run `zosmf-ha explain` for the list)"
-            );
+            ));
             Ok(ExitCode::from(2))
         }
     }
@@ -50,7 +50,7 @@ fn severity_words(s: &str) -> String {
 /// Every id: the checker's and the distributor's.
 pub fn catalog() -> Vec<zha_diag::CodeInfo> {
     let mut v = zha_plex::codes::all();
-    v.extend_from_slice(zha_distributor::codes::CODES);
+    v.extend(zha_distributor::codes::catalog());
     v.sort_by_key(|c| c.code);
     v
 }

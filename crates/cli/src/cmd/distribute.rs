@@ -1,0 +1,169 @@
+//! `zosmf-ha distribute` and the commands that talk to a running one
+//! (`netstat`, `vary`, `reload`): they send a typed request on the control
+//! socket and render the typed reply here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use zha_distributor::control::{self, ControlError};
+use zha_distributor::display;
+use zha_distributor::protocol::{self, Request, VaryAction};
+use zha_distributor::settings::{self, LogFormat, Settings};
+use zha_distributor::{StartError, codes};
+
+use crate::args::{
+    ControlArgs, DistributeArgs, NetstatArgs, ReloadArgs, Report, VaryAction as VaryArg, VaryArgs,
+};
+use crate::output;
+
+/// The settings file, or the defaults without one.
+pub fn settings(path: Option<&PathBuf>) -> anyhow::Result<Settings> {
+    match path {
+        None => Ok(Settings::default()),
+        Some(p) => Ok(settings::read(p)?),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
+    crate::child::exit_with_parent();
+    let settings = match settings(args.config.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(&format!("zosmf-ha distribute: {e:#}"));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let json = args.log_json || settings.log.format == LogFormat::Json;
+    crate::logging::init(json);
+    let mut symbols = zha_diag::symbols::Symbols::new();
+    for (k, v) in &args.symbol {
+        symbols.set(k, v.clone());
+    }
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let stop = CancellationToken::new();
+        let opts = zha_distributor::Options {
+            profile: args.profile,
+            settings,
+            symbols,
+            signals: true,
+        };
+        let running = match zha_distributor::start(opts, stop.clone()).await {
+            Ok(r) => r,
+            Err(e) => {
+                output::error(&start_error(&e));
+                return Ok(ExitCode::from(2));
+            }
+        };
+        tracing::info!(id = codes::CONTROL_SOCKET.id, control = %running.control_socket.display(), "control socket {}", running.control_socket.display());
+        if let Some(m) = running.metrics_addr {
+            tracing::info!(id = codes::METRICS.id, "metrics at http://{m}/metrics");
+        }
+        running.done.await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// What a refused start says: a profile with errors is rendered as `check`
+/// renders it.
+fn start_error(e: &StartError) -> String {
+    match e {
+        StartError::Profile(p) => match p.report() {
+            Some(report) => {
+                format!(
+                    "zosmf-ha distribute: {} has errors; the distributor does not start with it:\n\n{}",
+                    p.path().display(),
+                    zha_diag::render::render_all(
+                        &report.diagnostics,
+                        &report.sources,
+                        zha_diag::render::Style::Plain
+                    )
+                )
+            }
+            None => format!("zosmf-ha distribute: {p}"),
+        },
+        other => format!("zosmf-ha distribute: {other}"),
+    }
+}
+
+fn socket(c: &ControlArgs) -> anyhow::Result<PathBuf> {
+    match &c.control {
+        Some(p) => Ok(p.clone()),
+        None => Ok(settings(c.config.as_ref())?.control_socket()),
+    }
+}
+
+/// How long the commands wait for a distributor's answer.
+const ANSWER: Duration = Duration::from_secs(30);
+
+pub fn netstat(a: NetstatArgs) -> anyhow::Result<ExitCode> {
+    let report = match a.report {
+        Report::Vdpt => protocol::Report::Vdpt,
+        Report::Vcrt => protocol::Report::Vcrt,
+        Report::Vipadcfg => protocol::Report::Vipadcfg,
+    };
+    let path = socket(&a.control)?;
+    let view = match runtime()?.block_on(control::netstat(&path, report, ANSWER)) {
+        Ok(v) => v,
+        Err(e) => return refused(e),
+    };
+    let text = if a.json {
+        serde_json::to_string_pretty(&display::json(&view, report))? + "\n"
+    } else {
+        display::text(&view, report, a.detail)
+    };
+    output::print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A command the distributor answered with "nothing was changed", or could
+/// not be reached: exit 1.
+fn refused(e: ControlError) -> anyhow::Result<ExitCode> {
+    output::error(&format!("zosmf-ha: {e}"));
+    Ok(ExitCode::from(1))
+}
+
+fn act(c: &ControlArgs, req: Request) -> anyhow::Result<ExitCode> {
+    let path = socket(c)?;
+    match runtime()?.block_on(control::act(&path, &req, ANSWER)) {
+        Ok(lines) => {
+            output::print(&(lines.join("\n") + "\n"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused(e),
+    }
+}
+
+pub fn vary(a: VaryArgs) -> anyhow::Result<ExitCode> {
+    act(
+        &a.control,
+        Request::Vary {
+            action: match a.action {
+                VaryArg::Quiesce => VaryAction::Quiesce,
+                VaryArg::Resume => VaryAction::Resume,
+            },
+            target: a.target,
+            port: a.port,
+            force: a.force,
+        },
+    )
+}
+
+pub fn reload(a: ReloadArgs) -> anyhow::Result<ExitCode> {
+    let profile = match a.profile {
+        Some(p) => Some(
+            std::fs::canonicalize(&p).with_context(|| format!("cannot find {}", p.display()))?,
+        ),
+        None => None,
+    };
+    act(&a.control, Request::Reload { profile })
+}

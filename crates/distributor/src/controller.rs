@@ -1,0 +1,545 @@
+//! The control task: it owns the engine and is the only place that changes
+//! routing. It feeds the engine probe results, failed connects, operator
+//! requests and reloads; after every input it starts due probes, logs the
+//! engine's events with their fields, saves the active targets, and
+//! publishes the routing table the data path reads.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+use zha_diag::Severity;
+use zha_standby::{
+    Availability, Config, Engine, Event, EventKind, ProbeSpec, Selector, ServiceKey,
+};
+use zha_tcpip::{Stack, VipaOwner};
+
+use crate::codes;
+use crate::display;
+use crate::listener::{self, BindError};
+use crate::metrics::{self, Metrics, RejectLabels, ServiceLabels};
+use crate::probe::Prober;
+use crate::profile::{self, ProfileError};
+use crate::protocol::{
+    ConnRow, DistMethod, Flag, Moveable, Reply, Report, Request, ServiceRow, SrvType, TargetRow,
+    VaryAction, View, VipaKind, VipaRow,
+};
+use crate::services::Services;
+use crate::shared::{Input, Refusal, RouteTarget, Routes, ServiceStats, Shared, TargetStats};
+use crate::state;
+
+pub(crate) struct ListenerTask {
+    bind: SocketAddr,
+    stop: CancellationToken,
+}
+
+/// The control task's state. Built by the runtime, then [`Controller::run`].
+pub struct Controller {
+    pub(crate) engine: Engine,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) prober: Prober,
+    /// The profile running, as applied, and what it distributes.
+    pub(crate) stack: Stack,
+    pub(crate) services: Services,
+    pub(crate) profile: PathBuf,
+    pub(crate) symbols: zha_diag::symbols::Symbols,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) tracker: TaskTracker,
+    pub(crate) stop: CancellationToken,
+    /// Where probes report back.
+    pub(crate) tx: mpsc::Sender<Input>,
+    /// The accept loop of each service (filled by `spawn_listener`).
+    pub(crate) listeners: HashMap<ServiceKey, ListenerTask>,
+}
+
+/// Why a reload changed nothing.
+enum ReloadError {
+    Profile(ProfileError),
+    Bind(BindError),
+}
+
+impl ReloadError {
+    fn summary(&self) -> String {
+        match self {
+            ReloadError::Profile(e) => e.summary(),
+            ReloadError::Bind(e) => e.to_string(),
+        }
+    }
+
+    fn full(&self) -> String {
+        match self {
+            ReloadError::Profile(e) => e.to_string(),
+            ReloadError::Bind(e) => e.to_string(),
+        }
+    }
+}
+
+pub(crate) fn probe_spec(shared: &Shared, prober: &Prober) -> ProbeSpec {
+    let p = &shared.settings.probe;
+    ProbeSpec {
+        interval: p.interval,
+        timeout: p.timeout,
+        rise: p.rise,
+        fall: p.fall,
+        application: prober.application(),
+    }
+}
+
+impl Controller {
+    /// Until `stop`: wait for an input or the engine's next timeout.
+    pub async fn run(&mut self, mut rx: mpsc::Receiver<Input>) {
+        self.step();
+        loop {
+            let deadline = self
+                .engine
+                .poll_timeout()
+                .map(tokio::time::Instant::from_std);
+            tokio::select! {
+                _ = self.stop.cancelled() => break,
+                input = rx.recv() => match input {
+                    Some(i) => self.input(i),
+                    None => break,
+                },
+                _ = sleep_until(deadline) => {
+                    self.engine.handle_timeout(now());
+                }
+            }
+            self.step();
+        }
+        for l in self.listeners.values() {
+            l.stop.cancel();
+        }
+        self.shared.refusals.flush(true);
+    }
+
+    fn input(&mut self, i: Input) {
+        let now = now();
+        match i {
+            Input::Probe(ep, outcome) => self.engine.probe_result(ep, outcome, now),
+            Input::ConnectFailed(ep, why) => self.engine.connect_failed(ep, &why, now),
+            Input::Request(req, reply) => {
+                let r = self.request(req, now);
+                let _ = reply.send(r);
+            }
+            Input::Reload(path) => {
+                let _ = self.reload(path, "SIGHUP", now);
+            }
+        }
+    }
+
+    /// After each input: start due probes, report events, publish routes.
+    fn step(&mut self) {
+        let now = now();
+        while let Some(p) = self.engine.poll_probe(now) {
+            let prober = self.prober.clone();
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let outcome = prober.probe(p.endpoint, p.dvipa, p.application).await;
+                let _ = tx.send(Input::Probe(p.endpoint, outcome)).await;
+            });
+        }
+        let mut persist = false;
+        while let Some(e) = self.engine.poll_event() {
+            log_event(&e);
+            match &e.kind {
+                EventKind::Switch { service, .. } => {
+                    persist = true;
+                    self.shared
+                        .metrics
+                        .switches
+                        .get_or_create(&ServiceLabels {
+                            service: service.to_string(),
+                        })
+                        .inc();
+                }
+                EventKind::FirstActive { .. } | EventKind::Fallback { .. } => persist = true,
+                _ => {}
+            }
+        }
+        if persist && let Err(err) = state::save(&self.state_dir, &self.engine.persisted()) {
+            warn!(
+                id = codes::STATE_FILE.id,
+                "cannot save the active targets in {}: {err}",
+                self.state_dir.display()
+            );
+        }
+        self.shared.refusals.flush(false);
+        self.publish();
+    }
+
+    /// Publish the routing table and the state gauges.
+    pub(crate) fn publish(&self) {
+        let snap = self.engine.snapshot();
+        let m = &self.shared.metrics;
+        let mut routes = Routes::default();
+        for s in &snap.services {
+            let stats = Arc::new(service_stats(m, s.key));
+            let targets = s
+                .route
+                .iter()
+                .filter_map(|ep| s.targets.iter().find(|t| t.endpoint == *ep))
+                .map(|t| {
+                    let l = metrics::labels(&s.key, t.endpoint);
+                    Arc::new(RouteTarget {
+                        endpoint: t.endpoint,
+                        destip: t.destip,
+                        stats: Arc::new(TargetStats {
+                            total: m.connections.get_or_create_owned(&l),
+                            active: m.connections_active.get_or_create_owned(&l),
+                            failures: m.connect_failures.get_or_create_owned(&l),
+                            lost: m.lost_in_flight.get_or_create_owned(&l),
+                        }),
+                    })
+                })
+                .collect();
+            routes.services.insert(s.key, (targets, stats));
+            for t in &s.targets {
+                let l = metrics::labels(&s.key, t.endpoint);
+                let b = |x: bool| i64::from(x);
+                m.available
+                    .get_or_create(&l)
+                    .set(b(t.availability == Availability::Available));
+                m.listening
+                    .get_or_create(&l)
+                    .set(b(t.listening != Some(false)));
+                m.healthy.get_or_create(&l).set(b(t.healthy != Some(false)));
+                m.quiesced.get_or_create(&l).set(b(t.quiesced));
+                m.active_target.get_or_create(&l).set(b(t.active));
+            }
+        }
+        self.shared.routes.store(Arc::new(routes));
+    }
+
+    fn view(&self, report: Report) -> View {
+        let mut v = View {
+            name: self
+                .profile
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            time: display::utc_time_of_day(std::time::SystemTime::now()),
+            ..View::default()
+        };
+        if matches!(report, Report::Vdpt | Report::Vipadcfg) {
+            v.services = self.service_rows();
+        }
+        if report == Report::Vcrt {
+            let conns = self.shared.conns.lock().unwrap_or_else(|p| p.into_inner());
+            v.connections = conns
+                .values()
+                .map(|c| ConnRow {
+                    dest: SocketAddr::new(c.service.dvipa, c.service.port),
+                    source: c.client,
+                    dest_xcf: c.destip,
+                    target: c.endpoint,
+                })
+                .collect();
+            v.connections.sort_by_key(|c| (c.dest, c.source));
+        }
+        if report == Report::Vipadcfg {
+            v.vipas = self.stack.vipas.iter().map(vipa_row).collect();
+        }
+        v
+    }
+
+    fn service_rows(&self) -> Vec<ServiceRow> {
+        let m = &self.shared.metrics;
+        self.engine
+            .snapshot()
+            .services
+            .into_iter()
+            .map(|s| ServiceRow {
+                dest: SocketAddr::new(s.key.dvipa, s.key.port),
+                dist_method: DistMethod::HotStandby,
+                auto_switch_back: s.switchback,
+                health_switch: s.healthswitch,
+                active: s.active,
+                starting: s.starting,
+                targets: s
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        let l = metrics::labels(&s.key, t.endpoint);
+                        let flag = match (t.active, t.availability) {
+                            (_, Availability::Quiesced) => Flag::Quiesced,
+                            (true, _) => Flag::Active,
+                            (false, Availability::Available) => Flag::Backup,
+                            (false, _) => Flag::Unavailable,
+                        };
+                        let (srv_type, rank) = match t.role {
+                            zha_standby::TargetRole::Preferred => (SrvType::Preferred, None),
+                            zha_standby::TargetRole::Backup(r) => (SrvType::Backup, Some(r)),
+                        };
+                        TargetRow {
+                            dest_xcf: t.destip,
+                            target: t.endpoint,
+                            system: t.system.clone(),
+                            srv_type,
+                            rank,
+                            flag,
+                            ready: u32::from(t.listening != Some(false)),
+                            tsr: if t.availability == Availability::Available {
+                                100
+                            } else {
+                                0
+                            },
+                            listening: t.listening,
+                            healthy: t.healthy,
+                            total_conn: m.connections.get_or_create(&l).get(),
+                            active_conn: u64::try_from(
+                                m.connections_active.get_or_create(&l).get(),
+                            )
+                            .unwrap_or(0),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn request(&mut self, req: Request, now: Instant) -> Reply {
+        match req {
+            Request::Netstat { report } => Reply::View(self.view(report)),
+            Request::Vary {
+                action,
+                target,
+                port,
+                force,
+            } => {
+                let sel = Selector { target, port };
+                let res = match action {
+                    VaryAction::Quiesce => self.engine.quiesce(&sel, force, now),
+                    VaryAction::Resume => self.engine.resume(&sel, now),
+                };
+                let verb = match action {
+                    VaryAction::Quiesce => "quiesced",
+                    VaryAction::Resume => "resumed",
+                };
+                match res {
+                    Ok(hit) if hit.is_empty() => Reply::Done {
+                        lines: vec![format!(
+                            "{} is already {}",
+                            sel.target,
+                            match action {
+                                VaryAction::Quiesce => "quiesced",
+                                VaryAction::Resume => "active (not quiesced)",
+                            }
+                        )],
+                    },
+                    Ok(hit) => Reply::Done {
+                        lines: hit
+                            .iter()
+                            .map(|(k, t)| format!("{verb} {t} for {k}"))
+                            .collect(),
+                    },
+                    Err(e) => Reply::refused(e.to_string()),
+                }
+            }
+            Request::Reload { profile } => self.reload(profile, "zosmf-ha reload", now),
+        }
+    }
+
+    /// Replace the running profile by a changed one, as a diff; log the
+    /// outcome whoever asked. An invalid profile, or one whose new ports
+    /// cannot be bound, changes nothing.
+    fn reload(&mut self, path: Option<PathBuf>, source: &str, now: Instant) -> Reply {
+        let path = path.unwrap_or_else(|| self.profile.clone());
+        match self.try_reload(&path, now) {
+            Ok(lines) => {
+                info!(
+                    id = codes::RELOADED.id,
+                    source,
+                    profile = %path.display(),
+                    "reload ({source}) of {}: {}",
+                    path.display(),
+                    lines.join("; ")
+                );
+                Reply::Done { lines }
+            }
+            Err(e) => {
+                error!(
+                    id = codes::RELOAD_REJECTED.id,
+                    source,
+                    profile = %path.display(),
+                    "reload ({source}) rejected; kept the running configuration: {}",
+                    e.summary()
+                );
+                Reply::refused(format!("{}\nkept the running configuration", e.full()))
+            }
+        }
+    }
+
+    fn try_reload(
+        &mut self,
+        path: &std::path::Path,
+        now: Instant,
+    ) -> Result<Vec<String>, ReloadError> {
+        let loaded = profile::load(path, &self.symbols, &self.shared.settings)
+            .map_err(ReloadError::Profile)?;
+        // Bind the new ports before changing anything.
+        let keepalive = self.shared.settings.connect.keepalive;
+        let mut new_listeners = Vec::new();
+        for l in &loaded.services.listeners {
+            if !self.listeners.contains_key(&l.key) {
+                let sock = listener::bind(l.bind, keepalive).map_err(ReloadError::Bind)?;
+                new_listeners.push((l.clone(), sock));
+            }
+        }
+        for s in &loaded.services.skipped {
+            warn!(id = codes::NOT_RUN.id, "{s}");
+        }
+        let diff = self.engine.reconfigure(
+            Config {
+                services: loaded.services.services.clone(),
+                probe: probe_spec(&self.shared, &self.prober),
+            },
+            now,
+        );
+        let keep: Vec<ServiceKey> = loaded.services.listeners.iter().map(|l| l.key).collect();
+        let mut stopped = Vec::new();
+        self.listeners.retain(|key, t| {
+            let k = keep.contains(key);
+            if !k {
+                t.stop.cancel();
+                stopped.push(format!("{key} on {}", t.bind));
+            }
+            k
+        });
+        let mut started = Vec::new();
+        for (l, sock) in new_listeners {
+            started.push(format!("{} on {}", l.key, l.bind));
+            self.spawn_listener(l.key, sock);
+        }
+        self.stack = loaded.stack;
+        self.services = loaded.services;
+        self.profile = path.to_path_buf();
+        let mut lines = vec![format!("reloaded {}: {}", path.display(), diff.summary())];
+        if !started.is_empty() {
+            lines.push(format!("now listening: {}", started.join(", ")));
+        }
+        if !stopped.is_empty() {
+            lines.push(format!(
+                "no longer listening: {} (open connections continue)",
+                stopped.join(", ")
+            ));
+        }
+        Ok(lines)
+    }
+
+    /// Accept clients for `key` on `sock` until the listener or the
+    /// distributor stops.
+    pub(crate) fn spawn_listener(&mut self, key: ServiceKey, sock: TcpListener) {
+        let stop = self.stop.child_token();
+        let bind = sock
+            .local_addr()
+            .unwrap_or(SocketAddr::new(key.dvipa, key.port));
+        info!(
+            id = codes::LISTENING.id,
+            service = %key,
+            listen = %bind,
+            "listening for {key} on {bind}"
+        );
+        self.listeners.insert(
+            key,
+            ListenerTask {
+                bind,
+                stop: stop.clone(),
+            },
+        );
+        let shared = self.shared.clone();
+        let tracker = self.tracker.clone();
+        self.tracker
+            .spawn(listener::accept_loop(sock, key, shared, tracker, stop));
+    }
+}
+
+/// The counters of a service, shared by every routing table.
+fn service_stats(m: &Metrics, key: ServiceKey) -> ServiceStats {
+    let refused = Refusal::ALL.map(|why| {
+        m.rejected.get_or_create_owned(&RejectLabels {
+            service: key.to_string(),
+            reason: why.label().into(),
+        })
+    });
+    ServiceStats {
+        key,
+        retries: m.retries.get_or_create_owned(&ServiceLabels {
+            service: key.to_string(),
+        }),
+        refused,
+    }
+}
+
+fn vipa_row(v: &zha_tcpip::Vipa) -> VipaRow {
+    VipaRow {
+        addr: v.addr.value,
+        kind: match v.owner {
+            VipaOwner::Define => VipaKind::Define,
+            VipaOwner::Backup(_) => VipaKind::Backup,
+        },
+        rank: match v.owner {
+            VipaOwner::Define => None,
+            VipaOwner::Backup(r) => Some(r),
+        },
+        moveable: match v.moveable {
+            Some(zha_tcpip::Moveable::WhenIdle) => Moveable::WhenIdle,
+            _ => Moveable::Immediate,
+        },
+    }
+}
+
+/// Log an engine event with its id, severity and fields: the DVIPA..port
+/// (`service`), the target's endpoint, DESTIP and system, where a switch
+/// came `from`, and the `reason`.
+fn log_event(e: &Event) {
+    let msg = codes::of(e);
+    let service = e.service().map(|s| s.to_string());
+    let target = e.target();
+    let endpoint = target.map(|t| t.endpoint.to_string());
+    let destip = target.map(|t| t.destip.to_string());
+    let system = target.and_then(|t| t.system.clone());
+    let from = match &e.kind {
+        EventKind::Switch { from, .. } | EventKind::Fallback { from, .. } => {
+            from.as_ref().map(|f| f.endpoint.to_string())
+        }
+        _ => None,
+    };
+    let reason = e.reason();
+    macro_rules! emit {
+        ($level:ident) => {
+            $level!(
+                id = msg.id,
+                service = service.as_deref(),
+                target = endpoint.as_deref(),
+                destip = destip.as_deref(),
+                system = system.as_deref(),
+                from = from.as_deref(),
+                reason = reason.as_deref(),
+                "{e}"
+            )
+        };
+    }
+    match msg.severity() {
+        Severity::Error => emit!(error),
+        Severity::Warning => emit!(warn),
+        Severity::Info => emit!(info),
+    }
+}
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,222 @@
+//! What the control task and the data path share: the routing table the
+//! control task publishes (read lock-free by every new connection), the
+//! table of open connections (the VCRT), counters, and the channel of
+//! inputs to the control task.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+use zha_standby::{ProbeOutcome, ServiceKey};
+
+use crate::codes;
+use crate::metrics::Metrics;
+use crate::protocol::{Reply, Request};
+use crate::settings::Settings;
+
+/// One target of a service as the data path sees it.
+pub struct RouteTarget {
+    pub endpoint: SocketAddr,
+    pub destip: IpAddr,
+    pub stats: Arc<TargetStats>,
+}
+
+/// Counters of one target of one service (also shown by NETSTAT).
+pub struct TargetStats {
+    pub total: Counter,
+    pub active: Gauge,
+    pub failures: Counter,
+    pub lost: Counter,
+}
+
+/// Counters of one service.
+pub struct ServiceStats {
+    pub key: ServiceKey,
+    /// Attempts on another target for the same client (see `conn`).
+    pub retries: Counter,
+    pub refused: [Counter; 3],
+}
+
+/// Why a client was closed at once without a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No target is available or listening.
+    NoTarget = 0,
+    /// Every connect to a target failed.
+    AllFailed = 1,
+    /// `[limits] max_connections` was reached.
+    Limit = 2,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 3] = [Refusal::NoTarget, Refusal::AllFailed, Refusal::Limit];
+
+    /// The metrics label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::NoTarget => "no_target",
+            Refusal::AllFailed => "all_connects_failed",
+            Refusal::Limit => "connection_limit",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Refusal::NoTarget => "no target is available",
+            Refusal::AllFailed => "every connect to a target failed",
+            Refusal::Limit => "[limits] max_connections is reached",
+        }
+    }
+}
+
+/// The routing table: per service, the targets in the order to try.
+#[derive(Default)]
+pub struct Routes {
+    pub services: HashMap<ServiceKey, (Vec<Arc<RouteTarget>>, Arc<ServiceStats>)>,
+}
+
+/// A connection in the VCRT.
+#[derive(Clone, Debug)]
+pub struct ConnInfo {
+    pub service: ServiceKey,
+    pub client: SocketAddr,
+    pub destip: IpAddr,
+    pub endpoint: SocketAddr,
+}
+
+/// What the control task is told.
+pub enum Input {
+    Probe(SocketAddr, ProbeOutcome),
+    ConnectFailed(SocketAddr, String),
+    Request(Request, oneshot::Sender<Reply>),
+    /// SIGHUP: read the running profile again.
+    Reload(Option<PathBuf>),
+}
+
+/// What connection tasks share.
+pub struct Shared {
+    pub routes: ArcSwap<Routes>,
+    pub conns: Mutex<HashMap<u64, ConnInfo>>,
+    pub next_conn: AtomicU64,
+    pub metrics: Arc<Metrics>,
+    pub settings: Settings,
+    pub inputs: mpsc::Sender<Input>,
+    pub limit: Arc<Semaphore>,
+    /// Cancelled when draining is over: connections still open are closed.
+    pub hard_stop: CancellationToken,
+    /// Accept loops wait until this instant (milliseconds since `epoch`):
+    /// set when the process runs out of descriptors.
+    pub paused_until: AtomicU64,
+    pub epoch: Instant,
+    pub refusals: Refusals,
+}
+
+/// How long accepting pauses when the process is out of local resources.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+impl Shared {
+    /// Stop accepting for a moment: the process is out of local resources.
+    pub fn pause_accepts(&self) {
+        let until = self.epoch.elapsed() + ACCEPT_PAUSE;
+        self.paused_until.fetch_max(
+            u64::try_from(until.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    pub fn pause_left(&self) -> Duration {
+        let until = Duration::from_millis(self.paused_until.load(Ordering::Relaxed));
+        until.saturating_sub(self.epoch.elapsed())
+    }
+
+    /// A client closed at once without a target: counted per service and
+    /// reason, and logged at most once every [`REFUSAL_LOG_EVERY`].
+    pub fn refused(&self, stats: &ServiceStats, why: Refusal) {
+        stats.refused[why as usize].inc();
+        self.refusals.note(why, stats.key);
+        self.refusals.flush(false);
+    }
+}
+
+/// At most one log line about refused clients this often.
+pub const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Refused clients not logged yet, by reason.
+pub struct Refusals {
+    epoch: Instant,
+    pending: [AtomicU64; 3],
+    /// The service of the latest refusal of each reason (its Display).
+    last_service: Mutex<[Option<ServiceKey>; 3]>,
+    /// Milliseconds after `epoch` of the last log line; u64::MAX: never.
+    logged_at: AtomicU64,
+}
+
+impl Default for Refusals {
+    fn default() -> Refusals {
+        Refusals {
+            epoch: Instant::now(),
+            pending: Default::default(),
+            last_service: Mutex::new([None; 3]),
+            logged_at: AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+impl Refusals {
+    fn note(&self, why: Refusal, key: ServiceKey) {
+        self.pending[why as usize].fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut l) = self.last_service.lock() {
+            l[why as usize] = Some(key);
+        }
+    }
+
+    /// Log what is pending if the last line is old enough (or `force`).
+    pub fn flush(&self, force: bool) {
+        if self.pending.iter().all(|p| p.load(Ordering::Relaxed) == 0) {
+            return;
+        }
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+        let last = self.logged_at.load(Ordering::Relaxed);
+        let every = u64::try_from(REFUSAL_LOG_EVERY.as_millis()).unwrap_or(u64::MAX);
+        let due = last == u64::MAX || now.saturating_sub(last) >= every;
+        if !(due || force)
+            || self
+                .logged_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let since = if last == u64::MAX {
+            String::new()
+        } else {
+            format!(" in the last {} s", now.saturating_sub(last).div_ceil(1000))
+        };
+        let services = self.last_service.lock().map(|l| *l).unwrap_or([None; 3]);
+        for why in Refusal::ALL {
+            let n = self.pending[why as usize].swap(0, Ordering::Relaxed);
+            if n == 0 {
+                continue;
+            }
+            let service = services[why as usize].map(|k| k.to_string());
+            warn!(
+                id = codes::REFUSED.id,
+                reason = why.label(),
+                refused = n,
+                service = service.as_deref(),
+                "refused {n} client connection(s){since}: {} (latest for {})",
+                why.describe(),
+                service.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! What zosmf-ha's tests share (a dev-dependency only):
+//!
+//! - [`Net`]: a block of loopback addresses, 127.A.B.0/24, that no other
+//!   test uses while this one holds it — in this process or in another
+//!   (two `cargo test` runs, cargo-nextest's process per test). The claim is
+//!   a TCP socket bound, without SO_REUSEADDR, to 127.A.B.254 on a fixed
+//!   port: the kernel refuses a second bind and releases the first when
+//!   the holder ends, however it ends. Nothing is left on disk.
+//! - [`corpus`]: the folder of real z/OS files, or one line saying where
+//!   it should be.
+//! - [`require`]: a tool a test runs, or one line saying how to install it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+/// The port of the claim socket on 127.A.B.254.
+const CLAIM_PORT: u16 = 65_432;
+/// Blocks are 127.A.B.0/24 with A in this range (127.0.x and 127.1.x are
+/// left to the machine and to `zosmf-ha up`'s defaults).
+const FIRST_A: u16 = 20;
+const LAST_A: u16 = 250;
+
+/// A block of loopback addresses for one test: 127.A.B.1 to 127.A.B.253.
+pub struct Net {
+    pub a: u8,
+    pub b: u8,
+    _claim: socket2::Socket,
+}
+
+impl Net {
+    /// Claim a free block. Panics (with one line) only if none of the
+    /// 59,000 blocks can be claimed.
+    pub fn claim() -> Net {
+        let blocks = u32::from(LAST_A - FIRST_A + 1) * 256;
+        // Start where another process is unlikely to: its id and the time.
+        let seed = std::process::id().wrapping_mul(2_654_435_761)
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+        let start = seed % blocks;
+        for i in 0..blocks {
+            let n = (start + i) % blocks;
+            let a = u8::try_from(u32::from(FIRST_A) + n / 256).unwrap_or(u8::MAX);
+            let b = u8::try_from(n % 256).unwrap_or(0);
+            if let Some(sock) = try_claim(a, b) {
+                return Net { a, b, _claim: sock };
+            }
+        }
+        panic!("no free loopback block 127.{FIRST_A}-{LAST_A}.x.0/24 could be claimed");
+    }
+
+    /// 127.A.B.host
+    pub fn ip(&self, host: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(127, self.a, self.b, host))
+    }
+
+    pub fn addr(&self, host: u8, port: u16) -> SocketAddr {
+        SocketAddr::new(self.ip(host), port)
+    }
+}
+
+fn try_claim(a: u8, b: u8) -> Option<socket2::Socket> {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
+    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, a, b, 254)), CLAIM_PORT);
+    s.bind(&addr.into()).ok()?;
+    Some(s)
+}
+
+/// The corpus of real z/OS files: `ZHA_CORPUS`, else `shared/corpus` beside
+/// the repository. A test that needs it and does not find it fails with one
+/// line saying what is missing.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("ZHA_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+        });
+    assert!(
+        dir.join("tcpip").is_dir() && dir.join("parmlib").is_dir(),
+        "the corpus of real z/OS files is missing at {}: put shared/corpus beside this repository or set ZHA_CORPUS to its folder",
+        dir.display()
+    );
+    dir
+}
+
+/// A program a test runs, found on PATH; else the test fails with one line
+/// saying how to install it.
+pub fn require(program: &str, install: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let p = dir.join(program);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("this test needs `{program}`, which is not on PATH: {install}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_is_held_until_dropped() {
+        let n = Net::claim();
+        assert!(
+            try_claim(n.a, n.b).is_none(),
+            "a held block cannot be claimed twice"
+        );
+        let m = Net::claim();
+        assert_ne!((m.a, m.b), (n.a, n.b));
+        let (a, b) = (n.a, n.b);
+        drop(n);
+        assert!(try_claim(a, b).is_some(), "a dropped block is free again");
+        assert_eq!(m.ip(10), IpAddr::V4(Ipv4Addr::new(127, m.a, m.b, 10)));
+    }
+}
