@@ -1,28 +1,44 @@
 //! The log of long-running commands (`distribute`, `server`): tracing to
-//! stderr, text or JSON, with event ids. Logging never stops the work: a
-//! line that cannot be written (stderr closed — `| head` —, or full — a
-//! full disk) is dropped and counted, never a panic, and once output works
-//! again one line says how many were lost (ZHA3028W).
+//! stderr, text or JSON, with event ids. Logging never stops the work:
+//!
+//! - Lines are written by a thread of their own (tracing-appender's
+//!   non-blocking writer): a stderr that does not drain (a paused pager, a
+//!   slow journal) never blocks a thread that forwards connections; when
+//!   its queue is full, lines are dropped and counted.
+//! - A line that cannot be written (stderr closed — `| head` —, or full — a
+//!   full disk) is dropped and counted, never a panic.
+//! - Once output works again, one line says how many were lost (ZHA3028W).
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use zha_distributor::codes;
 
-/// Start logging to stderr; `ZOSMF_HA_LOG` filters (default `info`).
-pub fn init(json: bool) {
+/// Lines queued for the writer thread at the most; more are dropped.
+const QUEUE: usize = 8192;
+
+/// Start logging to stderr; `ZOSMF_HA_LOG` filters (default `info`). Keep
+/// the guard until the end: dropping it writes what is still queued.
+pub fn init(json: bool) -> WorkerGuard {
     use std::io::IsTerminal;
     let filter = EnvFilter::try_from_env("ZOSMF_HA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let color = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let make = move || Lossy::new(io::stderr(), json);
+    let queue_drops = Arc::new(OnceLock::new());
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(QUEUE)
+        .thread_name("zosmf-ha-log")
+        .finish(Lossy::new(io::stderr(), json, queue_drops.clone()));
+    let _ = queue_drops.set(writer.error_counter());
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(make)
+        .with_writer(writer)
         .with_ansi(color && !json)
-        // An event that cannot be written is not worth a panic on the same
-        // broken stderr: the writer counts it.
+        // An event that cannot be written is not worth a message on the
+        // same broken stderr: the writer counts it.
         .log_internal_errors(false);
     if json {
         // No tracing target in JSON: `target` is the field that names a
@@ -31,38 +47,48 @@ pub fn init(json: bool) {
     } else {
         let _ = b.with_target(false).try_init();
     }
+    guard
 }
 
-/// Lines lost since output last worked.
-static LOST: AtomicU64 = AtomicU64::new(0);
-
-/// A writer that never fails: what it cannot write is counted in
-/// [`LOST`], and the next line that can be written is preceded by a
-/// notice of how many were lost.
+/// A writer that never fails: what it cannot write is counted, and the
+/// next line that can be written is preceded by a notice of how many were
+/// lost — those it could not write, and those the queue in front of it
+/// dropped.
 pub struct Lossy<W: Write> {
     inner: W,
     json: bool,
-    lost: &'static AtomicU64,
+    /// Lines this writer could not write, not reported yet.
+    failed: u64,
+    /// The queue's drop counter, once the queue exists.
+    queue_drops: Arc<OnceLock<ErrorCounter>>,
+    /// Queue drops already reported.
+    reported: usize,
 }
 
 impl<W: Write> Lossy<W> {
-    pub fn new(inner: W, json: bool) -> Lossy<W> {
+    pub fn new(inner: W, json: bool, queue_drops: Arc<OnceLock<ErrorCounter>>) -> Lossy<W> {
         Lossy {
             inner,
             json,
-            lost: &LOST,
+            failed: 0,
+            queue_drops,
+            reported: 0,
         }
     }
 
-    #[cfg(test)]
-    fn with_counter(inner: W, json: bool, lost: &'static AtomicU64) -> Lossy<W> {
-        Lossy { inner, json, lost }
+    /// Lines lost and not reported yet.
+    fn lost(&self) -> u64 {
+        let dropped = self
+            .queue_drops
+            .get()
+            .map_or(0, ErrorCounter::dropped_lines);
+        self.failed + (dropped.saturating_sub(self.reported)) as u64
     }
 
     fn notice(&self, n: u64) -> String {
         let ts = humantime::format_rfc3339_micros(std::time::SystemTime::now());
         let msg = format!(
-            "{n} log line(s) could not be written (standard error was closed or full); output works again"
+            "{n} log line(s) were lost (standard error was closed, full, or too slow); output works again"
         );
         if self.json {
             let v = serde_json::json!({
@@ -81,11 +107,15 @@ impl<W: Write> Lossy<W> {
 
 impl<W: Write> Write for Lossy<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let lost = self.lost.load(Ordering::Relaxed);
+        let lost = self.lost();
         if lost > 0 {
             let notice = self.notice(lost);
             if self.inner.write_all(notice.as_bytes()).is_ok() {
-                self.lost.fetch_sub(lost, Ordering::Relaxed);
+                self.failed = 0;
+                self.reported = self
+                    .queue_drops
+                    .get()
+                    .map_or(0, ErrorCounter::dropped_lines);
             }
         }
         if self
@@ -94,7 +124,7 @@ impl<W: Write> Write for Lossy<W> {
             .and_then(|()| self.inner.flush())
             .is_err()
         {
-            self.lost.fetch_add(1, Ordering::Relaxed);
+            self.failed += 1;
         }
         Ok(buf.len())
     }
@@ -131,24 +161,24 @@ mod tests {
 
     #[test]
     fn lines_that_cannot_be_written_are_counted_and_reported_once() {
-        static COUNT: AtomicU64 = AtomicU64::new(0);
         let mut out = Vec::new();
         {
-            let mut w = Lossy::with_counter(
+            let mut w = Lossy::new(
                 Flaky {
                     out: &mut out,
                     broken: true,
                 },
                 false,
-                &COUNT,
+                Arc::default(),
             );
             for _ in 0..3 {
                 assert_eq!(w.write(b"line\n").unwrap(), 5, "never an error");
             }
-            assert_eq!(COUNT.load(Ordering::Relaxed), 3);
+            assert_eq!(w.lost(), 3);
             w.inner.broken = false;
             w.write_all(b"back\n").unwrap();
             w.write_all(b"again\n").unwrap();
+            assert_eq!(w.lost(), 0);
         }
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
@@ -158,22 +188,21 @@ mod tests {
             "{text}"
         );
         assert_eq!(&lines[1..], ["back", "again"]);
-        assert_eq!(COUNT.load(Ordering::Relaxed), 0);
     }
 
     #[test]
     fn the_notice_is_json_in_json_logs() {
-        static COUNT: AtomicU64 = AtomicU64::new(2);
         let mut out = Vec::new();
         {
-            let mut w = Lossy::with_counter(
+            let mut w = Lossy::new(
                 Flaky {
                     out: &mut out,
                     broken: false,
                 },
                 true,
-                &COUNT,
+                Arc::default(),
             );
+            w.failed = 2;
             w.write_all(b"{}\n").unwrap();
         }
         let first = String::from_utf8(out).unwrap();

@@ -178,13 +178,13 @@ pub const METRICS: Msg = Msg {
 pub const FIRST_ACTIVE: Msg = Msg {
     id: "ZHA3025I",
     title: "the first active target",
-    explanation: "At start every target is probed at once; until that first round of probes is in (at most the probe timeout), new connections go to the target that was active before the restart (NOAUTOSWITCHBACK), else in takeover order, and nothing is announced. Then the first active target is chosen and announced once: the best available one (AUTOSWITCHBACK), the first one ready, or the one active before the restart (NOAUTOSWITCHBACK). No switch (ZHA3003I) is logged for it.",
+    explanation: "At start every target is probed at once; until that first round of probes is in (each probe is bounded by the probe timeout), new connections go to the target that was active before the restart (NOAUTOSWITCHBACK), else in takeover order, and nothing is announced. Then the first active target is chosen and announced once: the best available one (AUTOSWITCHBACK), the first one ready, or the one active before the restart (NOAUTOSWITCHBACK). No switch (ZHA3003I) is logged for it.",
 };
 
 pub const FALLBACK: Msg = Msg {
     id: "ZHA3026W",
     title: "no target is available: the best one still listening is used",
-    explanation: "Every target of the DVIPA..port is down, quiesced or fails its application probe (for example z/OSMF answers 503 while it initializes). SPEC §1: new connections then go to the best target that still listens, rather than being refused. Moves among such targets are logged with this id, not as switches (ZHA3003I). When a target is available again, a switch with the reason `recovered` follows.",
+    explanation: "Every target of the DVIPA..port is down, quiesced or fails its application probe (for example z/OSMF answers 503 while it initializes). SPEC §1: new connections then go to the best target that still listens, rather than being refused. Entering the fallback, and moves among such targets, are logged with this id, not as switches (ZHA3003I). When a target is available again, the fallback ends: with a switch (reason `recovered`) to another target, or with ZHA3029I when the target in use is the one that recovered.",
 };
 
 pub const REFUSED: Msg = Msg {
@@ -195,8 +195,14 @@ pub const REFUSED: Msg = Msg {
 
 pub const LOG_LOST: Msg = Msg {
     id: "ZHA3028W",
-    title: "log lines could not be written",
-    explanation: "Standard error was closed (a pipe whose reader went away) or full (a full disk). Logging never stops forwarding: lines that cannot be written are dropped and counted, and once output works again this line says how many were lost.",
+    title: "log lines were lost",
+    explanation: "Standard error was closed (a pipe whose reader went away), full (a full disk), or did not drain fast enough (a paused pager, a slow journal). Logging never stops forwarding: lines are written by a thread of their own, and those that cannot be written, or that do not fit its queue of 8192 lines, are dropped and counted. Once output works again this line says how many were lost.",
+};
+
+pub const RECOVERED: Msg = Msg {
+    id: "ZHA3029I",
+    title: "the fallback is over",
+    explanation: "No target was available, and new connections went to the best one still listening (ZHA3026W). That target is available again (for example z/OSMF finished initializing), so new connections go on to it: no switch, the fallback is over.",
 };
 
 /// Every message, in id order.
@@ -229,6 +235,7 @@ pub const CATALOG: &[&Msg] = &[
     &FALLBACK,
     &REFUSED,
     &LOG_LOST,
+    &RECOVERED,
 ];
 
 /// The catalog as `explain` reads it.
@@ -254,6 +261,7 @@ pub fn of(e: &Event) -> &'static Msg {
         EventKind::FirstActive { .. } => &FIRST_ACTIVE,
         EventKind::Switch { .. } => &SWITCH,
         EventKind::Fallback { .. } => &FALLBACK,
+        EventKind::Recovered { .. } => &RECOVERED,
         EventKind::NoTarget { .. } => &NO_TARGET,
         EventKind::Quiesced { .. } => &QUIESCED,
         EventKind::Resumed { .. } => &RESUMED,

@@ -209,7 +209,9 @@ impl Controller {
                 m.listening
                     .get_or_create(&l)
                     .set(b(t.listening != Some(false)));
-                m.healthy.get_or_create(&l).set(b(t.healthy != Some(false)));
+                m.healthy
+                    .get_or_create(&l)
+                    .set(b(t.listening != Some(false) && t.healthy != Some(false)));
                 m.quiesced.get_or_create(&l).set(b(t.quiesced));
                 m.active_target.get_or_create(&l).set(b(t.active));
             }
@@ -469,7 +471,6 @@ fn service_stats(m: &Metrics, key: ServiceKey) -> ServiceStats {
         })
     });
     ServiceStats {
-        key,
         retries: m.retries.get_or_create_owned(&ServiceLabels {
             service: key.to_string(),
         }),

@@ -40,7 +40,6 @@ pub struct TargetStats {
 
 /// Counters of one service.
 pub struct ServiceStats {
-    pub key: ServiceKey,
     /// Attempts on another target for the same client (see `conn`).
     pub retries: Counter,
     pub refused: [Counter; 3],
@@ -139,10 +138,11 @@ impl Shared {
     }
 
     /// A client closed at once without a target: counted per service and
-    /// reason, and logged at most once every [`REFUSAL_LOG_EVERY`].
+    /// reason (the metric), and logged per reason at most once every
+    /// [`REFUSAL_LOG_EVERY`]. No lock: two atomic operations.
     pub fn refused(&self, stats: &ServiceStats, why: Refusal) {
         stats.refused[why as usize].inc();
-        self.refusals.note(why, stats.key);
+        self.refusals.pending[why as usize].fetch_add(1, Ordering::Relaxed);
         self.refusals.flush(false);
     }
 }
@@ -154,8 +154,6 @@ pub const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
 pub struct Refusals {
     epoch: Instant,
     pending: [AtomicU64; 3],
-    /// The service of the latest refusal of each reason (its Display).
-    last_service: Mutex<[Option<ServiceKey>; 3]>,
     /// Milliseconds after `epoch` of the last log line; u64::MAX: never.
     logged_at: AtomicU64,
 }
@@ -165,20 +163,12 @@ impl Default for Refusals {
         Refusals {
             epoch: Instant::now(),
             pending: Default::default(),
-            last_service: Mutex::new([None; 3]),
             logged_at: AtomicU64::new(u64::MAX),
         }
     }
 }
 
 impl Refusals {
-    fn note(&self, why: Refusal, key: ServiceKey) {
-        self.pending[why as usize].fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut l) = self.last_service.lock() {
-            l[why as usize] = Some(key);
-        }
-    }
-
     /// Log what is pending if the last line is old enough (or `force`).
     pub fn flush(&self, force: bool) {
         if self.pending.iter().all(|p| p.load(Ordering::Relaxed) == 0) {
@@ -201,21 +191,17 @@ impl Refusals {
         } else {
             format!(" in the last {} s", now.saturating_sub(last).div_ceil(1000))
         };
-        let services = self.last_service.lock().map(|l| *l).unwrap_or([None; 3]);
         for why in Refusal::ALL {
             let n = self.pending[why as usize].swap(0, Ordering::Relaxed);
             if n == 0 {
                 continue;
             }
-            let service = services[why as usize].map(|k| k.to_string());
             warn!(
                 id = codes::REFUSED.id,
                 reason = why.label(),
                 refused = n,
-                service = service.as_deref(),
-                "refused {n} client connection(s){since}: {} (latest for {})",
+                "refused {n} client connection(s){since}: {} (zosmf_ha_rejected_total counts them per DVIPA..port)",
                 why.describe(),
-                service.as_deref().unwrap_or("-"),
             );
         }
     }

@@ -229,6 +229,14 @@ struct Service {
     starting: Option<Instant>,
 }
 
+/// How long the first round of probes may take at the most. Each probe is
+/// bounded by the probe timeout and reports even when it times out, so the
+/// round normally ends when the last first result is in; this bound is a
+/// safety net, longer than a probe that starts late and times out.
+fn first_round(timeout: std::time::Duration) -> std::time::Duration {
+    timeout * 2 + std::time::Duration::from_millis(500)
+}
+
 /// The hot-standby engine. See the crate documentation.
 pub struct Engine {
     probe: ProbeSpec,
@@ -295,7 +303,7 @@ impl Engine {
             targets,
             active: None,
             in_fallback: false,
-            starting: Some(now + self.probe.timeout),
+            starting: Some(now + first_round(self.probe.timeout)),
         }
     }
 
@@ -584,6 +592,20 @@ impl Engine {
         for s in &mut self.services {
             for t in &mut s.targets {
                 t.ep = remap[t.ep];
+            }
+        }
+        // Name each endpoint after the first service that uses it now (the
+        // one that named it first may be gone): the last write wins, so
+        // walk backwards.
+        for s in self.services.iter().rev() {
+            for t in s.targets.iter().rev() {
+                let ep = &mut self.endpoints[t.ep];
+                ep.dvipa = s.spec.key.dvipa;
+                ep.id = TargetId {
+                    destip: t.spec.destip,
+                    system: t.spec.system.clone(),
+                    endpoint: t.spec.endpoint,
+                };
             }
         }
         self.events.push_back(Event {
@@ -922,11 +944,29 @@ impl Engine {
             fallback
         };
         let in_fallback = want.is_some() && best.is_none();
+        let key = s.spec.key;
         if want == current {
+            // The same target, but it entered or left the fallback.
+            let was = s.in_fallback;
+            if let Some(w) = want.filter(|_| was != in_fallback) {
+                let target = Self::target_id(s, w);
+                let kind = if in_fallback {
+                    EventKind::Fallback {
+                        service: key,
+                        from: Some(target.clone()),
+                        to: target,
+                    }
+                } else {
+                    EventKind::Recovered {
+                        service: key,
+                        target,
+                    }
+                };
+                self.events.push_back(Event { kind });
+            }
             self.services[i].in_fallback = in_fallback;
             return;
         }
-        let key = s.spec.key;
         let from = current.map(|c| Self::target_id(s, c));
         let kind = match want {
             None => EventKind::NoTarget { service: key },

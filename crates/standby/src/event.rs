@@ -137,6 +137,12 @@ pub enum EventKind {
         from: Option<TargetId>,
         to: TargetId,
     },
+    /// The active target, used as a fallback, is available again: the
+    /// fallback is over without a switch.
+    Recovered {
+        service: ServiceKey,
+        target: TargetId,
+    },
     /// No target of a service can take a new connection.
     NoTarget { service: ServiceKey },
     Quiesced {
@@ -170,6 +176,7 @@ impl Event {
             EventKind::FirstActive { service, .. }
             | EventKind::Switch { service, .. }
             | EventKind::Fallback { service, .. }
+            | EventKind::Recovered { service, .. }
             | EventKind::NoTarget { service }
             | EventKind::Quiesced { service, .. }
             | EventKind::Resumed { service, .. }
@@ -190,7 +197,8 @@ impl Event {
             | EventKind::TargetHealthy { target, .. }
             | EventKind::TargetUnhealthy { target, .. }
             | EventKind::Quiesced { target, .. }
-            | EventKind::Resumed { target, .. } => Some(target),
+            | EventKind::Resumed { target, .. }
+            | EventKind::Recovered { target, .. } => Some(target),
             EventKind::FirstActive { to, .. }
             | EventKind::Switch { to, .. }
             | EventKind::Fallback { to, .. } => Some(to),
@@ -211,6 +219,7 @@ impl Event {
             EventKind::FirstActive { reason, .. } => Some(reason.as_str().to_owned()),
             EventKind::Switch { reason, .. } => Some(reason.as_str().to_owned()),
             EventKind::Fallback { .. } => Some("no_target_available".to_owned()),
+            EventKind::Recovered { .. } => Some("recovered".to_owned()),
             EventKind::NoTarget { .. }
             | EventKind::Quiesced { .. }
             | EventKind::Resumed { .. }
@@ -251,15 +260,25 @@ impl fmt::Display for Event {
                 ),
                 None => write!(f, "{service}: new connections go to {to}: {reason}"),
             },
-            EventKind::Fallback { service, from, to } => {
-                write!(
+            EventKind::Fallback { service, from, to } => match from {
+                Some(from) if from == to => write!(
+                    f,
+                    "{service}: no target is available; new connections go on to {to}, the best one still listening"
+                ),
+                Some(from) => write!(
+                    f,
+                    "{service}: no target is available; new connections go to {to}, the best one still listening (instead of {from})"
+                ),
+                None => write!(
                     f,
                     "{service}: no target is available; new connections go to {to}, the best one still listening"
-                )?;
-                match from {
-                    Some(from) => write!(f, " (instead of {from})"),
-                    None => Ok(()),
-                }
+                ),
+            },
+            EventKind::Recovered { service, target } => {
+                write!(
+                    f,
+                    "{service}: target {target} is available again; new connections go on to it"
+                )
             }
             EventKind::NoTarget { service } => {
                 write!(

@@ -43,7 +43,7 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let json = args.log_json || settings.log.format == LogFormat::Json;
-    crate::logging::init(json);
+    let _log = crate::logging::init(json);
     let mut symbols = zha_diag::symbols::Symbols::new();
     for (k, v) in &args.symbol {
         symbols.set(k, v.clone());

@@ -6,7 +6,7 @@ use crate::args::ServerArgs;
 use crate::output;
 
 pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
-    crate::logging::init(std::env::var_os("ZHA_LOG_JSON").is_some());
+    let _log = crate::logging::init(std::env::var_os("ZHA_LOG_JSON").is_some());
     crate::child::exit_with_parent();
     let root = match &a.root {
         Some(r) => r.clone(),

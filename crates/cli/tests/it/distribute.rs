@@ -221,10 +221,11 @@ impl Distributor {
         }
     }
 
+    /// The active target, from `netstat vdpt --json` read as typed rows.
     fn active(&self) -> Option<String> {
-        let v: serde_json::Value =
+        let rows: Vec<zha_distributor::protocol::ServiceRow> =
             serde_json::from_str(&self.netstat(&["vdpt", "--json"])?).ok()?;
-        v[0]["active"].as_str().map(str::to_owned)
+        rows.first()?.active.map(|a| a.to_string())
     }
 
     fn signal(&self, sig: &str) {
@@ -560,6 +561,31 @@ fn a_closed_log_output_never_stops_forwarding() {
     assert!(d.netstat(&["vdpt"]).is_some());
     let (status, _) = d.stop();
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_log_output_that_does_not_drain_never_stops_forwarding() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    // stderr is a pipe nobody reads (a paused pager): it fills after a few
+    // hundred access lines.
+    let mut d = Start::new(&net).run();
+    let t = Instant::now();
+    traffic(&net, 1500);
+    assert!(d.alive());
+    println!("1500 clients in {:?} with a stalled log", t.elapsed());
+    // Now read it: the queue's drops are said once output works again.
+    let mut err = String::new();
+    let mut r = d.child.stderr.take().unwrap();
+    d.signal("TERM");
+    r.read_to_string(&mut err).unwrap();
+    let (status, _) = d.wait();
+    assert!(status.success(), "{status}");
+    assert!(
+        err.contains("ZHA3016I"),
+        "the last lines are written at the end"
+    );
 }
 
 #[test]

@@ -211,8 +211,21 @@ fn plan_check_up_probe_curl_and_zowe() {
     let o = bin().arg("check").arg(&plex).output().unwrap();
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let work = dir.path().join("work");
-    let mut up = up(&plex, &work, &[]);
+    // The work folder named relatively, from the folder that holds it.
+    let mut up = {
+        use std::os::unix::process::CommandExt;
+        let mut c = bin();
+        c.current_dir(dir.path())
+            .arg("up")
+            .arg(&plex)
+            .args(["--work", "work", "--startup-delay", "500ms"])
+            .process_group(0);
+        Proc::spawn(c)
+    };
     up.expect("started the distributor");
+    // Its hints, shown without a terminal too.
+    up.expect("tables:  zosmf-ha netstat vdpt --detail --config");
+    up.expect("pids:    SYSA ");
     wait_answering(&net, &work, "SYSA");
     // A second `up` on the same work folder refuses, and says why.
     let o = bin()

@@ -1,5 +1,7 @@
 //! The control socket (netstat, reload), metrics, and refusing bad input.
 
+use std::net::SocketAddr;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zha_distributor::display;
@@ -154,7 +156,7 @@ async fn an_invalid_profile_is_rejected_whole() {
     assert!(e.contains("BAD.TCPIP:"), "the place of the finding: {e}");
     assert!(e.contains("kept the running configuration"), "{e}");
     assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
-    assert!(d.vdpt().await.contains("Rank: 100"));
+    assert_eq!(d.target(2).await.rank, Some(100));
 
     // And the same profile does not start a distributor at all; the error
     // carries the check report for the caller to render.
@@ -186,6 +188,7 @@ async fn a_port_in_use_stops_the_start_with_a_clear_message() {
 async fn listeners_added_by_reload_are_tuned_like_the_first() {
     let net = Net::new();
     let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _a9443 = Backend::start(SocketAddr::new(net.ip(11), 9443), "SYSA-9443", Kind::Name).await;
     let d = Dist::start_binding(&net.profile(&[None, Some(100)], true), "").await;
     let path = d.dir.path().join("MORE.TCPIP");
     let more = net.profile(&[None, Some(100)], true).replace(
@@ -204,23 +207,49 @@ async fn listeners_added_by_reload_are_tuned_like_the_first() {
         })
         .await;
     assert!(matches!(r, Reply::Done { .. }), "{r:?}");
-    // `ss` shows a listener's backlog as its Send-Q: the same deep queue
-    // on both.
+    // `ss` shows a listener's backlog as its Send-Q (the kernel caps it at
+    // net.core.somaxconn): the same deep queue on both.
     let ss = zha_testkit::require("ss", "apt-get install -y iproute2");
-    let backlog = |port: u16| -> Option<u64> {
+    let ss_lines = |args: &[&str], addr: String| -> String {
         let out = std::process::Command::new(&ss)
-            .args(["-ltnH", "src"])
-            .arg(format!("{}:{port}", net.ip(10)))
+            .args(args)
+            .arg(addr)
             .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let line = text.lines().next()?;
-        line.split_whitespace().nth(2)?.parse().ok()
+            .expect("ss runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let first = backlog(PORT).expect("the first listener in /proc/net/tcp");
-    let added = backlog(9443).expect("the added listener in /proc/net/tcp");
-    assert_eq!(first, zha_distributor::listener::BACKLOG as u64);
+    let backlog = |port: u16| -> Option<u64> {
+        let text = ss_lines(&["-ltnH", "src"], format!("{}:{port}", net.ip(10)));
+        text.lines().next()?.split_whitespace().nth(2)?.parse().ok()
+    };
+    let somaxconn: u64 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096);
+    let first = backlog(PORT).expect("the first listener in ss");
+    let added = backlog(9443).expect("the added listener in ss");
+    assert_eq!(
+        first,
+        (zha_distributor::listener::BACKLOG as u64).min(somaxconn)
+    );
     assert_eq!(added, first, "reload's listener has another backlog");
+    // A client accepted on the added port has keepalive, inherited from the
+    // listener (ss shows its timer).
+    let mut c = TcpStream::connect(SocketAddr::new(net.ip(10), 9443))
+        .await
+        .unwrap();
+    c.write_all(b"x\n").await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(LIMIT, c.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..n], b"SYSA-9443\n");
+    let accepted = ss_lines(
+        &["-tnoH", "state", "established", "src"],
+        format!("{}:9443", net.ip(10)),
+    );
+    assert!(accepted.contains("keepalive"), "{accepted}");
 }
 
 #[tokio::test]

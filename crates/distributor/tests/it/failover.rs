@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use zha_distributor::protocol::{Reply, VaryAction};
+use zha_distributor::protocol::{Flag, Reply, VaryAction};
 
 use crate::support::*;
 
@@ -61,7 +61,7 @@ async fn silent_preferred_times_out_and_the_client_is_served() {
     assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
     assert!(t.elapsed() < Duration::from_secs(3));
     d.wait_active(Some(net.sys(2))).await;
-    assert!(d.vdpt().await.contains("Flg: Unavailable"));
+    assert_eq!(d.target(1).await.flag, Flag::Unavailable);
 }
 
 #[tokio::test]
@@ -72,8 +72,8 @@ async fn a_stopped_server_fails_the_application_probe() {
     // SYSA still accepts connections but answers nothing (SIGSTOP-like).
     a.frozen.store(true, std::sync::atomic::Ordering::Relaxed);
     d.wait_active(Some(net.sys(2))).await;
-    let detail = d.vdpt().await;
-    assert!(detail.contains("Listening: Yes  Healthy: No"), "{detail}");
+    let t = d.target(1).await;
+    assert_eq!((t.listening, t.healthy), (Some(true), Some(false)), "{t:?}");
     // 503 means "not ready": also unhealthy.
     a.frozen.store(false, std::sync::atomic::Ordering::Relaxed);
     a.status.store(503, std::sync::atomic::Ordering::Relaxed);
@@ -120,7 +120,7 @@ async fn quiesce_and_resume() {
     };
     assert!(lines[0].contains("quiesced SYSA"), "{lines:?}");
     assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
-    assert!(d.vdpt().await.contains("Flg: Quiesced"));
+    assert_eq!(d.target(1).await.flag, Flag::Quiesced);
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     open.write_all(b"still there?\n").await.unwrap();
     let mut buf = [0u8; 16];
@@ -167,6 +167,7 @@ async fn vary_names_a_target_by_its_destip_when_the_settings_remap_it() {
     let d = Dist::start(&net, &profile, &extra).await;
     d.wait_active(Some(net.sys(1))).await;
     assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
+    assert_eq!(d.target(1).await.dest_xcf.to_string(), a_ip);
     let v = d.vdpt().await;
     assert!(v.contains(&format!("DestXCF:   {a_ip}")), "{v}");
     let r = d.vary(VaryAction::Quiesce, a_ip, None).await;
@@ -212,25 +213,27 @@ async fn no_target_left_closes_the_client_at_once() {
 #[tokio::test]
 async fn a_dead_target_is_not_shown_healthy() {
     let net = Net::new();
-    let (a, _b, d) = http_pair(&net, "").await;
+    let metrics = format!("[metrics]\naddress = \"{}:0\"\n", net.ip(99));
+    let (a, _b, d) = http_pair(&net, &metrics).await;
+    let m = d.running.as_ref().unwrap().metrics_addr.unwrap();
+    let gauge = format!(
+        "zosmf_ha_target_healthy{{service=\"{}..{PORT}\",target=\"{}\"}}",
+        net.ip(10),
+        net.sys(1)
+    );
     d.wait_active(Some(net.sys(1))).await;
-    d.wait_vdpt(|v| v.contains("Listening: Yes  Healthy: Yes"))
-        .await;
+    d.wait_service(|s| s.targets[0].healthy == Some(true)).await;
+    assert!(metrics_page(m).await.contains(&format!("{gauge} 1")));
     a.kill();
     d.wait_active(Some(net.sys(2))).await;
-    let end = tokio::time::Instant::now() + LIMIT;
-    loop {
-        let v = d.view(zha_distributor::protocol::Report::Vdpt).await;
-        let t = &v.services[0].targets[0];
-        if t.listening == Some(false) {
-            assert_eq!(t.healthy, None, "a dead target has no health verdict");
-            let text = d.vdpt().await;
-            assert!(text.contains("Listening: No  Healthy: n/a"), "{text}");
-            break;
-        }
-        assert!(tokio::time::Instant::now() < end, "{v:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    d.wait_service(|s| s.targets[0].listening == Some(false))
+        .await;
+    let t = d.target(1).await;
+    assert_eq!(t.healthy, None, "a dead target has no health verdict");
+    let text = d.vdpt().await;
+    assert!(text.contains("Listening: No  Healthy: n/a"), "{text}");
+    let page = metrics_page(m).await;
+    assert!(page.contains(&format!("{gauge} 0")), "{page}");
 }
 
 #[tokio::test]
@@ -254,38 +257,15 @@ async fn servers_that_start_not_ready_cause_no_switch() {
     .await;
     let metrics = d.running.as_ref().unwrap().metrics_addr.unwrap();
     // The first round is in: no target available, the best listening one used.
-    let end = tokio::time::Instant::now() + LIMIT;
-    loop {
-        let v = d.view(zha_distributor::protocol::Report::Vdpt).await;
-        if !v.services[0].starting
-            && v.services[0]
-                .targets
-                .iter()
-                .all(|t| t.healthy == Some(false))
-        {
-            assert_eq!(v.services[0].active, Some(net.sys(1)));
-            break;
-        }
-        assert!(tokio::time::Instant::now() < end, "{v:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    d.wait_service(|s| !s.starting && s.targets.iter().all(|t| t.healthy == Some(false)))
+        .await;
+    assert_eq!(d.active().await, Some(net.sys(1)));
     tokio::time::sleep(Duration::from_millis(300)).await;
     a.status.store(200, std::sync::atomic::Ordering::Relaxed);
-    let end = tokio::time::Instant::now() + LIMIT;
-    while !d
-        .vdpt()
-        .await
-        .contains("System: -  Listening: Yes  Healthy: Yes")
-    {
-        assert!(tokio::time::Instant::now() < end, "{}", d.vdpt().await);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    d.wait_service(|s| s.targets[0].healthy == Some(true)).await;
     b.status.store(200, std::sync::atomic::Ordering::Relaxed);
-    let end = tokio::time::Instant::now() + LIMIT;
-    while d.vdpt().await.matches("Healthy: Yes").count() < 2 {
-        assert!(tokio::time::Instant::now() < end, "{}", d.vdpt().await);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    d.wait_service(|s| s.targets.iter().all(|t| t.healthy == Some(true)))
+        .await;
     assert_eq!(d.active().await, Some(net.sys(1)));
     let page = metrics_page(metrics).await;
     let switches: Vec<&str> = page

@@ -38,14 +38,22 @@ async fn run_load(replay: bool) -> Tally {
         }));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // A request forwarded before the kill has fully happened (the server's
-    // tasks and accept queue closing) is in flight at the crash: the window
-    // ends shortly after the kill.
+    // A request forwarded before the killed server is gone (its tasks and
+    // accept queue closing) is in flight at the crash: the window ends when
+    // its address refuses connections.
     let begin = Instant::now();
     a.kill();
+    let end = tokio::time::Instant::now() + LIMIT;
+    while tokio::net::TcpStream::connect(net.sys(1)).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "the killed server still listens"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let crash = Crash {
         begin,
-        end: Instant::now() + Duration::from_millis(50),
+        end: Instant::now(),
     };
     tokio::time::sleep(Duration::from_millis(700)).await;
     let a2 = Backend::start(net.sys(1), "SYSA", Kind::Http).await;

@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use zha_distributor::control;
 use zha_distributor::display;
-use zha_distributor::protocol::{Reply, Report, Request, VaryAction, View};
+use zha_distributor::protocol::{Reply, Report, Request, ServiceRow, TargetRow, VaryAction, View};
 use zha_distributor::settings::Settings;
 use zha_standby::ServiceKey;
 
@@ -375,15 +375,25 @@ impl Dist {
         }
     }
 
-    /// Wait until the VDPT (with DETAIL, as text) satisfies `ok`.
-    pub async fn wait_vdpt(&self, ok: impl Fn(&str) -> bool) {
+    /// The first service's rows (typed).
+    pub async fn service(&self) -> ServiceRow {
+        self.view(Report::Vdpt).await.services.remove(0)
+    }
+
+    /// The row of target `i` (1-based, DESTIP order) of the first service.
+    pub async fn target(&self, i: usize) -> TargetRow {
+        self.service().await.targets.remove(i - 1)
+    }
+
+    /// Wait until the first service's rows satisfy `ok`.
+    pub async fn wait_service(&self, ok: impl Fn(&ServiceRow) -> bool) {
         let end = tokio::time::Instant::now() + LIMIT;
         loop {
-            let v = self.vdpt().await;
-            if ok(&v) {
+            let s = self.service().await;
+            if ok(&s) {
                 return;
             }
-            assert!(tokio::time::Instant::now() < end, "waited in vain:\n{v}");
+            assert!(tokio::time::Instant::now() < end, "waited in vain: {s:#?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

@@ -176,6 +176,17 @@ impl Sim {
             .collect()
     }
 
+    /// The targets whose fallback ended without a switch.
+    pub fn recovered(&self) -> Vec<SocketAddr> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Recovered { target, .. } => Some(target.endpoint),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn selector(target: &str, port: Option<u16>) -> Selector {
         Selector {
             target: target.into(),

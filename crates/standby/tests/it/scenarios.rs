@@ -41,6 +41,7 @@ fn servers_not_ready_at_start_give_one_fallback_and_no_switch() {
     assert!(s.switches().is_empty(), "{:?}", s.switches());
     assert!(s.first_active().is_empty());
     assert_eq!(s.fallbacks().len(), 1);
+    assert_eq!(s.recovered(), vec![ep(1)], "the fallback is over, once");
 
     // The backup ready first: one switch out of the fallback, one back.
     let mut s = Sim::new(service(true, &[1]), true, BTreeMap::new());
@@ -91,6 +92,86 @@ fn moves_among_unhealthy_targets_are_fallback_changes() {
         s.switches().last().cloned(),
         Some((Some(ep(2)), ep(1), SwitchReason::Recovered))
     );
+}
+
+#[test]
+fn the_target_in_use_entering_and_leaving_the_fallback_is_said() {
+    // NOAUTOSWITCHBACK, the backup active; it turns unhealthy while the
+    // preferred is down: no target is available, it stays in use.
+    let mut s = Sim::new(service(false, &[1]), true, BTreeMap::new());
+    s.rounds(2, |e| {
+        if e == ep(1) {
+            (false, None)
+        } else {
+            (true, Some(true))
+        }
+    });
+    assert_eq!(s.active(), Some(ep(2)));
+    s.rounds(2, |e| {
+        if e == ep(1) {
+            (false, None)
+        } else {
+            (true, Some(false))
+        }
+    });
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(s.fallbacks(), vec![(Some(ep(2)), ep(2))]);
+    let text = s
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Fallback { .. }))
+        .map(ToString::to_string)
+        .unwrap();
+    assert!(text.contains("go on to SYS2"), "{text}");
+    s.rounds(2, |e| {
+        if e == ep(1) {
+            (false, None)
+        } else {
+            (true, Some(true))
+        }
+    });
+    assert_eq!(s.recovered(), vec![ep(2)]);
+    assert!(s.switches().is_empty());
+}
+
+#[test]
+fn a_reload_renames_an_endpoint_after_the_service_that_uses_it_now() {
+    // Two services share SYS2's endpoint; the first is removed.
+    let mut other = service(true, &[1]);
+    other.key.dvipa = "10.0.0.99".parse().unwrap();
+    other.targets[0].system = Some("OLD".into());
+    other.targets[0].endpoint = ep(2);
+    let cfg = |services| Config {
+        services,
+        probe: ProbeSpec::default(),
+    };
+    let now = std::time::Instant::now();
+    let mut e = Engine::new(cfg(vec![other, service(true, &[1])]), BTreeMap::new(), now);
+    let p: Vec<ProbeRequest> = std::iter::from_fn(|| e.poll_probe(now)).collect();
+    let shared = p.iter().find(|p| p.endpoint == ep(2)).unwrap();
+    assert_eq!(shared.dvipa.to_string(), "10.0.0.99");
+    for q in &p {
+        let ok = ProbeOutcome {
+            connected: true,
+            healthy: None,
+            detail: String::new(),
+        };
+        e.probe_result(q.endpoint, ok, now);
+    }
+    e.reconfigure(cfg(vec![service(true, &[1])]), now);
+    let later = now + std::time::Duration::from_secs(5);
+    let p: Vec<ProbeRequest> = std::iter::from_fn(|| e.poll_probe(later)).collect();
+    let shared = p.iter().find(|p| p.endpoint == ep(2)).unwrap();
+    assert_eq!(
+        shared.dvipa.to_string(),
+        DVIPA,
+        "probed for the service left"
+    );
+    e.connect_failed(ep(2), "refused", later);
+    let down = std::iter::from_fn(|| e.poll_event())
+        .find(|ev| matches!(ev.kind, EventKind::TargetDown { .. }))
+        .unwrap();
+    assert_eq!(down.target().unwrap().system.as_deref(), Some("SYS2"));
 }
 
 #[test]
@@ -195,7 +276,13 @@ fn noautoswitchback_decides_at_the_probe_timeout_without_all_results() {
     s.drain();
     assert!(s.engine.poll_timeout().is_some());
     s.advance(1000);
-    // Decided with the preferred still unknown: the order decides.
+    assert!(
+        s.engine.snapshot().services[0].starting,
+        "a probe that times out still reports: the round waits for it"
+    );
+    s.advance(1500);
+    // A probe that never reports: the round ends at its safety bound, and
+    // the order decides with the preferred still unknown.
     assert_eq!(s.active(), Some(ep(1)));
     assert_eq!(s.first_active(), vec![(ep(1), StartReason::FirstReady)]);
 }

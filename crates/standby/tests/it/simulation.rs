@@ -153,6 +153,7 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                     EventKind::FirstActive { .. }
                         | EventKind::Switch { .. }
                         | EventKind::Fallback { .. }
+                        | EventKind::Recovered { .. }
                         | EventKind::NoTarget { .. }
                 )
             })
@@ -182,10 +183,12 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
             // the step only when the step had one event).
             if events.len() == 1 {
                 match &events[0].kind {
-                    EventKind::Switch { to, .. } | EventKind::Fallback { to, .. } => {
+                    EventKind::Switch { to, .. }
+                    | EventKind::Fallback { to, .. }
+                    | EventKind::Recovered { target: to, .. } => {
                         let t = a.targets.iter().find(|t| t.endpoint == to.endpoint);
                         let avail = t.map(|t| t.availability == Availability::Available);
-                        let is_switch = matches!(events[0].kind, EventKind::Switch { .. });
+                        let is_switch = !matches!(events[0].kind, EventKind::Fallback { .. });
                         if avail != Some(is_switch) {
                             return Err(format!(
                                 "step {n} {op:?}: {:?} to a target that is {:?}",

@@ -35,6 +35,10 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| zha_distributor::settings::default_state_dir().join("up"));
     std::fs::create_dir_all(&work)
         .with_context(|| format!("cannot create the work folder {}", work.display()))?;
+    // Absolute: the settings written below name files in it, and a
+    // settings file's relative paths are relative to its own folder.
+    let work = std::path::absolute(&work)
+        .with_context(|| format!("cannot resolve the work folder {}", work.display()))?;
     // One `up` per work folder: a second one would fight the first for its
     // ports and USER_DIRs (and rewrite its files).
     let sock = work.join("state/control.sock");

@@ -331,7 +331,10 @@ async fn steps(
     }
     pause(Duration::from_secs(1), stop).await?;
 
-    // A planned stop of the active system: quiesce, let its connections end, stop.
+    // A planned stop of the active system: once the other can take over
+    // (a planned stop does not strand clients), quiesce, let its
+    // connections end, stop.
+    wait_all_available(local, stop).await?;
     let planned = local.active().await.unwrap_or_else(|| preferred.to_owned());
     let other = if planned == preferred {
         backup
