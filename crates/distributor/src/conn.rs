@@ -86,7 +86,10 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     if settings.connect.proxy_protocol {
         let dst = client.local_addr().unwrap_or(peer);
         if let Err(e) = write_all(&target, &proxy_v2(peer, dst)).await {
-            log.end(Outcome::Error, Some(e));
+            log.end(
+                Outcome::Error,
+                Some(&format!("PROXY header to {}: {e}", cand.endpoint)),
+            );
             return;
         }
     }
@@ -113,34 +116,37 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     // fits the replay buffer), watch for a target that dies with the
     // request in flight and send the request to the next target.
     let mut replay = settings.connect.replay.then(Vec::new);
-    let mut outcome = None;
+    // How it ended, and why (for the access log), when it ended early.
+    let mut outcome: Option<(Outcome, Option<String>)> = None;
     // The target of `cand` was counted out of the active gauge already.
     let mut released = false;
     while replay.is_some() {
         match first_answer(&client, &target, &mut replay, &traffic).await {
             Ok(First::Answered) => break,
             Ok(First::ClientGone) => {
-                outcome = Some(Outcome::Done);
+                outcome = Some((Outcome::Done, None));
                 break;
             }
             Ok(First::TargetLost(why)) => {
                 cand.stats.lost.inc();
                 cand.stats.active.dec();
                 released = true;
-                let _ = shared
-                    .inputs
-                    .try_send(Input::ConnectFailed(cand.endpoint, why));
+                let _ = shared.inputs.try_send(Input::Suspect(cand.endpoint));
+                let lost = Some((Outcome::LostInFlight, Some(why)));
                 let Some(bytes) = replay.as_ref() else {
-                    outcome = Some(Outcome::LostInFlight);
+                    outcome = lost;
                     break;
                 };
                 let Some((c, t)) = connect_next(cands, &mut next, stats, shared, &mut log).await
                 else {
-                    outcome = Some(Outcome::LostInFlight);
+                    outcome = lost;
                     break;
                 };
-                if write_all(&t, bytes).await.is_err() {
-                    outcome = Some(Outcome::LostInFlight);
+                if let Err(e) = write_all(&t, bytes).await {
+                    outcome = Some((
+                        Outcome::LostInFlight,
+                        Some(format!("replay to {}: {e}", c.endpoint)),
+                    ));
                     break;
                 }
                 (cand, target) = (c, t);
@@ -156,9 +162,9 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
             }
             Err(e) => {
                 outcome = Some(if is_reset(&e) {
-                    Outcome::Done
+                    (Outcome::Done, None)
                 } else {
-                    Outcome::Error
+                    (Outcome::Error, Some(e.to_string()))
                 });
                 break;
             }
@@ -167,7 +173,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     drop(replay);
     log.target = Some(cand.endpoint);
 
-    let outcome = match outcome {
+    let (outcome, cause) = match outcome {
         Some(o) => o,
         None => {
             let mode = if settings.pump.splice {
@@ -191,22 +197,22 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                     let up = traffic.up.load(Ordering::Relaxed);
                     if end.first == pump::Dir::Down && down == 0 && up > 0 {
                         cand.stats.lost.inc();
+                        let _ = shared.inputs.try_send(Input::Suspect(cand.endpoint));
                         let why = match &end.down {
                             Ok(()) => "closed before answering".to_owned(),
                             Err(e) => format!("reset before answering: {e}"),
                         };
-                        let _ = shared.inputs.try_send(Input::ConnectFailed(cand.endpoint, why));
-                        Outcome::LostInFlight
+                        (Outcome::LostInFlight, Some(why))
                     } else {
                         match end.error() {
-                            None => Outcome::Done,
-                            Some(e) if is_reset(e) => Outcome::Done,
-                            Some(_) => Outcome::Error,
+                            None => (Outcome::Done, None),
+                            Some(e) if is_reset(e) => (Outcome::Done, None),
+                            Some(e) => (Outcome::Error, Some(e.to_string())),
                         }
                     }
                 },
-                _ = idle(&traffic, settings.limits.idle_timeout) => Outcome::Idle,
-                _ = shared.hard_stop.cancelled() => Outcome::Drained,
+                _ = idle(&traffic, settings.limits.idle_timeout) => (Outcome::Idle, None),
+                _ = shared.hard_stop.cancelled() => (Outcome::Drained, None),
             }
         }
     };
@@ -216,7 +222,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     if let Ok(mut m) = shared.conns.lock() {
         m.remove(&id);
     }
-    log.end(outcome, None);
+    log.end(outcome, cause.as_deref());
 }
 
 /// Connect to the targets from `next` on; a failure marks the target down
@@ -416,7 +422,8 @@ struct Log<'a> {
 }
 
 impl Log<'_> {
-    fn end(&self, outcome: Outcome, err: Option<io::Error>) {
+    /// The access line; `cause` says why when it did not end well.
+    fn end(&self, outcome: Outcome, cause: Option<&str>) {
         if !self.access {
             return;
         }
@@ -426,7 +433,7 @@ impl Log<'_> {
         let up = self.traffic.up.load(Ordering::Relaxed);
         let down = self.traffic.down.load(Ordering::Relaxed);
         let ms = self.traffic.started().elapsed().as_millis() as u64;
-        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        let cause = cause.unwrap_or_default();
         info!(
             target: "zosmf_ha::access",
             id = codes::ACCESS.id,
@@ -438,6 +445,7 @@ impl Log<'_> {
             duration_ms = ms,
             retries = self.retries,
             outcome = outcome.as_str(),
+            cause,
             "{} -> {} via {}: {} up, {} down, {ms} ms, {} retries, {}{}",
             self.peer,
             target,
@@ -446,7 +454,7 @@ impl Log<'_> {
             down,
             self.retries,
             outcome.as_str(),
-            if err.is_empty() { String::new() } else { format!(" ({err})") }
+            if cause.is_empty() { String::new() } else { format!(" ({cause})") }
         );
     }
 }

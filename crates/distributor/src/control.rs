@@ -99,22 +99,29 @@ pub async fn serve(listener: UnixListener, tx: mpsc::Sender<Input>, stop: Cancel
 
 async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
     let (r, mut w) = stream.into_split();
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut reader = BufReader::new(r.take(MAX_REQUEST));
-    tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut line))
-        .await
-        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-    let reply = match serde_json::from_str::<Request>(&line) {
-        Err(e) => Reply::refused(format!("bad request: {e}")),
-        Ok(req) => {
-            let (rtx, rrx) = oneshot::channel();
-            if tx.send(Input::Request(req, rtx)).await.is_err() {
-                Reply::refused("the distributor is stopping")
-            } else {
-                rrx.await
-                    .unwrap_or_else(|_| Reply::refused("the distributor is stopping"))
-            }
+    let read =
+        tokio::time::timeout(Duration::from_secs(5), reader.read_until(b'\n', &mut line)).await;
+    // Whatever came, or did not, gets an answer.
+    let reply = match read {
+        Err(_) => Reply::refused("bad request: no request line within 5 s"),
+        Ok(Err(e)) => Reply::refused(format!("bad request: {e}")),
+        Ok(Ok(_)) if !line.ends_with(b"\n") && line.len() as u64 >= MAX_REQUEST => {
+            Reply::refused(format!("bad request: longer than {MAX_REQUEST} bytes"))
         }
+        Ok(Ok(_)) => match serde_json::from_slice::<Request>(&line) {
+            Err(e) => Reply::refused(format!("bad request: {e}")),
+            Ok(req) => {
+                let (rtx, rrx) = oneshot::channel();
+                if tx.send(Input::Request(req, rtx)).await.is_err() {
+                    Reply::refused("the distributor is stopping")
+                } else {
+                    rrx.await
+                        .unwrap_or_else(|_| Reply::refused("the distributor is stopping"))
+                }
+            }
+        },
     };
     let mut out = serde_json::to_string(&reply).map_err(io::Error::other)?;
     out.push('\n');

@@ -124,6 +124,7 @@ impl Controller {
         match i {
             Input::Probe(ep, outcome) => self.engine.probe_result(ep, outcome, now),
             Input::ConnectFailed(ep, why) => self.engine.connect_failed(ep, &why, now),
+            Input::Suspect(ep) => self.engine.suspect(ep, now),
             Input::Request(req, reply) => {
                 let r = self.request(req, now);
                 let _ = reply.send(r);

@@ -49,8 +49,17 @@ pub fn services(stack: &Stack, settings: &Settings) -> Result<Services, Vec<Stri
             continue;
         }
         let Some(targets) = &d.targets else { continue };
-        for r in &d.ports {
-            for port in r.value.lo..=r.value.hi {
+        // A port listed twice in one statement (`PORT 8443 8443`, or in two
+        // ranges) is one port.
+        let mut ports: Vec<u16> = d
+            .ports
+            .iter()
+            .flat_map(|r| r.value.lo..=r.value.hi)
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        {
+            for port in ports {
                 if p.listeners.len() >= MAX_PORTS {
                     errors.push(format!(
                         "more than {MAX_PORTS} distributed ports; narrow the PORT ranges"
@@ -63,7 +72,7 @@ pub fn services(stack: &Stack, settings: &Settings) -> Result<Services, Vec<Stri
                 };
                 if p.services.iter().any(|s| s.key == key) {
                     errors.push(format!(
-                        "{key} is distributed by two VIPADISTRIBUTE statements"
+                        "{key} is distributed by two VIPADISTRIBUTE statements: keep one"
                     ));
                     continue;
                 }
@@ -117,5 +126,61 @@ pub fn services(stack: &Stack, settings: &Settings) -> Result<Services, Vec<Stri
         Ok(p)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zha_diag::FileId;
+    use zha_diag::symbols::Symbols;
+
+    fn stack(vipadist: &str) -> Stack {
+        let text = format!(
+            "IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.1.1 255.0.0.0 1\nVIPADYNAMIC\n VIPADEFINE 255.255.255.0 10.0.0.10\n{vipadist}ENDVIPADYNAMIC\n"
+        );
+        let parsed = zha_tcpip::parse(FileId(0), &text, &Symbols::new());
+        zha_tcpip::apply(parsed.profile.statements.iter()).0
+    }
+
+    const DIST: &str = " VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT {ports} DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP\n";
+
+    #[test]
+    fn a_port_listed_twice_in_one_statement_is_one_port() {
+        let st = stack(&DIST.replace("{ports}", "8443 8443 8440-8444"));
+        let s = services(&st, &Settings::default()).unwrap();
+        let ports: Vec<u16> = s.services.iter().map(|s| s.key.port).collect();
+        assert_eq!(ports, [8440, 8441, 8442, 8443, 8444]);
+        assert_eq!(s.listeners.len(), 5);
+    }
+
+    #[test]
+    fn a_port_in_two_statements_is_said_so() {
+        let st = stack(&format!(
+            "{}{}",
+            DIST.replace("{ports}", "8443"),
+            DIST.replace("{ports}", "8443 9443")
+        ));
+        let e = services(&st, &Settings::default()).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("10.0.0.10..8443 is distributed by two VIPADISTRIBUTE"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn each_target_keeps_its_destip_when_the_settings_remap_it() {
+        let st = stack(&DIST.replace("{ports}", "443"));
+        let settings = crate::settings::parse(
+            std::path::Path::new("s.toml"),
+            "[targets]\n\"10.1.1.2:443\" = \"127.0.0.12:8443\"\n[systems]\nSYSB = \"10.1.1.2\"\n",
+        )
+        .unwrap();
+        let s = services(&st, &settings).unwrap();
+        let b = &s.services[0].targets[1];
+        assert_eq!(b.destip.to_string(), "10.1.1.2");
+        assert_eq!(b.endpoint.to_string(), "127.0.0.12:8443");
+        assert_eq!(b.system.as_deref(), Some("SYSB"));
     }
 }

@@ -95,7 +95,11 @@ pub struct ConnInfo {
 /// What the control task is told.
 pub enum Input {
     Probe(SocketAddr, ProbeOutcome),
+    /// A connect to the target failed: it is down at once.
     ConnectFailed(SocketAddr, String),
+    /// The target closed or reset a connection before answering: probe it
+    /// now (a client's word is no verdict).
+    Suspect(SocketAddr),
     Request(Request, oneshot::Sender<Reply>),
     /// SIGHUP: read the running profile again.
     Reload(Option<PathBuf>),

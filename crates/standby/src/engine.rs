@@ -364,6 +364,18 @@ impl Engine {
         self.update_all(now, None);
     }
 
+    /// A client saw this endpoint close or reset a connection before
+    /// answering. One client's word is no verdict (it may have sent half a
+    /// request to a server with a header timeout): the endpoint is probed
+    /// at once instead, and the probe decides.
+    pub fn suspect(&mut self, endpoint: SocketAddr, now: Instant) {
+        if let Some(ep) = self.endpoints.iter_mut().find(|e| e.addr == endpoint)
+            && !ep.in_flight
+        {
+            ep.next_probe = ep.next_probe.min(now);
+        }
+    }
+
     /// Quiesce targets: no new connections, existing ones continue. Unless
     /// `force`, refused when it would leave a service without an available
     /// target.

@@ -48,24 +48,43 @@ async fn netstat_reports_in_text_and_json() {
 }
 
 #[tokio::test]
-async fn an_unknown_report_is_an_error_not_a_vdpt() {
+async fn every_bad_request_gets_an_answer() {
     let net = Net::new();
     let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
-    use tokio::net::UnixStream;
-    let mut s = UnixStream::connect(&d.socket).await.unwrap();
-    s.write_all(b"{\"cmd\":\"netstat\",\"report\":\"vdtp\"}\n")
-        .await
-        .unwrap();
-    let mut out = String::new();
-    tokio::time::timeout(LIMIT, s.read_to_string(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
-    let r: Reply = serde_json::from_str(&out).unwrap();
-    match r {
-        Reply::Refused { error } => assert!(error.contains("unknown variant `vdtp`"), "{error}"),
-        other => panic!("answered {other:?}"),
+    async fn send(socket: &std::path::Path, bytes: &[u8], close: bool) -> Reply {
+        let mut s = tokio::net::UnixStream::connect(socket).await.unwrap();
+        s.write_all(bytes).await.unwrap();
+        if close {
+            s.shutdown().await.unwrap();
+        }
+        let mut out = String::new();
+        tokio::time::timeout(LIMIT, s.read_to_string(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out:?}"))
     }
+    let cases: [(&[u8], bool, &str); 5] = [
+        // An unknown report is an error, not a VDPT.
+        (
+            b"{\"cmd\":\"netstat\",\"report\":\"vdtp\"}\n",
+            false,
+            "unknown variant `vdtp`",
+        ),
+        // Not UTF-8, not JSON, no line end, nothing at all.
+        (b"\xff\xfe\x00junk\n", false, "bad request"),
+        (b"hello\n", false, "bad request"),
+        (b"{\"cmd\":\"netstat\"", true, "bad request"),
+        (b"", true, "bad request"),
+    ];
+    for (bytes, close, want) in cases {
+        match send(&d.socket, bytes, close).await {
+            Reply::Refused { error } => assert!(error.contains(want), "{bytes:?}: {error}"),
+            other => panic!("{bytes:?} answered {other:?}"),
+        }
+    }
+    // And the distributor still answers good requests.
+    assert_eq!(d.view(Report::Vdpt).await.services.len(), 1);
 }
 
 #[tokio::test]

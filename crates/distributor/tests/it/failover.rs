@@ -42,9 +42,15 @@ async fn noautoswitchback_stays_also_across_a_restart() {
     assert_eq!(d.active().await, Some(net.sys(2)));
     assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
 
-    // Restart the distributor with the same state folder.
+    // Restart the distributor with the same state folder: the very first
+    // client goes to SYSB, before any probe has reported.
     let dir = d.stop().await;
     let d = Dist::start_in(&net, dir, &profile, "").await;
+    assert_eq!(
+        ask(d.addr).await.unwrap(),
+        "SYSB",
+        "the first client after a restart"
+    );
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(d.active().await, Some(net.sys(2)), "{}", d.vdpt().await);
     assert_eq!(ask(d.addr).await.unwrap(), "SYSB");
@@ -276,4 +282,31 @@ async fn servers_that_start_not_ready_cause_no_switch() {
         switches.iter().all(|l| l.ends_with(" 0")),
         "switches at start-up: {switches:?}"
     );
+}
+
+#[tokio::test]
+async fn clients_that_send_half_a_request_cannot_flip_the_active_target() {
+    // NOAUTOSWITCHBACK: a switch would stick. SYSA closes connections whose
+    // request is not complete within its header timeout.
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::HeaderTimeout).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], false), "").await;
+    d.wait_active(Some(net.sys(1))).await;
+    for _ in 0..3 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut c = tokio::net::TcpStream::connect(d.addr).await.unwrap();
+        c.write_all(b"GET /zosmf/info HTTP/1.1").await.unwrap();
+        let mut buf = [0u8; 16];
+        let n = tokio::time::timeout(LIMIT, c.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap_or(0);
+        assert_eq!(n, 0, "closed by SYSA's header timeout");
+    }
+    // The probes that the early closes asked for find SYSA listening.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(d.active().await, Some(net.sys(1)), "{}", d.vdpt().await);
+    assert_eq!(d.target(1).await.listening, Some(true));
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
 }

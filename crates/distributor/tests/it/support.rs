@@ -89,6 +89,10 @@ pub enum Kind {
     Echo,
     /// Answers an HTTP request with the status in `status`.
     Http,
+    /// A server with a header timeout (nginx's `client_header_timeout`):
+    /// answers a line with its name, but closes a connection whose request
+    /// is not complete (no newline) within 300 ms.
+    HeaderTimeout,
 }
 
 pub struct Backend {
@@ -182,12 +186,36 @@ async fn serve(
     let mut buf = vec![0u8; 64 * 1024];
     let mut first = true;
     loop {
-        let n = match c.read(&mut buf).await {
-            Ok(0) | Err(_) => {
-                let _ = c.shutdown().await;
-                return;
+        let n = if kind == Kind::HeaderTimeout {
+            let mut got = Vec::new();
+            let complete = tokio::time::timeout(Duration::from_millis(300), async {
+                loop {
+                    match c.read(&mut buf).await {
+                        Ok(0) | Err(_) => return false,
+                        Ok(n) => {
+                            got.extend_from_slice(&buf[..n]);
+                            if got.contains(&b'\n') {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            })
+            .await;
+            if complete != Ok(true) {
+                return; // the header timeout: closed without an answer
             }
-            Ok(n) => n,
+            let n = got.len().min(buf.len());
+            buf[..n].copy_from_slice(&got[..n]);
+            n
+        } else {
+            match c.read(&mut buf).await {
+                Ok(0) | Err(_) => {
+                    let _ = c.shutdown().await;
+                    return;
+                }
+                Ok(n) => n,
+            }
         };
         let mut data = &buf[..n];
         if first && data.starts_with(b"\r\n\r\n\0\r\nQUIT\n") {
@@ -205,8 +233,8 @@ async fn serve(
         }
         let reply: Vec<u8> = match kind {
             Kind::Echo => data.to_vec(),
-            Kind::Name if data.is_empty() => continue,
-            Kind::Name => format!("{name}\n").into_bytes(),
+            Kind::Name | Kind::HeaderTimeout if data.is_empty() => continue,
+            Kind::Name | Kind::HeaderTimeout => format!("{name}\n").into_bytes(),
             Kind::Http => {
                 let s = status.load(Ordering::Relaxed);
                 let body = format!("{{\"system\":\"{name}\"}}");
