@@ -221,10 +221,14 @@ relative to the file):
   [systems]      names for vary, e.g. SYSA = \"10.1.1.1\"
   [limits]       max_connections [10000], idle_timeout [1h], drain_timeout [30s]
   [control]      socket [<state dir>/control.sock]
-  [metrics]      address [none], e.g. \"127.0.0.1:9464\"
+  [metrics]      address [none], e.g. \"127.0.0.1:9464\",
+                 max_connections [64], header_timeout [5s]
   [state]        dir [$XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
   [pump]         splice [true on Linux], buffer [65536]
-  [log]          format [human] or \"json\", access [true]";
+  [log]          format [human] or \"json\", access [true]
+A value out of its range (probe interval 10ms-1h, timeouts 10ms-10min,
+max_connections 1-1000000, buffer 1KiB-16MiB ...) is refused with the
+range and its place in the file.";
 
 #[derive(Args, Debug)]
 pub struct DistributeArgs {

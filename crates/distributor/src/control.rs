@@ -45,10 +45,48 @@ pub enum ControlError {
     Refused(String),
 }
 
+/// The control socket file this process created, so that only that file is
+/// removed at the end (a successor may have bound the path since).
+pub struct SocketFile {
+    pub path: PathBuf,
+    id: Option<FileId>,
+}
+
+impl SocketFile {
+    /// Remove the socket file if it is still the one this process created
+    /// and nobody listens on it. Call it once this process's listener is
+    /// closed: an inode number can be reused by a successor's socket, but a
+    /// successor's socket answers.
+    pub async fn remove(&self) {
+        if self.id.is_none() || file_id(&self.path) != self.id {
+            return;
+        }
+        if UnixStream::connect(&self.path).await.is_ok() {
+            return;
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A file's identity: device, inode and change time (an inode number alone
+/// is reused once its file is gone).
+type FileId = (u64, u64, i64, i64);
+
+/// The identity of a path, not following a symbolic link.
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
 /// Bind the socket: its folder is created owner-only, a stale socket is
-/// replaced, a live one (another distributor) is an error.
-pub async fn bind(path: &Path) -> Result<UnixListener, ControlError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+/// replaced, a live one (another distributor) is an error. Starters take
+/// turns on a lock file beside it, so two cannot both find the socket
+/// stale and replace each other's.
+pub async fn bind(path: &Path) -> Result<(UnixListener, SocketFile), ControlError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -59,7 +97,35 @@ pub async fn bind(path: &Path) -> Result<UnixListener, ControlError> {
                 source,
             })?;
     }
-    if path.exists() {
+    let bind_err = |source| ControlError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut lock_name = path.as_os_str().to_owned();
+    lock_name.push(".lock");
+    let lock = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(PathBuf::from(lock_name))
+            .map_err(bind_err)?
+    };
+    // Held while the socket is checked, replaced and bound (a few ms); a
+    // holder that never lets go is waited for 5 s at the most.
+    let end = tokio::time::Instant::now() + Duration::from_secs(5);
+    while lock.try_lock().is_err() {
+        if tokio::time::Instant::now() > end {
+            return Err(bind_err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "its lock file is held by another process",
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if file_id(path).is_some() {
         if UnixStream::connect(path).await.is_ok() {
             return Err(ControlError::InUse {
                 path: path.to_path_buf(),
@@ -67,14 +133,18 @@ pub async fn bind(path: &Path) -> Result<UnixListener, ControlError> {
         }
         let _ = std::fs::remove_file(path);
     }
-    let bind_err = |source| ControlError::Bind {
-        path: path.to_path_buf(),
-        source,
-    };
     let l = UnixListener::bind(path).map_err(bind_err)?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(bind_err)?;
-    Ok(l)
+    let id = file_id(path);
+    drop(lock);
+    Ok((
+        l,
+        SocketFile {
+            path: path.to_path_buf(),
+            id,
+        },
+    ))
 }
 
 /// Answer requests until `stop`.

@@ -146,8 +146,17 @@ impl Default for Metrics {
     }
 }
 
-/// Serve `/metrics` until `stop`.
-pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: CancellationToken) {
+/// Serve `/metrics` until `stop`, with bounds a scraper or an attacker
+/// cannot push: at most `settings.max_connections` open at once (more are
+/// closed at once), a header within `settings.header_timeout`, a whole
+/// connection within 6 times that, one request per connection.
+pub async fn serve(
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    settings: crate::settings::Metrics,
+    stop: CancellationToken,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections));
     loop {
         let (stream, _) = tokio::select! {
             _ = stop.cancelled() => return,
@@ -159,7 +168,12 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: Cancellat
                 }
             },
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
         let m = metrics.clone();
+        let header = settings.header_timeout;
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let m = m.clone();
@@ -181,9 +195,13 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, stop: Cancellat
                     )
                 }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header)
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), svc);
+            let _ = tokio::time::timeout(header * 6, conn).await;
+            drop(slot);
         });
     }
 }

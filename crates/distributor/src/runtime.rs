@@ -142,7 +142,7 @@ async fn start_with(
             })?;
     }
     let socket_path = settings.control_socket();
-    let control = control::bind(&socket_path).await?;
+    let (control, socket_file) = control::bind(&socket_path).await?;
     let metrics_listener = match settings.metrics.address {
         Some(addr) => Some(
             TcpListener::bind(addr)
@@ -212,9 +212,13 @@ async fn start_with(
         tokio::spawn(signals(tx.clone(), stop.clone()));
     }
     if let Some(l) = metrics_listener {
-        tokio::spawn(metrics::serve(l, metrics.clone(), stop.clone()));
+        tokio::spawn(metrics::serve(
+            l,
+            metrics.clone(),
+            settings.metrics.clone(),
+            stop.clone(),
+        ));
     }
-    let sock_for_cleanup = socket_path.clone();
     let drain = settings.limits.drain_timeout;
     let done = tokio::spawn(async move {
         ctl.run(rx).await;
@@ -238,7 +242,8 @@ async fn start_with(
             let _ = tokio::time::timeout(Duration::from_secs(2), tracker.wait()).await;
         }
         control_task.abort();
-        let _ = std::fs::remove_file(&sock_for_cleanup);
+        let _ = control_task.await;
+        socket_file.remove().await;
         info!(id = codes::STOPPED.id, "stopped");
     });
     Ok(Running {

@@ -42,11 +42,17 @@ pub struct Settings {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Probe {
-    #[serde(with = "humantime_serde")]
+    /// 10ms to 1h.
+    #[serde(deserialize_with = "range::probe_interval")]
     pub interval: Duration,
-    #[serde(with = "humantime_serde")]
+    /// 10ms to 10min.
+    #[serde(deserialize_with = "range::timeout")]
     pub timeout: Duration,
+    /// 1 to 100.
+    #[serde(deserialize_with = "range::count")]
     pub rise: u32,
+    /// 1 to 100.
+    #[serde(deserialize_with = "range::count")]
     pub fall: u32,
     /// The application probe; none unless this table is present.
     pub http: Option<HttpProbe>,
@@ -131,16 +137,16 @@ impl<'de> Deserialize<'de> for StatusRange {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Connect {
-    /// Connect timeout to a target (SPEC §1: 500 ms).
-    #[serde(with = "humantime_serde")]
+    /// Connect timeout to a target (SPEC §1: 500 ms); 10ms to 10min.
+    #[serde(deserialize_with = "range::timeout")]
     pub timeout: Duration,
     /// Try the next target for the same client when a connect fails.
     pub retry: bool,
     /// Replay up to 64 KiB of client bytes to the next target when a target
     /// closes or resets before sending any byte (off: a server may have acted).
     pub replay: bool,
-    /// TCP keepalive idle time on both legs; `"0s"` turns it off.
-    #[serde(with = "humantime_serde")]
+    /// TCP keepalive idle time on both legs, 1s to 2h; `"0s"` turns it off.
+    #[serde(deserialize_with = "range::keepalive")]
     pub keepalive: Duration,
     /// Send a PROXY protocol v2 header to targets.
     pub proxy_protocol: bool,
@@ -172,12 +178,16 @@ pub struct Listen {
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Client connections open at once; more are refused at once.
+    /// 1 to 1,000,000.
+    #[serde(deserialize_with = "range::max_connections")]
     pub max_connections: usize,
-    /// Close a connection with no byte either way for this long; "0s": never.
-    #[serde(with = "humantime_serde")]
+    /// Close a connection with no byte either way for this long (10ms to
+    /// 7 days); "0s": never.
+    #[serde(deserialize_with = "range::idle")]
     pub idle_timeout: Duration,
     /// On SIGTERM, how long existing connections may finish.
-    #[serde(with = "humantime_serde")]
+    /// At most 1h.
+    #[serde(deserialize_with = "range::drain")]
     pub drain_timeout: Duration,
 }
 
@@ -198,11 +208,30 @@ pub struct Control {
     pub socket: Option<PathBuf>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Metrics {
     /// Serve Prometheus metrics at http://ADDRESS/metrics; off by default.
     pub address: Option<SocketAddr>,
+    /// Connections to the metrics address open at once (1 to 10,000); more
+    /// are closed at once, so scrapers cannot take the data path's file
+    /// descriptors.
+    #[serde(deserialize_with = "range::metrics_connections")]
+    pub max_connections: usize,
+    /// How long a request's header may take (10ms to 1min); a connection
+    /// is closed after it, or after 6 times it in all.
+    #[serde(deserialize_with = "range::timeout_short")]
+    pub header_timeout: Duration,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            address: None,
+            max_connections: 64,
+            header_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -219,6 +248,8 @@ pub struct Pump {
     /// Move bytes with splice(2) on Linux (plain TCP only).
     pub splice: bool,
     /// Buffer per direction for the portable path, in bytes.
+    /// 1 KiB to 16 MiB.
+    #[serde(deserialize_with = "range::buffer")]
     pub buffer: usize,
 }
 
@@ -441,6 +472,89 @@ where
     d.deserialize_map(Keys(PhantomData))
 }
 
+/// The range of every bounded setting, checked where it is read, so that
+/// the error has the value's place: nothing out of these ranges reaches the
+/// runtime (a huge timeout would overflow a deadline, a huge buffer abort
+/// the process, a tiny interval burn a core).
+mod range {
+    use std::time::Duration;
+
+    use serde::de::{self, Deserialize, Deserializer};
+
+    const MS: Duration = Duration::from_millis(1);
+    const S: Duration = Duration::from_secs(1);
+    const MIN: Duration = Duration::from_secs(60);
+    const H: Duration = Duration::from_secs(3600);
+
+    fn duration<'de, D: Deserializer<'de>>(
+        d: D,
+        lo: Duration,
+        hi: Duration,
+        zero: Option<&str>,
+    ) -> Result<Duration, D::Error> {
+        let v: Duration = humantime_serde::deserialize(d)?;
+        if (v.is_zero() && zero.is_some()) || (lo <= v && v <= hi) {
+            return Ok(v);
+        }
+        let f = humantime::format_duration;
+        Err(de::Error::custom(format!(
+            "{} is out of range: {} to {}{}",
+            f(v),
+            f(lo),
+            f(hi),
+            zero.map(|z| format!(", or 0s {z}")).unwrap_or_default()
+        )))
+    }
+
+    fn number<'de, D: Deserializer<'de>>(d: D, lo: u64, hi: u64) -> Result<u64, D::Error> {
+        let v = i128::deserialize(d)?;
+        u64::try_from(v)
+            .ok()
+            .filter(|v| (lo..=hi).contains(v))
+            .ok_or_else(|| de::Error::custom(format!("{v} is out of range: {lo} to {hi}")))
+    }
+
+    pub fn probe_interval<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, 10 * MS, H, None)
+    }
+
+    pub fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, 10 * MS, 10 * MIN, None)
+    }
+
+    pub fn keepalive<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, S, 2 * H, Some("(off)"))
+    }
+
+    pub fn idle<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, 10 * MS, 7 * 24 * H, Some("(never)"))
+    }
+
+    pub fn drain<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, MS, H, Some("(no drain)"))
+    }
+
+    pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        number(d, 1, 100).map(|v| v as u32)
+    }
+
+    pub fn timeout_short<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, 10 * MS, MIN, None)
+    }
+
+    pub fn metrics_connections<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        number(d, 1, 10_000).map(|v| v as usize)
+    }
+
+    pub fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        number(d, 1, 1_000_000).map(|v| v as usize)
+    }
+
+    pub fn buffer<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        number(d, 1024, 16 << 20).map(|v| v as usize)
+    }
+}
+
 /// What a typed key must be, for the error.
 trait KeyKind {
     const WHAT: &'static str;
@@ -516,6 +630,38 @@ SYSA = "10.1.1.1"
             .to_string();
         assert!(e.contains("key `https` is not a port"), "{e}");
         assert!(e.starts_with("z:2:"), "{e}");
+    }
+
+    #[test]
+    fn every_bounded_setting_says_its_range_and_place() {
+        let bad = [
+            (
+                "[limits]\nmax_connections = 9223372036854775807\n",
+                "1 to 1000000",
+            ),
+            ("[limits]\nmax_connections = 0\n", "1 to 1000000"),
+            ("[probe]\ntimeout = \"300000000000years\"\n", "10ms to 10m"),
+            ("[probe]\ninterval = \"1ns\"\n", "10ms to 1h"),
+            ("[probe]\ninterval = \"100000h\"\n", "10ms to 1h"),
+            ("[probe]\nrise = 0\n", "1 to 100"),
+            ("[probe]\nfall = -1\n", "1 to 100"),
+            ("[connect]\ntimeout = \"0s\"\n", "10ms to 10m"),
+            ("[connect]\nkeepalive = \"500ms\"\n", "or 0s (off)"),
+            ("[pump]\nbuffer = 1000000000000\n", "1024 to 16777216"),
+            ("[limits]\nidle_timeout = \"100000h\"\n", "or 0s (never)"),
+            ("[limits]\ndrain_timeout = \"2h\"\n", "or 0s (no drain)"),
+        ];
+        for (text, range) in bad {
+            let e = parse(Path::new("z.toml"), text).unwrap_err().to_string();
+            assert!(e.contains(range), "{text}: {e}");
+            assert!(e.starts_with("z.toml:2:"), "{text}: {e}");
+        }
+        let ok = parse(
+            Path::new("z.toml"),
+            "[connect]\nkeepalive = \"0s\"\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n",
+        )
+        .unwrap();
+        assert!(ok.connect.keepalive.is_zero() && ok.limits.idle_timeout.is_zero());
     }
 
     #[test]

@@ -103,6 +103,22 @@ pub struct ProbeSpec {
     pub application: bool,
 }
 
+impl ProbeSpec {
+    /// Within what the engine can schedule: intervals and timeouts from
+    /// 1 ms to a day (a deadline beyond that could overflow the clock; a
+    /// zero interval would probe without pause), rise and fall at least 1.
+    pub fn clamped(self) -> ProbeSpec {
+        let clamp = |d: Duration| d.clamp(Duration::from_millis(1), Duration::from_secs(86_400));
+        ProbeSpec {
+            interval: clamp(self.interval),
+            timeout: clamp(self.timeout),
+            rise: self.rise.max(1),
+            fall: self.fall.max(1),
+            application: self.application,
+        }
+    }
+}
+
 impl Default for ProbeSpec {
     fn default() -> ProbeSpec {
         ProbeSpec {

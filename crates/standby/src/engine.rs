@@ -253,7 +253,7 @@ impl Engine {
     /// takeover order, and no switch is announced.
     pub fn new(config: Config, persisted: Persisted, now: Instant) -> Engine {
         let mut e = Engine {
-            probe: config.probe,
+            probe: config.probe.clamped(),
             endpoints: Vec::new(),
             services: Vec::new(),
             events: VecDeque::new(),
@@ -517,11 +517,12 @@ impl Engine {
     /// Replace the configuration, keeping what did not change: target
     /// states, quiesce flags, active targets that are still targets.
     pub fn reconfigure(&mut self, config: Config, now: Instant) -> ConfigDiff {
+        let probe = config.probe.clamped();
         let mut diff = ConfigDiff {
-            probe_changed: config.probe != self.probe,
+            probe_changed: probe != self.probe,
             ..ConfigDiff::default()
         };
-        self.probe = config.probe;
+        self.probe = probe;
         let old: Vec<Service> = std::mem::take(&mut self.services);
         for spec in config.services {
             let prev = old.iter().find(|o| o.spec.key == spec.key);

@@ -1,6 +1,7 @@
 //! The control socket (netstat, reload), metrics, and refusing bad input.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -293,4 +294,82 @@ async fn metrics_are_served() {
     );
     assert!(body.contains(&line), "{body}");
     assert!(body.contains("zosmf_ha_active_target"), "{body}");
+}
+
+#[tokio::test]
+async fn the_metrics_address_bounds_its_connections_and_their_headers() {
+    let net = Net::new();
+    let d = Dist::start(
+        &net,
+        &net.profile(&[None, Some(100)], true),
+        &format!(
+            "[metrics]\naddress = \"{}:0\"\nmax_connections = 8\nheader_timeout = \"300ms\"\n",
+            net.ip(99)
+        ),
+    )
+    .await;
+    let m = d.running.as_ref().unwrap().metrics_addr.unwrap();
+    // 50 clients that never finish their request header.
+    let mut partial = Vec::new();
+    for _ in 0..50 {
+        let mut c = TcpStream::connect(m).await.unwrap();
+        let _ = c.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\n").await;
+        partial.push(c);
+    }
+    // Every one is closed by the server: the 42 over the limit at once, the
+    // others at the header timeout.
+    let t = std::time::Instant::now();
+    for mut c in partial {
+        let mut buf = [0u8; 256];
+        let n = tokio::time::timeout(LIMIT, c.read(&mut buf)).await;
+        let closed = match n {
+            Ok(Ok(_)) | Ok(Err(_)) => true,
+            Err(_) => false,
+        };
+        assert!(closed, "a partial request was held for {:?}", t.elapsed());
+    }
+    // A whole request is answered.
+    let page = metrics_page(m).await;
+    assert!(page.contains("zosmf_ha_active_target"), "{page}");
+}
+
+#[tokio::test]
+async fn a_draining_predecessor_leaves_its_successors_control_socket() {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let old = Dist::start_binding(
+        &net.profile(&[None, Some(100)], true),
+        "[limits]\ndrain_timeout = \"10s\"\n",
+    )
+    .await;
+    old.wait_active(Some(net.sys(1))).await;
+    // An open connection keeps the old one draining after its stop.
+    let mut open = TcpStream::connect(net.dvipa()).await.unwrap();
+    open.write_all(b"x\n").await.unwrap();
+    let mut buf = [0u8; 8];
+    let _ = tokio::time::timeout(LIMIT, open.read(&mut buf))
+        .await
+        .unwrap();
+    old.stop.cancel();
+    // The successor, on the same control socket, starts while it drains.
+    let socket = old.socket.clone();
+    let mut new = None;
+    let end = tokio::time::Instant::now() + LIMIT;
+    while new.is_none() {
+        let extra = format!("[control]\nsocket = \"{}\"\n", socket.display());
+        match Dist::try_start(&net.profile(&[None, Some(100)], true), &extra).await {
+            Ok(d) => new = Some(d),
+            Err(e) => assert!(tokio::time::Instant::now() < end, "{e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let new = new.unwrap();
+    // The old one ends its drain and goes.
+    drop(open);
+    let mut old = old;
+    let done = old.running.take().unwrap().done;
+    tokio::time::timeout(LIMIT, done).await.unwrap().unwrap();
+    // The successor's socket is still there and answers.
+    assert_eq!(new.view(Report::Vdpt).await.services.len(), 1);
 }

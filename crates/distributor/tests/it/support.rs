@@ -319,6 +319,14 @@ impl Dist {
             .unwrap()
     }
 
+    /// Start binding for itself, or why it did not start.
+    pub async fn try_start(
+        profile: &str,
+        extra: &str,
+    ) -> Result<Dist, zha_distributor::StartError> {
+        Dist::try_start_in(tempfile::tempdir().unwrap(), profile, extra, None).await
+    }
+
     /// Why the distributor refuses to start on this profile.
     pub async fn start_error(profile: &str, extra: &str) -> zha_distributor::StartError {
         match Dist::try_start_in(tempfile::tempdir().unwrap(), profile, extra, None).await {

@@ -596,3 +596,23 @@ fn key_parses_and_prints_like_netstat() {
     assert_eq!("10.0.0.10..443".parse::<ServiceKey>().unwrap(), key());
     assert!("10.0.0.10:443".parse::<ServiceKey>().is_err());
 }
+
+#[test]
+fn any_probe_spec_is_scheduled_without_overflow() {
+    for (interval, timeout) in [
+        (std::time::Duration::MAX, std::time::Duration::MAX),
+        (std::time::Duration::ZERO, std::time::Duration::ZERO),
+    ] {
+        let probe = ProbeSpec {
+            interval,
+            timeout,
+            rise: 0,
+            fall: 0,
+            application: true,
+        };
+        let mut s = Sim::with_probe(service(true, &[1]), probe, BTreeMap::new());
+        s.rounds(3, all_up_but(&[1]));
+        assert!(s.engine.poll_timeout().is_some());
+        assert_eq!(s.engine.probe_spec().rise, 1);
+    }
+}
