@@ -21,7 +21,7 @@ const MAX_REQUEST: u64 = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
-    #[error("cannot create {}: {source}", dir.display())]
+    #[error("the control socket's folder {}: {source}", dir.display())]
     Folder { dir: PathBuf, source: io::Error },
     #[error(
         "another distributor is running with the control socket {} (stop it, or give this one its own [state] dir or [control] socket)",
@@ -87,15 +87,12 @@ fn file_id(path: &Path) -> Option<FileId> {
 pub async fn bind(path: &Path) -> Result<(UnixListener, SocketFile), ControlError> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(dir) = dir {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| ControlError::Folder {
-                dir: dir.to_path_buf(),
-                source,
-            })?;
+        // Only its owner may change the folder: another user could put a
+        // socket of their own there.
+        zha_plex::OsFs::private_dir(dir).map_err(|source| ControlError::Folder {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
     }
     let bind_err = |source| ControlError::Bind {
         path: path.to_path_buf(),

@@ -33,7 +33,7 @@ use crate::protocol::{
 };
 use crate::services::Services;
 use crate::shared::{Input, Refusal, RouteTarget, Routes, ServiceStats, Shared, TargetStats};
-use crate::state;
+use crate::state::StateStore;
 
 pub(crate) struct ListenerTask {
     bind: SocketAddr,
@@ -50,7 +50,8 @@ pub struct Controller {
     pub(crate) services: Services,
     pub(crate) profile: PathBuf,
     pub(crate) symbols: zha_diag::symbols::Symbols,
-    pub(crate) state_dir: PathBuf,
+    /// Where the active targets are kept across restarts.
+    pub(crate) store: Box<dyn StateStore>,
     pub(crate) tracker: TaskTracker,
     pub(crate) stop: CancellationToken,
     /// Where probes report back.
@@ -164,11 +165,11 @@ impl Controller {
                 _ => {}
             }
         }
-        if persist && let Err(err) = state::save(&self.state_dir, &self.engine.persisted()) {
+        if persist && let Err(err) = self.store.save(&self.engine.persisted()) {
             warn!(
                 id = codes::STATE_FILE.id,
                 "cannot save the active targets in {}: {err}",
-                self.state_dir.display()
+                self.store.describe()
             );
         }
         self.shared.refusals.flush(false);

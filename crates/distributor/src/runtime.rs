@@ -28,7 +28,7 @@ use crate::probe::{ProbeError, Prober};
 use crate::profile::{self, ProfileError};
 use crate::settings::Settings;
 use crate::shared::{Input, Refusals, Routes, Shared};
-use crate::state;
+use crate::state::{FileStore, StateStore};
 
 /// Everything a start needs.
 pub struct Options {
@@ -56,7 +56,7 @@ pub enum StartError {
         key: ServiceKey,
         source: std::io::Error,
     },
-    #[error("cannot create the state folder {}: {source}", dir.display())]
+    #[error("the state folder {}: {source}", dir.display())]
     StateDir {
         dir: PathBuf,
         source: std::io::Error,
@@ -130,17 +130,10 @@ async fn start_with(
         }
     }
     let state_dir = settings.state_dir();
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&state_dir)
-            .map_err(|source| StartError::StateDir {
-                dir: state_dir.clone(),
-                source,
-            })?;
-    }
+    let store = FileStore::open(&state_dir).map_err(|source| StartError::StateDir {
+        dir: state_dir.clone(),
+        source,
+    })?;
     let socket_path = settings.control_socket();
     let (control, socket_file) = control::bind(&socket_path).await?;
     let metrics_listener = match settings.metrics.address {
@@ -153,7 +146,7 @@ async fn start_with(
     };
     let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
 
-    let (persisted, warning) = state::load(&state_dir);
+    let (persisted, warning) = store.load();
     if let Some(w) = warning {
         warn!(id = codes::STATE_FILE.id, "{w}");
     }
@@ -190,7 +183,7 @@ async fn start_with(
         services: loaded.services,
         profile: opts.profile.clone(),
         symbols: opts.symbols,
-        state_dir,
+        store: Box::new(store),
         tracker: tracker.clone(),
         stop: stop.clone(),
         tx: tx.clone(),

@@ -68,6 +68,51 @@ impl Fs for OsFs {
 }
 
 impl OsFs {
+    /// A folder only its owner can change, for state, sockets and work
+    /// files: created (with its missing parents) mode 0700 whatever the
+    /// umask, and refused when it is a symbolic link, is not owned by this
+    /// process's user, or can be written by its group or others — another
+    /// local user could then plant files or links in it.
+    pub fn private_dir(path: &Path) -> io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        let created = !path.exists();
+        if created {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(path)?;
+            // mkdir applies the umask: set the mode itself.
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        }
+        let meta = std::fs::symlink_metadata(path)?;
+        let refuse = |why: String| Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
+        if meta.file_type().is_symlink() {
+            return refuse(format!(
+                "{} is a symbolic link; name the folder itself",
+                path.display()
+            ));
+        }
+        if !meta.is_dir() {
+            return refuse(format!("{} is not a folder", path.display()));
+        }
+        let me = rustix::process::geteuid().as_raw();
+        if meta.uid() != me {
+            return refuse(format!(
+                "{} belongs to user {}, not to this process's user {me}; use a folder of your own",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return refuse(format!(
+                "{} can be written by other users (mode {mode:o}); `chmod 700` it or use another folder",
+                path.display()
+            ));
+        }
+        Ok(())
+    }
+
     /// Write a whole file so that a reader sees the old content or the new,
     /// never a part: the one implementation of the atomic write (state
     /// files, key rings, planned configurations). The temporary file beside
@@ -173,6 +218,37 @@ mod tests {
     }
 
     #[test]
+    fn private_folders_are_made_private_and_others_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let _turn = UMASK.lock().unwrap_or_else(|p| p.into_inner());
+        let old = rustix_umask(0o000);
+        let made = dir.path().join("a/b/state");
+        let r = OsFs::private_dir(&made);
+        rustix_umask(old);
+        r.expect("created");
+        assert_eq!(mode(&made), 0o700);
+        // Open to others: refused, and left as it is.
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).expect("mkdir");
+        std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .expect("chmod");
+        let e = OsFs::private_dir(&open).expect_err("refused").to_string();
+        assert!(
+            e.contains("can be written by other users (mode 777)"),
+            "{e}"
+        );
+        assert_eq!(mode(&open), 0o777);
+        // A link to a folder: refused.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&made, &link).expect("link");
+        assert!(OsFs::private_dir(&link).is_err());
+        // A file: refused.
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"").expect("file");
+        assert!(OsFs::private_dir(&file).is_err());
+    }
+
+    #[test]
     fn atomic_writes_replace_whole_files_with_their_mode_and_no_leftovers() {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path().join("active.json");
@@ -191,6 +267,7 @@ mod tests {
     fn atomic_writes_ignore_the_umask_and_never_follow_a_planted_link() {
         let dir = tempfile::tempdir().expect("temp dir");
         // A world-writable umask does not make the file world-writable.
+        let _turn = UMASK.lock().unwrap_or_else(|p| p.into_inner());
         let old = rustix_umask(0o000);
         let p = dir.path().join("key.pem");
         let r = OsFs::write_atomic(&p, b"secret", 0o600);
@@ -212,6 +289,9 @@ mod tests {
                 .is_symlink()
         );
     }
+
+    /// Tests that change the process's umask take turns.
+    static UMASK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     /// Set the process umask, returning the old one.
     fn rustix_umask(mask: u32) -> u32 {

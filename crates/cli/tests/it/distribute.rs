@@ -110,7 +110,11 @@ struct Start<'a> {
     probe: String,
     connect: String,
     extra: String,
-    ulimit: Option<u32>,
+    /// A shell command run before the distributor is exec'ed in its place
+    /// (`ulimit -n 64`, `umask 000`).
+    shell: Option<String>,
+    /// The [state] dir [default: the temporary folder].
+    state: Option<PathBuf>,
     log: Log,
     json: bool,
 }
@@ -123,7 +127,8 @@ impl<'a> Start<'a> {
             probe: "interval = \"100ms\"\ntimeout = \"300ms\"\n".into(),
             connect: "timeout = \"300ms\"\n".into(),
             extra: String::new(),
-            ulimit: None,
+            shell: None,
+            state: None,
             log: Log::Piped,
             json: false,
         }
@@ -135,6 +140,12 @@ impl<'a> Start<'a> {
     }
 
     fn run(self) -> Distributor {
+        self.try_run()
+            .unwrap_or_else(|(st, err)| panic!("did not start ({st}):\n{err}"))
+    }
+
+    /// Start; if it ends instead, its exit status and stderr.
+    fn try_run(self) -> Result<Distributor, (std::process::ExitStatus, String)> {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("PROFILE.TCPIP");
         std::fs::write(&p, &self.profile).unwrap();
@@ -145,7 +156,7 @@ impl<'a> Start<'a> {
                 "[probe]\n{}[connect]\n{}[state]\ndir = \"{}\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n{}",
                 self.probe,
                 self.connect,
-                dir.path().display(),
+                self.state.as_deref().unwrap_or(dir.path()).display(),
                 self.net.ip(11),
                 self.net.ip(12),
                 self.extra
@@ -153,7 +164,7 @@ impl<'a> Start<'a> {
         )
         .unwrap();
         let bin = env!("CARGO_BIN_EXE_zosmf-ha");
-        let mut cmd = match self.ulimit {
+        let mut cmd = match &self.shell {
             None => {
                 let mut c = Command::new(bin);
                 c.args(["distribute", "--profile"])
@@ -162,11 +173,11 @@ impl<'a> Start<'a> {
                     .arg(&config);
                 c
             }
-            Some(n) => {
+            Some(first) => {
                 let mut c = Command::new("sh");
                 c.arg("-c")
                     .arg(format!(
-                        "ulimit -n {n} && exec \"$0\" distribute --profile \"$1\" --config \"$2\""
+                        "{first} && exec \"$0\" distribute --profile \"$1\" --config \"$2\""
                     ))
                     .arg(bin)
                     .arg(&p)
@@ -182,9 +193,16 @@ impl<'a> Start<'a> {
             Log::File(f) => cmd.stderr(f),
         };
         let child = cmd.env("ZOSMF_HA_LOG", "info").spawn().unwrap();
-        let d = Distributor { child, dir, config };
-        d.wait_for(|| d.netstat(&["vdpt"]).is_some_and(|o| o.contains("Dest:")));
-        d
+        let mut d = Distributor { child, dir, config };
+        let end = Instant::now() + LIMIT;
+        while !d.netstat(&["vdpt"]).is_some_and(|o| o.contains("Dest:")) {
+            if !d.alive() {
+                return Err(d.wait());
+            }
+            assert!(Instant::now() < end, "the distributor does not answer");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(d)
     }
 }
 
@@ -472,7 +490,7 @@ fn running_out_of_file_descriptors_backs_off_and_recovers() {
     let _a = Backend::start(net.addr(11), "SYSA");
     let _b = Backend::start(net.addr(12), "SYSB");
     let d = Start {
-        ulimit: Some(64),
+        shell: Some("ulimit -n 64".into()),
         ..Start::new(&net)
     }
     .run();
@@ -766,4 +784,90 @@ fn retries_count_alike_in_the_log_and_the_metric() {
         assert_eq!(logged, [1], "one client, one retry ({replayed}):\n{err}");
         assert_eq!(metric, Some(1.0), "the metric agrees ({replayed})");
     }
+}
+
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn state_files_are_private_whatever_the_umask() {
+    let net = Net::new();
+    let mut a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("fresh/state");
+    let d = Start {
+        shell: Some("umask 000".into()),
+        state: Some(state.clone()),
+        ..Start::new(&net)
+    }
+    .run();
+    let sysa = net.addr(11).to_string();
+    d.wait_for(|| d.active() == Some(sysa.clone()));
+    a.kill9();
+    assert_eq!(ask(net.addr(10)).unwrap(), "SYSB");
+    // The switch was saved: the state file exists.
+    let active = state.join("active.json");
+    let end = Instant::now() + LIMIT;
+    while !active.exists() {
+        assert!(Instant::now() < end, "no state file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(mode(&state), 0o700);
+    assert_eq!(mode(&active), 0o600);
+    assert_eq!(mode(&state.join("control.sock")), 0o600);
+    let names: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn a_state_folder_another_user_can_write_is_refused() {
+    let net = Net::new();
+    let setpriv = zha_testkit::require("setpriv", "apt-get install -y util-linux");
+    let dir = tempfile::tempdir().unwrap();
+    // A folder everybody may write into, where `nobody` makes the state
+    // folder and plants a link to a file of root's.
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    let state = shared.join("state");
+    let st = Command::new(&setpriv)
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-c"])
+        .arg("mkdir -m 777 \"$0\" && ln -s \"$1\" \"$0/.active.json.tmp\" && ln -s \"$1\" \"$0/active.json\"")
+        .arg(&state)
+        .arg(&victim)
+        .status()
+        .unwrap();
+    assert!(st.success(), "setpriv could not act as nobody");
+    let e = Start {
+        state: Some(state.clone()),
+        ..Start::new(&net)
+    }
+    .try_run();
+    let (status, err) = match e {
+        Ok(_) => panic!("started with a state folder of another user's"),
+        Err(e) => e,
+    };
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("belongs to user 65534"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    // Root's own folder, open to everybody: refused too.
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let Err((_, err)) = Start {
+        state: Some(open),
+        ..Start::new(&net)
+    }
+    .try_run() else {
+        panic!("started with a state folder open to everybody")
+    };
+    assert!(err.contains("can be written by other users"), "{err}");
 }

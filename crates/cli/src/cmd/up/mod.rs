@@ -33,8 +33,12 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         .work
         .clone()
         .unwrap_or_else(|| zha_distributor::settings::default_state_dir().join("up"));
-    std::fs::create_dir_all(&work)
-        .with_context(|| format!("cannot create the work folder {}", work.display()))?;
+    // Its state, sockets, key rings and USER_DIRs: only its owner may
+    // change it.
+    if let Err(e) = zha_plex::OsFs::private_dir(&work) {
+        output::error(&format!("zosmf-ha up: the work folder: {e}"));
+        return Ok(ExitCode::from(2));
+    }
     // Absolute: the settings written below name files in it, and a
     // settings file's relative paths are relative to its own folder.
     let work = std::path::absolute(&work)
