@@ -26,13 +26,15 @@ use crate::display;
 use crate::listener::{self, BindError};
 use crate::metrics::{self, Metrics, RejectLabels, ServiceLabels};
 use crate::probe::Prober;
-use crate::profile::{self, ProfileError};
+use crate::profile::{self, Loaded, ProfileError};
 use crate::protocol::{
     ConnRow, DistMethod, Flag, Moveable, Reply, Report, Request, ServiceRow, SrvType, TargetRow,
     VaryAction, View, VipaKind, VipaRow,
 };
 use crate::services::Services;
-use crate::shared::{Input, Refusal, RouteTarget, Routes, ServiceStats, Shared, TargetStats};
+use crate::shared::{
+    Input, Loading, Refusal, RouteTarget, Routes, ServiceStats, Shared, TargetStats,
+};
 use crate::state::StateStore;
 
 pub(crate) struct ListenerTask {
@@ -126,14 +128,50 @@ impl Controller {
             Input::Probe(ep, outcome) => self.engine.probe_result(ep, outcome, now),
             Input::ConnectFailed(ep, why) => self.engine.connect_failed(ep, &why, now),
             Input::Suspect(ep) => self.engine.suspect(ep, now),
+            Input::Request(Request::Reload { profile }, reply) => {
+                self.begin_reload(profile, "zosmf-ha reload", Some(reply));
+            }
             Input::Request(req, reply) => {
                 let r = self.request(req, now);
                 let _ = reply.send(r);
             }
-            Input::Reload(path) => {
-                let _ = self.reload(path, "SIGHUP", now);
+            Input::Reload(path) => self.begin_reload(path, "SIGHUP", None),
+            Input::Loaded(l) => {
+                let Loading {
+                    path,
+                    source,
+                    result,
+                    reply,
+                } = *l;
+                let r = self.reload(result, &path, source, now);
+                if let Some(reply) = reply {
+                    let _ = reply.send(r);
+                }
             }
         }
+    }
+
+    /// Read and check a profile on a blocking thread; the result comes back
+    /// as [`Input::Loaded`]. The control task goes on meanwhile.
+    fn begin_reload(
+        &mut self,
+        path: Option<PathBuf>,
+        source: &'static str,
+        reply: Option<tokio::sync::oneshot::Sender<Reply>>,
+    ) {
+        let path = path.unwrap_or_else(|| self.profile.clone());
+        let symbols = self.symbols.clone();
+        let settings = self.shared.settings.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = profile::load(&path, &symbols, &settings);
+            let _ = tx.blocking_send(Input::Loaded(Box::new(Loading {
+                path,
+                source,
+                result,
+                reply,
+            })));
+        });
     }
 
     /// After each input: start due probes, report events, publish routes.
@@ -346,16 +384,25 @@ impl Controller {
                     Err(e) => Reply::refused(e.to_string()),
                 }
             }
-            Request::Reload { profile } => self.reload(profile, "zosmf-ha reload", now),
+            // Answered when the profile is read (begin_reload).
+            Request::Reload { .. } => Reply::refused("a reload is handled apart"),
         }
     }
 
     /// Replace the running profile by a changed one, as a diff; log the
     /// outcome whoever asked. An invalid profile, or one whose new ports
     /// cannot be bound, changes nothing.
-    fn reload(&mut self, path: Option<PathBuf>, source: &str, now: Instant) -> Reply {
-        let path = path.unwrap_or_else(|| self.profile.clone());
-        match self.try_reload(&path, now) {
+    fn reload(
+        &mut self,
+        loaded: Result<Loaded, ProfileError>,
+        path: &std::path::Path,
+        source: &str,
+        now: Instant,
+    ) -> Reply {
+        match loaded
+            .map_err(ReloadError::Profile)
+            .and_then(|l| self.try_reload(l, path, now))
+        {
             Ok(lines) => {
                 info!(
                     id = codes::RELOADED.id,
@@ -382,11 +429,10 @@ impl Controller {
 
     fn try_reload(
         &mut self,
+        loaded: Loaded,
         path: &std::path::Path,
         now: Instant,
     ) -> Result<Vec<String>, ReloadError> {
-        let loaded = profile::load(path, &self.symbols, &self.shared.settings)
-            .map_err(ReloadError::Profile)?;
         // Bind the new ports before changing anything.
         let keepalive = self.shared.settings.connect.keepalive;
         let mut new_listeners = Vec::new();

@@ -351,12 +351,19 @@ fn place(line: Option<usize>, column: Option<usize>) -> String {
 
 /// Read and parse a settings file (see [`parse`]).
 pub fn read(path: &Path) -> Result<Settings, SettingsError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
+    use zha_plex::Fs;
+    let err = |message: String| SettingsError {
         path: path.to_path_buf(),
         line: None,
         column: None,
-        message: format!("cannot read the settings file: {e}"),
-    })?;
+        message,
+    };
+    // A regular file, whole and bounded (a FIFO or a device is refused).
+    let bytes = zha_plex::OsFs
+        .read(path)
+        .map_err(|e| err(format!("cannot read the settings file: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| err("the settings file is not UTF-8 text".into()))?;
     parse(path, &text)
 }
 

@@ -20,6 +20,7 @@ use zha_standby::{ProbeOutcome, ServiceKey};
 
 use crate::codes;
 use crate::metrics::Metrics;
+use crate::profile::{Loaded, ProfileError};
 use crate::protocol::{Reply, Request};
 use crate::settings::Settings;
 
@@ -103,6 +104,18 @@ pub enum Input {
     Request(Request, oneshot::Sender<Reply>),
     /// SIGHUP: read the running profile again.
     Reload(Option<PathBuf>),
+    /// A profile read and checked off the control task, to apply.
+    Loaded(Box<Loading>),
+}
+
+/// A reload's profile, read and checked on a blocking thread (reading a
+/// file must never stall the task that makes every failover decision).
+pub struct Loading {
+    pub path: PathBuf,
+    /// Who asked: `SIGHUP` or `zosmf-ha reload`.
+    pub source: &'static str,
+    pub result: Result<Loaded, ProfileError>,
+    pub reply: Option<oneshot::Sender<Reply>>,
 }
 
 /// What connection tasks share.

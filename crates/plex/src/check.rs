@@ -210,7 +210,7 @@ fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
             loader.fatal = true;
             continue;
         }
-        let Some(id) = loader.read(path, None) else {
+        let Some(id) = loader.read_arg(path) else {
             continue;
         };
         let text = loader.sources.file(id).text().to_owned();

@@ -6,7 +6,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub trait Fs {
+    /// A regular file, whole (members, profiles, INCLUDEs, sysplex.toml):
+    /// anything else — a FIFO, a device — is refused, never waited on.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// A file named on the command line: a regular file, or a pipe or
+    /// device read up to the size limit (`check <(…)`).
+    fn read_any(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.read(path)
+    }
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
     /// Names of the entries of a folder.
@@ -34,6 +41,12 @@ impl Fs for OsFs {
                 "is a folder, not a file",
             ));
         }
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is not a regular file (a FIFO, a device or a socket); name a file",
+            ));
+        }
         if meta.len() > MAX_FILE_BYTES {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -43,7 +56,16 @@ impl Fs for OsFs {
                 ),
             ));
         }
-        std::fs::read(path)
+        // Read no more than the limit even if the file grew since.
+        read_capped(std::fs::File::open(path)?)
+    }
+
+    fn read_any(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let meta = std::fs::metadata(path)?;
+        if meta.is_file() || meta.is_dir() {
+            return self.read(path);
+        }
+        read_capped(std::fs::File::open(path)?)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -65,6 +87,20 @@ impl Fs for OsFs {
     fn identity(&self, path: &Path) -> PathBuf {
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
     }
+}
+
+/// At most [`MAX_FILE_BYTES`] of a reader; more is an error.
+fn read_capped(r: impl io::Read) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    r.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("more than {MAX_FILE_BYTES} bytes; the limit is {MAX_FILE_BYTES}"),
+        ));
+    }
+    Ok(buf)
 }
 
 impl OsFs {
@@ -215,6 +251,37 @@ mod tests {
         std::fs::metadata(p)
             .map(|m| m.permissions().mode() & 0o777)
             .unwrap_or(0)
+    }
+
+    #[test]
+    fn only_regular_files_are_read_and_never_more_than_the_limit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .expect("mkfifo");
+        // Refused at once, not waited on for a writer.
+        let e = OsFs.read(&fifo).expect_err("a FIFO is refused").to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let e = OsFs
+            .read(Path::new("/dev/zero"))
+            .expect_err("a device is refused")
+            .to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        // Named on the command line, a device is read up to the limit.
+        let e = OsFs
+            .read_any(Path::new("/dev/zero"))
+            .expect_err("endless")
+            .to_string();
+        assert!(e.contains("the limit is"), "{e}");
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"PORT 1").expect("file");
+        assert_eq!(OsFs.read_any(&file).expect("a file"), b"PORT 1");
     }
 
     #[test]

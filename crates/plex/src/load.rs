@@ -67,9 +67,24 @@ impl<'f> Loader<'f> {
         Some(id)
     }
 
+    /// A file named on the command line (a pipe or device too, up to the
+    /// size limit): see [`Fs::read_any`].
+    pub fn read_arg(&mut self, path: &Path) -> Option<FileId> {
+        self.read_with(path, None, true)
+    }
+
     fn read_new(&mut self, path: &Path, cause: Option<Span>) -> Option<FileId> {
+        self.read_with(path, cause, false)
+    }
+
+    fn read_with(&mut self, path: &Path, cause: Option<Span>, arg: bool) -> Option<FileId> {
         let shown = path.display().to_string();
-        let bytes = match self.fs.read(path) {
+        let read = if arg {
+            self.fs.read_any(path)
+        } else {
+            self.fs.read(path)
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let (code, msg, help) = if e.kind() == std::io::ErrorKind::NotFound {

@@ -871,3 +871,62 @@ fn a_state_folder_another_user_can_write_is_refused() {
     };
     assert!(err.contains("can be written by other users"), "{err}");
 }
+
+fn mkfifo(path: &std::path::Path) {
+    let st = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(st.success());
+}
+
+#[test]
+fn a_fifo_or_a_device_as_the_profile_never_stalls_the_distributor() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let d = Distributor::start(&net);
+    d.wait_for(|| d.active().is_some());
+    let fifo = d.dir.path().join("f");
+    mkfifo(&fifo);
+    for profile in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        let t = Instant::now();
+        let o = d.zha(&["reload", profile.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{profile:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        // Clients and the tables are served meanwhile and after.
+        assert_eq!(ask(net.addr(10)).unwrap(), "SYSA");
+        assert!(d.netstat(&["vdpt"]).is_some());
+    }
+    let t = Instant::now();
+    let (status, _) = d.stop();
+    assert!(status.success());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "SIGTERM took {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn check_never_waits_on_a_fifo_named_as_a_sysplex_member() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sysplex.toml"),
+        "name = \"P\"\n[[system]]\nname = \"SYSA\"\nparmlib = [\"IZUPRM0A\"]\nprofile = \"PROFA\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("PROFA"), "TCPCONFIG\n").unwrap();
+    mkfifo(&dir.path().join("IZUPRM0A"));
+    let t = Instant::now();
+    let o = bin().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("not a regular file"), "{}", stdout(&o));
+    assert!(t.elapsed() < Duration::from_secs(10));
+    // Named alone on the command line, a device is read up to the limit.
+    let o = bin()
+        .args(["check", "--kind", "profile", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("the limit is"), "{}", stdout(&o));
+}
