@@ -205,6 +205,12 @@ pub const RECOVERED: Msg = Msg {
     explanation: "No target was available, and new connections went to the best one still listening (ZHA3026W). That target is available again (for example z/OSMF finished initializing), so new connections go on to it: no switch, the fallback is over.",
 };
 
+pub const FD_BUDGET: Msg = Msg {
+    id: "ZHA3030W",
+    title: "max_connections lowered to fit the file descriptor limit",
+    explanation: "Each client connection holds up to 2 file descriptors (6 with splice(2), whose pipes hold bytes a slow reader has not taken yet), and probes, listeners, the control socket and metrics need some too. At start the distributor raises its soft limit on open files to the hard one; when even that cannot hold [limits] max_connections, it lowers the connection limit to what fits rather than refuse to start (which would take the DVIPA down) or run out of descriptors later (which would stop probes). Raise the limit (LimitNOFILE= under systemd, ulimit -n) or lower max_connections.",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -236,6 +242,7 @@ pub const CATALOG: &[&Msg] = &[
     &REFUSED,
     &LOG_LOST,
     &RECOVERED,
+    &FD_BUDGET,
 ];
 
 /// The catalog as `explain` reads it.

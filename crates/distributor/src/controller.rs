@@ -125,7 +125,8 @@ impl Controller {
     fn input(&mut self, i: Input) {
         let now = now();
         match i {
-            Input::Probe(ep, outcome) => self.engine.probe_result(ep, outcome, now),
+            Input::Probe(ep, Some(outcome)) => self.engine.probe_result(ep, outcome, now),
+            Input::Probe(ep, None) => self.engine.probe_skipped(ep),
             Input::ConnectFailed(ep, why) => self.engine.connect_failed(ep, &why, now),
             Input::Suspect(ep) => self.engine.suspect(ep, now),
             Input::Request(Request::Reload { profile }, reply) => {

@@ -8,7 +8,8 @@
 //!   answers requests, reloads, publishes the routing table.
 //! - `shared`: what the control task and the data path share (routes,
 //!   the VCRT, counters, the input channel).
-//! - `listener`: the one bind-and-tune function and the accept loop.
+//! - `listener`: the one bind-and-tune function and the accept loop;
+//!   `fds`: the file descriptor budget.
 //! - `conn`: one client connection (retry, first answer, replay, pump).
 //! - `pump`: bytes both ways, half-close kept; splice(2) on Linux.
 //! - `probe`: TCP and HTTP(S) probes.
@@ -26,6 +27,7 @@ pub mod conn;
 pub mod control;
 pub mod controller;
 pub mod display;
+pub mod fds;
 pub mod listener;
 pub mod metrics;
 pub mod probe;

@@ -69,26 +69,29 @@ impl Prober {
     }
 
     /// Probe `endpoint`; `dvipa` names the server (Host, TLS server name)
-    /// when the settings do not.
+    /// when the settings do not. `None`: the probe could not be run for a
+    /// reason of this machine's (out of descriptors, memory or ports),
+    /// which says nothing about the target.
     pub async fn probe(
         &self,
         endpoint: SocketAddr,
         dvipa: IpAddr,
         application: bool,
-    ) -> ProbeOutcome {
+    ) -> Option<ProbeOutcome> {
         let deadline = tokio::time::Instant::now() + self.timeout;
         let within = humantime::format_duration(self.timeout);
         let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(endpoint)).await {
             Ok(Ok(s)) => s,
-            Ok(Err(e)) => return down(format!("connect: {e}")),
-            Err(_) => return down(format!("connect: no answer within {within}")),
+            Ok(Err(e)) if crate::conn::is_local(&e) => return None,
+            Ok(Err(e)) => return Some(down(format!("connect: {e}"))),
+            Err(_) => return Some(down(format!("connect: no answer within {within}"))),
         };
         let Some(h) = self.http.as_ref().filter(|_| application) else {
-            return ProbeOutcome {
+            return Some(ProbeOutcome {
                 connected: true,
                 healthy: None,
                 detail: "TCP connect succeeded".into(),
-            };
+            });
         };
         // It listens; whether it is healthy is the application probe's
         // answer within what is left of the timeout (a stopped server
@@ -107,11 +110,11 @@ impl Prober {
                     format!("GET {path} on {endpoint}: no answer within {within}"),
                 ),
             };
-        ProbeOutcome {
+        Some(ProbeOutcome {
             connected: true,
             healthy: Some(healthy),
             detail,
-        }
+        })
     }
 }
 

@@ -22,6 +22,7 @@ use zha_standby::{Config, Engine, ServiceKey};
 use crate::codes;
 use crate::control::{self, ControlError};
 use crate::controller::{Controller, probe_spec};
+use crate::fds;
 use crate::listener::{self, BindError};
 use crate::metrics::{self, Metrics};
 use crate::probe::{ProbeError, Prober};
@@ -150,6 +151,32 @@ async fn start_with(
     if let Some(w) = warning {
         warn!(id = codes::STATE_FILE.id, "{w}");
     }
+    // The descriptor budget: raise the soft limit, and fit the connection
+    // limit in what it allows, keeping a reserve.
+    let limit = fds::raise_limit();
+    let reserve = 32
+        + loaded.services.listeners.len() as u64
+        + 2 * loaded
+            .services
+            .services
+            .iter()
+            .map(|s| s.targets.len() as u64)
+            .sum::<u64>()
+        + settings
+            .metrics
+            .address
+            .map_or(0, |_| settings.metrics.max_connections as u64);
+    let per = fds::per_connection(settings.pump.splice);
+    let wanted = settings.limits.max_connections;
+    let max_connections = fds::fit(wanted, limit, reserve, per);
+    if max_connections < wanted {
+        warn!(
+            id = codes::FD_BUDGET.id,
+            limit,
+            max_connections,
+            "max_connections lowered from {wanted} to {max_connections}: the file descriptor limit is {limit} ({per} per connection, {reserve} kept for probes, listeners, control and metrics); raise it (LimitNOFILE=, ulimit -n) or lower max_connections"
+        );
+    }
     let (tx, rx) = mpsc::channel(4096);
     let metrics = Arc::new(Metrics::new());
     let shared = Arc::new(Shared {
@@ -157,7 +184,7 @@ async fn start_with(
         conns: Mutex::new(HashMap::new()),
         next_conn: AtomicU64::new(1),
         metrics: metrics.clone(),
-        limit: Arc::new(Semaphore::new(settings.limits.max_connections.max(1))),
+        limit: Arc::new(Semaphore::new(max_connections)),
         settings: settings.clone(),
         inputs: tx.clone(),
         hard_stop: CancellationToken::new(),

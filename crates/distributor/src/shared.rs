@@ -95,7 +95,8 @@ pub struct ConnInfo {
 
 /// What the control task is told.
 pub enum Input {
-    Probe(SocketAddr, ProbeOutcome),
+    /// A probe's result; `None` when it could not be run (a local reason).
+    Probe(SocketAddr, Option<ProbeOutcome>),
     /// A connect to the target failed: it is down at once.
     ConnectFailed(SocketAddr, String),
     /// The target closed or reset a connection before answering: probe it

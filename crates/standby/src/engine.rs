@@ -346,6 +346,15 @@ impl Engine {
         self.update_all(now, None);
     }
 
+    /// A probe could not be run for a reason of this machine's (out of
+    /// file descriptors, memory or ports): no result, no verdict on the
+    /// target; the next probe comes one interval later.
+    pub fn probe_skipped(&mut self, endpoint: SocketAddr) {
+        if let Some(ep) = self.endpoints.iter_mut().find(|e| e.addr == endpoint) {
+            ep.in_flight = false;
+        }
+    }
+
     /// A real connect to this endpoint failed (refused, reset, timed out):
     /// it is down at once (passive detection).
     pub fn connect_failed(&mut self, endpoint: SocketAddr, why: &str, now: Instant) {

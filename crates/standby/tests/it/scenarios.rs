@@ -616,3 +616,21 @@ fn any_probe_spec_is_scheduled_without_overflow() {
         assert_eq!(s.engine.probe_spec().rise, 1);
     }
 }
+
+#[test]
+fn a_probe_this_machine_could_not_run_is_no_verdict() {
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    s.rounds(2, all_up_but(&[]));
+    let before = s.engine.snapshot();
+    let p = std::iter::from_fn(|| s.engine.poll_probe(s.now)).collect::<Vec<_>>();
+    assert!(!p.is_empty());
+    for q in &p {
+        s.engine.probe_skipped(q.endpoint);
+    }
+    s.drain();
+    assert_eq!(s.engine.snapshot(), before, "nothing changed");
+    // The next probe is due one interval later, not at once.
+    assert!(s.engine.poll_probe(s.now).is_none());
+    s.advance(1000);
+    assert!(s.engine.poll_probe(s.now).is_some());
+}
