@@ -219,7 +219,8 @@ relative to the file):
   [listen]       address [the DVIPA], ports [none], e.g. { 443 = 8443 }
   [targets]      where DESTIP:PORT really is, e.g. \"10.1.1.1:443\" = \"127.0.0.11:8443\"
   [systems]      names for vary, e.g. SYSA = \"10.1.1.1\"
-  [limits]       max_connections [10000], idle_timeout [1h], drain_timeout [30s]
+  [limits]       max_connections [10000], idle_timeout [1h], drain_timeout [30s],
+                 half_closed_timeout [30s], server_timeout [5m]
   [control]      socket [<state dir>/control.sock]
   [metrics]      address [none], e.g. \"127.0.0.1:9464\",
                  max_connections [64], header_timeout [5s]

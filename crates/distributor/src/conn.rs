@@ -19,7 +19,7 @@ use tracing::{debug, info, warn};
 use zha_standby::ServiceKey;
 
 use crate::codes;
-use crate::pump::{self, Mode, Traffic, write_all};
+use crate::pump::{self, Dir, Expiry, Mode, Traffic, write_all};
 use crate::shared::{ConnInfo, Input, Refusal, RouteTarget, ServiceStats, Shared};
 
 /// Client bytes kept for a replay (SPEC §1: up to 64 KiB).
@@ -34,6 +34,10 @@ enum Outcome {
     /// The target closed or reset before answering a request.
     LostInFlight,
     Idle,
+    /// One side closed, and no byte moved for `half_closed_timeout`.
+    HalfClosed,
+    /// The target sent nothing for `server_timeout` after the client's data.
+    ServerSilent,
     Drained,
     Error,
 }
@@ -46,6 +50,8 @@ impl Outcome {
             Outcome::AllFailed => "refused: every connect failed",
             Outcome::LostInFlight => "lost in flight: the target closed before answering",
             Outcome::Idle => "closed: idle timeout",
+            Outcome::HalfClosed => "closed: one side had closed and the other went quiet",
+            Outcome::ServerSilent => "closed: the target did not answer the client",
             Outcome::Drained => "closed: drain time over",
             Outcome::Error => "error",
         }
@@ -121,7 +127,14 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     // The target of `cand` was counted out of the active gauge already.
     let mut released = false;
     while replay.is_some() {
-        match first_answer(&client, &target, &mut replay, &traffic).await {
+        let first = tokio::select! {
+            r = first_answer(&client, &target, &mut replay, &traffic) => r,
+            why = watchdog(&traffic, &settings.limits) => {
+                outcome = Some((expired(why), None));
+                break;
+            }
+        };
+        match first {
             Ok(First::Answered) => break,
             Ok(First::ClientGone) => {
                 outcome = Some((Outcome::Done, None));
@@ -195,7 +208,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                     // with the server (a crash), and the target is suspect.
                     let down = traffic.down.load(Ordering::Relaxed);
                     let up = traffic.up.load(Ordering::Relaxed);
-                    if end.first == pump::Dir::Down && down == 0 && up > 0 {
+                    if end.first == Dir::Down && down == 0 && up > 0 {
                         cand.stats.lost.inc();
                         let _ = shared.inputs.try_send(Input::Suspect(cand.endpoint));
                         let why = match &end.down {
@@ -211,7 +224,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                         }
                     }
                 },
-                _ = idle(&traffic, settings.limits.idle_timeout) => (Outcome::Idle, None),
+                why = watchdog(&traffic, &settings.limits) => (expired(why), None),
                 _ = shared.hard_stop.cancelled() => (Outcome::Drained, None),
             }
         }
@@ -311,7 +324,7 @@ async fn first_answer(
                     Ok(n) => {
                         write_all(target, &buf[..n]).await?;
                         sent += n;
-                        traffic.up.fetch_add(n as u64, Ordering::Relaxed);
+                        traffic.moved(Dir::Up, n);
                         if let Some(r) = replay.as_mut() {
                             if r.len() + n <= REPLAY_LIMIT {
                                 r.extend_from_slice(&buf[..n]);
@@ -334,7 +347,7 @@ async fn first_answer(
                     }
                     Ok(n) => {
                         write_all(client, &buf[..n]).await?;
-                        traffic.down.fetch_add(n as u64, Ordering::Relaxed);
+                        traffic.moved(Dir::Down, n);
                         return Ok(First::Answered);
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -372,16 +385,43 @@ pub fn tune(s: &impl std::os::fd::AsFd, keepalive: Duration) {
     }
 }
 
-async fn idle(traffic: &Traffic, limit: Duration) {
-    if limit.is_zero() {
+fn expired(why: Expiry) -> Outcome {
+    match why {
+        Expiry::Idle => Outcome::Idle,
+        Expiry::HalfClosed => Outcome::HalfClosed,
+        Expiry::ServerSilent => Outcome::ServerSilent,
+    }
+}
+
+/// Resolves when the connection must be given up (SPEC §1): idle for
+/// `idle_timeout`, half closed and quiet for `half_closed_timeout`, or the
+/// target silent for `server_timeout` after the client sent data. Never,
+/// when every limit is off.
+async fn watchdog(traffic: &Traffic, limits: &crate::settings::Limits) -> Expiry {
+    let off = Duration::ZERO;
+    if (
+        limits.idle_timeout,
+        limits.half_closed_timeout,
+        limits.server_timeout,
+    ) == (off, off, off)
+    {
         return std::future::pending().await;
     }
     loop {
-        let left = limit.saturating_sub(traffic.idle());
-        if left.is_zero() {
-            return;
+        let Some((at, why)) = traffic.deadline(
+            limits.idle_timeout,
+            limits.half_closed_timeout,
+            limits.server_timeout,
+        ) else {
+            // Nothing to wait for yet (a limit may apply once bytes move).
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        if at <= std::time::Instant::now() {
+            return why;
         }
-        tokio::time::sleep(left).await;
+        // Bytes may move meanwhile: look again at the deadline.
+        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
     }
 }
 

@@ -10,46 +10,127 @@
 use std::io;
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-/// Byte counts and the time of the last byte, shared with the connection's
-/// watchdog and its access-log line.
+/// Byte counts and when bytes last moved each way, shared with the
+/// connection's watchdog and its access-log line. Times are milliseconds
+/// after `start`.
 #[derive(Debug)]
 pub struct Traffic {
     start: Instant,
-    /// Milliseconds after `start` of the last byte moved.
-    last: AtomicU64,
+    /// The last byte from the client to the target.
+    last_up: AtomicU64,
+    /// The last byte from the target to the client.
+    last_down: AtomicU64,
+    /// When the first direction ended (a half-close); `NEVER` until then.
+    first_end: AtomicU64,
     pub up: AtomicU64,
     pub down: AtomicU64,
 }
+
+const NEVER: u64 = u64::MAX;
 
 impl Traffic {
     pub fn new() -> Traffic {
         Traffic {
             start: Instant::now(),
-            last: AtomicU64::new(0),
+            last_up: AtomicU64::new(0),
+            last_down: AtomicU64::new(0),
+            first_end: AtomicU64::new(NEVER),
             up: AtomicU64::new(0),
             down: AtomicU64::new(0),
         }
     }
 
-    fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.store(ms, Ordering::Relaxed);
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NEVER - 1)
     }
 
-    /// Time since the last byte (or since the start).
-    pub fn idle(&self) -> std::time::Duration {
-        let last = std::time::Duration::from_millis(self.last.load(Ordering::Relaxed));
-        self.start.elapsed().saturating_sub(last)
+    fn touch(&self, dir: Dir) {
+        let at = match dir {
+            Dir::Up => &self.last_up,
+            Dir::Down => &self.last_down,
+        };
+        at.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// One direction ended (its sender closed): the connection is half
+    /// closed from now on.
+    pub fn ended(&self) {
+        let _ = self.first_end.compare_exchange(
+            NEVER,
+            self.now_ms(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Count `n` bytes moved in `dir`, now.
+    pub fn moved(&self, dir: Dir, n: usize) {
+        let counter = match dir {
+            Dir::Up => &self.up,
+            Dir::Down => &self.down,
+        };
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+        self.touch(dir);
+    }
+
+    /// When the connection must be given up, and why, for these limits
+    /// (a zero limit is no limit): no byte either way for `idle`; no byte
+    /// for `half_closed` once one side has closed; no answer from the
+    /// target for `server` after the client sent data.
+    pub fn deadline(
+        &self,
+        idle: Duration,
+        half_closed: Duration,
+        server: Duration,
+    ) -> Option<(Instant, Expiry)> {
+        let up = self.last_up.load(Ordering::Relaxed);
+        let down = self.last_down.load(Ordering::Relaxed);
+        let end = self.first_end.load(Ordering::Relaxed);
+        let last = up.max(down);
+        let at = |ms: u64, d: Duration| {
+            let ms = ms.saturating_add(u64::try_from(d.as_millis()).unwrap_or(NEVER));
+            self.start.checked_add(Duration::from_millis(ms))
+        };
+        let mut found: Option<(Instant, Expiry)> = None;
+        let mut consider = |limit: Duration, from: u64, why: Expiry| {
+            if limit.is_zero() {
+                return;
+            }
+            if let Some(t) = at(from, limit)
+                && found.is_none_or(|(f, _)| t < f)
+            {
+                found = Some((t, why));
+            }
+        };
+        consider(idle, last, Expiry::Idle);
+        if end != NEVER {
+            consider(half_closed, last.max(end), Expiry::HalfClosed);
+        }
+        // The client spoke last, or spoke and the target never answered.
+        let waiting = self.up.load(Ordering::Relaxed) > 0
+            && (up > down || self.down.load(Ordering::Relaxed) == 0);
+        if waiting {
+            consider(server, up, Expiry::ServerSilent);
+        }
+        found
     }
 
     pub fn started(&self) -> Instant {
         self.start
     }
+}
+
+/// Why a connection's watchdog gave it up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    Idle,
+    HalfClosed,
+    ServerSilent,
 }
 
 impl Default for Traffic {
@@ -101,11 +182,13 @@ pub async fn pump(client: &TcpStream, target: &TcpStream, mode: Mode, traffic: &
         async {
             let r = one_way(client, target, mode, traffic, Dir::Up).await;
             mark(1);
+            traffic.ended();
             r
         },
         async {
             let r = one_way(target, client, mode, traffic, Dir::Down).await;
             mark(2);
+            traffic.ended();
             r
         }
     );
@@ -146,15 +229,6 @@ async fn one_way(
     res
 }
 
-fn count(traffic: &Traffic, dir: Dir, n: usize) {
-    let counter = match dir {
-        Dir::Up => &traffic.up,
-        Dir::Down => &traffic.down,
-    };
-    counter.fetch_add(n as u64, Ordering::Relaxed);
-    traffic.touch();
-}
-
 async fn buffered(
     from: &TcpStream,
     to: &TcpStream,
@@ -172,7 +246,7 @@ async fn buffered(
             Err(e) => return Err(e),
         };
         write_all(to, &buf[..n]).await?;
-        count(traffic, dir, n);
+        traffic.moved(dir, n);
     }
 }
 
@@ -274,7 +348,7 @@ mod splice {
                 }
             }
             give((pr, pw));
-            count(traffic, dir, n);
+            traffic.moved(dir, n);
         }
     }
 }

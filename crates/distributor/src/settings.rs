@@ -186,6 +186,15 @@ pub struct Limits {
     #[serde(deserialize_with = "range::idle")]
     pub idle_timeout: Duration,
     /// On SIGTERM, how long existing connections may finish.
+    /// Once one side has closed, close the connection when no byte moves
+    /// for this long (10ms to 1h; "0s": never). HAProxy's client-fin and
+    /// server-fin.
+    #[serde(deserialize_with = "range::half_closed")]
+    pub half_closed_timeout: Duration,
+    /// Give a connection up when its target sends nothing for this long
+    /// after the client sent data (10ms to 1 day; "0s": never).
+    #[serde(deserialize_with = "range::server")]
+    pub server_timeout: Duration,
     /// At most 1h.
     #[serde(deserialize_with = "range::drain")]
     pub drain_timeout: Duration,
@@ -196,6 +205,8 @@ impl Default for Limits {
         Limits {
             max_connections: 10_000,
             idle_timeout: Duration::from_secs(3600),
+            half_closed_timeout: Duration::from_secs(30),
+            server_timeout: Duration::from_secs(300),
             drain_timeout: Duration::from_secs(30),
         }
     }
@@ -535,6 +546,14 @@ mod range {
 
     pub fn idle<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         duration(d, 10 * MS, 7 * 24 * H, Some("(never)"))
+    }
+
+    pub fn half_closed<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, 10 * MS, H, Some("(never)"))
+    }
+
+    pub fn server<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, 10 * MS, 24 * H, Some("(never)"))
     }
 
     pub fn drain<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {

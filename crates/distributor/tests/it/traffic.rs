@@ -172,3 +172,58 @@ async fn idle_connections_are_closed() {
     assert_eq!(n, 0, "closed by the idle timeout");
     assert!(t.elapsed() >= Duration::from_millis(200));
 }
+
+/// Connect, send a line, and wait until the distributor closes the
+/// connection; how long that took (None: not within LIMIT).
+async fn closed_after(addr: std::net::SocketAddr, half_close: bool) -> Option<Duration> {
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"who\n").await.unwrap();
+    if half_close {
+        c.shutdown().await.unwrap();
+    }
+    let t = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    loop {
+        match tokio::time::timeout(LIMIT, c.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(t.elapsed()),
+            Ok(Ok(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_target_that_never_answers_is_given_up() {
+    let net = Net::new();
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(
+        &net,
+        &net.profile(&[None, Some(100)], true),
+        "[limits]\nserver_timeout = \"300ms\"\nhalf_closed_timeout = \"1h\"\n",
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    // SYSA accepts and reads, and answers nothing (a hung server).
+    a.frozen.store(true, std::sync::atomic::Ordering::Relaxed);
+    let took = closed_after(d.addr, false).await;
+    assert!(took.is_some_and(|t| t < Duration::from_secs(5)), "{took:?}");
+}
+
+#[tokio::test]
+async fn a_half_closed_connection_that_goes_quiet_is_closed() {
+    let net = Net::new();
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(
+        &net,
+        &net.profile(&[None, Some(100)], true),
+        "[limits]\nhalf_closed_timeout = \"300ms\"\nserver_timeout = \"1h\"\n",
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    // The client sends and closes its side; SYSA never answers nor closes.
+    a.frozen.store(true, std::sync::atomic::Ordering::Relaxed);
+    let took = closed_after(d.addr, true).await;
+    assert!(took.is_some_and(|t| t < Duration::from_secs(5)), "{took:?}");
+}
