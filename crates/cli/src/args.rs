@@ -226,6 +226,8 @@ relative to the file):
                  max_connections [64], header_timeout [5s]
   [state]        dir [$XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
   [pump]         splice [true on Linux], buffer [65536]
+  [tune]         sndbuf, rcvbuf [0: the kernel's], pipe_size [262144],
+                 max_pipes [0: a quarter of max_connections]
   [log]          format [human] or \"json\", access [true]
 A value out of its range (probe interval 10ms-1h, timeouts 10ms-10min,
 max_connections 1-1000000, buffer 1KiB-16MiB ...) is refused with the

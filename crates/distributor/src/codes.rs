@@ -208,7 +208,7 @@ pub const RECOVERED: Msg = Msg {
 pub const FD_BUDGET: Msg = Msg {
     id: "ZHA3030W",
     title: "max_connections lowered to fit the file descriptor limit",
-    explanation: "Each client connection holds up to 2 file descriptors (6 with splice(2), whose pipes hold bytes a slow reader has not taken yet), and probes, listeners, the control socket and metrics need some too. At start the distributor raises its soft limit on open files to the hard one; when even that cannot hold [limits] max_connections, it lowers the connection limit to what fits rather than refuse to start (which would take the DVIPA down) or run out of descriptors later (which would stop probes). Raise the limit (LimitNOFILE= under systemd, ulimit -n) or lower max_connections.",
+    explanation: "Each client connection holds 2 file descriptors, each splice(2) pipe 2 more ([tune] max_pipes, a quarter of max_connections by default), and probes, listeners, the control socket and metrics need some too. At start the distributor raises its soft limit on open files to the hard one; when even that cannot hold [limits] max_connections, it lowers the connection limit to what fits rather than refuse to start (which would take the DVIPA down) or run out of descriptors later (which would stop probes). Raise the limit (LimitNOFILE= under systemd, ulimit -n) or lower max_connections.",
 };
 
 /// Every message, in id order.

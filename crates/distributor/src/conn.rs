@@ -192,7 +192,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
             let mode = if settings.pump.splice {
                 #[cfg(target_os = "linux")]
                 {
-                    Mode::Splice
+                    Mode::Splice(&shared.pipes)
                 }
                 #[cfg(not(target_os = "linux"))]
                 {
@@ -257,12 +257,9 @@ async fn connect_next(
             log.retries += 1;
         }
         *next += 1;
-        let res = tokio::time::timeout(s.timeout, TcpStream::connect(c.endpoint)).await;
+        let res = tokio::time::timeout(s.timeout, connect(c.endpoint, shared.opts)).await;
         let why = match res {
-            Ok(Ok(t)) => {
-                tune(&t, s.keepalive);
-                return Some((c, t));
-            }
+            Ok(Ok(t)) => return Some((c, t)),
             Ok(Err(e)) if is_local(&e) => {
                 // This machine is out of descriptors, buffers or ports: not
                 // the target's fault, so it is not marked down; accepting
@@ -374,15 +371,51 @@ fn is_reset(e: &io::Error) -> bool {
     )
 }
 
-/// TCP_NODELAY and keepalive (idle time only; the kernel's probe interval
-/// and count) on a socket: three system calls, each one counts on the
-/// connect path.
-pub fn tune(s: &impl std::os::fd::AsFd, keepalive: Duration) {
-    let s = socket2::SockRef::from(s);
-    let _ = s.set_tcp_nodelay(true);
-    if !keepalive.is_zero() {
-        let _ = s.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(keepalive));
+/// The options every socket of the data path gets: TCP_NODELAY, keepalive
+/// (idle time only; the kernel's probe interval and count), and the buffer
+/// sizes of `[tune]` (0: the kernel's autotuning). Set on listeners once
+/// (accepted sockets inherit them) and on each target socket before it
+/// connects (so the receive window scales to the buffer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SockOpts {
+    pub keepalive: Duration,
+    pub sndbuf: usize,
+    pub rcvbuf: usize,
+}
+
+impl SockOpts {
+    pub fn of(settings: &crate::settings::Settings) -> SockOpts {
+        SockOpts {
+            keepalive: settings.connect.keepalive,
+            sndbuf: settings.tune.sndbuf,
+            rcvbuf: settings.tune.rcvbuf,
+        }
     }
+
+    pub fn apply(&self, s: &impl std::os::fd::AsFd) {
+        let s = socket2::SockRef::from(s);
+        let _ = s.set_tcp_nodelay(true);
+        if !self.keepalive.is_zero() {
+            let _ = s.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(self.keepalive));
+        }
+        if self.sndbuf > 0 {
+            let _ = s.set_send_buffer_size(self.sndbuf);
+        }
+        if self.rcvbuf > 0 {
+            let _ = s.set_recv_buffer_size(self.rcvbuf);
+        }
+    }
+}
+
+/// Connect to a target with the data path's socket options.
+async fn connect(endpoint: SocketAddr, opts: SockOpts) -> io::Result<TcpStream> {
+    let sock = if endpoint.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    opts.apply(&sock);
+    sock.connect(endpoint).await
 }
 
 fn expired(why: Expiry) -> Outcome {

@@ -435,11 +435,11 @@ impl Controller {
         now: Instant,
     ) -> Result<Vec<String>, ReloadError> {
         // Bind the new ports before changing anything.
-        let keepalive = self.shared.settings.connect.keepalive;
+        let opts = self.shared.opts;
         let mut new_listeners = Vec::new();
         for l in &loaded.services.listeners {
             if !self.listeners.contains_key(&l.key) {
-                let sock = listener::bind(l.bind, keepalive).map_err(ReloadError::Bind)?;
+                let sock = listener::bind(l.bind, opts).map_err(ReloadError::Bind)?;
                 new_listeners.push((l.clone(), sock));
             }
         }

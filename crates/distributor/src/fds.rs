@@ -4,11 +4,10 @@
 //! cannot hold `max_connections`, the connection limit is lowered to fit,
 //! keeping a reserve for probes, listeners, the control socket and metrics.
 
-/// Descriptors a client connection can hold at the most: its two sockets,
-/// and with splice(2) a pipe (two descriptors) for each direction whose
-/// bytes wait for a slow reader.
-pub fn per_connection(splice: bool) -> u64 {
-    if splice { 6 } else { 2 }
+/// Descriptors `connections` client connections can hold at the most: two
+/// sockets each, and two for each splice pipe that may exist (`pipes(n)`).
+pub fn needed(connections: usize, pipes: impl Fn(usize) -> usize) -> u64 {
+    2 * connections as u64 + 2 * pipes(connections) as u64
 }
 
 /// Raise the soft limit on open files to the hard one; the limit now.
@@ -28,11 +27,23 @@ pub fn raise_limit() -> u64 {
 }
 
 /// The connection limit that fits `limit` descriptors with `reserve` kept
-/// aside: `wanted` when it fits, else as many as fit (at least 1).
-pub fn fit(wanted: usize, limit: u64, reserve: u64, per_connection: u64) -> usize {
-    let room = limit.saturating_sub(reserve) / per_connection.max(1);
-    let fits = usize::try_from(room).unwrap_or(usize::MAX).max(1);
-    wanted.min(fits)
+/// aside: `wanted` when it fits, else the most that fit (at least 1).
+pub fn fit(wanted: usize, limit: u64, reserve: u64, pipes: impl Fn(usize) -> usize) -> usize {
+    let room = limit.saturating_sub(reserve);
+    if needed(wanted, &pipes) <= room {
+        return wanted;
+    }
+    // The need grows with the connections: the largest that fits.
+    let (mut lo, mut hi) = (1, wanted);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if needed(mid, &pipes) <= room {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
 }
 
 #[cfg(test)]
@@ -41,10 +52,17 @@ mod tests {
 
     #[test]
     fn the_limit_is_lowered_only_when_it_does_not_fit() {
-        assert_eq!(fit(10_000, 1 << 20, 100, 6), 10_000);
-        assert_eq!(fit(10_000, 1024, 100, 2), 462);
-        assert_eq!(fit(10_000, 1024, 100, 6), 154);
-        assert_eq!(fit(10_000, 64, 100, 2), 1, "never zero");
+        let none = |_| 0;
+        let quarter = |n: usize| (n / 4).max(1);
+        assert_eq!(fit(10_000, 1 << 20, 100, quarter), 10_000);
+        assert_eq!(fit(10_000, 1024, 100, none), 462);
+        // 2 per connection and 2 per pipe, a pipe for 4 connections.
+        let n = fit(10_000, 1024, 100, quarter);
+        assert!(
+            needed(n, quarter) <= 924 && needed(n + 1, quarter) > 924,
+            "{n}"
+        );
+        assert_eq!(fit(10_000, 64, 100, none), 1, "never zero");
         assert!(raise_limit() >= 64);
     }
 }

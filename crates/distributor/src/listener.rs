@@ -14,7 +14,7 @@ use tracing::warn;
 use zha_standby::ServiceKey;
 
 use crate::codes;
-use crate::conn;
+use crate::conn::{self, SockOpts};
 use crate::shared::{Refusal, Shared};
 
 /// The accept queue of every listener.
@@ -31,7 +31,7 @@ pub struct BindError {
 
 /// Bind a listener with SO_REUSEADDR, then tune it (see [`tune`]). Needs a
 /// tokio runtime (for the registration), but never waits.
-pub fn bind(addr: SocketAddr, keepalive: Duration) -> Result<TcpListener, BindError> {
+pub fn bind(addr: SocketAddr, opts: SockOpts) -> Result<TcpListener, BindError> {
     let fail = |source: io::Error| {
         let hint = if source.kind() == io::ErrorKind::PermissionDenied && addr.port() < 1024 {
             " (a port below 1024 needs root: remap it in the settings, e.g. [listen] ports = { 443 = 8443 })"
@@ -50,17 +50,18 @@ pub fn bind(addr: SocketAddr, keepalive: Duration) -> Result<TcpListener, BindEr
     .map_err(fail)?;
     sock.set_reuse_address(true).map_err(fail)?;
     sock.bind(&addr.into()).map_err(fail)?;
-    tune(sock.into(), keepalive).map_err(fail)
+    tune(sock.into(), opts).map_err(fail)
 }
 
 /// Make a bound socket a listener the way every listener is: the deep
-/// backlog, non-blocking, and TCP_NODELAY and keepalive set once here
+/// backlog, non-blocking, and the socket options (TCP_NODELAY, keepalive,
+/// buffer sizes) set once here
 /// (accepted sockets inherit them: no system call per client). Listening
 /// again on a listener only changes its backlog, so a listener handed in
 /// already listening is fine.
-pub fn tune(sock: std::net::TcpListener, keepalive: Duration) -> io::Result<TcpListener> {
+pub fn tune(sock: std::net::TcpListener, opts: SockOpts) -> io::Result<TcpListener> {
     let sock = socket2::Socket::from(sock);
-    conn::tune(&sock, keepalive);
+    opts.apply(&sock);
     sock.set_nonblocking(true)?;
     sock.listen(BACKLOG)?;
     TcpListener::from_std(sock.into())

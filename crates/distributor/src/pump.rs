@@ -149,12 +149,47 @@ pub enum Dir {
 }
 
 /// How to move bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+#[derive(Clone, Copy)]
+pub enum Mode<'a> {
     Buffered(usize),
+    /// splice(2) through pipes of this pool; when the pool has none to
+    /// spare, a chunk is copied through a small buffer instead.
     #[cfg(target_os = "linux")]
-    Splice,
+    Splice(&'a Pipes),
 }
+
+/// The pipes splice(2) moves bytes through, taken when bytes arrive and
+/// given back once empty (as HAProxy does: an idle connection holds no
+/// pipe). Bounded: at most `max` pipes exist (pooled or in use), each of
+/// `size` bytes — slow readers cannot make the kernel hold more than
+/// `max × size` bytes in pipes, nor the process `2 × max` descriptors.
+pub struct Pipes {
+    size: usize,
+    max: usize,
+    /// Pipes that exist: in use or pooled.
+    count: std::sync::atomic::AtomicUsize,
+    #[cfg(target_os = "linux")]
+    pool: std::sync::Mutex<Vec<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)>>,
+}
+
+impl Pipes {
+    pub fn new(size: usize, max: usize) -> Pipes {
+        Pipes {
+            size,
+            max,
+            count: std::sync::atomic::AtomicUsize::new(0),
+            #[cfg(target_os = "linux")]
+            pool: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
+/// Buffer for a chunk copied when no pipe is to spare.
+const FALLBACK_CHUNK: usize = 16 * 1024;
 
 /// How a pump ended.
 #[derive(Debug)]
@@ -173,7 +208,12 @@ impl Ended {
 }
 
 /// Pump both directions until both have ended.
-pub async fn pump(client: &TcpStream, target: &TcpStream, mode: Mode, traffic: &Traffic) -> Ended {
+pub async fn pump(
+    client: &TcpStream,
+    target: &TcpStream,
+    mode: Mode<'_>,
+    traffic: &Traffic,
+) -> Ended {
     let first = std::sync::atomic::AtomicU8::new(0);
     let mark = |d: u8| {
         let _ = first.compare_exchange(0, d, Ordering::Relaxed, Ordering::Relaxed);
@@ -206,14 +246,14 @@ pub async fn pump(client: &TcpStream, target: &TcpStream, mode: Mode, traffic: &
 async fn one_way(
     from: &TcpStream,
     to: &TcpStream,
-    mode: Mode,
+    mode: Mode<'_>,
     traffic: &Traffic,
     dir: Dir,
 ) -> io::Result<()> {
     let res = match mode {
         Mode::Buffered(size) => buffered(from, to, size, traffic, dir).await,
         #[cfg(target_os = "linux")]
-        Mode::Splice => splice::one_way(from, to, traffic, dir).await,
+        Mode::Splice(pipes) => splice::one_way(from, to, pipes, traffic, dir).await,
     };
     // End of this direction: tell the receiver no more bytes come (half
     // close). On error, shut both ways so the other direction ends too.
@@ -267,73 +307,129 @@ pub async fn write_all(to: &TcpStream, mut data: &[u8]) -> io::Result<()> {
 #[cfg(target_os = "linux")]
 mod splice {
     //! splice(2): socket → pipe → socket, the bytes stay in the kernel.
-    //!
-    //! A pipe is taken from a shared pool when bytes arrive and given back
-    //! once it is empty again, as HAProxy does: an idle connection holds no
-    //! pipe, so thousands of idle connections cost no file descriptors
-    //! beyond their sockets.
 
     use std::io;
     use std::os::fd::{AsFd, OwnedFd};
-    use std::sync::Mutex;
+    use std::sync::atomic::Ordering;
 
     use rustix::pipe::{PipeFlags, SpliceFlags, pipe_with, splice};
 
     use super::*;
 
-    /// The pipe's capacity: 1 MiB (the kernel default is 64 KiB and
-    /// /proc/sys/fs/pipe-max-size is usually 1 MiB); fewer, larger splices
-    /// on bulk transfers. If the kernel refuses, the default stays.
-    const CHUNK: usize = 1 << 20;
-    /// Empty pipes kept for reuse.
-    const POOL_MAX: usize = 256;
+    type Pipe = (OwnedFd, OwnedFd);
 
-    static POOL: Mutex<Vec<(OwnedFd, OwnedFd)>> = Mutex::new(Vec::new());
-
-    fn take() -> io::Result<(OwnedFd, OwnedFd)> {
-        if let Some(p) = POOL.lock().ok().and_then(|mut v| v.pop()) {
-            return Ok(p);
+    impl Pipes {
+        /// A pipe: a pooled one, else a new one while fewer than `max`
+        /// exist. `None`: none to spare now.
+        pub(super) fn take(&self) -> Option<io::Result<Lease<'_>>> {
+            let lease = |pipe| Lease {
+                pipes: self,
+                pipe: Some(pipe),
+                empty: std::cell::Cell::new(true),
+            };
+            if let Some(p) = self.pool.lock().ok().and_then(|mut v| v.pop()) {
+                return Some(Ok(lease(p)));
+            }
+            let claimed = self
+                .count
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < self.max).then_some(n + 1)
+                })
+                .is_ok();
+            if !claimed {
+                return None;
+            }
+            match pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC) {
+                Ok((r, w)) => {
+                    // If the kernel refuses the size (pipe-max-size), its
+                    // default stays.
+                    let _ = rustix::pipe::fcntl_setpipe_size(&w, self.size);
+                    Some(Ok(lease((r, w))))
+                }
+                Err(e) => {
+                    self.count.fetch_sub(1, Ordering::Relaxed);
+                    Some(Err(io::Error::from(e)))
+                }
+            }
         }
-        let (r, w) =
-            pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC).map_err(io::Error::from)?;
-        let _ = rustix::pipe::fcntl_setpipe_size(&w, CHUNK);
-        Ok((r, w))
     }
 
-    /// Give back an empty pipe (one with bytes left is dropped).
-    fn give(p: (OwnedFd, OwnedFd)) {
-        if let Ok(mut v) = POOL.lock()
-            && v.len() < POOL_MAX
-        {
-            v.push(p);
+    /// A pipe taken from the pool: back to the pool when it is dropped
+    /// empty, closed (and its place freed) when bytes are left in it —
+    /// also when the connection is dropped mid-way.
+    pub(super) struct Lease<'a> {
+        pipes: &'a Pipes,
+        pipe: Option<Pipe>,
+        /// No bytes wait in it.
+        empty: std::cell::Cell<bool>,
+    }
+
+    impl Lease<'_> {
+        fn ends(&self) -> Option<(&OwnedFd, &OwnedFd)> {
+            self.pipe.as_ref().map(|(r, w)| (r, w))
+        }
+    }
+
+    impl Drop for Lease<'_> {
+        fn drop(&mut self) {
+            let Some(p) = self.pipe.take() else { return };
+            if self.empty.get()
+                && let Ok(mut pool) = self.pipes.pool.lock()
+            {
+                pool.push(p);
+                return;
+            }
+            drop(p);
+            self.pipes.count.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
     pub async fn one_way(
         from: &TcpStream,
         to: &TcpStream,
+        pipes: &Pipes,
         traffic: &Traffic,
         dir: Dir,
     ) -> io::Result<()> {
         let flags = SpliceFlags::MOVE | SpliceFlags::NONBLOCK;
+        let chunk = pipes.size();
+        let mut fallback: Vec<u8> = Vec::new();
         loop {
             from.readable().await?;
-            let (pr, pw) = take()?;
-            // Socket into the pipe.
-            let n = match from.try_io(Interest::READABLE, || {
-                splice(from.as_fd(), None, pw.as_fd(), None, CHUNK, flags).map_err(io::Error::from)
-            }) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    give((pr, pw));
+            let lease = match pipes.take() {
+                Some(p) => p?,
+                None => {
+                    // No pipe to spare: copy one chunk through a buffer.
+                    if fallback.is_empty() {
+                        fallback = vec![0u8; FALLBACK_CHUNK];
+                    }
+                    match from.try_read(&mut fallback) {
+                        Ok(0) => return Ok(()),
+                        Ok(n) => {
+                            write_all(to, &fallback[..n]).await?;
+                            traffic.moved(dir, n);
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) => return Err(e),
+                    }
                     continue;
                 }
+            };
+            let Some((pr, pw)) = lease.ends() else {
+                continue;
+            };
+            // Socket into the pipe.
+            let n = match from.try_io(Interest::READABLE, || {
+                splice(from.as_fd(), None, pw.as_fd(), None, chunk, flags).map_err(io::Error::from)
+            }) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             };
             if n == 0 {
-                give((pr, pw));
                 return Ok(());
             }
+            lease.empty.set(false);
             // Pipe into the other socket, all of it, before reading more.
             let mut left = n;
             while left > 0 {
@@ -347,8 +443,34 @@ mod splice {
                     Err(e) => return Err(e),
                 }
             }
-            give((pr, pw));
+            lease.empty.set(true);
             traffic.moved(dir, n);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn pipes_have_their_size_and_never_exceed_their_number() {
+            let pipes = Pipes::new(128 * 1024, 2);
+            let a = pipes.take().expect("one").expect("made");
+            let b = pipes.take().expect("two").expect("made");
+            assert!(pipes.take().is_none(), "at most 2 pipes");
+            for p in [&a, &b] {
+                let (_, w) = p.ends().unwrap();
+                assert_eq!(rustix::pipe::fcntl_getpipe_size(w).unwrap(), 128 * 1024);
+            }
+            // An empty pipe goes back to the pool and is taken again.
+            drop(a);
+            let c = pipes.take().expect("pooled").expect("reused");
+            assert!(pipes.take().is_none());
+            // One with bytes left is closed, and frees its place.
+            b.empty.set(false);
+            drop(b);
+            assert!(pipes.take().is_some(), "a closed pipe frees its place");
+            drop(c);
         }
     }
 }

@@ -20,6 +20,7 @@ use tracing::{info, warn};
 use zha_standby::{Config, Engine, ServiceKey};
 
 use crate::codes;
+use crate::conn::SockOpts;
 use crate::control::{self, ControlError};
 use crate::controller::{Controller, probe_spec};
 use crate::fds;
@@ -27,6 +28,7 @@ use crate::listener::{self, BindError};
 use crate::metrics::{self, Metrics};
 use crate::probe::{ProbeError, Prober};
 use crate::profile::{self, ProfileError};
+use crate::pump::Pipes;
 use crate::settings::Settings;
 use crate::shared::{Input, Refusals, Routes, Shared};
 use crate::state::{FileStore, StateStore};
@@ -109,12 +111,12 @@ async fn start_with(
     let prober = Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
 
     // Bind first: nothing runs unless every port is ours.
-    let keepalive = settings.connect.keepalive;
+    let sock_opts = SockOpts::of(&settings);
     let mut bound: Vec<(ServiceKey, TcpListener)> = Vec::new();
     match handed {
         None => {
             for l in &loaded.services.listeners {
-                bound.push((l.key, listener::bind(l.bind, keepalive)?));
+                bound.push((l.key, listener::bind(l.bind, sock_opts)?));
             }
         }
         Some(mut handed) => {
@@ -124,7 +126,7 @@ async fn start_with(
                     .position(|(k, _)| *k == l.key)
                     .ok_or(StartError::MissingListener(l.key))?;
                 let (key, sock) = handed.swap_remove(i);
-                let sock = listener::tune(sock, keepalive)
+                let sock = listener::tune(sock, sock_opts)
                     .map_err(|source| StartError::HandedListener { key, source })?;
                 bound.push((key, sock));
             }
@@ -166,15 +168,16 @@ async fn start_with(
             .metrics
             .address
             .map_or(0, |_| settings.metrics.max_connections as u64);
-    let per = fds::per_connection(settings.pump.splice);
+    let splice = settings.pump.splice && cfg!(target_os = "linux");
+    let pipes = |n: usize| if splice { settings.tune.pipes(n) } else { 0 };
     let wanted = settings.limits.max_connections;
-    let max_connections = fds::fit(wanted, limit, reserve, per);
+    let max_connections = fds::fit(wanted, limit, reserve, pipes);
     if max_connections < wanted {
         warn!(
             id = codes::FD_BUDGET.id,
             limit,
             max_connections,
-            "max_connections lowered from {wanted} to {max_connections}: the file descriptor limit is {limit} ({per} per connection, {reserve} kept for probes, listeners, control and metrics); raise it (LimitNOFILE=, ulimit -n) or lower max_connections"
+            "max_connections lowered from {wanted} to {max_connections}: the file descriptor limit is {limit} (2 per connection and 2 per splice pipe, {reserve} kept for probes, listeners, control and metrics); raise it (LimitNOFILE=, ulimit -n) or lower max_connections"
         );
     }
     let (tx, rx) = mpsc::channel(4096);
@@ -191,6 +194,8 @@ async fn start_with(
         paused_until: AtomicU64::new(0),
         epoch: Instant::now(),
         refusals: Refusals::default(),
+        pipes: Pipes::new(settings.tune.pipe_size, pipes(max_connections).max(1)),
+        opts: sock_opts,
     });
     let now = tokio::time::Instant::now().into_std();
     let engine = Engine::new(

@@ -36,6 +36,7 @@ pub struct Settings {
     pub metrics: Metrics,
     pub state: State,
     pub pump: Pump,
+    pub tune: Tune,
     pub log: Log,
 }
 
@@ -269,6 +270,50 @@ impl Default for Pump {
         Pump {
             splice: cfg!(target_os = "linux"),
             buffer: 64 * 1024,
+        }
+    }
+}
+
+/// What bounds the kernel memory a connection can hold (HAProxy's
+/// tune.sndbuf, tune.rcvbuf, tune.pipesize and maxpipes): clients that never
+/// read must not drive the machine's TCP memory to its limit.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tune {
+    /// SO_SNDBUF of every socket, both legs, in bytes (4 KiB to 64 MiB);
+    /// 0: the kernel's autotuning.
+    #[serde(deserialize_with = "range::socket_buffer")]
+    pub sndbuf: usize,
+    /// SO_RCVBUF of every socket, both legs (4 KiB to 64 MiB); 0: autotuning.
+    #[serde(deserialize_with = "range::socket_buffer")]
+    pub rcvbuf: usize,
+    /// The capacity of each splice pipe (4 KiB to 1 MiB).
+    #[serde(deserialize_with = "range::pipe_size")]
+    pub pipe_size: usize,
+    /// Splice pipes that may exist at once (1 to 1,000,000); 0: a quarter
+    /// of max_connections. Beyond them, bytes are copied through a buffer.
+    #[serde(deserialize_with = "range::max_pipes")]
+    pub max_pipes: usize,
+}
+
+impl Default for Tune {
+    fn default() -> Tune {
+        Tune {
+            sndbuf: 0,
+            rcvbuf: 0,
+            pipe_size: 256 * 1024,
+            max_pipes: 0,
+        }
+    }
+}
+
+impl Tune {
+    /// The number of splice pipes for this connection limit.
+    pub fn pipes(&self, max_connections: usize) -> usize {
+        if self.max_pipes == 0 {
+            (max_connections / 4).max(1)
+        } else {
+            self.max_pipes
         }
     }
 }
@@ -574,6 +619,24 @@ mod range {
 
     pub fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
         number(d, 1, 1_000_000).map(|v| v as usize)
+    }
+
+    pub fn socket_buffer<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        let v = number(d, 0, 64 << 20)? as usize;
+        if v != 0 && v < 4096 {
+            return Err(de::Error::custom(format!(
+                "{v} is out of range: 4096 to 67108864, or 0 (the kernel's)"
+            )));
+        }
+        Ok(v)
+    }
+
+    pub fn pipe_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        number(d, 4096, 1 << 20).map(|v| v as usize)
+    }
+
+    pub fn max_pipes<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        number(d, 0, 1_000_000).map(|v| v as usize)
     }
 
     pub fn buffer<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {

@@ -135,6 +135,10 @@ pub struct Shared {
     pub paused_until: AtomicU64,
     pub epoch: Instant,
     pub refusals: Refusals,
+    /// The splice(2) pipes, bounded in number and size.
+    pub pipes: crate::pump::Pipes,
+    /// The options of every socket of the data path.
+    pub opts: crate::conn::SockOpts,
 }
 
 /// How long accepting pauses when the process is out of local resources.

@@ -227,3 +227,42 @@ async fn a_half_closed_connection_that_goes_quiet_is_closed() {
     let took = closed_after(d.addr, true).await;
     assert!(took.is_some_and(|t| t < Duration::from_secs(5)), "{took:?}");
 }
+
+#[tokio::test]
+async fn socket_buffers_are_capped_on_both_legs() {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(
+        &net,
+        &net.profile(&[None, Some(100)], true),
+        "[tune]\nrcvbuf = 50000\nsndbuf = 20000\n",
+    )
+    .await;
+    d.wait_active(Some(net.sys(1))).await;
+    let mut c = TcpStream::connect(d.addr).await.unwrap();
+    c.write_all(b"who\n").await.unwrap();
+    let mut buf = [0u8; 8];
+    let n = tokio::time::timeout(LIMIT, c.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..n], b"SYSA\n");
+    // Read the sizes back: ss shows each socket's rb and tb (the kernel
+    // doubles what SO_RCVBUF / SO_SNDBUF asked for).
+    let ss = zha_testkit::require("ss", "apt-get install -y iproute2");
+    let skmem = |filter: &str, addr: String| -> String {
+        let out = std::process::Command::new(&ss)
+            .args(["-tmnH", "state", "established", filter])
+            .arg(addr)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let client_leg = skmem("src", d.addr.to_string());
+    let target_leg = skmem("dst", net.sys(1).to_string());
+    for (leg, text) in [("client", &client_leg), ("target", &target_leg)] {
+        assert!(text.contains("rb100000"), "{leg} leg: {text}");
+        assert!(text.contains("tb40000"), "{leg} leg: {text}");
+    }
+}
