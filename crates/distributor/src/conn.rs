@@ -12,7 +12,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 use tracing::{debug, info, warn};
@@ -60,9 +60,11 @@ impl Outcome {
 
 pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared: &Shared) {
     let routes = shared.routes.load_full();
-    let Some((cands, stats)) = routes.services.get(&key) else {
+    let Some(route) = routes.services.get(&key) else {
         return;
     };
+    let cands = route.targets.load_full();
+    let stats = &*route.stats;
     let settings = &shared.settings;
     let traffic = Traffic::new();
     let mut log = Log {
@@ -83,7 +85,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
 
     let mut next = 0;
     let Some((mut cand, mut target)) =
-        connect_next(cands, &mut next, stats, shared, &mut log).await
+        connect_next(&cands, &mut next, stats, shared, &mut log).await
     else {
         shared.refused(stats, Refusal::AllFailed);
         log.end(Outcome::AllFailed, None);
@@ -150,7 +152,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                     outcome = lost;
                     break;
                 };
-                let Some((c, t)) = connect_next(cands, &mut next, stats, shared, &mut log).await
+                let Some((c, t)) = connect_next(&cands, &mut next, stats, shared, &mut log).await
                 else {
                     outcome = lost;
                     break;
@@ -279,7 +281,7 @@ async fn connect_next(
         debug!(target = %c.endpoint, "connect failed: {why}");
         let _ = shared
             .inputs
-            .try_send(Input::ConnectFailed(c.endpoint, why));
+            .try_send(Input::ConnectFailed(c.endpoint, why, Instant::now()));
         if !s.retry {
             return None;
         }
@@ -450,11 +452,21 @@ async fn watchdog(traffic: &Traffic, limits: &crate::settings::Limits) -> Expiry
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         };
-        if at <= std::time::Instant::now() {
+        let now = std::time::Instant::now();
+        if at <= now {
             return why;
         }
-        // Bytes may move meanwhile: look again at the deadline.
-        tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+        // Bytes moving later can bring a deadline earlier than `at`: the
+        // client speaking starts the server timeout, a side closing starts
+        // the half-closed one. Such a deadline is at least that timeout
+        // away, so looking again after it never misses one.
+        let look_again = [limits.server_timeout, limits.half_closed_timeout]
+            .into_iter()
+            .filter(|d| !d.is_zero())
+            .min()
+            .and_then(|d| now.checked_add(d))
+            .map_or(at, |t| t.min(at));
+        tokio::time::sleep_until(tokio::time::Instant::from_std(look_again)).await;
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -33,7 +34,7 @@ use crate::protocol::{
 };
 use crate::services::Services;
 use crate::shared::{
-    Input, Loading, Refusal, RouteTarget, Routes, ServiceStats, Shared, TargetStats,
+    Input, Loading, Refusal, RouteTarget, Routes, ServiceRoute, ServiceStats, Shared, TargetStats,
 };
 use crate::state::StateStore;
 
@@ -60,6 +61,11 @@ pub struct Controller {
     pub(crate) tx: mpsc::Sender<Input>,
     /// The accept loop of each service (filled by `spawn_listener`).
     pub(crate) listeners: HashMap<ServiceKey, ListenerTask>,
+    /// Counters made once per service and per target (labels cost).
+    pub(crate) service_stats: HashMap<ServiceKey, Arc<ServiceStats>>,
+    pub(crate) target_stats: HashMap<(ServiceKey, SocketAddr), Arc<TargetStats>>,
+    /// When the evidence of the input being handled arrived.
+    pub(crate) evidence: Option<Instant>,
 }
 
 /// Why a reload changed nothing.
@@ -125,9 +131,15 @@ impl Controller {
     fn input(&mut self, i: Input) {
         let now = now();
         match i {
-            Input::Probe(ep, Some(outcome)) => self.engine.probe_result(ep, outcome, now),
-            Input::Probe(ep, None) => self.engine.probe_skipped(ep),
-            Input::ConnectFailed(ep, why) => self.engine.connect_failed(ep, &why, now),
+            Input::Probe(ep, Some(outcome), at) => {
+                self.evidence = Some(at);
+                self.engine.probe_result(ep, outcome, now);
+            }
+            Input::Probe(ep, None, _) => self.engine.probe_skipped(ep),
+            Input::ConnectFailed(ep, why, at) => {
+                self.evidence = Some(at);
+                self.engine.connect_failed(ep, &why, now);
+            }
             Input::Suspect(ep) => self.engine.suspect(ep, now),
             Input::Request(Request::Reload { profile }, reply) => {
                 self.begin_reload(profile, "zosmf-ha reload", Some(reply));
@@ -183,7 +195,9 @@ impl Controller {
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 let outcome = prober.probe(p.endpoint, p.dvipa, p.application).await;
-                let _ = tx.send(Input::Probe(p.endpoint, outcome)).await;
+                let _ = tx
+                    .send(Input::Probe(p.endpoint, outcome, Instant::now()))
+                    .await;
             });
         }
         let mut persist = false;
@@ -215,34 +229,48 @@ impl Controller {
         self.publish();
     }
 
-    /// Publish the routing table and the state gauges.
-    pub(crate) fn publish(&self) {
-        let snap = self.engine.snapshot();
-        let m = &self.shared.metrics;
-        let mut routes = Routes::default();
-        for s in &snap.services {
-            let stats = Arc::new(service_stats(m, s.key));
-            let targets = s
+    /// Publish what the engine changed: the route and state gauges of each
+    /// changed service only (the routing table itself is rebuilt only when
+    /// the set of services changes). With evidence behind the input, the
+    /// time from its arrival to the published route is measured.
+    pub(crate) fn publish(&mut self) {
+        let changed = self.engine.take_changed();
+        let routes = self.shared.routes.load_full();
+        let rebuild = changed.iter().any(|k| !routes.services.contains_key(k))
+            || routes.services.len() != self.services.services.len();
+        let routes = if rebuild {
+            let fresh = Arc::new(self.routes());
+            self.shared.routes.store(fresh.clone());
+            fresh
+        } else {
+            routes
+        };
+        let keys: Vec<ServiceKey> = if rebuild {
+            routes.services.keys().copied().collect()
+        } else {
+            changed
+        };
+        for key in &keys {
+            let (Some(view), Some(route)) = (self.engine.service(key), routes.services.get(key))
+            else {
+                continue;
+            };
+            let targets = view
                 .route
                 .iter()
-                .filter_map(|ep| s.targets.iter().find(|t| t.endpoint == *ep))
+                .filter_map(|ep| view.targets.iter().find(|t| t.endpoint == *ep))
                 .map(|t| {
-                    let l = metrics::labels(&s.key, t.endpoint);
                     Arc::new(RouteTarget {
                         endpoint: t.endpoint,
                         destip: t.destip,
-                        stats: Arc::new(TargetStats {
-                            total: m.connections.get_or_create_owned(&l),
-                            active: m.connections_active.get_or_create_owned(&l),
-                            failures: m.connect_failures.get_or_create_owned(&l),
-                            lost: m.lost_in_flight.get_or_create_owned(&l),
-                        }),
+                        stats: self.target_stats(view.key, t.endpoint),
                     })
                 })
                 .collect();
-            routes.services.insert(s.key, (targets, stats));
-            for t in &s.targets {
-                let l = metrics::labels(&s.key, t.endpoint);
+            route.targets.store(Arc::new(targets));
+            let m = &self.shared.metrics;
+            for t in &view.targets {
+                let l = metrics::labels(&view.key, t.endpoint);
                 let b = |x: bool| i64::from(x);
                 m.available
                     .get_or_create(&l)
@@ -257,7 +285,53 @@ impl Controller {
                 m.active_target.get_or_create(&l).set(b(t.active));
             }
         }
-        self.shared.routes.store(Arc::new(routes));
+        if let Some(at) = self.evidence.take()
+            && !keys.is_empty()
+        {
+            self.shared
+                .metrics
+                .decision
+                .observe(at.elapsed().as_secs_f64());
+        }
+    }
+
+    /// A routing table for the services the engine has now (empty routes
+    /// until `publish` fills them).
+    fn routes(&mut self) -> Routes {
+        let keys: Vec<ServiceKey> = self.services.services.iter().map(|s| s.key).collect();
+        let mut routes = Routes::default();
+        for key in keys {
+            let stats = self
+                .service_stats
+                .entry(key)
+                .or_insert_with(|| Arc::new(service_stats(&self.shared.metrics, key)))
+                .clone();
+            routes.services.insert(
+                key,
+                Arc::new(ServiceRoute {
+                    targets: ArcSwap::from_pointee(Vec::new()),
+                    stats,
+                }),
+            );
+        }
+        routes
+    }
+
+    /// The counters of a target of a service, made once.
+    fn target_stats(&mut self, key: ServiceKey, endpoint: SocketAddr) -> Arc<TargetStats> {
+        let m = &self.shared.metrics;
+        self.target_stats
+            .entry((key, endpoint))
+            .or_insert_with(|| {
+                let l = metrics::labels(&key, endpoint);
+                Arc::new(TargetStats {
+                    total: m.connections.get_or_create_owned(&l),
+                    active: m.connections_active.get_or_create_owned(&l),
+                    failures: m.connect_failures.get_or_create_owned(&l),
+                    lost: m.lost_in_flight.get_or_create_owned(&l),
+                })
+            })
+            .clone()
     }
 
     fn view(&self, report: Report) -> View {

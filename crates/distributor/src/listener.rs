@@ -93,8 +93,8 @@ pub async fn accept_loop(
             Ok((client, peer)) => {
                 backoff = Duration::from_millis(5);
                 let Ok(permit) = shared.limit.clone().try_acquire_owned() else {
-                    if let Some((_, stats)) = shared.routes.load().services.get(&key) {
-                        shared.refused(stats, Refusal::Limit);
+                    if let Some(route) = shared.routes.load().services.get(&key) {
+                        shared.refused(&route.stats, Refusal::Limit);
                     }
                     drop(client);
                     continue;

@@ -14,6 +14,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -49,6 +50,9 @@ pub struct Metrics {
     pub retries: Family<ServiceLabels, Counter>,
     pub rejected: Family<RejectLabels, Counter>,
     pub lost_in_flight: Family<TargetLabels, Counter>,
+    /// From the arrival of evidence (a probe result, a failed connect) to
+    /// the published route, for inputs that changed a route or state.
+    pub decision: Histogram,
 }
 
 impl Metrics {
@@ -67,6 +71,7 @@ impl Metrics {
             retries: Family::default(),
             rejected: Family::default(),
             lost_in_flight: Family::default(),
+            decision: Histogram::new(exponential_buckets(0.000_05, 2.0, 16)),
             registry: Registry::default(),
         };
         registry.register(
@@ -128,6 +133,11 @@ impl Metrics {
             "lost_in_flight",
             "connections whose target closed or reset them before sending any byte",
             m.lost_in_flight.clone(),
+        );
+        registry.register(
+            "decision_seconds",
+            "time from the arrival of evidence (a probe result, a failed connect) to the published route",
+            m.decision.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -220,6 +220,9 @@ async fn start_with(
         stop: stop.clone(),
         tx: tx.clone(),
         listeners: HashMap::new(),
+        service_stats: HashMap::new(),
+        target_stats: HashMap::new(),
+        evidence: None,
     };
     let mut listeners = Vec::new();
     for (key, sock) in bound {

@@ -78,10 +78,19 @@ impl Refusal {
     }
 }
 
-/// The routing table: per service, the targets in the order to try.
+/// The routing table: per service, the targets in the order to try. The
+/// map changes only with the set of services (start, reload); each
+/// service's targets are swapped on their own when the engine changes
+/// that service, so a change to one port costs what one port costs.
 #[derive(Default)]
 pub struct Routes {
-    pub services: HashMap<ServiceKey, (Vec<Arc<RouteTarget>>, Arc<ServiceStats>)>,
+    pub services: HashMap<ServiceKey, Arc<ServiceRoute>>,
+}
+
+/// One service's route and counters.
+pub struct ServiceRoute {
+    pub targets: ArcSwap<Vec<Arc<RouteTarget>>>,
+    pub stats: Arc<ServiceStats>,
 }
 
 /// A connection in the VCRT.
@@ -96,9 +105,10 @@ pub struct ConnInfo {
 /// What the control task is told.
 pub enum Input {
     /// A probe's result; `None` when it could not be run (a local reason).
-    Probe(SocketAddr, Option<ProbeOutcome>),
+    /// The instant is when the evidence arrived (for the decision time).
+    Probe(SocketAddr, Option<ProbeOutcome>, Instant),
     /// A connect to the target failed: it is down at once.
-    ConnectFailed(SocketAddr, String),
+    ConnectFailed(SocketAddr, String, Instant),
     /// The target closed or reset a connection before answering: probe it
     /// now (a client's word is no verdict).
     Suspect(SocketAddr),

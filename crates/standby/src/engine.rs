@@ -1,7 +1,7 @@
 //! The engine: target state from probes and failed connects, the active
 //! target of every service, quiesce/resume, and reconfiguration as a diff.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
@@ -238,12 +238,38 @@ fn first_round(timeout: std::time::Duration) -> std::time::Duration {
 }
 
 /// The hot-standby engine. See the crate documentation.
+///
+/// Every input touches only what depends on it: the services that use the
+/// endpoint it is about (an index), probes are kept in time order, and the
+/// services whose state changed are remembered until
+/// [`Engine::take_changed`], so that the shell republishes only those. With
+/// a thousand ports, a probe result costs what one service costs.
 pub struct Engine {
     probe: ProbeSpec,
     endpoints: Vec<Endpoint>,
+    /// Endpoint index by address.
+    by_addr: HashMap<SocketAddr, usize>,
+    /// The services that use each endpoint.
+    users: Vec<Vec<usize>>,
+    /// Probes due, by time: endpoints with no probe in flight.
+    schedule: BTreeSet<(Instant, usize)>,
+    /// Services in their first round, by the time it ends at the latest.
+    rounds: BTreeSet<(Instant, usize)>,
     services: Vec<Service>,
+    /// Services whose displayed state changed since `take_changed`.
+    changed: Vec<bool>,
     events: VecDeque<Event>,
     persisted: Persisted,
+}
+
+/// What the shell shows of a service: when it differs after an input, the
+/// service has changed.
+#[derive(PartialEq, Eq)]
+struct Shown {
+    active: Option<usize>,
+    in_fallback: bool,
+    starting: bool,
+    targets: Vec<(Availability, Option<bool>, Option<bool>)>,
 }
 
 impl Engine {
@@ -255,7 +281,12 @@ impl Engine {
         let mut e = Engine {
             probe: config.probe.clamped(),
             endpoints: Vec::new(),
+            by_addr: HashMap::new(),
+            users: Vec::new(),
+            schedule: BTreeSet::new(),
+            rounds: BTreeSet::new(),
             services: Vec::new(),
+            changed: Vec::new(),
             events: VecDeque::new(),
             persisted,
         };
@@ -263,8 +294,53 @@ impl Engine {
             let svc = e.build_service(spec, now);
             e.services.push(svc);
         }
-        e.update_all(now, None);
+        e.reindex();
+        e.update(&(0..e.services.len()).collect::<Vec<_>>(), now, None);
         e
+    }
+
+    /// Rebuild the indexes after the services or endpoints changed: who
+    /// uses each endpoint, the probe schedule, the first rounds.
+    fn reindex(&mut self) {
+        self.by_addr = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.addr, i))
+            .collect();
+        self.users = vec![Vec::new(); self.endpoints.len()];
+        for (si, s) in self.services.iter().enumerate() {
+            for t in &s.targets {
+                if !self.users[t.ep].contains(&si) {
+                    self.users[t.ep].push(si);
+                }
+            }
+        }
+        self.schedule = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.in_flight)
+            .map(|(i, e)| (e.next_probe, i))
+            .collect();
+        self.rounds = self
+            .services
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.starting.map(|d| (d, i)))
+            .collect();
+        self.changed = vec![true; self.services.len()];
+    }
+
+    /// Move an endpoint's next probe (it has none in flight).
+    fn reschedule(&mut self, i: usize, at: Instant) {
+        let ep = &mut self.endpoints[i];
+        if ep.in_flight {
+            return;
+        }
+        self.schedule.remove(&(ep.next_probe, i));
+        ep.next_probe = at;
+        self.schedule.insert((at, i));
     }
 
     fn endpoint(&mut self, t: &TargetSpec, dvipa: IpAddr, now: Instant) -> usize {
@@ -311,12 +387,18 @@ impl Engine {
 
     /// The result of a probe asked for by [`Engine::poll_probe`].
     pub fn probe_result(&mut self, endpoint: SocketAddr, outcome: ProbeOutcome, now: Instant) {
-        let Some(i) = self.endpoints.iter().position(|e| e.addr == endpoint) else {
+        let Some(&i) = self.by_addr.get(&endpoint) else {
             return; // removed by a reconfiguration while the probe ran
         };
+        let affected = self.users[i].clone();
+        let before = self.shown_all(&affected);
         let (rise, fall) = (self.probe.rise, self.probe.fall);
         let ep = &mut self.endpoints[i];
-        ep.in_flight = false;
+        if ep.in_flight {
+            ep.in_flight = false;
+            self.schedule.insert((ep.next_probe, i));
+        }
+        let ep = &mut self.endpoints[i];
         if let Some(up) = ep.listen.record(outcome.connected, rise, fall) {
             let target = ep.id.clone();
             let why = outcome.detail.clone();
@@ -343,24 +425,31 @@ impl Engine {
                 self.events.push_back(Event { kind });
             }
         }
-        self.update_all(now, None);
+        self.update_touched(&affected, before, now, None);
     }
 
     /// A probe could not be run for a reason of this machine's (out of
     /// file descriptors, memory or ports): no result, no verdict on the
     /// target; the next probe comes one interval later.
     pub fn probe_skipped(&mut self, endpoint: SocketAddr) {
-        if let Some(ep) = self.endpoints.iter_mut().find(|e| e.addr == endpoint) {
-            ep.in_flight = false;
+        if let Some(&i) = self.by_addr.get(&endpoint) {
+            let ep = &mut self.endpoints[i];
+            if ep.in_flight {
+                ep.in_flight = false;
+                self.schedule.insert((ep.next_probe, i));
+            }
         }
     }
 
     /// A real connect to this endpoint failed (refused, reset, timed out):
     /// it is down at once (passive detection).
     pub fn connect_failed(&mut self, endpoint: SocketAddr, why: &str, now: Instant) {
-        let Some(ep) = self.endpoints.iter_mut().find(|e| e.addr == endpoint) else {
+        let Some(&i) = self.by_addr.get(&endpoint) else {
             return;
         };
+        let affected = self.users[i].clone();
+        let before = self.shown_all(&affected);
+        let ep = &mut self.endpoints[i];
         if ep.listen.force_down() {
             ep.health = Hysteresis::default();
             self.events.push_back(Event {
@@ -370,7 +459,7 @@ impl Engine {
                 },
             });
         }
-        self.update_all(now, None);
+        self.update_touched(&affected, before, now, None);
     }
 
     /// A client saw this endpoint close or reset a connection before
@@ -378,10 +467,9 @@ impl Engine {
     /// request to a server with a header timeout): the endpoint is probed
     /// at once instead, and the probe decides.
     pub fn suspect(&mut self, endpoint: SocketAddr, now: Instant) {
-        if let Some(ep) = self.endpoints.iter_mut().find(|e| e.addr == endpoint)
-            && !ep.in_flight
-        {
-            ep.next_probe = ep.next_probe.min(now);
+        if let Some(&i) = self.by_addr.get(&endpoint) {
+            let at = self.endpoints[i].next_probe.min(now);
+            self.reschedule(i, at);
         }
     }
 
@@ -494,6 +582,8 @@ impl Engine {
         on: bool,
         now: Instant,
     ) -> Vec<(ServiceKey, TargetId)> {
+        let affected: Vec<usize> = hits.iter().map(|(si, _)| *si).collect();
+        let before = self.shown_all(&affected);
         let mut changed = Vec::new();
         for (si, tis) in hits {
             let s = &mut self.services[*si];
@@ -519,7 +609,7 @@ impl Engine {
             };
             self.events.push_back(Event { kind });
         }
-        self.update_all(now, None);
+        self.update_touched(&affected, before, now, None);
         changed
     }
 
@@ -635,14 +725,25 @@ impl Engine {
                 summary: diff.summary(),
             },
         });
-        self.update_all(now, Some(SwitchReason::Reconfigured));
+        self.reindex();
+        let all: Vec<usize> = (0..self.services.len()).collect();
+        self.update(&all, now, Some(SwitchReason::Reconfigured));
         diff
     }
 
     /// Make time-based decisions due at `now` (the end of the first round of
     /// probes). Call it when [`Engine::poll_timeout`] says.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.update_all(now, None);
+        let due: Vec<usize> = self
+            .rounds
+            .iter()
+            .take_while(|(d, _)| *d <= now)
+            .map(|(_, i)| *i)
+            .collect();
+        if !due.is_empty() {
+            let before = self.shown_all(&due);
+            self.update_touched(&due, before, now, None);
+        }
     }
 
     // === outputs ===
@@ -652,11 +753,9 @@ impl Engine {
     pub fn poll_probe(&mut self, now: Instant) -> Option<ProbeRequest> {
         let interval = self.probe.interval;
         let application = self.probe.application;
-        let ep = self
-            .endpoints
-            .iter_mut()
-            .filter(|e| !e.in_flight && e.next_probe <= now)
-            .min_by_key(|e| e.next_probe)?;
+        let &(at, i) = self.schedule.first().filter(|(at, _)| *at <= now)?;
+        self.schedule.remove(&(at, i));
+        let ep = &mut self.endpoints[i];
         ep.in_flight = true;
         ep.next_probe = now + interval;
         Some(ProbeRequest {
@@ -669,13 +768,30 @@ impl Engine {
     /// When the engine next wants to be called (a probe due, the end of a
     /// first round).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let probes = self
-            .endpoints
+        let probe = self.schedule.first().map(|(at, _)| *at);
+        let round = self.rounds.first().map(|(at, _)| *at);
+        probe.into_iter().chain(round).min()
+    }
+
+    /// The services whose state (active target, availability, probe
+    /// results, first round) changed since the last call: what the shell
+    /// republishes.
+    pub fn take_changed(&mut self) -> Vec<ServiceKey> {
+        let mut v = Vec::new();
+        for (i, c) in self.changed.iter_mut().enumerate() {
+            if std::mem::take(c) {
+                v.push(self.services[i].spec.key);
+            }
+        }
+        v
+    }
+
+    /// The view of one service.
+    pub fn service(&self, key: &ServiceKey) -> Option<ServiceView> {
+        self.services
             .iter()
-            .filter(|e| !e.in_flight)
-            .map(|e| e.next_probe);
-        let decisions = self.services.iter().filter_map(|s| s.starting);
-        probes.chain(decisions).min()
+            .find(|s| s.spec.key == *key)
+            .map(|s| self.view_of(s))
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -711,43 +827,71 @@ impl Engine {
 
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            services: self
-                .services
+            services: self.services.iter().map(|s| self.view_of(s)).collect(),
+        }
+    }
+
+    fn view_of(&self, s: &Service) -> ServiceView {
+        ServiceView {
+            key: s.spec.key,
+            switchback: s.spec.switchback,
+            healthswitch: s.spec.healthswitch,
+            active: s.active.map(|a| s.targets[a].spec.endpoint),
+            starting: s.starting.is_some(),
+            route: self.route_of(s),
+            targets: s
+                .targets
                 .iter()
-                .map(|s| ServiceView {
-                    key: s.spec.key,
-                    switchback: s.spec.switchback,
-                    healthswitch: s.spec.healthswitch,
-                    active: s.active.map(|a| s.targets[a].spec.endpoint),
-                    starting: s.starting.is_some(),
-                    route: self.route_of(s),
-                    targets: s
-                        .targets
-                        .iter()
-                        .enumerate()
-                        .map(|(i, t)| {
-                            let ep = &self.endpoints[t.ep];
-                            let listening = ep.listen.state();
-                            TargetView {
-                                destip: t.spec.destip,
-                                endpoint: t.spec.endpoint,
-                                system: t.spec.system.clone(),
-                                role: t.spec.role,
-                                availability: self.availability(s, i),
-                                listening,
-                                healthy: if self.probe.application && listening != Some(false) {
-                                    ep.health.state()
-                                } else {
-                                    None
-                                },
-                                quiesced: t.quiesced,
-                                active: s.active == Some(i),
-                            }
-                        })
-                        .collect(),
+                .enumerate()
+                .map(|(i, t)| {
+                    let (listening, healthy) = self.probed(t.ep);
+                    TargetView {
+                        destip: t.spec.destip,
+                        endpoint: t.spec.endpoint,
+                        system: t.spec.system.clone(),
+                        role: t.spec.role,
+                        availability: self.availability(s, i),
+                        listening,
+                        healthy,
+                        quiesced: t.quiesced,
+                        active: s.active == Some(i),
+                    }
                 })
                 .collect(),
         }
+    }
+
+    /// What probes say of an endpoint: listening, and healthy (`None`
+    /// without an application probe, before its result, and while the
+    /// endpoint does not listen).
+    fn probed(&self, ep: usize) -> (Option<bool>, Option<bool>) {
+        let e = &self.endpoints[ep];
+        let listening = e.listen.state();
+        let healthy = if self.probe.application && listening != Some(false) {
+            e.health.state()
+        } else {
+            None
+        };
+        (listening, healthy)
+    }
+
+    fn shown(&self, i: usize) -> Shown {
+        let s = &self.services[i];
+        Shown {
+            active: s.active,
+            in_fallback: s.in_fallback,
+            starting: s.starting.is_some(),
+            targets: (0..s.targets.len())
+                .map(|t| {
+                    let (l, h) = self.probed(s.targets[t].ep);
+                    (self.availability(s, t), l, h)
+                })
+                .collect(),
+        }
+    }
+
+    fn shown_all(&self, services: &[usize]) -> Vec<Shown> {
+        services.iter().map(|&i| self.shown(i)).collect()
     }
 
     /// The invariants of DESIGN.md, for tests: `Err` says which one broke.
@@ -863,12 +1007,31 @@ impl Engine {
         }
     }
 
-    fn update_all(&mut self, now: Instant, reason: Option<SwitchReason>) {
-        for i in 0..self.services.len() {
+    /// Decide again for these services, and remember those whose shown
+    /// state differs from `before` (taken before the input changed them).
+    fn update_touched(
+        &mut self,
+        services: &[usize],
+        before: Vec<Shown>,
+        now: Instant,
+        reason: Option<SwitchReason>,
+    ) {
+        self.update(services, now, reason);
+        for (&i, b) in services.iter().zip(before) {
+            if self.shown(i) != b {
+                self.changed[i] = true;
+            }
+        }
+    }
+
+    /// Decide again for these services (all of them after a new
+    /// configuration).
+    fn update(&mut self, services: &[usize], now: Instant, reason: Option<SwitchReason>) {
+        for &i in services {
             if self.services[i].starting.is_some() {
                 self.start(i, now);
             } else {
-                self.update(i, reason.clone());
+                self.decide(i, reason.clone());
             }
         }
         debug_assert!(
@@ -940,6 +1103,7 @@ impl Engine {
         };
         self.events.push_back(Event { kind });
         self.persisted.remove(&key);
+        self.rounds.remove(&(deadline, i));
         let s = &mut self.services[i];
         s.active = want;
         s.in_fallback = want.is_some() && best.is_none();
@@ -948,7 +1112,7 @@ impl Engine {
 
     /// Choose the active target of service `i` after any input, once its
     /// first round is over.
-    fn update(&mut self, i: usize, forced: Option<SwitchReason>) {
+    fn decide(&mut self, i: usize, forced: Option<SwitchReason>) {
         let s = &self.services[i];
         let best = self.first_with(s, Availability::Available);
         let fallback = best.or_else(|| self.first_with(s, Availability::Unhealthy));

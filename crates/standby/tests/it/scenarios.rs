@@ -634,3 +634,55 @@ fn a_probe_this_machine_could_not_run_is_no_verdict() {
     s.advance(1000);
     assert!(s.engine.poll_probe(s.now).is_some());
 }
+
+#[test]
+fn an_input_touches_only_the_services_of_its_endpoint() {
+    // Three services on three ports, each with its own two endpoints.
+    let spec = |port: u16| {
+        let mut s = service(true, &[1]);
+        s.key.port = port;
+        for t in &mut s.targets {
+            t.endpoint.set_port(port);
+        }
+        s
+    };
+    let services: Vec<ServiceSpec> = [443, 7554, 9443].into_iter().map(spec).collect();
+    let now = std::time::Instant::now();
+    let mut e = Engine::new(
+        Config {
+            services: services.clone(),
+            probe: ProbeSpec::default(),
+        },
+        BTreeMap::new(),
+        now,
+    );
+    assert_eq!(e.take_changed().len(), 3, "everything is new");
+    let probes: Vec<ProbeRequest> = std::iter::from_fn(|| e.poll_probe(now)).collect();
+    assert_eq!(probes.len(), 6, "one probe per endpoint");
+    for p in &probes {
+        let ok = ProbeOutcome {
+            connected: true,
+            healthy: None,
+            detail: String::new(),
+        };
+        e.probe_result(p.endpoint, ok, now);
+    }
+    let _ = e.take_changed();
+    // The preferred of port 7554 refuses a connect: only that service.
+    let mut dead = services[1].targets[0].endpoint;
+    e.connect_failed(dead, "refused", now);
+    assert_eq!(e.take_changed(), vec![services[1].key]);
+    // A probe result that changes nothing: nothing to republish.
+    dead.set_port(443);
+    let later = now + std::time::Duration::from_secs(1);
+    let p = std::iter::from_fn(|| e.poll_probe(later))
+        .find(|p| p.endpoint == dead)
+        .unwrap();
+    let ok = ProbeOutcome {
+        connected: true,
+        healthy: None,
+        detail: String::new(),
+    };
+    e.probe_result(p.endpoint, ok, later);
+    assert!(e.take_changed().is_empty());
+}

@@ -139,6 +139,20 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
         while let Some(e) = engine.poll_event() {
             events.push(e);
         }
+        // A service whose view changed is among those to republish.
+        let changed = engine.take_changed();
+        let now_view = engine.snapshot().services.first().cloned();
+        if let (Some(b), Some(a)) = (&before, &now_view)
+            && (b.active != a.active
+                || b.starting != a.starting
+                || b.route != a.route
+                || b.targets != a.targets)
+            && !changed.contains(&a.key)
+        {
+            return Err(format!(
+                "step {n} {op:?}: the view changed but the service is not to republish"
+            ));
+        }
         engine
             .check_invariants()
             .map_err(|e| format!("step {n} {op:?}: {e}"))?;
