@@ -34,9 +34,13 @@ use crate::protocol::{
 };
 use crate::services::Services;
 use crate::shared::{
-    Input, Loading, Refusal, RouteTarget, Routes, ServiceRoute, ServiceStats, Shared, TargetStats,
+    Input, Loading, Refusal, RouteTarget, Routes, ServiceRoute, ServiceStats, Shared, StateGauges,
+    TargetStats,
 };
 use crate::state::StateStore;
+
+/// How many queued inputs one step takes at most after the first.
+const BATCH: usize = 1024;
 
 pub(crate) struct ListenerTask {
     bind: SocketAddr,
@@ -113,7 +117,18 @@ impl Controller {
             tokio::select! {
                 _ = self.stop.cancelled() => break,
                 input = rx.recv() => match input {
-                    Some(i) => self.input(i),
+                    Some(i) => {
+                        self.input(i);
+                        // Inputs arrive in bursts (a round of probes);
+                        // take what is queued before deciding and
+                        // publishing once, bounded so timeouts still run.
+                        for _ in 0..BATCH {
+                            match rx.try_recv() {
+                                Ok(i) => self.input(i),
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => break,
                 },
                 _ = sleep_until(deadline) => {
@@ -128,16 +143,21 @@ impl Controller {
         self.shared.refusals.flush(true);
     }
 
+    /// The earliest evidence of a batch is the one the decision is timed from.
+    fn saw_evidence(&mut self, at: Instant) {
+        self.evidence = Some(self.evidence.map_or(at, |e| e.min(at)));
+    }
+
     fn input(&mut self, i: Input) {
         let now = now();
         match i {
             Input::Probe(ep, Some(outcome), at) => {
-                self.evidence = Some(at);
+                self.saw_evidence(at);
                 self.engine.probe_result(ep, outcome, now);
             }
             Input::Probe(ep, None, _) => self.engine.probe_skipped(ep),
             Input::ConnectFailed(ep, why, at) => {
-                self.evidence = Some(at);
+                self.saw_evidence(at);
                 self.engine.connect_failed(ep, &why, now);
             }
             Input::Suspect(ep) => self.engine.suspect(ep, now),
@@ -268,21 +288,16 @@ impl Controller {
                 })
                 .collect();
             route.targets.store(Arc::new(targets));
-            let m = &self.shared.metrics;
             for t in &view.targets {
-                let l = metrics::labels(&view.key, t.endpoint);
+                let g = &self.target_stats(view.key, t.endpoint).state;
                 let b = |x: bool| i64::from(x);
-                m.available
-                    .get_or_create(&l)
+                g.available
                     .set(b(t.availability == Availability::Available));
-                m.listening
-                    .get_or_create(&l)
-                    .set(b(t.listening != Some(false)));
-                m.healthy
-                    .get_or_create(&l)
+                g.listening.set(b(t.listening != Some(false)));
+                g.healthy
                     .set(b(t.listening != Some(false) && t.healthy != Some(false)));
-                m.quiesced.get_or_create(&l).set(b(t.quiesced));
-                m.active_target.get_or_create(&l).set(b(t.active));
+                g.quiesced.set(b(t.quiesced));
+                g.active.set(b(t.active));
             }
         }
         if let Some(at) = self.evidence.take()
@@ -329,6 +344,13 @@ impl Controller {
                     active: m.connections_active.get_or_create_owned(&l),
                     failures: m.connect_failures.get_or_create_owned(&l),
                     lost: m.lost_in_flight.get_or_create_owned(&l),
+                    state: StateGauges {
+                        available: m.available.get_or_create_owned(&l),
+                        listening: m.listening.get_or_create_owned(&l),
+                        healthy: m.healthy.get_or_create_owned(&l),
+                        quiesced: m.quiesced.get_or_create_owned(&l),
+                        active: m.active_target.get_or_create_owned(&l),
+                    },
                 })
             })
             .clone()

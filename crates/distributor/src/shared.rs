@@ -37,6 +37,17 @@ pub struct TargetStats {
     pub active: Gauge,
     pub failures: Counter,
     pub lost: Counter,
+    /// The state gauges the control task sets (0 or 1).
+    pub state: StateGauges,
+}
+
+/// The state of one target of one service as metrics show it.
+pub struct StateGauges {
+    pub available: Gauge,
+    pub listening: Gauge,
+    pub healthy: Gauge,
+    pub quiesced: Gauge,
+    pub active: Gauge,
 }
 
 /// Counters of one service.

@@ -208,6 +208,8 @@ struct Endpoint {
     health: Hysteresis,
     next_probe: Instant,
     in_flight: bool,
+    /// No probe has been started yet.
+    fresh: bool,
 }
 
 struct Target {
@@ -359,6 +361,7 @@ impl Engine {
             health: Hysteresis::default(),
             next_probe: now,
             in_flight: false,
+            fresh: true,
         });
         self.endpoints.len() - 1
     }
@@ -750,14 +753,28 @@ impl Engine {
 
     /// The next probe due at `now`, if any. Each endpoint has at most one
     /// probe in flight; the next is due one interval after this one starts.
+    ///
+    /// Every endpoint is probed at once at the start (the first round needs
+    /// all results), but the second probe of endpoint `i` of `n` comes
+    /// `(i + 1) / n` of an interval later, never more than one interval:
+    /// the probes are spread over the interval from then on instead of
+    /// arriving as one burst each interval (HAProxy spreads its checks the
+    /// same way).
     pub fn poll_probe(&mut self, now: Instant) -> Option<ProbeRequest> {
         let interval = self.probe.interval;
         let application = self.probe.application;
+        let n = self.endpoints.len() as u32;
         let &(at, i) = self.schedule.first().filter(|(at, _)| *at <= now)?;
         self.schedule.remove(&(at, i));
         let ep = &mut self.endpoints[i];
         ep.in_flight = true;
-        ep.next_probe = now + interval;
+        ep.next_probe = if std::mem::take(&mut ep.fresh) {
+            now + (interval / n.max(1))
+                .saturating_mul(i as u32 + 1)
+                .min(interval)
+        } else {
+            now + interval
+        };
         Some(ProbeRequest {
             endpoint: ep.addr,
             dvipa: ep.dvipa,

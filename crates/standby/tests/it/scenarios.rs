@@ -555,35 +555,49 @@ fn reconfigure_keeps_state_and_reports_the_diff() {
 }
 
 #[test]
-fn probes_are_scheduled_one_interval_apart_and_never_twice_in_flight() {
+fn probes_are_spread_over_the_interval_and_never_twice_in_flight() {
+    use std::time::Duration;
+    let up = || ProbeOutcome {
+        connected: true,
+        healthy: None,
+        detail: String::new(),
+    };
     let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    // The first round probes every endpoint at once.
     assert_eq!(s.engine.poll_timeout(), Some(s.now));
     let a = s.engine.poll_probe(s.now).unwrap();
     let b = s.engine.poll_probe(s.now).unwrap();
     assert_ne!(a.endpoint, b.endpoint);
     assert!(
         s.engine
-            .poll_probe(s.now + std::time::Duration::from_secs(5))
+            .poll_probe(s.now + Duration::from_secs(5))
             .is_none(),
         "both in flight"
     );
-    s.engine.probe_result(
-        a.endpoint,
-        ProbeOutcome {
-            connected: true,
-            healthy: None,
-            detail: String::new(),
-        },
-        s.now,
-    );
+    s.engine.probe_result(a.endpoint, up(), s.now);
+    s.engine.probe_result(b.endpoint, up(), s.now);
+    // Then the two are half an interval apart (1 s interval, 2 endpoints),
+    // neither later than one interval.
     assert_eq!(
         s.engine.poll_timeout(),
-        Some(s.now + std::time::Duration::from_secs(1))
+        Some(s.now + Duration::from_millis(500))
     );
     assert!(s.engine.poll_probe(s.now).is_none());
+    let t1 = s.now + Duration::from_millis(500);
+    assert_eq!(s.engine.poll_probe(t1).unwrap().endpoint, a.endpoint);
+    assert!(s.engine.poll_probe(t1).is_none());
+    let t2 = s.now + Duration::from_secs(1);
+    assert_eq!(s.engine.poll_probe(t2).unwrap().endpoint, b.endpoint);
+    // From the second probe on, one interval apart.
+    s.engine.probe_result(a.endpoint, up(), t1);
+    assert!(
+        s.engine
+            .poll_probe(t1 + Duration::from_millis(999))
+            .is_none()
+    );
     assert_eq!(
         s.engine
-            .poll_probe(s.now + std::time::Duration::from_secs(1))
+            .poll_probe(t1 + Duration::from_secs(1))
             .unwrap()
             .endpoint,
         a.endpoint
