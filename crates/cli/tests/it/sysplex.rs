@@ -189,6 +189,35 @@ fn probe(net: &Net, work: &Path, secs: &str) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
 }
 
+/// Wait until the distributor of `up` sees every server initialized and
+/// `system` active (a backup that finishes initializing first takes the
+/// connections until the preferred one has too).
+fn wait_settled(work: &Path, system: &str) {
+    let end = Instant::now() + LIMIT;
+    loop {
+        let o = bin()
+            .args(["netstat", "vdpt", "--json", "--config"])
+            .arg(work.join("zosmf-ha.toml"))
+            .output()
+            .unwrap();
+        let rows: Vec<zha_distributor::protocol::ServiceRow> =
+            serde_json::from_slice(&o.stdout).unwrap_or_default();
+        if !rows.is_empty()
+            && rows.iter().all(|s| {
+                s.targets.iter().all(|t| t.tsr == 100)
+                    && s.active_target().and_then(|t| t.system.as_deref()) == Some(system)
+            })
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "not every server is available: {rows:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Wait until probing shows `system` answering.
 fn wait_answering(net: &Net, work: &Path, system: &str) {
     let end = Instant::now() + LIMIT;
@@ -226,6 +255,7 @@ fn plan_check_up_probe_curl_and_zowe() {
     // Its hints, shown without a terminal too.
     up.expect("tables:  zosmf-ha netstat vdpt --detail --config");
     up.expect("pids:    SYSA ");
+    wait_settled(&work, "SYSA");
     wait_answering(&net, &work, "SYSA");
     // A second `up` on the same work folder refuses, and says why.
     let o = bin()
