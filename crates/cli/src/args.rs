@@ -250,6 +250,13 @@ pub struct DistributeArgs {
     /// Log lines as JSON instead of text (overrides [log] format)
     #[arg(long)]
     pub log_json: bool,
+
+    /// Replace the distributor running with the same control socket
+    /// without refusing a client: take over its listening sockets and
+    /// active targets, run a first round of probes, accept, and let it
+    /// drain and exit. Starts afresh when none runs.
+    #[arg(long)]
+    pub hand_over: bool,
 }
 
 /// Where a running distributor is: its control socket.

@@ -211,6 +211,30 @@ pub const FD_BUDGET: Msg = Msg {
     explanation: "Each client connection holds 2 file descriptors, each splice(2) pipe 2 more ([tune] max_pipes, a quarter of max_connections by default), and probes, listeners, the control socket and metrics need some too. At start the distributor raises its soft limit on open files to the hard one; when even that cannot hold [limits] max_connections, it lowers the connection limit to what fits rather than refuse to start (which would take the DVIPA down) or run out of descriptors later (which would stop probes). Raise the limit (LimitNOFILE= under systemd, ulimit -n) or lower max_connections.",
 };
 
+pub const HANDED_IN: Msg = Msg {
+    id: "ZHA3031I",
+    title: "listening sockets handed over by a predecessor",
+    explanation: "This distributor started with listening sockets it did not open: handed over on the control socket by the distributor it replaces (`distribute --hand-over`), or passed back by systemd from its file descriptor store. They were never closed, so no client was refused: clients that came meanwhile waited in the kernel's accept queue. After a hand-over on the control socket, the successor accepts once its first round of probes is over, and only then does the predecessor stop accepting (ZHA3032I). Sockets the profile no longer needs are closed.",
+};
+
+pub const HANDED_OVER: Msg = Msg {
+    id: "ZHA3032I",
+    title: "listening sockets handed over to a successor",
+    explanation: "A successor started with `distribute --hand-over` took this distributor's listening sockets, control socket and active targets over the control socket, finished its first round of probes and accepts now. This distributor stops accepting and drains its open connections as on SIGTERM ([limits] drain_timeout); the sockets stay open in the successor, so no client is refused.",
+};
+
+pub const HAND_OVER_ABANDONED: Msg = Msg {
+    id: "ZHA3033W",
+    title: "a hand-over was abandoned",
+    explanation: "A successor asked for the listening sockets but did not say it accepts: it failed to start, was stopped, or its first round did not end in time. This distributor never stopped accepting and goes on as before. Read the successor's error, fix it, and start it again with --hand-over.",
+};
+
+pub const FD_STORE: Msg = Msg {
+    id: "ZHA3034W",
+    title: "systemd did not keep a listening socket",
+    explanation: "Under systemd (NOTIFY_SOCKET set) the distributor stores every listening socket in the service manager (FDSTORE=1) so that a restart hands them to the next process instead of refusing clients. Sending one to NOTIFY_SOCKET failed, so a restart will refuse clients for a moment. Note that systemd keeps stored sockets only when the unit sets FileDescriptorStoreMax= (at least the number of ports plus 2, see examples/zosmf-ha-distribute.service); without it systemd drops them, which the distributor cannot see (systemd's journal says so).",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -243,6 +267,10 @@ pub const CATALOG: &[&Msg] = &[
     &LOG_LOST,
     &RECOVERED,
     &FD_BUDGET,
+    &HANDED_IN,
+    &HANDED_OVER,
+    &HAND_OVER_ABANDONED,
+    &FD_STORE,
 ];
 
 /// The catalog as `explain` reads it.

@@ -20,6 +20,7 @@ use zha_standby::ServiceKey;
 
 use crate::codes;
 use crate::pump::{self, Dir, Expiry, Mode, Traffic, write_all};
+use crate::settings::SockOpts;
 use crate::shared::{ConnInfo, Input, Refusal, RouteTarget, ServiceStats, Shared};
 
 /// Client bytes kept for a replay (SPEC §1: up to 64 KiB).
@@ -371,42 +372,6 @@ fn is_reset(e: &io::Error) -> bool {
             | io::ErrorKind::BrokenPipe
             | io::ErrorKind::ConnectionAborted
     )
-}
-
-/// The options every socket of the data path gets: TCP_NODELAY, keepalive
-/// (idle time only; the kernel's probe interval and count), and the buffer
-/// sizes of `[tune]` (0: the kernel's autotuning). Set on listeners once
-/// (accepted sockets inherit them) and on each target socket before it
-/// connects (so the receive window scales to the buffer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SockOpts {
-    pub keepalive: Duration,
-    pub sndbuf: usize,
-    pub rcvbuf: usize,
-}
-
-impl SockOpts {
-    pub fn of(settings: &crate::settings::Settings) -> SockOpts {
-        SockOpts {
-            keepalive: settings.connect.keepalive,
-            sndbuf: settings.tune.sndbuf,
-            rcvbuf: settings.tune.rcvbuf,
-        }
-    }
-
-    pub fn apply(&self, s: &impl std::os::fd::AsFd) {
-        let s = socket2::SockRef::from(s);
-        let _ = s.set_tcp_nodelay(true);
-        if !self.keepalive.is_zero() {
-            let _ = s.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(self.keepalive));
-        }
-        if self.sndbuf > 0 {
-            let _ = s.set_send_buffer_size(self.sndbuf);
-        }
-        if self.rcvbuf > 0 {
-            let _ = s.set_recv_buffer_size(self.rcvbuf);
-        }
-    }
 }
 
 /// Connect to a target with the data path's socket options.

@@ -6,6 +6,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -24,7 +25,7 @@ pub enum ControlError {
     #[error("the control socket's folder {}: {source}", dir.display())]
     Folder { dir: PathBuf, source: io::Error },
     #[error(
-        "another distributor is running with the control socket {} (stop it, or give this one its own [state] dir or [control] socket)",
+        "another distributor is running with the control socket {} (replace it with `distribute --hand-over`, stop it, or give this one its own [state] dir or [control] socket)",
         path.display()
     )]
     InUse { path: PathBuf },
@@ -78,6 +79,27 @@ fn file_id(path: &Path) -> Option<FileId> {
     std::fs::symlink_metadata(path)
         .ok()
         .map(|m| (m.dev(), m.ino(), m.ctime(), m.ctime_nsec()))
+}
+
+/// Serve on a control socket handed over (by a predecessor or systemd):
+/// this process owns the file from now on.
+pub fn adopt(
+    l: std::os::unix::net::UnixListener,
+    path: &Path,
+) -> Result<(UnixListener, SocketFile), ControlError> {
+    let bind_err = |source| ControlError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    l.set_nonblocking(true).map_err(bind_err)?;
+    let l = UnixListener::from_std(l).map_err(bind_err)?;
+    Ok((
+        l,
+        SocketFile {
+            path: path.to_path_buf(),
+            id: file_id(path),
+        },
+    ))
 }
 
 /// Bind the socket: its folder is created owner-only, a stale socket is
@@ -145,7 +167,7 @@ pub async fn bind(path: &Path) -> Result<(UnixListener, SocketFile), ControlErro
 }
 
 /// Answer requests until `stop`.
-pub async fn serve(listener: UnixListener, tx: mpsc::Sender<Input>, stop: CancellationToken) {
+pub async fn serve(listener: Arc<UnixListener>, tx: mpsc::Sender<Input>, stop: CancellationToken) {
     loop {
         let stream = tokio::select! {
             _ = stop.cancelled() => return,
@@ -165,11 +187,13 @@ pub async fn serve(listener: UnixListener, tx: mpsc::Sender<Input>, stop: Cancel
 }
 
 async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
-    let (r, mut w) = stream.into_split();
+    let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
-    let mut reader = BufReader::new(r.take(MAX_REQUEST));
-    let read =
-        tokio::time::timeout(Duration::from_secs(5), reader.read_until(b'\n', &mut line)).await;
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        (&mut reader).take(MAX_REQUEST).read_until(b'\n', &mut line),
+    )
+    .await;
     // Whatever came, or did not, gets an answer.
     let reply = match read {
         Err(_) => Reply::refused("bad request: no request line within 5 s"),
@@ -179,6 +203,9 @@ async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
         }
         Ok(Ok(_)) => match serde_json::from_slice::<Request>(&line) {
             Err(e) => Reply::refused(format!("bad request: {e}")),
+            Ok(Request::HandOver { pid }) => {
+                return crate::handover::give(&mut reader, pid, &tx).await;
+            }
             Ok(req) => {
                 let (rtx, rrx) = oneshot::channel();
                 if tx.send(Input::Request(req, rtx)).await.is_err() {
@@ -192,6 +219,7 @@ async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
     };
     let mut out = serde_json::to_string(&reply).map_err(io::Error::other)?;
     out.push('\n');
+    let w = reader.get_mut();
     w.write_all(out.as_bytes()).await?;
     w.shutdown().await
 }
@@ -235,7 +263,7 @@ pub async fn netstat(path: &Path, report: Report, timeout: Duration) -> Result<V
     match call(path, &Request::Netstat { report }, timeout).await? {
         Reply::View(v) => Ok(v),
         Reply::Refused { error } => Err(ControlError::Refused(error)),
-        Reply::Done { .. } => Err(ControlError::BadReply {
+        Reply::Done { .. } | Reply::HandOver { .. } => Err(ControlError::BadReply {
             path: path.to_path_buf(),
             why: "a netstat was answered without a view".into(),
         }),
@@ -252,9 +280,9 @@ pub async fn act(
     match call(path, req, timeout).await? {
         Reply::Done { lines } => Ok(lines),
         Reply::Refused { error } => Err(ControlError::Refused(error)),
-        Reply::View(_) => Err(ControlError::BadReply {
+        Reply::View(_) | Reply::HandOver { .. } => Err(ControlError::BadReply {
             path: path.to_path_buf(),
-            why: "a change was answered with a view".into(),
+            why: "a change was answered with something else".into(),
         }),
     }
 }

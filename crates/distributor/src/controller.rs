@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,6 +25,7 @@ use zha_tcpip::{Stack, VipaOwner};
 
 use crate::codes;
 use crate::display;
+use crate::handover::{self, FdStore};
 use crate::listener::{self, BindError};
 use crate::metrics::{self, Metrics, RejectLabels, ServiceLabels};
 use crate::probe::Prober;
@@ -34,8 +36,8 @@ use crate::protocol::{
 };
 use crate::services::Services;
 use crate::shared::{
-    Input, Loading, Refusal, RouteTarget, Routes, ServiceRoute, ServiceStats, Shared, StateGauges,
-    TargetStats,
+    Input, Loading, Offer, Offered, Refusal, RouteTarget, Routes, ServiceRoute, ServiceStats,
+    Shared, StateGauges, TargetStats,
 };
 use crate::state::StateStore;
 
@@ -45,6 +47,8 @@ const BATCH: usize = 1024;
 pub(crate) struct ListenerTask {
     bind: SocketAddr,
     stop: CancellationToken,
+    /// Shared with the accept loop, to hand it over.
+    sock: Arc<TcpListener>,
 }
 
 /// The control task's state. Built by the runtime, then [`Controller::run`].
@@ -70,6 +74,14 @@ pub struct Controller {
     pub(crate) target_stats: HashMap<(ServiceKey, SocketAddr), Arc<TargetStats>>,
     /// When the evidence of the input being handled arrived.
     pub(crate) evidence: Option<Instant>,
+    /// The control socket and the metrics listener, to hand them over
+    /// (dropped when the distributor stops).
+    pub(crate) control_listener: Option<Arc<tokio::net::UnixListener>>,
+    pub(crate) metrics_listener: Option<Arc<TcpListener>>,
+    /// systemd's file descriptor store (when run by systemd).
+    pub(crate) fdstore: FdStore,
+    /// A hand-over to a successor is under way.
+    pub(crate) handing: bool,
 }
 
 /// Why a reload changed nothing.
@@ -140,6 +152,11 @@ impl Controller {
         for l in self.listeners.values() {
             l.stop.cancel();
         }
+        // Close this process's copies of the listening sockets: a client
+        // is refused, or queued for a successor that holds them too.
+        self.listeners.clear();
+        self.control_listener = None;
+        self.metrics_listener = None;
         self.shared.refusals.flush(true);
     }
 
@@ -169,6 +186,27 @@ impl Controller {
                 let _ = reply.send(r);
             }
             Input::Reload(path) => self.begin_reload(path, "SIGHUP", None),
+            Input::HandOver(reply) => {
+                let _ = reply.send(self.offer());
+            }
+            Input::HandedOver { pid, outcome } => {
+                self.handing = false;
+                match outcome {
+                    Ok(()) => {
+                        info!(
+                            id = codes::HANDED_OVER.id,
+                            successor = pid,
+                            "handed the listening sockets over to process {pid}, which accepts now; stopping"
+                        );
+                        self.stop.cancel();
+                    }
+                    Err(why) => warn!(
+                        id = codes::HAND_OVER_ABANDONED.id,
+                        successor = pid,
+                        "hand-over to process {pid} abandoned: {why}; going on as before"
+                    ),
+                }
+            }
             Input::Loaded(l) => {
                 let Loading {
                     path,
@@ -182,6 +220,31 @@ impl Controller {
                 }
             }
         }
+    }
+
+    /// The sockets and active targets for a successor.
+    fn offer(&mut self) -> Result<Offer, String> {
+        if self.handing {
+            return Err("a hand-over is already under way".into());
+        }
+        if !self.shared.open.is_cancelled() {
+            return Err("this distributor is itself starting from a hand-over".into());
+        }
+        let Some(control) = self.control_listener.clone() else {
+            return Err("the distributor is stopping".into());
+        };
+        let mut sockets: Vec<Offered> = self
+            .listeners
+            .values()
+            .map(|l| Offered::Tcp(l.sock.clone()))
+            .collect();
+        sockets.extend(self.metrics_listener.clone().map(Offered::Tcp));
+        sockets.push(Offered::Unix(control));
+        self.handing = true;
+        Ok(Offer {
+            sockets,
+            state: self.engine.persisted(),
+        })
     }
 
     /// Read and check a profile on a blocking thread; the result comes back
@@ -247,6 +310,11 @@ impl Controller {
         }
         self.shared.refusals.flush(false);
         self.publish();
+        // A successor of a hand-over accepts once every first round is
+        // over (its predecessor accepts meanwhile).
+        if !self.shared.open.is_cancelled() && !self.engine.starting() {
+            self.shared.open.cancel();
+        }
     }
 
     /// Publish what the engine changed: the route and state gauges of each
@@ -483,6 +551,7 @@ impl Controller {
             }
             // Answered when the profile is read (begin_reload).
             Request::Reload { .. } => Reply::refused("a reload is handled apart"),
+            Request::HandOver { .. } => Reply::refused("a hand-over is handled apart"),
         }
     }
 
@@ -551,11 +620,13 @@ impl Controller {
         );
         let keep: Vec<ServiceKey> = loaded.services.listeners.iter().map(|l| l.key).collect();
         let mut stopped = Vec::new();
+        let fdstore = self.fdstore;
         self.listeners.retain(|key, t| {
             let k = keep.contains(key);
             if !k {
                 t.stop.cancel();
                 stopped.push(format!("{key} on {}", t.bind));
+                store_warn(fdstore.remove(&handover::store_name(t.bind)));
             }
             k
         });
@@ -593,17 +664,33 @@ impl Controller {
             listen = %bind,
             "listening for {key} on {bind}"
         );
+        let sock = Arc::new(sock);
+        store_warn(
+            self.fdstore
+                .store(&handover::store_name(bind), sock.as_fd()),
+        );
         self.listeners.insert(
             key,
             ListenerTask {
                 bind,
                 stop: stop.clone(),
+                sock: sock.clone(),
             },
         );
         let shared = self.shared.clone();
         let tracker = self.tracker.clone();
         self.tracker
             .spawn(listener::accept_loop(sock, key, shared, tracker, stop));
+    }
+}
+
+/// A socket systemd's store did not take: restarts may refuse clients.
+pub(crate) fn store_warn(r: std::io::Result<()>) {
+    if let Err(e) = r {
+        warn!(
+            id = codes::FD_STORE.id,
+            "cannot keep a listening socket in systemd's file descriptor store: {e}; a restart may refuse clients"
+        );
     }
 }
 

@@ -3,7 +3,8 @@
 //! statements and forwards each new connection to the active target.
 //!
 //! - `runtime`: start (bind first, or take listeners handed in), drain,
-//!   signals.
+//!   signals; `handover`: passing the listening sockets to a successor
+//!   (over the control socket, or systemd's file descriptor store).
 //! - `controller`: the control task; it owns the engine, logs its events,
 //!   answers requests, reloads, publishes the routing table.
 //! - `shared`: what the control task and the data path share (routes,
@@ -28,6 +29,7 @@ pub mod control;
 pub mod controller;
 pub mod display;
 pub mod fds;
+pub mod handover;
 pub mod listener;
 pub mod metrics;
 pub mod probe;

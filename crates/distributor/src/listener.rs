@@ -14,7 +14,8 @@ use tracing::warn;
 use zha_standby::ServiceKey;
 
 use crate::codes;
-use crate::conn::{self, SockOpts};
+use crate::conn;
+use crate::settings::SockOpts;
 use crate::shared::{Refusal, Shared};
 
 /// The accept queue of every listener.
@@ -70,12 +71,17 @@ pub fn tune(sock: std::net::TcpListener, opts: SockOpts) -> io::Result<TcpListen
 /// Accept clients until `stop`; back off on EMFILE/ENFILE instead of
 /// spinning, refuse at once above the connection limit.
 pub async fn accept_loop(
-    listener: TcpListener,
+    listener: Arc<TcpListener>,
     key: ServiceKey,
     shared: Arc<Shared>,
     tracker: TaskTracker,
     stop: CancellationToken,
 ) {
+    // A successor of a hand-over accepts once its first round is over.
+    tokio::select! {
+        _ = stop.cancelled() => return,
+        _ = shared.open.cancelled() => {}
+    }
     let mut backoff = Duration::from_millis(5);
     loop {
         let pause = shared.pause_left();

@@ -161,7 +161,7 @@ impl Default for Metrics {
 /// closed at once), a header within `settings.header_timeout`, a whole
 /// connection within 6 times that, one request per connection.
 pub async fn serve(
-    listener: TcpListener,
+    listener: Arc<TcpListener>,
     metrics: Arc<Metrics>,
     settings: crate::settings::Metrics,
     stop: CancellationToken,

@@ -28,6 +28,11 @@ pub enum Request {
     },
     /// Apply a changed profile (`None`: read the running one again).
     Reload { profile: Option<PathBuf> },
+    /// A successor (process `pid`) asks for the listening sockets
+    /// (`distribute --hand-over`): answered with [`Reply::HandOver`] and the
+    /// sockets over SCM_RIGHTS, then the successor sends `ready` (see
+    /// `handover`).
+    HandOver { pid: u32 },
 }
 
 /// The reports of SPEC §5.
@@ -58,6 +63,13 @@ pub enum Reply {
     Done { lines: Vec<String> },
     /// Nothing was changed, and why.
     Refused { error: String },
+    /// The sockets follow (`sockets` of them, in messages of one byte),
+    /// with the active targets (`DVIPA..port` → `ip:port`) of process `pid`.
+    HandOver {
+        sockets: usize,
+        state: std::collections::BTreeMap<String, String>,
+        pid: u32,
+    },
 }
 
 impl Reply {

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -20,16 +21,17 @@ use tracing::{info, warn};
 use zha_standby::{Config, Engine, ServiceKey};
 
 use crate::codes;
-use crate::conn::SockOpts;
 use crate::control::{self, ControlError};
-use crate::controller::{Controller, probe_spec};
+use crate::controller::{Controller, probe_spec, store_warn};
 use crate::fds;
+use crate::handover::{self, FdStore, HandOverError, Inherited};
 use crate::listener::{self, BindError};
 use crate::metrics::{self, Metrics};
 use crate::probe::{ProbeError, Prober};
 use crate::profile::{self, ProfileError};
 use crate::pump::Pipes;
 use crate::settings::Settings;
+use crate::settings::SockOpts;
 use crate::shared::{Input, Refusals, Routes, Shared};
 use crate::state::{FileStore, StateStore};
 
@@ -41,6 +43,9 @@ pub struct Options {
     pub symbols: zha_diag::symbols::Symbols,
     /// Handle SIGTERM/SIGINT (stop and drain) and SIGHUP (reload).
     pub signals: bool,
+    /// Take the listening sockets of the distributor running on the same
+    /// control socket (see `handover`); start afresh when there is none.
+    pub hand_over: bool,
 }
 
 /// Why the distributor did not start. Nothing runs after one of these.
@@ -66,6 +71,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Control(#[from] ControlError),
+    #[error(transparent)]
+    HandOver(#[from] HandOverError),
     #[error("cannot listen for metrics on {addr}: {source}")]
     Metrics {
         addr: SocketAddr,
@@ -109,6 +116,47 @@ async fn start_with(
         warn!(id = codes::NOT_RUN.id, "{s}");
     }
     let prober = Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
+    // Raise the soft descriptor limit before opening anything: a profile
+    // with a thousand ports needs more than the usual 1,024.
+    let limit = fds::raise_limit();
+
+    // Sockets handed over: by systemd (LISTEN_FDS), or, with --hand-over,
+    // by the distributor running on the same control socket.
+    let fdstore = FdStore::from_env();
+    let mut inherited = Inherited::default();
+    match inherited.from_systemd() {
+        Ok(0) => {}
+        Ok(n) => info!(
+            id = codes::HANDED_IN.id,
+            "{n} socket(s) passed by systemd (LISTEN_FDS)"
+        ),
+        Err(e) => warn!(
+            id = codes::HANDED_IN.id,
+            "ignoring the sockets passed by systemd: {e}"
+        ),
+    }
+    let socket_path = settings.control_socket();
+    let mut received = None;
+    if opts.hand_over {
+        match handover::request(&socket_path).await? {
+            Some(mut r) => {
+                info!(
+                    id = codes::HANDED_IN.id,
+                    predecessor = r.pid,
+                    "process {} handed over {} socket(s) and the active targets; accepting once the first round of probes is over",
+                    r.pid,
+                    r.sockets.len()
+                );
+                inherited.extend(std::mem::take(&mut r.sockets));
+                received = Some(r);
+            }
+            None => info!(
+                id = codes::HANDED_IN.id,
+                "no distributor listens on {}: nothing to hand over, starting afresh",
+                socket_path.display()
+            ),
+        }
+    }
 
     // Bind first: nothing runs unless every port is ours.
     let sock_opts = SockOpts::of(&settings);
@@ -116,7 +164,12 @@ async fn start_with(
     match handed {
         None => {
             for l in &loaded.services.listeners {
-                bound.push((l.key, listener::bind(l.bind, sock_opts)?));
+                let sock = match inherited.take_tcp(l.bind) {
+                    Some(s) => listener::tune(s, sock_opts)
+                        .map_err(|source| StartError::HandedListener { key: l.key, source })?,
+                    None => listener::bind(l.bind, sock_opts)?,
+                };
+                bound.push((l.key, sock));
             }
         }
         Some(mut handed) => {
@@ -137,25 +190,45 @@ async fn start_with(
         dir: state_dir.clone(),
         source,
     })?;
-    let socket_path = settings.control_socket();
-    let (control, socket_file) = control::bind(&socket_path).await?;
+    let (control, socket_file) = match inherited.take_unix(&socket_path) {
+        Some(l) => control::adopt(l, &socket_path)?,
+        None => control::bind(&socket_path).await?,
+    };
     let metrics_listener = match settings.metrics.address {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .map_err(|source| StartError::Metrics { addr, source })?,
-        ),
+        Some(addr) => {
+            let fail = |source| StartError::Metrics { addr, source };
+            Some(match inherited.take_tcp(addr) {
+                Some(l) => {
+                    l.set_nonblocking(true).map_err(fail)?;
+                    TcpListener::from_std(l).map_err(fail)?
+                }
+                None => TcpListener::bind(addr).await.map_err(fail)?,
+            })
+        }
         None => None,
     };
     let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
-
-    let (persisted, warning) = store.load();
-    if let Some(w) = warning {
-        warn!(id = codes::STATE_FILE.id, "{w}");
+    if !inherited.is_empty() {
+        info!(
+            id = codes::HANDED_IN.id,
+            "closing {} handed-over socket(s) the profile does not use",
+            inherited.len()
+        );
     }
-    // The descriptor budget: raise the soft limit, and fit the connection
-    // limit in what it allows, keeping a reserve.
-    let limit = fds::raise_limit();
+    drop(inherited);
+
+    let persisted = match &mut received {
+        Some(r) => std::mem::take(&mut r.state),
+        None => {
+            let (persisted, warning) = store.load();
+            if let Some(w) = warning {
+                warn!(id = codes::STATE_FILE.id, "{w}");
+            }
+            persisted
+        }
+    };
+    // The descriptor budget: fit the connection limit in what the limit
+    // allows, keeping a reserve.
     let reserve = 32
         + loaded.services.listeners.len() as u64
         + 2 * loaded
@@ -196,7 +269,17 @@ async fn start_with(
         refusals: Refusals::default(),
         pipes: Pipes::new(settings.tune.pipe_size, pipes(max_connections).max(1)),
         opts: sock_opts,
+        open: CancellationToken::new(),
     });
+    if received.is_none() {
+        shared.open.cancel();
+    }
+    let control = Arc::new(control);
+    let metrics_listener = metrics_listener.map(Arc::new);
+    store_warn(fdstore.store("control", control.as_fd()));
+    if let Some(m) = &metrics_listener {
+        store_warn(fdstore.store("metrics", m.as_fd()));
+    }
     let now = tokio::time::Instant::now().into_std();
     let engine = Engine::new(
         Config {
@@ -223,6 +306,10 @@ async fn start_with(
         service_stats: HashMap::new(),
         target_stats: HashMap::new(),
         evidence: None,
+        control_listener: Some(control.clone()),
+        metrics_listener: metrics_listener.clone(),
+        fdstore,
+        handing: false,
     };
     let mut listeners = Vec::new();
     for (key, sock) in bound {
@@ -236,6 +323,30 @@ async fn start_with(
     ctl.publish();
 
     let control_task = tokio::spawn(control::serve(control, tx.clone(), stop.clone()));
+    if let Some(r) = received {
+        // Tell the predecessor once this process accepts.
+        let (open, stop) = (shared.open.clone(), stop.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = open.cancelled() => {}
+                _ = stop.cancelled() => return,
+            }
+            let pid = r.pid;
+            match r.ready().await {
+                Ok(()) => info!(
+                    id = codes::HANDED_IN.id,
+                    predecessor = pid,
+                    "accepting; process {pid} stops accepting and drains"
+                ),
+                Err(e) => warn!(
+                    id = codes::HANDED_IN.id,
+                    predecessor = pid,
+                    "accepting, but process {pid} could not be told ({e}): it may go on accepting until it stops"
+                ),
+            }
+        });
+    }
+    fdstore.ready();
     if opts.signals {
         tokio::spawn(signals(tx.clone(), stop.clone()));
     }
@@ -250,6 +361,7 @@ async fn start_with(
     let drain = settings.limits.drain_timeout;
     let done = tokio::spawn(async move {
         ctl.run(rx).await;
+        fdstore.stopping();
         // Stop accepting (the listeners watch `stop`), then let open
         // connections finish within the drain time.
         tracker.close();

@@ -657,6 +657,42 @@ impl KeyKind for u16 {
     const WHAT: &'static str = "a port, e.g. 443";
 }
 
+/// The options every socket of the data path gets: TCP_NODELAY, keepalive
+/// (idle time only; the kernel's probe interval and count), and the buffer
+/// sizes of `[tune]` (0: the kernel's autotuning). Set on listeners once
+/// (accepted sockets inherit them) and on each target socket before it
+/// connects (so the receive window scales to the buffer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SockOpts {
+    pub keepalive: Duration,
+    pub sndbuf: usize,
+    pub rcvbuf: usize,
+}
+
+impl SockOpts {
+    pub fn of(settings: &Settings) -> SockOpts {
+        SockOpts {
+            keepalive: settings.connect.keepalive,
+            sndbuf: settings.tune.sndbuf,
+            rcvbuf: settings.tune.rcvbuf,
+        }
+    }
+
+    pub fn apply(&self, s: &impl std::os::fd::AsFd) {
+        let s = socket2::SockRef::from(s);
+        let _ = s.set_tcp_nodelay(true);
+        if !self.keepalive.is_zero() {
+            let _ = s.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(self.keepalive));
+        }
+        if self.sndbuf > 0 {
+            let _ = s.set_send_buffer_size(self.sndbuf);
+        }
+        if self.rcvbuf > 0 {
+            let _ = s.set_recv_buffer_size(self.rcvbuf);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
@@ -128,6 +130,36 @@ pub enum Input {
     Reload(Option<PathBuf>),
     /// A profile read and checked off the control task, to apply.
     Loaded(Box<Loading>),
+    /// A successor asks for the listening sockets and the active targets.
+    HandOver(oneshot::Sender<Result<Offer, String>>),
+    /// The hand-over to process `pid` is over: done (stop accepting and
+    /// drain) or abandoned (go on as before).
+    HandedOver {
+        pid: u32,
+        outcome: Result<(), String>,
+    },
+}
+
+/// A listening socket of the running distributor, offered to a successor.
+#[derive(Clone)]
+pub enum Offered {
+    Tcp(Arc<TcpListener>),
+    Unix(Arc<UnixListener>),
+}
+
+impl AsFd for Offered {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Offered::Tcp(l) => l.as_fd(),
+            Offered::Unix(l) => l.as_fd(),
+        }
+    }
+}
+
+/// What the control task gives for a hand-over.
+pub struct Offer {
+    pub sockets: Vec<Offered>,
+    pub state: zha_standby::Persisted,
 }
 
 /// A reload's profile, read and checked on a blocking thread (reading a
@@ -159,7 +191,11 @@ pub struct Shared {
     /// The splice(2) pipes, bounded in number and size.
     pub pipes: crate::pump::Pipes,
     /// The options of every socket of the data path.
-    pub opts: crate::conn::SockOpts,
+    pub opts: crate::settings::SockOpts,
+    /// Accept loops start accepting once this is cancelled: at once,
+    /// except for a successor of a hand-over, which first runs its first
+    /// round of probes while its predecessor goes on accepting.
+    pub open: CancellationToken,
 }
 
 /// How long accepting pauses when the process is out of local resources.

@@ -95,22 +95,30 @@ fn load(state_dir: &Path) -> (Persisted, Option<String>) {
             );
         }
     };
+    (from_raw(raw), None)
+}
+
+/// The active targets as written (`DVIPA..port` → `ip:port`); entries
+/// that do not parse are left out.
+pub fn from_raw(raw: BTreeMap<String, String>) -> Persisted {
     let mut out = Persisted::new();
     for (k, v) in raw {
         if let (Ok(k), Ok(v)) = (k.parse::<ServiceKey>(), v.parse()) {
             out.insert(k, v);
         }
     }
-    (out, None)
+    out
+}
+
+pub fn to_raw(p: &Persisted) -> BTreeMap<String, String> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Write the file atomically, readable by its owner only.
 fn save(state_dir: &Path, p: &Persisted) -> io::Result<()> {
-    let raw: BTreeMap<String, String> = p
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let text = serde_json::to_string_pretty(&raw).map_err(io::Error::other)?;
+    let text = serde_json::to_string_pretty(&to_raw(p)).map_err(io::Error::other)?;
     zha_plex::OsFs::write_atomic(&path(state_dir), text.as_bytes(), 0o600)
 }
 

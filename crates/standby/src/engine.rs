@@ -782,6 +782,12 @@ impl Engine {
         })
     }
 
+    /// Some service is in its first round of probes (no active target
+    /// chosen yet).
+    pub fn starting(&self) -> bool {
+        !self.rounds.is_empty()
+    }
+
     /// When the engine next wants to be called (a probe due, the end of a
     /// first round).
     pub fn poll_timeout(&self) -> Option<Instant> {

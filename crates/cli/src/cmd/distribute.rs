@@ -56,6 +56,7 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
             settings,
             symbols,
             signals: true,
+            hand_over: args.hand_over,
         };
         let running = match zha_distributor::start(opts, stop.clone()).await {
             Ok(r) => r,

@@ -11,21 +11,21 @@ use std::time::{Duration, Instant};
 use crate::*;
 
 /// Every wait here is bounded by this.
-const LIMIT: Duration = Duration::from_secs(15);
+pub(crate) const LIMIT: Duration = Duration::from_secs(15);
 
 const PORT: u16 = 8443;
 
 /// A backend in its own process. `name`: answers each line with its name;
 /// `close`: reads what the client sends and closes without answering (a
 /// server that dies with the request in flight).
-struct Backend(Child);
+pub(crate) struct Backend(pub(crate) Child);
 
 impl Backend {
-    fn start(addr: SocketAddr, name: &str) -> Backend {
+    pub(crate) fn start(addr: SocketAddr, name: &str) -> Backend {
         Backend::start_as(addr, name, "name")
     }
 
-    fn start_as(addr: SocketAddr, name: &str, mode: &str) -> Backend {
+    pub(crate) fn start_as(addr: SocketAddr, name: &str, mode: &str) -> Backend {
         let script = r#"
 import socket, sys, threading
 host, port, name, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
@@ -68,7 +68,7 @@ while True:
         Backend(child)
     }
 
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         let _ = self.0.kill(); // SIGKILL
         let _ = self.0.wait();
     }
@@ -82,7 +82,7 @@ impl Drop for Backend {
 
 /// The profile of SYSA: it owns the DVIPA and distributes it to SYSA
 /// (preferred) and SYSB.
-fn profile(net: &Net, switchback: &str) -> String {
+pub(crate) fn profile(net: &Net, switchback: &str) -> String {
     format!(
         "IPCONFIG SYSPLEXROUTING DYNAMICXCF {a} 255.0.0.0 1\nVIPADYNAMIC\n  VIPADEFINE 255.255.255.0 {d}\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY {switchback} {d} PORT {PORT}\n    DESTIP {a} PREFERRED {b} BACKUP\nENDVIPADYNAMIC\n",
         a = net.ip(11),
@@ -92,35 +92,38 @@ fn profile(net: &Net, switchback: &str) -> String {
 }
 
 /// Where the distributor's stderr goes.
-enum Log {
+pub(crate) enum Log {
     Piped,
     File(std::fs::File),
 }
 
-struct Distributor {
-    child: Child,
-    dir: tempfile::TempDir,
-    config: PathBuf,
+pub(crate) struct Distributor {
+    pub(crate) child: Child,
+    /// Shared with a successor started on the same files.
+    pub(crate) dir: std::sync::Arc<tempfile::TempDir>,
+    pub(crate) config: PathBuf,
 }
 
-struct Start<'a> {
-    net: &'a Net,
-    profile: String,
+pub(crate) struct Start<'a> {
+    pub(crate) net: &'a Net,
+    pub(crate) profile: String,
     /// The [probe] and [connect] tables' lines.
-    probe: String,
-    connect: String,
-    extra: String,
+    pub(crate) probe: String,
+    pub(crate) connect: String,
+    pub(crate) extra: String,
     /// A shell command run before the distributor is exec'ed in its place
     /// (`ulimit -n 64`, `umask 000`).
-    shell: Option<String>,
+    pub(crate) shell: Option<String>,
     /// The [state] dir [default: the temporary folder].
-    state: Option<PathBuf>,
-    log: Log,
-    json: bool,
+    pub(crate) state: Option<PathBuf>,
+    pub(crate) log: Log,
+    pub(crate) json: bool,
+    /// More environment for the process.
+    pub(crate) env: Vec<(String, String)>,
 }
 
 impl<'a> Start<'a> {
-    fn new(net: &'a Net) -> Start<'a> {
+    pub(crate) fn new(net: &'a Net) -> Start<'a> {
         Start {
             net,
             profile: profile(net, "AUTOSWITCHBACK"),
@@ -131,21 +134,22 @@ impl<'a> Start<'a> {
             state: None,
             log: Log::Piped,
             json: false,
+            env: Vec::new(),
         }
     }
 
-    fn extra(mut self, extra: &str) -> Self {
+    pub(crate) fn extra(mut self, extra: &str) -> Self {
         self.extra = extra.to_owned();
         self
     }
 
-    fn run(self) -> Distributor {
+    pub(crate) fn run(self) -> Distributor {
         self.try_run()
             .unwrap_or_else(|(st, err)| panic!("did not start ({st}):\n{err}"))
     }
 
     /// Start; if it ends instead, its exit status and stderr.
-    fn try_run(self) -> Result<Distributor, (std::process::ExitStatus, String)> {
+    pub(crate) fn try_run(self) -> Result<Distributor, (std::process::ExitStatus, String)> {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("PROFILE.TCPIP");
         std::fs::write(&p, &self.profile).unwrap();
@@ -192,8 +196,16 @@ impl<'a> Start<'a> {
             Log::Piped => cmd.stderr(Stdio::piped()),
             Log::File(f) => cmd.stderr(f),
         };
-        let child = cmd.env("ZOSMF_HA_LOG", "info").spawn().unwrap();
-        let mut d = Distributor { child, dir, config };
+        let child = cmd
+            .env("ZOSMF_HA_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .spawn()
+            .unwrap();
+        let mut d = Distributor {
+            child,
+            dir: std::sync::Arc::new(dir),
+            config,
+        };
         let end = Instant::now() + LIMIT;
         while !d.netstat(&["vdpt"]).is_some_and(|o| o.contains("Dest:")) {
             if !d.alive() {
@@ -207,11 +219,44 @@ impl<'a> Start<'a> {
 }
 
 impl Distributor {
-    fn start(net: &Net) -> Distributor {
+    pub(crate) fn start(net: &Net) -> Distributor {
         Start::new(net).run()
     }
 
-    fn zha(&self, args: &[&str]) -> std::process::Output {
+    /// The arguments that start another distributor on the same profile
+    /// and settings (a restart).
+    pub(crate) fn args(&self) -> Vec<std::ffi::OsString> {
+        vec![
+            "distribute".into(),
+            "--profile".into(),
+            self.dir.path().join("PROFILE.TCPIP").into(),
+            "--config".into(),
+            self.config.clone().into(),
+        ]
+    }
+
+    /// Start `cmd` as a distributor on the same files (stderr piped).
+    pub(crate) fn spawn_like(&self, mut cmd: Command) -> Distributor {
+        let child = cmd
+            .stderr(Stdio::piped())
+            .env("ZOSMF_HA_LOG", "info")
+            .spawn()
+            .unwrap();
+        Distributor {
+            child,
+            dir: self.dir.clone(),
+            config: self.config.clone(),
+        }
+    }
+
+    /// `distribute --hand-over` on the same files: the successor.
+    pub(crate) fn successor(&self) -> Distributor {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_zosmf-ha"));
+        c.args(self.args()).arg("--hand-over");
+        self.spawn_like(c)
+    }
+
+    pub(crate) fn zha(&self, args: &[&str]) -> std::process::Output {
         bin()
             .args(args)
             .arg("--config")
@@ -220,14 +265,14 @@ impl Distributor {
             .unwrap()
     }
 
-    fn netstat(&self, args: &[&str]) -> Option<String> {
+    pub(crate) fn netstat(&self, args: &[&str]) -> Option<String> {
         let mut a = vec!["netstat"];
         a.extend_from_slice(args);
         let o = self.zha(&a);
         o.status.success().then(|| stdout(&o))
     }
 
-    fn wait_for(&self, mut ok: impl FnMut() -> bool) {
+    pub(crate) fn wait_for(&self, mut ok: impl FnMut() -> bool) {
         let end = Instant::now() + LIMIT;
         while !ok() {
             assert!(
@@ -240,13 +285,13 @@ impl Distributor {
     }
 
     /// The active target, from `netstat vdpt --json` read as typed rows.
-    fn active(&self) -> Option<String> {
+    pub(crate) fn active(&self) -> Option<String> {
         let rows: Vec<zha_distributor::protocol::ServiceRow> =
             serde_json::from_str(&self.netstat(&["vdpt", "--json"])?).ok()?;
         rows.first()?.active.map(|a| a.to_string())
     }
 
-    fn signal(&self, sig: &str) {
+    pub(crate) fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .args([&format!("-{sig}"), &self.child.id().to_string()])
             .status()
@@ -254,18 +299,18 @@ impl Distributor {
         assert!(ok.success());
     }
 
-    fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 
     /// Stop with SIGTERM and wait; its exit status and stderr.
-    fn stop(self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn stop(self) -> (std::process::ExitStatus, String) {
         self.signal("TERM");
         self.wait()
     }
 
     /// Wait for the process to end; its exit status and stderr.
-    fn wait(mut self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn wait(mut self) -> (std::process::ExitStatus, String) {
         let end = Instant::now() + LIMIT;
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
@@ -281,7 +326,7 @@ impl Distributor {
     }
 
     /// A metric's value from `/metrics`.
-    fn metric(&self, addr: SocketAddr, line_start: &str) -> Option<f64> {
+    pub(crate) fn metric(&self, addr: SocketAddr, line_start: &str) -> Option<f64> {
         let mut c = TcpStream::connect_timeout(&addr, LIMIT).ok()?;
         c.set_read_timeout(Some(LIMIT)).unwrap();
         c.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
@@ -302,7 +347,7 @@ impl Drop for Distributor {
     }
 }
 
-fn ask(addr: SocketAddr) -> Result<String, String> {
+pub(crate) fn ask(addr: SocketAddr) -> Result<String, String> {
     let mut c = TcpStream::connect_timeout(&addr, LIMIT).map_err(|e| e.to_string())?;
     c.set_read_timeout(Some(LIMIT)).unwrap();
     c.write_all(b"who\n").map_err(|e| e.to_string())?;
@@ -369,7 +414,7 @@ fn a_killed_backend_process_fails_over_and_the_cli_controls_it() {
 }
 
 /// The lines of a log with this id.
-fn lines_with<'a>(log: &'a str, id: &str) -> Vec<&'a str> {
+pub(crate) fn lines_with<'a>(log: &'a str, id: &str) -> Vec<&'a str> {
     log.lines().filter(|l| l.contains(id)).collect()
 }
 
@@ -1058,7 +1103,9 @@ fn a_thousand_ports_start_answer_netstat_and_fail_over_in_bounded_time() {
     for port in [LO, LO + 511, HI] {
         assert_eq!(name_at(dvipa(port)).as_deref(), Some("SYSB"), "port {port}");
     }
-    let count = d.metric(metrics, "zosmf_ha_decision_seconds_count").unwrap();
+    let count = d
+        .metric(metrics, "zosmf_ha_decision_seconds_count")
+        .unwrap();
     let sum = d.metric(metrics, "zosmf_ha_decision_seconds_sum").unwrap();
     eprintln!(
         "1,024 ports: first round {first:?}, netstat {netstat:?}, all switched {switched:?} after SIGKILL, {count} decisions in {:.2} ms on average",

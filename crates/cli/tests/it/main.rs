@@ -6,6 +6,7 @@ mod architecture;
 mod check;
 mod distribute;
 mod explain;
+mod handover;
 mod sysplex;
 
 use std::path::{Path, PathBuf};

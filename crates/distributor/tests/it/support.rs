@@ -351,6 +351,7 @@ impl Dist {
             settings,
             symbols: Default::default(),
             signals: false,
+            hand_over: false,
         };
         let running = match listeners {
             Some(l) => zha_distributor::start_with_listeners(opts, l, stop.clone()).await?,
