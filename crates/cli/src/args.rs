@@ -207,6 +207,10 @@ While it runs:
                                    for the last available target)
   zosmf-ha reload                  apply a changed profile (or send SIGHUP)
 SIGTERM or Ctrl-C stops accepting and lets open connections finish.
+To restart or upgrade without refusing a client, start the new one with
+--hand-over: it takes the listening sockets of the one running, which then
+drains and exits. Under systemd (Type=notify, FileDescriptorStoreMax=) the
+sockets are kept in systemd across restarts.
 
 A settings file (every key optional; defaults in brackets; paths in it are
 relative to the file):
