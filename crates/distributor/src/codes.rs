@@ -226,7 +226,7 @@ pub const HANDED_OVER: Msg = Msg {
 pub const HAND_OVER_ABANDONED: Msg = Msg {
     id: "ZHA3033W",
     title: "a hand-over was abandoned",
-    explanation: "A successor asked for the listening sockets but did not say it accepts: it failed to start, was stopped, or its first round did not end in time. This distributor never stopped accepting and goes on as before. Read the successor's error, fix it, and start it again with --hand-over.",
+    explanation: "In the running distributor: a successor asked for the listening sockets but did not say it accepts — it failed to start, was stopped, or its first round did not end in time. This distributor never stopped accepting and goes on as before. In the successor: the running distributor did not acknowledge its `ready` (it had given up waiting), so the successor stops and leaves it running. Read the successor's error, fix it, and start it again with --hand-over.",
 };
 
 pub const FD_STORE: Msg = Msg {

@@ -203,8 +203,9 @@ async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
         }
         Ok(Ok(_)) => match serde_json::from_slice::<Request>(&line) {
             Err(e) => Reply::refused(format!("bad request: {e}")),
-            Ok(Request::HandOver { pid }) => {
-                return crate::handover::give(&mut reader, pid, &tx).await;
+            Ok(Request::HandOver { pid, within_ms }) => {
+                let within = Duration::from_millis(within_ms);
+                return crate::handover::give(&mut reader, pid, within, &tx).await;
             }
             Ok(req) => {
                 let (rtx, rrx) = oneshot::channel();

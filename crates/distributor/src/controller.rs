@@ -240,10 +240,23 @@ impl Controller {
             .collect();
         sockets.extend(self.metrics_listener.clone().map(Offered::Tcp));
         sockets.push(Offered::Unix(control));
+        let quiesced = self
+            .services
+            .services
+            .iter()
+            .filter_map(|s| self.engine.service(&s.key))
+            .flat_map(|v| {
+                v.targets
+                    .into_iter()
+                    .filter(|t| t.quiesced)
+                    .map(move |t| (v.key, t.endpoint))
+            })
+            .collect();
         self.handing = true;
         Ok(Offer {
             sockets,
             state: self.engine.persisted(),
+            quiesced,
         })
     }
 

@@ -33,7 +33,7 @@ use rustix::net::{
     RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
     SendAncillaryMessage, SendFlags,
 };
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Interest};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Interest};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 use zha_standby::Persisted;
@@ -48,31 +48,36 @@ const FDS_PER_MESSAGE: usize = 250;
 const ANSWER: Duration = Duration::from_secs(10);
 
 /// The longest the running distributor waits for its successor's `ready`
-/// (its first round of probes, bounded by the probe timeout).
-pub const READY_WITHIN: Duration = Duration::from_secs(120);
+/// (the successor says how long its first round may take; a probe timeout
+/// is at most 10 minutes).
+const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 
 /// Listening sockets received from a predecessor or from systemd, by local
-/// address (TCP) or path (Unix).
+/// address (TCP) or path (Unix), each with its name in systemd's store.
 #[derive(Default)]
 pub struct Inherited {
-    tcp: HashMap<SocketAddr, OwnedFd>,
-    unix: HashMap<PathBuf, OwnedFd>,
+    tcp: HashMap<SocketAddr, (OwnedFd, Option<String>)>,
+    unix: HashMap<PathBuf, (OwnedFd, Option<String>)>,
     /// Descriptors that are no stream socket with an address: closed.
     pub ignored: usize,
 }
 
+/// `LISTEN_FDS` are claimed once per process: a second start in the same
+/// process must not take descriptors 3.. again.
+static CLAIMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl Inherited {
     /// File a descriptor under its local address.
-    pub fn add(&mut self, fd: OwnedFd) {
+    pub fn add(&mut self, fd: OwnedFd, name: Option<String>) {
         let s = socket2::Socket::from(fd);
         let (Ok(socket2::Type::STREAM), Ok(addr)) = (s.r#type(), s.local_addr()) else {
             self.ignored += 1;
             return;
         };
         if let Some(a) = addr.as_socket() {
-            self.tcp.insert(a, s.into());
+            self.tcp.insert(a, (s.into(), name));
         } else if let Some(p) = addr.as_pathname() {
-            self.unix.insert(p.to_path_buf(), s.into());
+            self.unix.insert(p.to_path_buf(), (s.into(), name));
         } else {
             self.ignored += 1;
         }
@@ -85,24 +90,27 @@ impl Inherited {
     /// across exec cannot be claimed otherwise.
     #[allow(unsafe_code)]
     pub fn from_systemd(&mut self) -> io::Result<usize> {
-        let fds = sd_notify::listen_fds()?;
+        if CLAIMED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(0);
+        }
+        let fds = sd_notify::listen_fds_with_names()?;
         let n = fds.len();
-        for fd in fds {
-            // SAFETY: LISTEN_PID names this process, so the descriptors
-            // from 3 on were opened for it by the service manager and
-            // nothing else owns them.
-            self.add(unsafe { OwnedFd::from_raw_fd(fd) });
+        for (fd, name) in fds {
+            // SAFETY: LISTEN_PID names this process and this is the first
+            // claim, so the descriptors from 3 on were opened for it by the
+            // service manager and nothing else owns them.
+            self.add(unsafe { OwnedFd::from_raw_fd(fd) }, Some(name));
         }
         Ok(n)
     }
 
     pub fn take_tcp(&mut self, addr: SocketAddr) -> Option<std::net::TcpListener> {
-        self.tcp.remove(&addr).map(Into::into)
+        self.tcp.remove(&addr).map(|(fd, _)| fd.into())
     }
 
     /// The Unix listener at `path`, if its file is still there.
     pub fn take_unix(&mut self, path: &Path) -> Option<std::os::unix::net::UnixListener> {
-        let fd = self.unix.remove(path)?;
+        let (fd, _) = self.unix.remove(path)?;
         std::fs::symlink_metadata(path).ok()?;
         Some(fd.into())
     }
@@ -122,6 +130,19 @@ impl Inherited {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Close what is left, and take it out of systemd's store: kept there,
+    /// a socket would queue clients nobody accepts.
+    pub fn close(self, store: &FdStore) -> io::Result<()> {
+        let names = self.tcp.into_values().chain(self.unix.into_values());
+        for (fd, name) in names {
+            drop(fd);
+            if let Some(n) = name {
+                store.remove(&n)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,27 +160,52 @@ pub enum HandOverError {
 pub struct Received {
     pub sockets: Inherited,
     pub state: Persisted,
+    /// The targets quiesced in the predecessor (service, endpoint).
+    pub quiesced: Vec<(zha_standby::ServiceKey, SocketAddr)>,
     /// The predecessor's process id.
     pub pid: u32,
     stream: UnixStream,
 }
 
+/// How long the successor waits for the predecessor's `ok` after `ready`.
+const ACK: Duration = Duration::from_secs(10);
+
 impl Received {
-    /// Tell the predecessor that this process accepts: it stops accepting
-    /// and drains.
+    /// Tell the predecessor that this process accepts, and wait for its
+    /// `ok`: from then on it stops accepting and drains. Without the `ok`
+    /// it has given up and goes on, so this process must not.
     pub async fn ready(mut self) -> io::Result<()> {
         self.stream.write_all(b"ready\n").await?;
-        self.stream.flush().await
+        self.stream.flush().await?;
+        let mut line = String::new();
+        let mut r = BufReader::new(&mut self.stream).take(16);
+        match tokio::time::timeout(ACK, r.read_line(&mut line)).await {
+            Ok(Ok(_)) if line.trim_end() == "ok" => Ok(()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no answer to ready",
+            )),
+            Ok(Ok(_)) => Err(io::Error::other("the predecessor gave up the hand-over")),
+        }
     }
 }
 
 /// Ask the distributor listening on the control socket `path` to hand its
-/// sockets over. `Ok(None)`: nobody listens there (start afresh).
-pub async fn request(path: &Path) -> Result<Option<Received>, HandOverError> {
+/// sockets over; `within`: how long this process may take to accept (its
+/// first round). `Ok(None)`: nobody listens there (start afresh).
+pub async fn request(path: &Path, within: Duration) -> Result<Option<Received>, HandOverError> {
     let io_err = |source| HandOverError::Io {
         path: path.to_path_buf(),
         source,
     };
+    // Only from a folder nobody else can change, and only from the same
+    // user (or root): anyone else could hand over sockets of their own.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && dir.exists()
+    {
+        zha_plex::OsFs::private_dir(dir).map_err(io_err)?;
+    }
     let mut stream = match UnixStream::connect(path).await {
         Ok(s) => s,
         Err(e)
@@ -172,9 +218,18 @@ pub async fn request(path: &Path) -> Result<Option<Received>, HandOverError> {
         }
         Err(e) => return Err(io_err(e)),
     };
+    let me = rustix::process::geteuid().as_raw();
+    let peer = stream.peer_cred().map_err(io_err)?.uid();
+    if peer != me && peer != 0 {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("the control socket is served by user {peer}, not by this user"),
+        )));
+    }
     let run = async {
         let mut line = serde_json::to_string(&Request::HandOver {
             pid: std::process::id(),
+            within_ms: u64::try_from(within.as_millis()).unwrap_or(u64::MAX),
         })
         .map_err(|e| io_err(io::Error::other(e)))?;
         line.push('\n');
@@ -188,14 +243,23 @@ pub async fn request(path: &Path) -> Result<Option<Received>, HandOverError> {
                 path: path.to_path_buf(),
             })??;
     match reply {
-        Reply::HandOver { state, pid, .. } => {
+        Reply::HandOver {
+            state,
+            quiesced,
+            pid,
+            ..
+        } => {
             let mut sockets = Inherited::default();
             for fd in fds {
-                sockets.add(fd);
+                sockets.add(fd, None);
             }
             Ok(Some(Received {
                 sockets,
                 state: crate::state::from_raw(state),
+                quiesced: quiesced
+                    .into_iter()
+                    .filter_map(|(k, e)| Some((k.parse().ok()?, e)))
+                    .collect(),
                 pid,
                 stream,
             }))
@@ -281,6 +345,7 @@ async fn receive(stream: &UnixStream, path: &Path) -> Result<(Reply, Vec<OwnedFd
 pub async fn give(
     reader: &mut BufReader<UnixStream>,
     pid: u32,
+    within: Duration,
     tx: &mpsc::Sender<Input>,
 ) -> io::Result<()> {
     // Only the same user (or root) may take the sockets. The socket's
@@ -302,6 +367,11 @@ pub async fn give(
     let reply = Reply::HandOver {
         sockets: offer.sockets.len(),
         state: crate::state::to_raw(&offer.state),
+        quiesced: offer
+            .quiesced
+            .iter()
+            .map(|(k, e)| (k.to_string(), *e))
+            .collect(),
         pid: std::process::id(),
     };
     let sent = async {
@@ -328,16 +398,32 @@ pub async fn give(
         }
         Ok::<_, io::Error>(())
     };
-    let outcome = match sent.await {
+    let sent = sent.await;
+    // Our copies in flight are the successor's now; the listeners stay
+    // open through the accept loops.
+    drop(offer);
+    // The successor's first round, and a margin for its start.
+    let wait = within.saturating_add(Duration::from_secs(10)).min(MAX_WAIT);
+    let outcome = match sent {
         Err(e) => Err(format!("sending the sockets failed: {e}")),
         Ok(()) => {
             let mut line = String::new();
-            match tokio::time::timeout(READY_WITHIN, reader.read_line(&mut line)).await {
+            // `ready` and its newline; a longer line is no `ready`.
+            let mut limited = (&mut *reader).take(16);
+            match tokio::time::timeout(wait, limited.read_line(&mut line)).await {
                 Err(_) => Err(format!(
-                    "the successor (pid {pid}) did not say ready within {READY_WITHIN:?}"
+                    "the successor (pid {pid}) did not say ready within {wait:?}"
                 )),
                 Ok(Err(e)) => Err(format!("the successor (pid {pid}): {e}")),
-                Ok(Ok(_)) if line.trim_end() == "ready" => Ok(()),
+                Ok(Ok(_)) if line.trim_end() == "ready" => {
+                    // Its `ok`: once it is out, this process stops accepting.
+                    match reader.get_mut().write_all(b"ok\n").await {
+                        Ok(()) => Ok(()),
+                        Err(e) => Err(format!(
+                            "the successor (pid {pid}) said ready but went away: {e}"
+                        )),
+                    }
+                }
                 Ok(Ok(_)) => Err(format!(
                     "the successor (pid {pid}) ended before it accepted (did it fail to start?)"
                 )),
@@ -424,9 +510,9 @@ mod tests {
         let u = std::os::unix::net::UnixListener::bind(&p).unwrap();
         let f = std::fs::File::open("/dev/null").unwrap();
         let mut inh = Inherited::default();
-        inh.add(t.into());
-        inh.add(u.into());
-        inh.add(f.into());
+        inh.add(t.into(), None);
+        inh.add(u.into(), Some("control".into()));
+        inh.add(f.into(), None);
         assert_eq!((inh.len(), inh.ignored), (2, 1));
         assert!(inh.take_tcp("127.0.0.1:1".parse().unwrap()).is_none());
         assert_eq!(inh.take_tcp(a).unwrap().local_addr().unwrap(), a);

@@ -32,7 +32,16 @@ pub enum Request {
     /// (`distribute --hand-over`): answered with [`Reply::HandOver`] and the
     /// sockets over SCM_RIGHTS, then the successor sends `ready` (see
     /// `handover`).
-    HandOver { pid: u32 },
+    HandOver {
+        pid: u32,
+        /// How long the successor may take to accept (its first round).
+        #[serde(default = "default_within")]
+        within_ms: u64,
+    },
+}
+
+fn default_within() -> u64 {
+    120_000
 }
 
 /// The reports of SPEC §5.
@@ -64,10 +73,13 @@ pub enum Reply {
     /// Nothing was changed, and why.
     Refused { error: String },
     /// The sockets follow (`sockets` of them, in messages of one byte),
-    /// with the active targets (`DVIPA..port` → `ip:port`) of process `pid`.
+    /// with the active targets (`DVIPA..port` → `ip:port`) and the targets
+    /// quiesced (`DVIPA..port`, endpoint) of process `pid`.
     HandOver {
         sockets: usize,
         state: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        quiesced: Vec<(String, SocketAddr)>,
         pid: u32,
     },
 }

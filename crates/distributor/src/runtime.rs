@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
-use zha_standby::{Config, Engine, ServiceKey};
+use zha_standby::{Config, Engine, Selector, ServiceKey};
 
 use crate::codes;
 use crate::control::{self, ControlError};
@@ -138,7 +138,10 @@ async fn start_with(
     let socket_path = settings.control_socket();
     let mut received = None;
     if opts.hand_over {
-        match handover::request(&socket_path).await? {
+        // How long this process may take to accept: its first round, and a
+        // margin for the start (binding, a large profile).
+        let within = zha_standby::first_round(settings.probe.timeout) + Duration::from_secs(20);
+        match handover::request(&socket_path, within).await? {
             Some(mut r) => {
                 info!(
                     id = codes::HANDED_IN.id,
@@ -215,7 +218,7 @@ async fn start_with(
             inherited.len()
         );
     }
-    drop(inherited);
+    store_warn(inherited.close(&fdstore));
 
     let persisted = match &mut received {
         Some(r) => std::mem::take(&mut r.state),
@@ -271,9 +274,6 @@ async fn start_with(
         opts: sock_opts,
         open: CancellationToken::new(),
     });
-    if received.is_none() {
-        shared.open.cancel();
-    }
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
     store_warn(fdstore.store("control", control.as_fd()));
@@ -281,7 +281,7 @@ async fn start_with(
         store_warn(fdstore.store("metrics", m.as_fd()));
     }
     let now = tokio::time::Instant::now().into_std();
-    let engine = Engine::new(
+    let mut engine = Engine::new(
         Config {
             services: loaded.services.services.clone(),
             probe: probe_spec(&shared, &prober),
@@ -289,6 +289,14 @@ async fn start_with(
         persisted,
         now,
     );
+    // What was quiesced stays quiesced across a hand-over.
+    for (key, endpoint) in received.iter().flat_map(|r| &r.quiesced) {
+        let sel = Selector {
+            target: endpoint.to_string(),
+            port: Some(key.port),
+        };
+        let _ = engine.quiesce(&sel, true, now);
+    }
     let tracker = TaskTracker::new();
     let mut ctl = Controller {
         engine,
@@ -311,6 +319,14 @@ async fn start_with(
         fdstore,
         handing: false,
     };
+    // The routes first: an accept loop must never find a service without
+    // its route (a client accepted then would be closed at once). Then the
+    // accept loops, open at once unless this process is a successor of a
+    // hand-over (its first round opens them, see `Controller::step`).
+    ctl.publish();
+    if received.is_none() {
+        shared.open.cancel();
+    }
     let mut listeners = Vec::new();
     for (key, sock) in bound {
         listeners.push((
@@ -320,11 +336,24 @@ async fn start_with(
         ));
         ctl.spawn_listener(key, sock);
     }
-    ctl.publish();
 
-    let control_task = tokio::spawn(control::serve(control, tx.clone(), stop.clone()));
+    // The control socket and metrics are served once this process accepts
+    // (until then its predecessor answers: one process speaks at a time).
+    let control_task = tokio::spawn(when_open(
+        shared.open.clone(),
+        stop.clone(),
+        control::serve(control, tx.clone(), stop.clone()),
+    ));
+    if let Some(l) = metrics_listener {
+        tokio::spawn(when_open(
+            shared.open.clone(),
+            stop.clone(),
+            metrics::serve(l, metrics.clone(), settings.metrics.clone(), stop.clone()),
+        ));
+    }
     if let Some(r) = received {
-        // Tell the predecessor once this process accepts.
+        // Tell the predecessor once this process accepts; if it has given
+        // up, it goes on, so this process stops.
         let (open, stop) = (shared.open.clone(), stop.clone());
         tokio::spawn(async move {
             tokio::select! {
@@ -338,25 +367,20 @@ async fn start_with(
                     predecessor = pid,
                     "accepting; process {pid} stops accepting and drains"
                 ),
-                Err(e) => warn!(
-                    id = codes::HANDED_IN.id,
-                    predecessor = pid,
-                    "accepting, but process {pid} could not be told ({e}): it may go on accepting until it stops"
-                ),
+                Err(e) => {
+                    warn!(
+                        id = codes::HAND_OVER_ABANDONED.id,
+                        predecessor = pid,
+                        "process {pid} did not let go of the sockets ({e}); it goes on, this process stops"
+                    );
+                    stop.cancel();
+                }
             }
         });
     }
     fdstore.ready();
     if opts.signals {
         tokio::spawn(signals(tx.clone(), stop.clone()));
-    }
-    if let Some(l) = metrics_listener {
-        tokio::spawn(metrics::serve(
-            l,
-            metrics.clone(),
-            settings.metrics.clone(),
-            stop.clone(),
-        ));
     }
     let drain = settings.limits.drain_timeout;
     let done = tokio::spawn(async move {
@@ -392,6 +416,18 @@ async fn start_with(
         metrics_addr,
         done,
     })
+}
+
+/// Run `task` once `open` is cancelled (not at all if `stop` comes first).
+async fn when_open(
+    open: CancellationToken,
+    stop: CancellationToken,
+    task: impl std::future::Future<Output = ()>,
+) {
+    tokio::select! {
+        _ = open.cancelled() => task.await,
+        _ = stop.cancelled() => {}
+    }
 }
 
 /// SIGTERM and SIGINT stop (and drain); SIGHUP reloads the profile.

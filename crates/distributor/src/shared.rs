@@ -160,6 +160,8 @@ impl AsFd for Offered {
 pub struct Offer {
     pub sockets: Vec<Offered>,
     pub state: zha_standby::Persisted,
+    /// Targets quiesced by `vary` (service, endpoint).
+    pub quiesced: Vec<(zha_standby::ServiceKey, SocketAddr)>,
 }
 
 /// A reload's profile, read and checked on a blocking thread (reading a

@@ -208,7 +208,7 @@ struct Endpoint {
     health: Hysteresis,
     next_probe: Instant,
     in_flight: bool,
-    /// No probe has been started yet.
+    /// No probe result has come back yet.
     fresh: bool,
 }
 
@@ -235,7 +235,7 @@ struct Service {
 /// bounded by the probe timeout and reports even when it times out, so the
 /// round normally ends when the last first result is in; this bound is a
 /// safety net, longer than a probe that starts late and times out.
-fn first_round(timeout: std::time::Duration) -> std::time::Duration {
+pub fn first_round(timeout: std::time::Duration) -> std::time::Duration {
     timeout * 2 + std::time::Duration::from_millis(500)
 }
 
@@ -334,6 +334,16 @@ impl Engine {
         self.changed = vec![true; self.services.len()];
     }
 
+    /// Where endpoint `i`'s probes fall in the interval: the fractional
+    /// parts of multiples of the golden ratio are spread evenly for any
+    /// number of endpoints, also ones a reload adds (never 0, never a whole
+    /// interval).
+    fn spread(&self, i: usize) -> std::time::Duration {
+        const PHI: f64 = 0.618_033_988_749_895;
+        let f = ((i as f64 + 1.0) * PHI).fract().clamp(0.01, 1.0);
+        self.probe.interval.mul_f64(f)
+    }
+
     /// Move an endpoint's next probe (it has none in flight).
     fn reschedule(&mut self, i: usize, at: Instant) {
         let ep = &mut self.endpoints[i];
@@ -396,9 +406,19 @@ impl Engine {
         let affected = self.users[i].clone();
         let before = self.shown_all(&affected);
         let (rise, fall) = (self.probe.rise, self.probe.fall);
+        let spread = self.spread(i);
         let ep = &mut self.endpoints[i];
         if ep.in_flight {
             ep.in_flight = false;
+            // Every endpoint is probed at once at the start (the first
+            // round needs every result); its second probe comes a fraction
+            // of an interval after the first result, a different fraction
+            // for each endpoint, so that from then on the probes are spread
+            // over the interval instead of arriving in one burst each
+            // interval (HAProxy spreads its checks too).
+            if std::mem::take(&mut ep.fresh) {
+                ep.next_probe = now + spread;
+            }
             self.schedule.insert((ep.next_probe, i));
         }
         let ep = &mut self.endpoints[i];
@@ -752,29 +772,16 @@ impl Engine {
     // === outputs ===
 
     /// The next probe due at `now`, if any. Each endpoint has at most one
-    /// probe in flight; the next is due one interval after this one starts.
-    ///
-    /// Every endpoint is probed at once at the start (the first round needs
-    /// all results), but the second probe of endpoint `i` of `n` comes
-    /// `(i + 1) / n` of an interval later, never more than one interval:
-    /// the probes are spread over the interval from then on instead of
-    /// arriving as one burst each interval (HAProxy spreads its checks the
-    /// same way).
+    /// probe in flight; the next is due one interval after this one starts
+    /// (see [`Engine::probe_result`] for the second).
     pub fn poll_probe(&mut self, now: Instant) -> Option<ProbeRequest> {
         let interval = self.probe.interval;
         let application = self.probe.application;
-        let n = self.endpoints.len() as u32;
         let &(at, i) = self.schedule.first().filter(|(at, _)| *at <= now)?;
         self.schedule.remove(&(at, i));
         let ep = &mut self.endpoints[i];
         ep.in_flight = true;
-        ep.next_probe = if std::mem::take(&mut ep.fresh) {
-            now + (interval / n.max(1))
-                .saturating_mul(i as u32 + 1)
-                .min(interval)
-        } else {
-            now + interval
-        };
+        ep.next_probe = now + interval;
         Some(ProbeRequest {
             endpoint: ep.addr,
             dvipa: ep.dvipa,

@@ -21,6 +21,6 @@ pub use config::{
 };
 pub use engine::{
     Availability, ConfigDiff, Engine, Persisted, ProbeOutcome, ProbeRequest, SelectError, Selector,
-    ServiceView, Snapshot, TargetView,
+    ServiceView, Snapshot, TargetView, first_round,
 };
 pub use event::{Event, EventKind, StartReason, SwitchReason, TargetId};

@@ -17,7 +17,8 @@ const PORT: u16 = 8443;
 
 /// A backend in its own process. `name`: answers each line with its name;
 /// `close`: reads what the client sends and closes without answering (a
-/// server that dies with the request in flight).
+/// server that dies with the request in flight); `silent`: accepts and
+/// never answers; `http`: answers whatever comes with HTTP 200 and closes.
 pub(crate) struct Backend(pub(crate) Child);
 
 impl Backend {
@@ -27,7 +28,7 @@ impl Backend {
 
     pub(crate) fn start_as(addr: SocketAddr, name: &str, mode: &str) -> Backend {
         let script = r#"
-import socket, sys, threading
+import socket, sys, threading, time
 host, port, name, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((host, port)); s.listen(128)
@@ -36,6 +37,11 @@ def serve(c):
     try:
         if mode == "close":
             c.recv(65536)
+        elif mode == "silent":
+            time.sleep(3600)
+        elif mode == "http":
+            c.recv(65536)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(name), name))
         else:
             f = c.makefile("rb")
             for line in f:

@@ -208,6 +208,44 @@ fn hand_over_with_nobody_running_starts_afresh() {
     assert!(err.contains("nothing to hand over"), "{err}");
 }
 
+#[test]
+fn the_predecessor_accepts_until_the_successor_has_its_first_round() {
+    let net = Net::new();
+    let _a = Backend::start_as(net.addr(11), "SYSA", "http");
+    // SYSB accepts and never answers: an HTTP probe of it takes the whole
+    // probe timeout, so a first round lasts 2 s.
+    let _b = Backend::start_as(net.addr(12), "SYSB", "silent");
+    let mut d = Start {
+        probe: "interval = \"500ms\"\ntimeout = \"2s\"\n[probe.http]\ntls = false\npath = \"/\"\n"
+            .into(),
+        ..quiet(&net)
+    }
+    .run();
+    d.wait_for(|| d.active().is_some());
+    let started = Instant::now();
+    let next = d.successor();
+    // Within its first round the successor neither accepts nor answers on
+    // the control socket: the predecessor still does both.
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        d.alive(),
+        "the predecessor stopped before the successor's first round"
+    );
+    assert!(once(net.addr(10)).is_ok());
+    assert!(d.active().is_some());
+    let (status, err) = d.wait();
+    let took = started.elapsed();
+    assert!(status.success(), "{err}");
+    assert_eq!(lines_with(&err, "ZHA3032I").len(), 1, "{err}");
+    assert!(
+        took >= Duration::from_millis(1500),
+        "the predecessor stopped {took:?} after the successor started, before its first round could end"
+    );
+    next.wait_for(|| once(net.addr(10)).is_ok());
+    let (status, err) = next.stop();
+    assert!(status.success(), "{err}");
+}
+
 /// The service manager's side of sd_notify(3): a datagram socket whose
 /// messages may carry descriptors; those sent with FDSTORE=1 are kept
 /// under their FDNAME, as systemd keeps them for the next start.
@@ -339,7 +377,16 @@ fn systemd_keeps_every_listening_socket_and_a_restart_on_them_refuses_no_client(
     }
     manager.until("STOPPING=1");
     std::thread::sleep(Duration::from_millis(300));
+    // A socket in the store the profile no longer uses (a port removed
+    // meanwhile): the next start closes it and takes it out of the store.
+    let old = std::net::TcpListener::bind(net.0.addr(10, 9999)).unwrap();
+    manager.store.push(("listen-old".into(), old.into()));
     let next = manager.start(&d);
+    manager.until("READY=1");
+    assert!(
+        !manager.store.iter().any(|(n, _)| n == "listen-old"),
+        "the unused socket is still stored"
+    );
     load.wait_served(100);
     let t = load.finish();
     eprintln!(

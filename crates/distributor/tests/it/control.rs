@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zha_distributor::display;
-use zha_distributor::protocol::{Reply, Report, Request, VipaKind};
+use zha_distributor::protocol::{Reply, Report, Request, VaryAction, VipaKind};
 
 use crate::support::*;
 
@@ -372,4 +372,94 @@ async fn a_draining_predecessor_leaves_its_successors_control_socket() {
     tokio::time::timeout(LIMIT, done).await.unwrap().unwrap();
     // The successor's socket is still there and answers.
     assert_eq!(new.view(Report::Vdpt).await.services.len(), 1);
+}
+
+#[tokio::test]
+async fn a_hand_over_keeps_the_predecessor_accepting_until_ready() {
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let mut d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
+    d.wait_active(Some(net.sys(1))).await;
+    d.vary(VaryAction::Quiesce, &net.sys(2).to_string(), None)
+        .await;
+    // A successor gets the listener and the control socket, the active
+    // targets and what is quiesced.
+    let r = zha_distributor::handover::request(&d.socket, LIMIT)
+        .await
+        .unwrap()
+        .expect("a distributor runs there");
+    assert_eq!(r.pid, std::process::id());
+    assert_eq!(r.sockets.len(), 2);
+    assert_eq!(r.state.get(&net.key()), Some(&net.sys(1)));
+    assert_eq!(r.quiesced, vec![(net.key(), net.sys(2))]);
+    // A second successor meanwhile is refused.
+    let second = zha_distributor::handover::request(&d.socket, LIMIT).await;
+    assert!(
+        second
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.to_string().contains("already under way")),
+        "{:?}",
+        second.err()
+    );
+    // Until `ready` the predecessor accepts and answers.
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
+    assert!(d.view(Report::Vdpt).await.services[0].active.is_some());
+    // The successor goes away without `ready`: the distributor goes on, and
+    // a later hand-over can start.
+    drop(r);
+    assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
+    let end = tokio::time::Instant::now() + LIMIT;
+    let mut r = loop {
+        match zha_distributor::handover::request(&d.socket, LIMIT).await {
+            Ok(Some(r)) => break r,
+            _ if tokio::time::Instant::now() < end => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => panic!("{:?}", other.err()),
+        }
+    };
+    // `ready`, acknowledged: the predecessor stops by itself. The listener
+    // lives on in the successor's copy: a client is queued, not refused.
+    let sockets = std::mem::take(&mut r.sockets);
+    r.ready().await.unwrap();
+    let done = d.running.take().unwrap().done;
+    tokio::time::timeout(LIMIT, done).await.unwrap().unwrap();
+    let queued = TcpStream::connect(d.addr).await;
+    assert!(queued.is_ok(), "{queued:?}");
+    drop(sockets);
+}
+
+#[tokio::test]
+async fn a_hand_over_answered_with_junk_changes_nothing() {
+    use tokio::io::AsyncBufReadExt;
+    let net = Net::new();
+    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
+    d.wait_active(Some(net.sys(1))).await;
+    // Something else than `ready` is no `ready`; nothing after it is
+    // acknowledged, and the distributor goes on.
+    for junk in [&b"go\n"[..], b"ready now\n", b""] {
+        let mut s = tokio::net::UnixStream::connect(&d.socket).await.unwrap();
+        s.write_all(b"{\"cmd\":\"hand_over\",\"pid\":1}\n")
+            .await
+            .unwrap();
+        let mut line = String::new();
+        let mut rd = tokio::io::BufReader::new(&mut s);
+        rd.read_line(&mut line).await.unwrap();
+        assert!(line.contains("\"reply\":\"hand_over\""), "{line}");
+        let _ = s.write_all(junk).await;
+        let _ = s.shutdown().await;
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(LIMIT, s.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "no end after {junk:?}");
+        assert!(
+            !String::from_utf8_lossy(&rest).contains("ok"),
+            "acknowledged {junk:?}"
+        );
+        assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
+    }
+    assert!(d.view(Report::Vdpt).await.services[0].active.is_some());
 }

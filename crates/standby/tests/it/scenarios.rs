@@ -576,28 +576,27 @@ fn probes_are_spread_over_the_interval_and_never_twice_in_flight() {
     );
     s.engine.probe_result(a.endpoint, up(), s.now);
     s.engine.probe_result(b.endpoint, up(), s.now);
-    // Then the two are half an interval apart (1 s interval, 2 endpoints),
-    // neither later than one interval.
-    assert_eq!(
-        s.engine.poll_timeout(),
-        Some(s.now + Duration::from_millis(500))
+    // Then each comes a different fraction of the interval after its first
+    // result (the golden ratio's multiples: 0.618 and 0.236 of 1 s), never
+    // a whole interval.
+    let (ta, tb) = (
+        s.now + Duration::from_millis(619),
+        s.now + Duration::from_millis(237),
     );
-    assert!(s.engine.poll_probe(s.now).is_none());
-    let t1 = s.now + Duration::from_millis(500);
-    assert_eq!(s.engine.poll_probe(t1).unwrap().endpoint, a.endpoint);
-    assert!(s.engine.poll_probe(t1).is_none());
-    let t2 = s.now + Duration::from_secs(1);
-    assert_eq!(s.engine.poll_probe(t2).unwrap().endpoint, b.endpoint);
+    assert!(s.engine.poll_probe(tb - Duration::from_millis(2)).is_none());
+    assert_eq!(s.engine.poll_probe(tb).unwrap().endpoint, b.endpoint);
+    assert!(s.engine.poll_probe(ta - Duration::from_millis(2)).is_none());
+    assert_eq!(s.engine.poll_probe(ta).unwrap().endpoint, a.endpoint);
     // From the second probe on, one interval apart.
-    s.engine.probe_result(a.endpoint, up(), t1);
+    s.engine.probe_result(a.endpoint, up(), ta);
     assert!(
         s.engine
-            .poll_probe(t1 + Duration::from_millis(999))
+            .poll_probe(ta + Duration::from_millis(999))
             .is_none()
     );
     assert_eq!(
         s.engine
-            .poll_probe(t1 + Duration::from_secs(1))
+            .poll_probe(ta + Duration::from_secs(1))
             .unwrap()
             .endpoint,
         a.endpoint
