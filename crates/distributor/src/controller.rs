@@ -1,8 +1,9 @@
 //! The control task: it owns the engine and is the only place that changes
 //! routing. It feeds the engine probe results, failed connects, operator
-//! requests and reloads; after every input it starts due probes, logs the
-//! engine's events with their fields, saves the active targets, and
-//! publishes the routing table the data path reads.
+//! requests and reloads; after every input (or batch of queued inputs) it
+//! publishes the routing table the data path reads, starts due probes,
+//! logs the engine's events with their fields, and saves the active
+//! targets.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -283,8 +284,12 @@ impl Controller {
         });
     }
 
-    /// After each input: start due probes, report events, publish routes.
+    /// After each input: publish routes, start due probes, report events,
+    /// save the active targets.
     fn step(&mut self) {
+        // The route first: new connections follow a decision before it is
+        // logged and saved (a save waits for the disk).
+        self.publish();
         let now = now();
         while let Some(p) = self.engine.poll_probe(now) {
             let prober = self.prober.clone();
@@ -322,7 +327,6 @@ impl Controller {
             );
         }
         self.shared.refusals.flush(false);
-        self.publish();
         // A successor of a hand-over accepts once every first round is
         // over (its predecessor accepts meanwhile).
         if !self.shared.open.is_cancelled() && !self.engine.starting() {
