@@ -256,7 +256,7 @@ pub struct DistributeArgs {
     pub log_json: bool,
 
     /// Replace the distributor running with the same control socket
-    /// without refusing a client: take over its listening sockets and
+    /// without refusing a client: receive its listening sockets and
     /// active targets, run a first round of probes, accept, and let it
     /// drain and exit. Starts afresh when none runs.
     #[arg(long)]

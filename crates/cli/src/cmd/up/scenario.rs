@@ -331,7 +331,7 @@ async fn steps(
     }
     pause(Duration::from_secs(1), stop).await?;
 
-    // A planned stop of the active system: once the other can take over
+    // A planned stop of the active system: once the other can take the connections
     // (a planned stop does not strand clients), quiesce, let its
     // connections end, stop.
     wait_all_available(local, stop).await?;
