@@ -881,11 +881,20 @@ fn state_files_are_private_whatever_the_umask() {
     assert_eq!(mode(&state), 0o700);
     assert_eq!(mode(&active), 0o600);
     assert_eq!(mode(&state.join("control.sock")), 0o600);
-    let names: Vec<String> = std::fs::read_dir(&state)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    // A save may be under way while we look; a temp file that outlives
+    // its save (none is written after the switch) is a leak.
+    let end = Instant::now() + LIMIT;
+    loop {
+        let names: Vec<String> = std::fs::read_dir(&state)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        if !names.iter().any(|n| n.ends_with(".tmp")) {
+            break;
+        }
+        assert!(Instant::now() < end, "temp file left behind: {names:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
