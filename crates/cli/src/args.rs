@@ -24,7 +24,7 @@ pub enum Command {
     /// Check a sysplex (sysplex.toml or its folder) or lone members and profiles
     #[command(long_about = CHECK_LONG, after_help = CHECK_AFTER)]
     Check(CheckArgs),
-    /// Explain a finding id (ZHA2006), or list every id
+    /// Explain a finding id (ZHA2006) or the rules behind a z/OS message (EZZ0827I), or list every id
     Explain(ExplainArgs),
     /// Run the hot-standby distributor for a profile's VIPADISTRIBUTE statements
     #[command(long_about = DISTRIBUTE_LONG, after_help = DISTRIBUTE_AFTER)]
@@ -363,7 +363,7 @@ Examples:
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// sysplex.toml, a folder holding it, or member and profile files
+    /// sysplex.toml, a folder holding it, or member and profile files (`-`: standard input)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -394,7 +394,7 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// A finding id such as ZHA2006 or ZHA2006E; without one, list them all
+    /// A finding id such as ZHA2006 or ZHA2006E, or a z/OS message such as EZZ0827I (the rules that cite it); without one, list every id
     pub id: Option<String>,
 }
 

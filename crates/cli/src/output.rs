@@ -20,13 +20,16 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Write to stdout; a closed pipe comes back as an error the caller ends on
-/// (`main` treats it as success).
+/// Write to stdout. A closed pipe (`check … | head -1`) is no error: the
+/// reader has what it wanted, and the command's exit status (1 when
+/// `check` found errors) stands.
 pub fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    let done = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match done {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// A line to stdout for a long-running command: lost if stdout is gone,

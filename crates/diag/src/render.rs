@@ -54,7 +54,8 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, style: Style) -> St
     out
 }
 
-/// "2 errors, 1 warning in 4 files", or "no findings in 4 files".
+/// "2 errors, 1 warning in 4 files", or "no findings in 4 files"; "1 error;
+/// no file could be read" when none was.
 pub fn summary_line(s: Summary, files: usize) -> String {
     fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}{}", if n == 1 { "" } else { "s" })
@@ -74,6 +75,9 @@ pub fn summary_line(s: Summary, files: usize) -> String {
     } else {
         parts.join(", ")
     };
+    if files == 0 {
+        return format!("{what}; no file could be read");
+    }
     format!("{what} in {}", plural(files, "file"))
 }
 
@@ -193,6 +197,16 @@ mod tests {
         assert_eq!(
             summary_line(Summary::default(), 3),
             "no findings in 3 files"
+        );
+        assert_eq!(
+            summary_line(
+                Summary {
+                    errors: 1,
+                    ..Summary::default()
+                },
+                0
+            ),
+            "1 error; no file could be read"
         );
     }
 }

@@ -44,7 +44,7 @@ pub struct Report {
 
 /// A `.toml` file or a folder holding `sysplex.toml` means sysplex mode.
 pub fn is_sysplex_path(fs: &dyn Fs, path: &Path) -> bool {
-    fs.is_dir(path)
+    path != Path::new(crate::load::STDIN) && fs.is_dir(path)
         || path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
@@ -202,7 +202,7 @@ fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
             loader.fatal = true;
             continue;
         }
-        if fs.is_dir(path) {
+        if path != Path::new(crate::load::STDIN) && fs.is_dir(path) {
             loader.diagnostics.push(
                 Diagnostic::error(crate::codes::UNREADABLE, format!("{} is a folder", path.display()))
                     .help("name one folder (holding sysplex.toml) alone for a sysplex check, or name files"),

@@ -14,6 +14,13 @@ pub trait Fs {
     fn read_any(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.read(path)
     }
+    /// Standard input, whole (`check -`), up to the size limit.
+    fn read_stdin(&self) -> io::Result<Vec<u8>> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "standard input cannot be read here",
+        ))
+    }
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
     /// Names of the entries of a folder.
@@ -66,6 +73,10 @@ impl Fs for OsFs {
             return self.read(path);
         }
         read_capped(std::fs::File::open(path)?)
+    }
+
+    fn read_stdin(&self) -> io::Result<Vec<u8>> {
+        read_capped(io::stdin().lock())
     }
 
     fn is_dir(&self, path: &Path) -> bool {

@@ -14,6 +14,11 @@ use crate::fs::Fs;
 /// INCLUDEs are followed at most this deep (SPEC §2).
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// The path that names standard input on the command line (`check -`).
+pub const STDIN: &str = "-";
+/// How findings name standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// Loads files, collecting their text, the findings about them, and whether
 /// some input could not be read at all (exit status 2).
 pub struct Loader<'f> {
@@ -78,8 +83,15 @@ impl<'f> Loader<'f> {
     }
 
     fn read_with(&mut self, path: &Path, cause: Option<Span>, arg: bool) -> Option<FileId> {
-        let shown = path.display().to_string();
-        let read = if arg {
+        let stdin = arg && path == Path::new(STDIN);
+        let shown = if stdin {
+            STDIN_NAME.to_owned()
+        } else {
+            path.display().to_string()
+        };
+        let read = if stdin {
+            self.fs.read_stdin()
+        } else if arg {
             self.fs.read_any(path)
         } else {
             self.fs.read(path)

@@ -10,6 +10,17 @@ use crate::args::{CheckArgs, Format, KindArg};
 use crate::output;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    // --kind and --symbol are for lone files: a sysplex says both itself.
+    if let [one] = args.paths.as_slice()
+        && zha_plex::check::is_sysplex_path(&OsFs, one)
+        && (args.kind.is_some() || !args.symbol.is_empty())
+    {
+        output::error(&format!(
+            "zosmf-ha check: --kind and --symbol are for lone members and profiles; {} is a sysplex, whose sysplex.toml gives each file's kind and each system's symbols ([[system]] symbols = {{ SYSCLONE = \"0A\" }})",
+            one.display()
+        ));
+        return Ok(ExitCode::from(2));
+    }
     let mut opts = check::Options {
         kind: args.kind.map(|k| match k {
             KindArg::Parmlib => Kind::Parmlib,

@@ -26,13 +26,65 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             output::print(&s)?;
             Ok(ExitCode::SUCCESS)
         }
-        None => {
-            output::error(&format!(
-                "zosmf-ha: no finding has the id `{id}`; ids look like ZHA2006 (run `zosmf-ha explain` for the list)"
-            ));
-            Ok(ExitCode::from(2))
-        }
+        None => match zos_message(&id) {
+            Some(msg) => {
+                let citing: Vec<_> = catalog().into_iter().filter(|c| cites(c, &msg)).collect();
+                if citing.is_empty() {
+                    output::error(&format!(
+                        "zosmf-ha: no rule cites the z/OS message {msg} (run `zosmf-ha explain` for the list)"
+                    ));
+                    return Ok(ExitCode::from(2));
+                }
+                let mut s = format!("The z/OS message {msg} is what z/OS issues for:\n\n");
+                for c in &citing {
+                    s.push_str(&format!(
+                        "{} ({}): {}\n\n{}\n\n",
+                        c.code,
+                        severity_words(c.severities),
+                        c.title,
+                        c.explanation
+                    ));
+                }
+                output::print(s.trim_end_matches('\n'))?;
+                output::print("\n")?;
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                output::error(&format!(
+                    "zosmf-ha: no finding has the id `{id}`; ids look like ZHA2006, or a z/OS message like EZZ0827I (run `zosmf-ha explain` for the list)"
+                ));
+                Ok(ExitCode::from(2))
+            }
+        },
     }
+}
+
+/// A z/OS message id (`EZZ0827I`, `ezz0827i`, `IZUG349I`), upper-cased:
+/// three or four letters, three or four digits, a letter.
+fn zos_message(id: &str) -> Option<String> {
+    let id = id.trim().to_ascii_uppercase();
+    let letters = id.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let rest = &id[letters..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = &rest[digits..];
+    let ok = (3..=4).contains(&letters)
+        && (3..=4).contains(&digits)
+        && tail.len() == 1
+        && tail.bytes().all(|b| b.is_ascii_alphabetic())
+        && !id.starts_with("ZHA");
+    ok.then_some(id)
+}
+
+/// Whether a rule's text names the message (as a word).
+fn cites(c: &zha_diag::CodeInfo, msg: &str) -> bool {
+    [c.title, c.explanation].iter().any(|t| {
+        t.match_indices(msg).any(|(i, _)| {
+            let before = t[..i].chars().next_back();
+            let after = t[i + msg.len()..].chars().next();
+            !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && !after.is_some_and(|a| a.is_ascii_alphanumeric())
+        })
+    })
 }
 
 fn severity_words(s: &str) -> String {

@@ -99,6 +99,87 @@ fn unreadable_input_exits_2_with_a_message() {
 }
 
 #[test]
+fn nothing_read_says_so_in_the_summary() {
+    let o = run(&["check", "no/such/file"]);
+    assert!(
+        stdout(&o)
+            .trim_end()
+            .ends_with("1 error; no file could be read"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn standard_input_is_checked_with_dash() {
+    use std::io::Write;
+    let check = |args: &[&str], input: &str| {
+        let mut c = bin()
+            .current_dir(root())
+            .arg("check")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    };
+    // A profile from a pipe: found by its content, named <stdin>.
+    let o = check(
+        &["-"],
+        "VIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.1.1 PREFERRED\nENDVIPADYNAMIC\n",
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("error[ZHA2002E]"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("--> <stdin>:3:"), "{}", stdout(&o));
+    // A member with --kind, beside a file.
+    let o = check(
+        &["--kind", "parmlib", "-"],
+        "AUTOSTART(LOCAL)\nUSER_DIR('/global/zosmf')\n",
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(stdout(&o).trim(), "no findings in 1 file");
+}
+
+#[test]
+fn a_closed_stdout_keeps_the_exit_status_of_the_findings() {
+    // The reading end closed before anything is written: every write fails
+    // with a broken pipe.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let st = bin()
+        .current_dir(root())
+        .args(["check", "examples/broken"])
+        .stdout(writer)
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(1));
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let st = bin()
+        .current_dir(root())
+        .args(["check", "examples/sysplex"])
+        .stdout(writer)
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+}
+
+#[test]
+fn kind_and_symbol_are_refused_for_a_sysplex() {
+    for extra in [&["--kind", "profile"][..], &["--symbol", "SYSNAME=SYSA"]] {
+        let mut args = vec!["check", "examples/sysplex"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(code(&o), 2, "{extra:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("for lone members and profiles"), "{err}");
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
 fn misuse_exits_2() {
     assert_eq!(code(&run(&["check"])), 2);
     assert_eq!(code(&run(&["check", "--format", "xml", "x"])), 2);

@@ -83,3 +83,25 @@ fn the_scanner_sees_both_id_forms() {
         .collect();
     assert_eq!(found, want);
 }
+
+#[test]
+fn a_zos_message_finds_the_rules_that_cite_it() {
+    for (msg, rule) in [
+        ("EZZ0827I", "ZHA2002"),
+        ("ezz0831i", "ZHA2006"),
+        ("EZZ8307I", "ZHA2016"),
+    ] {
+        let o = run(&["explain", msg]);
+        assert_eq!(code(&o), 0, "{msg}");
+        let out = stdout(&o);
+        assert!(
+            out.contains(&msg.to_ascii_uppercase()) && out.contains(&format!("{rule} (")),
+            "{msg}: {out}"
+        );
+    }
+    // A message no rule cites, and a word that is no id.
+    let o = run(&["explain", "EZZ9999I"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no rule cites"));
+    assert_eq!(code(&run(&["explain", "hello"])), 2);
+}
