@@ -11,6 +11,8 @@ use zha_diag::{Diagnostic, Label, Located, Span};
 
 use crate::ast::*;
 use crate::codes;
+use crate::keywords::matches_min;
+use crate::port;
 
 /// A VIPADEFINE or VIPABACKUP in effect on a stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +111,28 @@ pub struct Ignored {
     pub code: &'static str,
 }
 
+/// What a VIPADISTRIBUTE DELETE or a VIPADELETE took away from a
+/// distribution in effect: the finding "z/OSMF's distribution was removed"
+/// points at `keyword`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deleted {
+    /// The part removed, as it was: its DVIPA (at the VIPADISTRIBUTE that
+    /// defined it), the ports removed, the method, and the targets removed
+    /// (all of them when `whole`); `keyword` and `span` are the defining
+    /// VIPADISTRIBUTE's.
+    pub removed: Distribution,
+    /// Every target of those ports went: the DVIPA is no longer distributed
+    /// on them. Otherwise only the targets in `removed.targets` went, and the
+    /// others stay (in `Stack::distributions`, or in `Stack::ignored` when
+    /// what remains is no valid hot standby).
+    pub whole: bool,
+    /// `VIPADISTRIBUTE DELETE` or `VIPADELETE`.
+    pub by: &'static str,
+    /// The removing statement's keyword and whole span.
+    pub keyword: Span,
+    pub span: Span,
+}
+
 /// What a stack's profile amounts to after z/OS processing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stack {
@@ -120,11 +144,34 @@ pub struct Stack {
     pub dynamic_xcf6: Option<Located<IpAddr>>,
     /// HOME and INTERFACE IPADDR addresses.
     pub home: Vec<Located<IpAddr>>,
+    /// Which of `home` came from INTERFACE statements.
+    pub interfaces: Vec<IpAddr>,
     pub vipas: Vec<Vipa>,
     pub distributions: Vec<Distribution>,
     pub ignored: Vec<Ignored>,
+    /// Distributions (or some of their ports or targets) removed by a later
+    /// VIPADISTRIBUTE DELETE or VIPADELETE, in profile order.
+    pub deleted: Vec<Deleted>,
     /// DVIPA definitions z/OS rejects (ZHA2016, ZHA2017), by address.
     pub rejected_vipas: Vec<Located<IpAddr>>,
+    /// PORT and PORTRANGE entries in effect (UNRSV entries included), in
+    /// profile order; see [`Stack::port_access`].
+    pub reservations: Vec<Reservation>,
+    /// The TCPCONFIG RESTRICTLOWPORTS keyword in effect.
+    pub restrict_low_ports: Option<Span>,
+}
+
+impl Stack {
+    /// May the job `jobname` (the z/OSMF server's started task, e.g. its
+    /// SERVER_PROC `IZUSVR1`; any case) listen on TCP `port` of this stack?
+    /// See [`PortAccess`].
+    pub fn port_access(&self, port: u16, jobname: &str) -> port::PortAccess {
+        port::Reservations {
+            reservations: &self.reservations,
+            restrict_low_ports: self.restrict_low_ports,
+        }
+        .port_access(port, jobname)
+    }
 }
 
 impl Stack {
@@ -136,6 +183,20 @@ impl Stack {
     pub fn is_dynamic_xcf(&self, addr: IpAddr) -> bool {
         self.dynamic_xcf.is_some_and(|d| d.value == addr)
             || self.dynamic_xcf6.is_some_and(|d| d.value == addr)
+    }
+
+    /// What kind of address of this stack `addr` is: `DYNAMICXCF`,
+    /// `INTERFACE` or `HOME`; `None` if it is none of its own.
+    pub fn address_kind(&self, addr: IpAddr) -> Option<&'static str> {
+        if self.is_dynamic_xcf(addr) {
+            Some("DYNAMICXCF")
+        } else if self.interfaces.contains(&addr) {
+            Some("INTERFACE")
+        } else if self.home.iter().any(|h| h.value == addr) {
+            Some("HOME")
+        } else {
+            None
+        }
     }
 
     /// Home, INTERFACE and DYNAMICXCF addresses.
@@ -153,7 +214,11 @@ pub fn apply<'a>(
 ) -> (Stack, Vec<Diagnostic>) {
     let mut st = Stack::default();
     let mut diags = Vec::new();
+    let mut ix = Index::default();
     // Addresses first: z/OS checks a DVIPA against them whatever the order.
+    // And every DVIPA definition, to tell "defined after the VIPADISTRIBUTE"
+    // from "not defined at all" (ZHA2011).
+    let mut seq = 0;
     for s in statements.clone() {
         match &s.kind {
             StmtKind::IpConfig(c) => {
@@ -175,66 +240,130 @@ pub fn apply<'a>(
                     .iter()
                     .map(|e| Located::new(IpAddr::V4(e.addr.value), e.addr.span)),
             ),
-            StmtKind::Interface(i) => st.home.extend(i.ipaddr),
+            StmtKind::Interface(i) => {
+                st.interfaces.extend(i.ipaddr.map(|a| a.value));
+                st.home.extend(i.ipaddr);
+            }
+            StmtKind::VipaDynamic(block) => {
+                for sub in &block.subs {
+                    seq += 1;
+                    let (addrs, keyword) = match &sub.kind {
+                        SubKind::Define(d) if sub.applies() => (&d.addrs, sub.keyword),
+                        SubKind::Backup(b) if sub.applies() => (&b.addrs, sub.keyword),
+                        _ => continue,
+                    };
+                    for a in addrs.addresses() {
+                        ix.defs.entry(a.value).or_default().push((seq, keyword));
+                    }
+                    if let VipaAddrs::V6 { intf, .. } = addrs {
+                        ix.intf_defs
+                            .entry(intf.value.clone())
+                            .or_default()
+                            .push((seq, keyword));
+                    }
+                }
+            }
+            StmtKind::Other(args) if s.name == "TCPCONFIG" => {
+                for a in args {
+                    if matches_min(&a.value, "RESTRICTLOWPORTS", 9) {
+                        st.restrict_low_ports = Some(a.span);
+                    } else if matches_min(&a.value, "UNRESTRICTLOWPORTS", 11) {
+                        st.restrict_low_ports = None;
+                    }
+                }
+            }
             _ => {}
         }
     }
-    let mut ix = Index {
-        own: HashMap::new(),
-        vipas: HashMap::new(),
-    };
     for a in st.own_addresses() {
         ix.own.entry(a.value).or_insert(*a);
     }
     for s in statements {
-        if let StmtKind::VipaDynamic(block) = &s.kind {
-            apply_block(&mut st, &mut ix, block, &mut diags);
+        match &s.kind {
+            StmtKind::VipaDynamic(block) => apply_block(&mut st, &mut ix, block, &mut diags),
+            StmtKind::Port(list) => port::apply(&mut st.reservations, s.keyword, list, &mut diags),
+            _ => {}
         }
     }
-    // A distribution needs the DVIPA defined on this stack.
-    let mut kept = Vec::new();
-    for d in std::mem::take(&mut st.distributions) {
-        if ix.vipas.contains_key(&d.dvipa.value) {
-            kept.push(d);
-        } else {
-            diags.push(
-                Diagnostic::error(
-                    codes::DVIPA_NOT_DEFINED,
-                    format!("VIPADISTRIBUTE for {} but this stack has no VIPADEFINE or VIPABACKUP for it", d.dvipa.value),
-                )
-                .primary(d.dvipa.span, "not defined on this stack")
-                .help(format!(
-                    "add `VIPADEFINE 255.255.255.0 {}` (with the right mask) in this VIPADYNAMIC block, or VIPABACKUP on a backup distributor",
-                    d.dvipa.value
-                ))
-                .zos("the distribution does not take effect: sysplex distribution needs the DVIPA on the distributing stack"),
-            );
-            st.ignored.push(Ignored {
-                dvipa: Located::new(DvipaRef::Addr(d.dvipa.value), d.dvipa.span),
-                ports: d.ports.clone(),
-                method: d.method,
-                targets: d.targets.clone().unwrap_or_default(),
-                keyword: d.keyword,
-                code: codes::DVIPA_NOT_DEFINED,
-            });
-        }
-    }
-    st.distributions = kept;
+    backups_not_moveable(&st, &mut diags);
     (st, diags)
+}
+
+/// ZHA2020: a VIPABACKUP without MOVEABLE for a DVIPA that this profile
+/// distributes. **Decision:** "distributed" means by a VIPADISTRIBUTE of the
+/// same profile (applied or ignored by z/OS): the rule needs one profile
+/// only, and a backup stack that distributes is the case IBM's Q&A 433874
+/// describes (https://developer.ibm.com/answers/questions/433874/backup-sysplex-distributor-is-not-creating-the-dvi.html).
+fn backups_not_moveable(st: &Stack, diags: &mut Vec<Diagnostic>) {
+    for v in &st.vipas {
+        if !matches!(v.owner, VipaOwner::Backup(_)) || v.moveable.is_some() {
+            continue;
+        }
+        let a = v.addr.value;
+        let applied = st
+            .distributions
+            .iter()
+            .find(|d| d.dvipa.value == a)
+            .map(|d| d.dvipa.span);
+        let dist = applied.or_else(|| {
+            st.ignored
+                .iter()
+                .find(|i| match &i.dvipa.value {
+                    DvipaRef::Addr(x) => *x == a,
+                    DvipaRef::Intf(n) => v.intf.as_deref() == Some(n.as_str()),
+                })
+                .map(|i| i.dvipa.span)
+        });
+        let Some(dvipa_span) = dist else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::warning(
+                codes::BACKUP_NOT_MOVEABLE,
+                format!("VIPABACKUP of {a} without MOVEABLE on a stack that distributes {a}"),
+            )
+            .primary(v.addr.span, "backed up without MOVEABLE")
+            .secondary(v.keyword, "this VIPABACKUP only takes over an existing DVIPA")
+            .secondary(dvipa_span, "distributed here")
+            .help(format!(
+                "write `VIPABACKUP rank MOVEABLE IMMEDIATE mask {a}` so that this stack creates the DVIPA when no other stack has it"
+            ))
+            .note("IBM (support Q&A 433874): a backup without MOVEABLE cannot create the DVIPA; when this system is IPLed first, or the owner is down, nothing is distributed until the owning stack comes up"),
+        );
+    }
 }
 
 /// Look-ups that keep `apply` linear in the size of the profile (a profile
 /// may hold thousands of DVIPAs and HOME entries).
+#[derive(Default)]
 struct Index {
     /// Home, INTERFACE and DYNAMICXCF addresses, each at its first place.
     own: HashMap<IpAddr, Located<IpAddr>>,
     /// The DVIPAs in `Stack::vipas`, with the span of their definition.
     vipas: HashMap<IpAddr, Span>,
+    /// Every VIPADEFINE and VIPABACKUP of the profile, by address and by
+    /// IPv6 interface name: (position, keyword).
+    defs: HashMap<IpAddr, Vec<(usize, Span)>>,
+    intf_defs: HashMap<String, Vec<(usize, Span)>>,
+    /// The position of the sub-statement being applied (as in `defs`).
+    seq: usize,
+}
+
+impl Index {
+    /// The first definition of `dvipa` after the current statement.
+    fn defined_later(&self, dvipa: &DvipaRef) -> Option<Span> {
+        let defs = match dvipa {
+            DvipaRef::Addr(a) => self.defs.get(a),
+            DvipaRef::Intf(n) => self.intf_defs.get(n),
+        }?;
+        defs.iter().find(|(s, _)| *s > self.seq).map(|(_, k)| *k)
+    }
 }
 
 fn apply_block(st: &mut Stack, ix: &mut Index, block: &VipaDynamic, diags: &mut Vec<Diagnostic>) {
     let mut aborted = false;
     for (i, sub) in block.subs.iter().enumerate() {
+        ix.seq += 1;
         if !sub.applies() || aborted {
             if let SubKind::Distribute(d) = &sub.kind {
                 let why = if aborted {
@@ -280,11 +409,22 @@ fn apply_block(st: &mut Stack, ix: &mut Index, block: &VipaDynamic, diags: &mut 
                     for a in &gone {
                         ix.vipas.remove(a);
                     }
-                    st.distributions.retain(|d| !gone.contains(&d.dvipa.value));
+                    let (lost, kept): (Vec<Distribution>, Vec<Distribution>) =
+                        std::mem::take(&mut st.distributions)
+                            .into_iter()
+                            .partition(|d| gone.contains(&d.dvipa.value));
+                    st.distributions = kept;
+                    st.deleted.extend(lost.into_iter().map(|d| Deleted {
+                        removed: d,
+                        whole: true,
+                        by: "VIPADELETE",
+                        keyword: sub.keyword,
+                        span: sub.span,
+                    }));
                 }
             }
             SubKind::Distribute(d) => {
-                if distribute(st, sub, d, diags) {
+                if distribute(st, ix, sub, d, diags) {
                     // EZZ0831I: the rest of the block is ignored.
                     aborted = true;
                     let later: Vec<&Sub> =
@@ -387,6 +527,8 @@ fn define(
                 )
                 .secondary(home.span, "already an address of this stack")
                 .help("choose a DVIPA that is no HOME, INTERFACE or DYNAMICXCF address")
+                // EZZ8307I is IBM's message for an address already defined
+                // on the same stack (HOME or DYNAMICXCF): this one.
                 .zos(format!(
                     "z/OS issues EZZ8307I {} IS ALREADY DEFINED and drops it from the {what}",
                     a.value
@@ -406,11 +548,63 @@ fn define(
     }
 }
 
+/// ZHA2011: the DVIPA is not (yet) defined on this stack. `later`: its
+/// definition after the VIPADISTRIBUTE, if there is one.
+fn not_defined(d: &VipaDistribute, later: Option<Span>) -> Diagnostic {
+    let dvipa = &d.dvipa.value;
+    match later {
+        Some(def) => Diagnostic::error(
+            codes::DVIPA_NOT_DEFINED,
+            format!("VIPADISTRIBUTE for {dvipa} comes before the definition of {dvipa}"),
+        )
+        .primary(d.dvipa.span, "distributed here, before it is defined")
+        .secondary(def, "defined only here, after the VIPADISTRIBUTE")
+        .help(format!(
+            "move the VIPADISTRIBUTE after this definition of {dvipa}, or the definition before it"
+        ))
+        .note("IBM: \"The VIPA is first defined with the VIPADEFINE statement and then included on a VIPADISTRIBUTE statement\"")
+        .zos(format!(
+            "z/OS reads the profile in order: when it reaches this VIPADISTRIBUTE, {dvipa} is no DVIPA of this stack yet, and the distribution does not take effect"
+        )),
+        None => {
+            let help = match dvipa {
+                DvipaRef::Addr(a) => format!(
+                    "add `VIPADEFINE 255.255.255.0 {a}` (with the right mask) in this VIPADYNAMIC block before it, or VIPABACKUP on a backup distributor"
+                ),
+                DvipaRef::Intf(_) => {
+                    "define the interface with VIPADEFINE intfname address before this statement"
+                        .to_owned()
+                }
+            };
+            Diagnostic::error(
+                codes::DVIPA_NOT_DEFINED,
+                match dvipa {
+                    DvipaRef::Addr(a) => format!(
+                        "VIPADISTRIBUTE for {a} but this stack has no VIPADEFINE or VIPABACKUP for it"
+                    ),
+                    DvipaRef::Intf(n) => format!(
+                        "VIPADISTRIBUTE names interface {n} but no VIPADEFINE or VIPABACKUP defines it on this stack"
+                    ),
+                },
+            )
+            .primary(d.dvipa.span, "not defined on this stack")
+            .help(help)
+            .zos("the distribution does not take effect: sysplex distribution needs the DVIPA on the distributing stack")
+        }
+    }
+}
+
 /// Apply one VIPADISTRIBUTE. Returns true when z/OS would ignore the rest
 /// of the block (EZZ0831I).
-fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Diagnostic>) -> bool {
+fn distribute(
+    st: &mut Stack,
+    ix: &Index,
+    sub: &Sub,
+    d: &VipaDistribute,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     let dvipa = match &d.dvipa.value {
-        DvipaRef::Addr(a) => Some(*a),
+        DvipaRef::Addr(a) => Some(*a).filter(|a| ix.vipas.contains_key(a)),
         DvipaRef::Intf(n) => st
             .vipas
             .iter()
@@ -418,23 +612,18 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
             .map(|v| v.addr.value),
     };
     if d.delete {
-        if let Some(a) = dvipa {
-            st.distributions.retain(|x| {
-                x.dvipa.value != a
-                    || !(d.ports.is_empty()
-                        || d.ports
-                            .iter()
-                            .any(|p| x.ports.iter().any(|q| q.value == p.value)))
-            });
+        let target = match &d.dvipa.value {
+            DvipaRef::Addr(a) => Some(*a),
+            DvipaRef::Intf(_) => dvipa,
+        };
+        if let Some(a) = target {
+            delete_distribution(st, sub, d, a, diags);
         }
         return false;
     }
     let method = d.method_or_default();
-    let method_name = d.method.map_or("BASEWLM (the default)".to_owned(), |m| {
-        m.value.keyword().to_owned()
-    });
 
-    // Hot-standby keywords with another method: EZZ0831I.
+    // Hot-standby keywords with another method.
     if method != DistMethod::HotStandby {
         let mut hs: Vec<Span> = Vec::new();
         hs.extend(d.switchback.map(|s| s.span));
@@ -447,6 +636,9 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
             );
         }
         if let Some(first) = hs.first() {
+            let method_name = d
+                .method
+                .map_or("BASEWLM (the default)", |m| m.value.keyword());
             let mut diag = Diagnostic::error(
                 codes::HS_KEYWORD_OTHER_METHOD,
                 format!("hot-standby keyword with DISTMETHOD {method_name}"),
@@ -459,28 +651,31 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
                 Some(m) => diag.secondary(m.span, "the method in effect"),
                 None => diag.secondary(sub.keyword, "no DISTMETHOD: BASEWLM by default"),
             };
-            diags.push(diag.help(
+            diag = diag.help(
                 "add `DISTMETHOD HOTSTANDBY` before the DVIPA, or remove the hot-standby keywords",
-            ));
+            );
             st.ignored
                 .push(ignored(d, sub.keyword, codes::HS_KEYWORD_OTHER_METHOD));
-            return true;
+            if d.method.is_some() {
+                // EZZ0831I: "the DISTMETHOD keyword [is] specified … However,
+                // the DISTMETHOD parameter is not HOTSTANDBY"; the caller
+                // writes which later statements are lost.
+                diags.push(diag);
+                return true;
+            }
+            // DISTMETHOD omitted: IBM documents EZZ0831I only for a
+            // DISTMETHOD that is written and is not HOTSTANDBY, and no
+            // message for this case (SPEC §4, message ids only where IBM
+            // documents them). **Decision:** z/OS does not distribute the
+            // DVIPA with this statement; the later statements of the block
+            // are applied.
+            diags.push(diag.zos(format!(
+                "z/OS does not distribute {} in hot standby with this statement: without DISTMETHOD the method is BASEWLM, which has no PREFERRED or BACKUP target",
+                d.dvipa.value
+            )).note("IBM documents EZZ0831I (which also ignores the rest of the block) for a DISTMETHOD other than HOTSTANDBY that is written out, and no message when DISTMETHOD is omitted"));
+            return false;
         }
     }
-
-    let Some(dvipa) = dvipa else {
-        diags.push(
-            Diagnostic::error(
-                codes::DVIPA_NOT_DEFINED,
-                format!("VIPADISTRIBUTE names interface {} but no VIPADEFINE or VIPABACKUP defines it on this stack", d.dvipa.value),
-            )
-            .primary(d.dvipa.span, "not defined on this stack")
-            .help("define the interface with VIPADEFINE intfname address before this statement"),
-        );
-        st.ignored
-            .push(ignored(d, sub.keyword, codes::DVIPA_NOT_DEFINED));
-        return false;
-    };
 
     let targets = match &d.destip {
         Some(DestIp::All(span)) => {
@@ -490,7 +685,8 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
                         .primary(*span, "hot standby needs a list of targets")
                         .help("list the targets' DYNAMICXCF addresses: `DESTIP a.b.c.d PREFERRED e.f.g.h BACKUP 100`")
                         .zos(format!(
-                            "z/OS issues EZZ0165I VIPADISTRIBUTE PARAMETER DESTIP ALL … CANNOT BE SPECIFIED WHEN DISTMETHOD IS HOTSTANDBY, and rejects the statement for {dvipa}"
+                            "z/OS issues EZZ0165I VIPADISTRIBUTE PARAMETER DESTIP ALL … CANNOT BE SPECIFIED WHEN DISTMETHOD IS HOTSTANDBY, and rejects the statement for {}",
+                            d.dvipa.value
                         )),
                 );
                 st.ignored
@@ -505,11 +701,19 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
 
     if method == DistMethod::HotStandby
         && let Some(list) = targets
-        && let Some(code) = check_hot_standby(sub.keyword, list, dvipa, diags)
+        && let Some(code) = check_hot_standby(sub.keyword, list, &d.dvipa.value, diags)
     {
         st.ignored.push(ignored(d, sub.keyword, code));
         return false;
     }
+
+    // The DVIPA must be defined on this stack, before this statement.
+    let Some(dvipa) = dvipa else {
+        diags.push(not_defined(d, ix.defined_later(&d.dvipa.value)));
+        st.ignored
+            .push(ignored(d, sub.keyword, codes::DVIPA_NOT_DEFINED));
+        return false;
+    };
 
     st.distributions.push(Distribution {
         dvipa: Located::new(dvipa, d.dvipa.span),
@@ -524,12 +728,234 @@ fn distribute(st: &mut Stack, sub: &Sub, d: &VipaDistribute, diags: &mut Vec<Dia
     false
 }
 
+/// `q` without the ports of `ps`, as ranges (each keeps `q`'s span).
+fn subtract(q: Located<PortRange>, ps: &[PortRange]) -> Vec<Located<PortRange>> {
+    let mut out = vec![q.value];
+    for p in ps {
+        out = out
+            .into_iter()
+            .flat_map(|r| {
+                let mut v = Vec::new();
+                if p.hi < r.lo || p.lo > r.hi {
+                    v.push(r);
+                } else {
+                    if p.lo > r.lo {
+                        v.push(PortRange {
+                            lo: r.lo,
+                            hi: p.lo - 1,
+                        });
+                    }
+                    if p.hi < r.hi {
+                        v.push(PortRange {
+                            lo: p.hi + 1,
+                            hi: r.hi,
+                        });
+                    }
+                }
+                v
+            })
+            .collect();
+    }
+    out.into_iter().map(|r| Located::new(r, q.span)).collect()
+}
+
+/// The ports of `q` that `ps` names.
+fn intersect(q: Located<PortRange>, ps: &[PortRange]) -> Vec<Located<PortRange>> {
+    ps.iter()
+        .filter(|p| p.lo <= q.value.hi && q.value.lo <= p.hi)
+        .map(|p| {
+            Located::new(
+                PortRange {
+                    lo: p.lo.max(q.value.lo),
+                    hi: p.hi.min(q.value.hi),
+                },
+                q.span,
+            )
+        })
+        .collect()
+}
+
+/// VIPADISTRIBUTE DELETE (SPEC §4, round two): it removes the named ports
+/// of the distributions of `dvipa` (every port when PORT is omitted) and,
+/// when it names DESTIPs (not ALL), only those targets on those ports; the
+/// targets that remain are judged again by the hot-standby rules.
+///
+/// **Decisions** where IBM is silent: a DELETE that names ports does not
+/// touch a distribution written without PORT (every port), and a DELETE
+/// that names DESTIPs does not touch a DESTIP ALL distribution: neither
+/// names what the DELETE names.
+fn delete_distribution(
+    st: &mut Stack,
+    sub: &Sub,
+    d: &VipaDistribute,
+    dvipa: IpAddr,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let named: Vec<PortRange> = d.ports.iter().map(|p| p.value).collect();
+    let dest: Option<Vec<IpAddr>> = match &d.destip {
+        Some(DestIp::List(l)) => Some(l.iter().map(|e| e.addr.value).collect()),
+        Some(DestIp::All(_)) | None => None,
+    };
+    let mut out = Vec::new();
+    for x in std::mem::take(&mut st.distributions) {
+        if x.dvipa.value != dvipa {
+            out.push(x);
+            continue;
+        }
+        // The ports this DELETE takes from x, and those it leaves.
+        let (removed, kept): (Vec<Located<PortRange>>, Vec<Located<PortRange>>) =
+            if named.is_empty() {
+                (x.ports.clone(), Vec::new())
+            } else if x.ports.is_empty() {
+                (Vec::new(), x.ports.clone())
+            } else {
+                (
+                    x.ports.iter().flat_map(|q| intersect(*q, &named)).collect(),
+                    x.ports.iter().flat_map(|q| subtract(*q, &named)).collect(),
+                )
+            };
+        let touches = named.is_empty() || !removed.is_empty();
+        // The targets it removes on those ports (None: all of them).
+        let gone_targets: Option<Vec<Target>> = match (&dest, &x.targets) {
+            (None, _) => None,
+            (Some(_), None) => Some(Vec::new()),
+            (Some(addrs), Some(ts)) => Some(
+                ts.iter()
+                    .filter(|t| addrs.contains(&t.addr.value))
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        if !touches || gone_targets.as_ref().is_some_and(Vec::is_empty) {
+            out.push(x);
+            continue;
+        }
+        if !kept.is_empty() {
+            out.push(Distribution {
+                ports: kept,
+                ..x.clone()
+            });
+        }
+        let part = Distribution {
+            ports: removed,
+            ..x.clone()
+        };
+        match gone_targets {
+            None => st.deleted.push(Deleted {
+                removed: part,
+                whole: true,
+                by: "VIPADISTRIBUTE DELETE",
+                keyword: sub.keyword,
+                span: sub.span,
+            }),
+            Some(gone) => {
+                let remaining: Vec<Target> = part
+                    .targets
+                    .iter()
+                    .flatten()
+                    .filter(|t| !gone.iter().any(|g| g.addr.value == t.addr.value))
+                    .cloned()
+                    .collect();
+                let whole = remaining.is_empty();
+                st.deleted.push(Deleted {
+                    removed: Distribution {
+                        targets: Some(gone),
+                        ..part.clone()
+                    },
+                    whole,
+                    by: "VIPADISTRIBUTE DELETE",
+                    keyword: sub.keyword,
+                    span: sub.span,
+                });
+                if whole {
+                    continue;
+                }
+                let rest = Distribution {
+                    targets: Some(remaining),
+                    ..part
+                };
+                match rejudge(&rest, sub, diags) {
+                    None => out.push(rest),
+                    Some(code) => st.ignored.push(Ignored {
+                        dvipa: Located::new(DvipaRef::Addr(rest.dvipa.value), rest.dvipa.span),
+                        ports: rest.ports.clone(),
+                        method: rest.method,
+                        targets: rest.targets.clone().unwrap_or_default(),
+                        keyword: rest.keyword,
+                        code,
+                    }),
+                }
+            }
+        }
+    }
+    st.distributions = out;
+}
+
+/// The hot-standby rules on the targets a VIPADISTRIBUTE DELETE left.
+/// IBM documents the messages for a VIPADISTRIBUTE DEFINE, not for what a
+/// DELETE leaves: the findings cite none and say that zosmf-ha judges what
+/// remains. Equal ranks were reported at the DEFINE already.
+fn rejudge(rest: &Distribution, delete: &Sub, diags: &mut Vec<Diagnostic>) -> Option<&'static str> {
+    if rest.method != DistMethod::HotStandby {
+        return None;
+    }
+    let list: Vec<DestEntry> = rest
+        .targets
+        .iter()
+        .flatten()
+        .map(|t| DestEntry {
+            addr: t.addr,
+            role: t.role,
+            role_span: t.role_span,
+        })
+        .collect();
+    let mut found = Vec::new();
+    let code = check_hot_standby(
+        rest.keyword,
+        &list,
+        &DvipaRef::Addr(rest.dvipa.value),
+        &mut found,
+    );
+    let ports = rest
+        .ports
+        .iter()
+        .map(|p| {
+            if p.value.lo == p.value.hi {
+                p.value.lo.to_string()
+            } else {
+                format!("{}-{}", p.value.lo, p.value.hi)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    for mut f in found.into_iter().filter(|f| f.code != codes::EQUAL_RANKS) {
+        f.message = format!("after VIPADISTRIBUTE DELETE: {}", f.message);
+        f.labels.push(Label {
+            span: delete.keyword,
+            message: "this DELETE removed targets".into(),
+            primary: false,
+        });
+        f.zos = None;
+        f.notes.push(format!(
+            "judged on the targets that remain for {}{} after the VIPADISTRIBUTE DELETE; IBM documents no message for this case, and zosmf-ha treats what remains as not distributed",
+            rest.dvipa.value,
+            if ports.is_empty() {
+                String::new()
+            } else {
+                format!(" port {ports}")
+            }
+        ));
+        diags.push(f);
+    }
+    code
+}
+
 /// The EZZ0826I / EZZ0827I / EZZ0829I / EZZ0830I checks, plus equal ranks.
 /// Returns the code of the first finding that makes z/OS ignore the statement.
 fn check_hot_standby(
     keyword: Span,
     list: &[DestEntry],
-    dvipa: IpAddr,
+    dvipa: &DvipaRef,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<&'static str> {
     let ignored_note = |msg: &str| {
@@ -548,6 +974,20 @@ fn check_hot_standby(
         diags.push(diag);
     };
 
+    // EZZ0799I: WEIGHT belongs to WEIGHTEDACTIVE; z/OS ignores it, and the
+    // target has no hot-standby role.
+    let weights: Vec<&DestEntry> = list
+        .iter()
+        .filter(|e| matches!(e.role, Role::Weight(_)))
+        .collect();
+    let weight_note = (!weights.is_empty()).then_some(
+        "z/OS issues EZZ0799I VIPADISTRIBUTE WEIGHT IGNORED WHEN DISTMETHOD IS NOT WEIGHTEDACTIVE and ignores the WEIGHT",
+    );
+    let role_label = |e: &DestEntry| match e.role {
+        Role::Weight(_) => "WEIGHT is ignored (EZZ0799I): neither PREFERRED nor BACKUP",
+        _ => "neither PREFERRED nor BACKUP",
+    };
+
     if preferred.is_empty() && backups.is_empty() {
         let mut diag = Diagnostic::error(
             codes::HS_NO_ROLES,
@@ -555,14 +995,22 @@ fn check_hot_standby(
         )
         .primary(keyword, "hot standby without a preferred target");
         for e in list {
-            diag = diag.secondary(e.addr.span, "no PREFERRED or BACKUP");
+            diag = diag.secondary(
+                e.role_span.unwrap_or(e.addr.span),
+                match e.role {
+                    Role::Weight(_) => "WEIGHT is ignored (EZZ0799I), no PREFERRED or BACKUP",
+                    _ => "no PREFERRED or BACKUP",
+                },
+            );
+        }
+        let mut zos = ignored_note("EZZ0826I PREFERRED AND BACKUP PARAMETERS ARE REQUIRED");
+        if let Some(w) = weight_note {
+            zos = format!("{w}; then {}", lower_first(&zos));
         }
         fail(
             codes::HS_NO_ROLES,
             diag.help("mark one target PREFERRED and the others BACKUP with a rank")
-                .zos(ignored_note(
-                    "EZZ0826I PREFERRED AND BACKUP PARAMETERS ARE REQUIRED",
-                )),
+                .zos(zos),
             diags,
         );
         return first;
@@ -589,12 +1037,16 @@ fn check_hot_standby(
         }
     }
 
-    // EZZ0827I: exactly one PREFERRED, at least one BACKUP, no plain target.
+    // EZZ0827I: exactly one PREFERRED and at least one BACKUP. A target with
+    // neither role (or WEIGHT, which EZZ0799I ignores) is reported with the
+    // same id; IBM documents no message for it (SPEC §4: message ids only
+    // where IBM documents them), and zosmf-ha does not apply the statement.
     let plain: Vec<&DestEntry> = list
         .iter()
         .filter(|e| matches!(e.role, Role::Plain | Role::Weight(_)))
         .collect();
-    if preferred.len() != 1 || backups.is_empty() || !plain.is_empty() {
+    let count_wrong = preferred.len() != 1 || backups.is_empty();
+    if count_wrong || !plain.is_empty() {
         let message = if preferred.len() > 1 {
             format!(
                 "{} targets are PREFERRED; hot standby allows exactly one",
@@ -604,6 +1056,8 @@ fn check_hot_standby(
             "no target is PREFERRED".to_owned()
         } else if backups.is_empty() {
             "no target is a BACKUP".to_owned()
+        } else if plain.iter().all(|e| matches!(e.role, Role::Weight(_))) {
+            "a target has WEIGHT instead of PREFERRED or BACKUP".to_owned()
         } else {
             "a target is neither PREFERRED nor BACKUP".to_owned()
         };
@@ -613,7 +1067,7 @@ fn check_hot_standby(
             diag = diag.secondary(p.role_span.unwrap_or(p.addr.span), "PREFERRED");
         }
         for p in &plain {
-            diag = diag.secondary(p.addr.span, "neither PREFERRED nor BACKUP");
+            diag = diag.secondary(p.role_span.unwrap_or(p.addr.span), role_label(p));
         }
         if backups.is_empty()
             && preferred.len() == 1
@@ -621,14 +1075,23 @@ fn check_hot_standby(
         {
             diag = diag.secondary(p.addr.span, "no BACKUP besides this one");
         }
-        fail(
-            codes::HS_ROLE_COUNT,
-            diag.help("mark exactly one target PREFERRED and every other target BACKUP [rank]")
-                .zos(ignored_note(
-                    "EZZ0827I EXACTLY ONE PREFERRED AND AT LEAST ONE BACKUP ARE REQUIRED",
-                )),
-            diags,
-        );
+        diag = diag.help("mark exactly one target PREFERRED and every other target BACKUP [rank]");
+        if count_wrong {
+            let mut zos =
+                ignored_note("EZZ0827I EXACTLY ONE PREFERRED AND AT LEAST ONE BACKUP ARE REQUIRED");
+            if let Some(w) = weight_note {
+                zos = format!("{w}; then {}", lower_first(&zos));
+            }
+            diag = diag.zos(zos);
+        } else {
+            if let Some(w) = weight_note {
+                diag = diag.zos(w);
+            }
+            diag = diag.note(format!(
+                "hot standby gives every target the role PREFERRED or BACKUP; IBM documents no message for a target with neither, and zosmf-ha does not apply this VIPADISTRIBUTE for {dvipa}"
+            ));
+        }
+        fail(codes::HS_ROLE_COUNT, diag, diags);
     }
 
     // EZZ0829I: more than 31 backups.
@@ -676,4 +1139,13 @@ fn check_hot_standby(
         }
     }
     first
+}
+
+/// "z/OS issues …" as it reads inside a sentence.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }

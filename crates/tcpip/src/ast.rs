@@ -31,6 +31,8 @@ pub enum StmtKind {
     Interface(Interface),
     Include(Located<String>),
     VipaDynamic(VipaDynamic),
+    /// PORT, PORTRANGE, or DELETE PORT / DELETE PORTRANGE.
+    Port(PortList),
     /// A known statement we do not model, with its parameters as written
     /// (for blocks, the tokens between the keyword and the END keyword):
     /// upper case, except double-quoted strings, which keep their quotes
@@ -315,5 +317,104 @@ impl VipaDistribute {
     /// Whether the statement covers `port` (PORT omitted covers every port).
     pub fn covers_port(&self, port: u16) -> bool {
         ports_cover(&self.ports, port)
+    }
+}
+
+/// A PORT or PORTRANGE statement, or a DELETE PORT / DELETE PORTRANGE.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortList {
+    /// PORTRANGE (or DELETE PORTRANGE) rather than PORT.
+    pub range: bool,
+    /// DELETE PORT / DELETE PORTRANGE: the entries name reservations to remove.
+    pub delete: bool,
+    /// The parameters as written (for DELETE, `PORT` or `PORTRANGE` first).
+    pub args: Vec<Located<String>>,
+    /// The entries zosmf-ha could read (the others have a ZHA0115 warning).
+    pub entries: Vec<Reservation>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+}
+
+/// Who a reservation is for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PortOwner {
+    /// `RESERVED`: nobody may use the port.
+    Reserved,
+    /// `AUTHPORT` (PORTRANGE only): only the FTP server, for its
+    /// PASSIVEDATAPORTS.
+    AuthPort,
+    /// A job name as written, upper case: a name (`IZUSVR1`), a pattern
+    /// with `*` and `?` (`IZUSVR*`, `IZU?VR1`), `*` (any job), `OMVS` (any
+    /// z/OS UNIX application) or `INTCLIEN` (the stack's own TN3270).
+    Job(String),
+}
+
+/// SHAREPORT or SHAREPORTWLM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SharePort {
+    Share,
+    ShareWlm,
+}
+
+/// One entry of a PORT or PORTRANGE statement: a port reservation, or
+/// (PORT UNRSV) a rule for the ports no entry reserves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// The port or ports reserved (PORTRANGE: `first` to `first+count-1`,
+    /// cut at 65535); `None` for UNRSV.
+    pub ports: Option<Located<PortRange>>,
+    /// The UNRSV keyword.
+    pub unrsv: Option<Span>,
+    pub protocol: Located<Protocol>,
+    pub owner: Located<PortOwner>,
+    /// DENY (UNRSV with job name `*` only).
+    pub deny: Option<Span>,
+    /// SAF resname: access also needs READ to the SERVAUTH profile
+    /// EZB.PORTACCESS.sysname.tcpname.resname.
+    pub saf: Option<Located<String>>,
+    /// BIND ipaddr: a server that binds to INADDR_ANY gets this address.
+    pub bind: Option<Located<IpAddr>>,
+    pub share: Option<Located<SharePort>>,
+    /// WHENBIND (UNRSV TCP; WHENLISTEN is the default).
+    pub when_bind: Option<Span>,
+    /// NOAUTOLOG, DELAYACKS, NODELAYACKS, SMC, NOSMC, WHENLISTEN as written.
+    pub options: Vec<Located<String>>,
+    /// From a PORTRANGE statement.
+    pub range: bool,
+    /// The whole entry, from its port number (or UNRSV) to its last option.
+    pub span: Span,
+}
+
+impl Reservation {
+    /// The job name or pattern, if the entry has one.
+    pub fn job(&self) -> Option<&str> {
+        match &self.owner.value {
+            PortOwner::Job(j) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// Whether the job name still holds an unresolved system symbol: it
+    /// cannot be compared with anything.
+    pub fn unresolved(&self) -> bool {
+        self.job().is_some_and(|j| j.contains('&'))
+    }
+
+    /// Whether the entry reserves `port` (UNRSV entries reserve nothing).
+    pub fn covers(&self, port: u16) -> bool {
+        self.ports.is_some_and(|p| p.value.contains(port))
     }
 }

@@ -15,6 +15,8 @@ pub const SYNTAX: &str = "ZHA0111";
 pub const RANGE: &str = "ZHA0112";
 pub const UNTERMINATED_QUOTE: &str = "ZHA0113";
 pub const EMPTY_PROFILE: &str = "ZHA0114";
+pub const PORT_ENTRY: &str = "ZHA0115";
+pub const PORT_IGNORED: &str = "ZHA0116";
 
 pub const HS_NO_ROLES: &str = "ZHA2001";
 pub const HS_ROLE_COUNT: &str = "ZHA2002";
@@ -26,6 +28,7 @@ pub const DVIPA_NOT_DEFINED: &str = "ZHA2011";
 pub const EQUAL_RANKS: &str = "ZHA2015";
 pub const DVIPA_IS_HOME: &str = "ZHA2016";
 pub const DVIPA_DEFINED_TWICE: &str = "ZHA2017";
+pub const BACKUP_NOT_MOVEABLE: &str = "ZHA2020";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
@@ -35,8 +38,9 @@ pub const CODES: &[CodeInfo] = &[
         explanation: "PROFILE.TCPIP is free format and z/OS does not allow sequence numbers: \
 an 8-digit number in columns 73-80 is read as one more parameter of the statement on that line, \
 which breaks it. ISPF adds them when a data set is edited with NUMBER ON.\n\n\
-zosmf-ha reports the line and reads the rest of it without the number, so that the other checks \
-still see the statement.\n\nFix: in ISPF, enter UNNUM (or NUMBER OFF) and save.",
+zosmf-ha reports them once per file, with the lines that carry them, and reads those lines \
+without the numbers, so that the other checks still see the statements.\n\nFix: in ISPF, \
+enter UNNUM (or NUMBER OFF) and save.",
     },
     CodeInfo {
         code: SEMICOLON_NO_BLANK,
@@ -126,6 +130,30 @@ DVIPA, no DYNAMICXCF and no sysplex distribution.\n\nFix: check that sysplex.tom
 right file.",
     },
     CodeInfo {
+        code: PORT_ENTRY,
+        severities: "W",
+        title: "a PORT or PORTRANGE entry zosmf-ha cannot read",
+        explanation: "PORT and PORTRANGE reserve ports for job names: `443 TCP IZUSVR1`, \
+`10000 2000 TCP OMVS`, `UNRSV TCP * DENY`. zosmf-ha reads them to tell whether the z/OSMF \
+server may listen on its port. An entry without a protocol or job name, with a port out of \
+1-65535, a job name longer than 8 characters, or BIND without an address is left out of that \
+check; an option zosmf-ha does not know is skipped and the entry kept.\n\nFix: write the \
+entry as IBM's PORT or PORTRANGE syntax shows; the options follow the job name.",
+    },
+    CodeInfo {
+        code: PORT_IGNORED,
+        severities: "E",
+        title: "a port reservation z/OS ignores",
+        explanation: "A port may be reserved by PORT statements (several times, for several \
+jobs) or by one PORTRANGE, not by both: a PORT entry for a port inside an earlier PORTRANGE is \
+ignored, and a PORTRANGE that holds a port reserved earlier, or overlaps an earlier PORTRANGE, \
+is ignored; z/OS reports an error either way. DENY on a PORT UNRSV entry is valid only with the \
+job name `*`: otherwise z/OS issues EZZ0146I and ignores the whole PORT statement, every \
+reservation in it included.\n\nA reservation that is ignored protects nothing, and a server \
+that relied on it may find its port taken.\n\nFix: reserve each port in one place; use DENY \
+only as `UNRSV TCP * DENY`.",
+    },
+    CodeInfo {
         code: HS_NO_ROLES,
         severities: "E",
         title: "HOTSTANDBY without PREFERRED or BACKUP (EZZ0826I)",
@@ -139,9 +167,12 @@ distributed at all.\n\nFix: mark one target PREFERRED and the others BACKUP with
         severities: "E",
         title: "not exactly one PREFERRED and at least one BACKUP (EZZ0827I)",
         explanation: "A HOTSTANDBY VIPADISTRIBUTE must have exactly one PREFERRED target and at \
-least one BACKUP, and every target must be one of the two. Otherwise z/OS issues EZZ0827I and \
-ignores the statement, so there is no hot standby.\n\nFix: keep one PREFERRED; mark every other \
-target BACKUP.",
+least one BACKUP. Otherwise z/OS issues EZZ0827I and ignores the statement, so there is no hot \
+standby.\n\nA target that is neither PREFERRED nor BACKUP is reported too: hot standby gives \
+every target one of the two roles, and zosmf-ha does not apply such a statement (IBM documents \
+no message for it). WEIGHT is no hot-standby role: z/OS issues EZZ0799I and ignores it.\n\n\
+After a VIPADISTRIBUTE DELETE that names some DESTIPs, the targets that remain are judged \
+again by the same rule.\n\nFix: keep one PREFERRED; mark every other target BACKUP.",
     },
     CodeInfo {
         code: HS_TOO_MANY_BACKUPS,
@@ -171,19 +202,26 @@ list the targets' DYNAMICXCF addresses with PREFERRED and BACKUP.",
         severities: "E",
         title: "a HOTSTANDBY keyword with another DISTMETHOD (EZZ0831I)",
         explanation: "PREFERRED, BACKUP, AUTOSWITCHBACK, NOAUTOSWITCHBACK, HEALTHSWITCH and \
-NOHEALTHSWITCH belong to DISTMETHOD HOTSTANDBY. With any other method (BASEWLM is the default \
-when DISTMETHOD is omitted) z/OS issues EZZ0831I and ignores this statement and every later \
-statement of the VIPADYNAMIC block, which can silently remove other DVIPAs. The finding lists \
-the statements lost.\n\nFix: add DISTMETHOD HOTSTANDBY, or remove the hot-standby keywords.",
+NOHEALTHSWITCH belong to DISTMETHOD HOTSTANDBY.\n\nWith another DISTMETHOD written out, z/OS \
+issues EZZ0831I and ignores this statement and every later statement of the VIPADYNAMIC block, \
+which can silently remove other DVIPAs. The finding lists the statements lost.\n\nWith no \
+DISTMETHOD at all the method is BASEWLM, and z/OS does not distribute the DVIPA in hot standby \
+with this statement; IBM documents no message for that case, so zosmf-ha cites none and \
+judges the later statements of the block as applied.\n\nFix: add DISTMETHOD HOTSTANDBY, or \
+remove the hot-standby keywords.",
     },
     CodeInfo {
         code: DVIPA_NOT_DEFINED,
         severities: "E",
-        title: "a distributed DVIPA not defined on the same stack",
+        title: "a distributed DVIPA not defined on the same stack, or defined after it",
         explanation: "VIPADISTRIBUTE turns on sysplex distribution for a DVIPA that the same \
 stack owns or backs up: it needs a VIPADEFINE or VIPABACKUP for that address in the same \
-profile. Without one the distribution does not take effect.\n\nFix: add `VIPADEFINE mask dvipa` \
-on the distributing system (or VIPABACKUP on a backup distributor).",
+profile, and before it: IBM says \"the VIPA is first defined with the VIPADEFINE statement and \
+then included on a VIPADISTRIBUTE statement\". z/OS reads the profile in order, so a \
+VIPADISTRIBUTE that comes before the definition of its DVIPA names an address the stack does \
+not have yet. Without a definition, or with it too late, the distribution does not take \
+effect.\n\nFix: add `VIPADEFINE mask dvipa` on the distributing system (or VIPABACKUP on a \
+backup distributor) before the VIPADISTRIBUTE, or move the VIPADISTRIBUTE after it.",
     },
     CodeInfo {
         code: EQUAL_RANKS,
@@ -211,4 +249,60 @@ distributor.\n\nFix: choose a DVIPA that no stack uses as a home or DYNAMICXCF a
 only. A later definition of the same address is rejected unless a VIPADELETE for it comes \
 first.\n\nFix: remove the duplicate, or put `VIPADELETE address` before the redefinition.",
     },
+    CodeInfo {
+        code: BACKUP_NOT_MOVEABLE,
+        severities: "W",
+        title: "a VIPABACKUP without MOVEABLE for a DVIPA this stack distributes",
+        explanation: "A VIPABACKUP without MOVEABLE only takes over a DVIPA that another stack \
+has already created. When this stack's system is IPLed first (or the owner is down), it does \
+not create the DVIPA, so its VIPADISTRIBUTE distributes nothing until the owning stack comes up \
+(IBM support Q&A 433874, \"Backup sysplex distributor is not creating the DVIPA\"). With \
+MOVEABLE IMMEDIATE and a mask the backup creates the DVIPA itself when no other stack has it.\n\n\
+The rule judges one profile: it fires when the same profile distributes the DVIPA.\n\nFix: \
+write `VIPABACKUP rank MOVEABLE IMMEDIATE mask dvipa`.",
+    },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_has_one_catalog_entry() {
+        let ids = [
+            SEQUENCE_NUMBER,
+            SEMICOLON_NO_BLANK,
+            UNKNOWN_STATEMENT,
+            MISSING_END,
+            STRAY_END,
+            LEGACY,
+            OUT_OF_BLOCK,
+            SYNTAX,
+            RANGE,
+            UNTERMINATED_QUOTE,
+            EMPTY_PROFILE,
+            PORT_ENTRY,
+            PORT_IGNORED,
+            HS_NO_ROLES,
+            HS_ROLE_COUNT,
+            HS_TOO_MANY_BACKUPS,
+            HS_DUPLICATE,
+            HS_DESTIP_ALL,
+            HS_KEYWORD_OTHER_METHOD,
+            DVIPA_NOT_DEFINED,
+            EQUAL_RANKS,
+            DVIPA_IS_HOME,
+            DVIPA_DEFINED_TWICE,
+            BACKUP_NOT_MOVEABLE,
+        ];
+        assert_eq!(CODES.len(), ids.len());
+        for id in ids {
+            let n = CODES.iter().filter(|c| c.code == id).count();
+            assert_eq!(n, 1, "{id}");
+        }
+        for c in CODES {
+            assert!(c.explanation.len() > 100, "{}", c.code);
+            assert!(matches!(c.severities, "E" | "W" | "E/W"), "{}", c.code);
+        }
+    }
+}

@@ -33,6 +33,7 @@ pub fn lex(file: FileId, text: &str, symbols: &Symbols) -> Lexed {
         symbols,
         tokens: Vec::with_capacity(text.len() / 8),
         diagnostics: Vec::new(),
+        sequence: Vec::new(),
     };
     let mut start = 0;
     let mut line_no: u32 = 0;
@@ -49,6 +50,7 @@ pub fn lex(file: FileId, text: &str, symbols: &Symbols) -> Lexed {
         start = end + 1;
         line_no = line_no.saturating_add(1);
     }
+    lx.finish();
     Lexed {
         tokens: lx.tokens,
         diagnostics: lx.diagnostics,
@@ -60,9 +62,51 @@ struct Lexer<'a> {
     symbols: &'a Symbols,
     tokens: Vec<Token>,
     diagnostics: Vec<Diagnostic>,
+    /// Lines with a sequence number: 0-based line, the columns 73-80, the
+    /// number.
+    sequence: Vec<(u32, Span, String)>,
 }
 
 impl Lexer<'_> {
+    /// The one finding for the file's sequence numbers, if it has any.
+    fn finish(&mut self) {
+        let (Some(first), Some(last)) = (self.sequence.first(), self.sequence.last()) else {
+            return;
+        };
+        let n = self.sequence.len();
+        let (l1, l2) = (u64::from(first.0) + 1, u64::from(last.0) + 1);
+        let (message, label) = if n == 1 {
+            (
+                format!("sequence number {} in columns 73-80 of line {l1}", first.2),
+                "read as a parameter".to_owned(),
+            )
+        } else if u64::try_from(n).is_ok_and(|n| n == l2 - l1 + 1) {
+            (
+                format!("lines {l1}-{l2} carry sequence numbers in columns 73-80"),
+                format!("the first of {n} sequence numbers"),
+            )
+        } else {
+            (
+                format!(
+                    "{n} lines between lines {l1} and {l2} carry sequence numbers in columns 73-80"
+                ),
+                format!("the first of {n} sequence numbers"),
+            )
+        };
+        let mut d = Diagnostic::error(codes::SEQUENCE_NUMBER, message)
+            .primary(first.1, label)
+            .help("remove the sequence numbers (ISPF: UNNUM, or NUMBER OFF before saving)")
+            .zos(format!(
+                "z/OS does not allow sequence numbers in a profile: it reads {} as a parameter, which breaks the statement",
+                first.2
+            ))
+            .note("zosmf-ha reads these lines without columns 73-80");
+        if n > 1 {
+            d = d.secondary(last.1, format!("the last, on line {l2}"));
+        }
+        self.diagnostics.push(d);
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start..end)
     }
@@ -73,22 +117,16 @@ impl Lexer<'_> {
         let mut data_end = comment.unwrap_or(line.len());
 
         // Sequence numbers: an 80-character line with digits in 73-80 that
-        // are not inside a comment.
+        // are not inside a comment. One finding per file (SPEC §4, one
+        // finding per cause): `finish` writes it.
         if let Some(seq_start) = sequence_number(line)
             && comment.is_none_or(|c| c >= seq_start)
         {
-            let seq = &line[seq_start..];
-            self.diagnostics.push(
-                Diagnostic::error(
-                    codes::SEQUENCE_NUMBER,
-                    format!("sequence number {seq} in columns 73-80"),
-                )
-                .primary(self.span(start + seq_start, end), "read as a parameter")
-                .help("remove the sequence numbers (ISPF: UNNUM, or NUMBER OFF before saving)")
-                .zos(format!(
-                    "z/OS does not allow sequence numbers in a profile: it reads {seq} as a parameter, which breaks the statement"
-                )),
-            );
+            self.sequence.push((
+                line_no,
+                self.span(start + seq_start, end),
+                line[seq_start..].to_owned(),
+            ));
             data_end = data_end.min(seq_start);
         }
 

@@ -5,8 +5,10 @@
 //! - [`apply`] takes the statements of a stack's profile (INCLUDEs expanded
 //!   by the caller, who owns file access) and returns the [`Stack`]: its
 //!   DYNAMICXCF address, home addresses, DVIPAs and the VIPADISTRIBUTE
-//!   statements z/OS would accept, with a finding for every statement z/OS
-//!   would ignore or reject.
+//!   statements z/OS would accept (and what a later DELETE removed), its
+//!   PORT and PORTRANGE reservations, with a finding for every statement
+//!   z/OS would ignore or reject.
+//! - [`Stack::port_access`] says whether a job may listen on a TCP port.
 //! - [`include_candidates`] says which file names an INCLUDE may refer to.
 //!
 //! Architecture invariant: this crate does no I/O and knows nothing of
@@ -19,13 +21,15 @@ pub mod codes;
 mod keywords;
 mod lex;
 mod parse;
+pub mod port;
 mod print;
 mod vipa;
 
-pub use apply::{Distribution, Ignored, Stack, Target, Vipa, VipaOwner, apply};
+pub use apply::{Deleted, Distribution, Ignored, Stack, Target, Vipa, VipaOwner, apply};
 pub use ast::*;
 pub use codes::CODES;
 pub use parse::{Parsed, parse};
+pub use port::{PortAccess, job_matches};
 
 /// File names an `INCLUDE` name may refer to, in the order to try them
 /// (SPEC §2 decision): `INCLUDE A.B(MEM)` looks for `MEM`, then `A.B(MEM)`,

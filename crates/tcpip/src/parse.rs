@@ -14,6 +14,7 @@ use crate::ast::*;
 use crate::codes;
 use crate::keywords::{Shape, StmtDef, TABLES, matches_min};
 use crate::lex::{Token, lex, located};
+use crate::port;
 use crate::vipa;
 
 /// A profile file's tree and every finding about its syntax.
@@ -182,6 +183,34 @@ impl Parser<'_> {
                     "HOME" => StmtKind::Home(self.home(args)),
                     "INTERFACE" => self.interface(kw, args),
                     "INCLUDE" => self.include(kw, args),
+                    "PORT" | "PORTRANGE" => StmtKind::Port(port::parse_list(
+                        args,
+                        args,
+                        def.name == "PORTRANGE",
+                        false,
+                        &mut self.diags,
+                    )),
+                    "DELETE" => match args.first() {
+                        Some(t) if !t.quoted && TABLES.names_statement(&t.text, "PORT") => {
+                            StmtKind::Port(port::parse_list(
+                                args,
+                                &args[1..],
+                                false,
+                                true,
+                                &mut self.diags,
+                            ))
+                        }
+                        Some(t) if !t.quoted && TABLES.names_statement(&t.text, "PORTRANGE") => {
+                            StmtKind::Port(port::parse_list(
+                                args,
+                                &args[1..],
+                                true,
+                                true,
+                                &mut self.diags,
+                            ))
+                        }
+                        _ => StmtKind::Other(args.iter().map(located).collect()),
+                    },
                     _ => StmtKind::Other(args.iter().map(located).collect()),
                 }
             }

@@ -48,6 +48,7 @@ impl Display for Statement {
                 }
                 f.write_str("\nENDVIPADYNAMIC")
             }
+            StmtKind::Port(list) => words(f, &list.args),
             StmtKind::Other(args) => {
                 words(f, args)?;
                 if let Some(end) = block_end(self.name) {

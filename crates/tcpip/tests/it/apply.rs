@@ -122,12 +122,86 @@ fn zha2002_not_one_preferred_and_a_backup() {
         assert_eq!(d.message, message);
         assert_eq!(r.primary(d), "VIPADISTRIBUTE");
         assert_eq!(r.secondaries(d), labels, "{destip}");
-        assert!(d.zos.as_deref().unwrap().contains("EZZ0827I"));
+        if message.starts_with("a target is neither") {
+            // One PREFERRED and a BACKUP: EZZ0827I does not apply, and IBM
+            // documents no message for a target without a role.
+            assert_eq!(d.zos, None);
+            assert!(d.notes[0].contains("IBM documents no message"));
+        } else {
+            assert!(d.zos.as_deref().unwrap().contains("EZZ0827I"));
+        }
         assert_ignored(&r.stack, codes::HS_ROLE_COUNT);
     }
     assert_applies(&run(&profile(&format!(
         "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.3 BACKUP 2"
     ))));
+}
+
+#[test]
+fn weight_with_hot_standby_is_ezz0799i() {
+    // WEIGHT in place of BACKUP: z/OS ignores the WEIGHT (EZZ0799I); the
+    // target has no role.
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 10.1.9.3 WEIGHT 5"
+    )));
+    let d = r.one(codes::HS_ROLE_COUNT);
+    assert_eq!(r.codes(), [codes::HS_ROLE_COUNT]);
+    assert_eq!(
+        d.message,
+        "a target has WEIGHT instead of PREFERRED or BACKUP"
+    );
+    assert_eq!(
+        r.secondaries(d),
+        [
+            ("PREFERRED", "PREFERRED"),
+            (
+                "WEIGHT 5",
+                "WEIGHT is ignored (EZZ0799I): neither PREFERRED nor BACKUP"
+            ),
+        ]
+    );
+    let zos = d.zos.as_deref().unwrap();
+    assert!(
+        zos.starts_with("z/OS issues EZZ0799I VIPADISTRIBUTE WEIGHT IGNORED"),
+        "{zos}"
+    );
+    assert!(!zos.contains("EZZ0827I"), "{zos}");
+    assert_ignored(&r.stack, codes::HS_ROLE_COUNT);
+    // WEIGHT where the PREFERRED belongs: EZZ0799I, then EZZ0827I.
+    let r = run(&profile(&format!("{HS} 10.1.9.1 WEIGHT 5 10.1.9.2 BACKUP")));
+    let d = r.one(codes::HS_ROLE_COUNT);
+    assert_eq!(d.message, "no target is PREFERRED");
+    let zos = d.zos.as_deref().unwrap();
+    assert!(
+        zos.starts_with("z/OS issues EZZ0799I") && zos.contains("then z/OS issues EZZ0827I"),
+        "{zos}"
+    );
+    // Only WEIGHTs: EZZ0799I, then EZZ0826I.
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 WEIGHT 5 10.1.9.2 WEIGHT 5"
+    )));
+    let d = r.one(codes::HS_NO_ROLES);
+    let zos = d.zos.as_deref().unwrap();
+    assert!(
+        zos.contains("EZZ0799I") && zos.contains("EZZ0826I"),
+        "{zos}"
+    );
+    assert_eq!(
+        r.secondaries(d)[0],
+        (
+            "WEIGHT 5",
+            "WEIGHT is ignored (EZZ0799I), no PREFERRED or BACKUP"
+        )
+    );
+    // No WEIGHT, no EZZ0799I.
+    let r = run(&profile(&format!("{HS} 10.1.9.1 10.1.9.2")));
+    assert!(
+        !r.one(codes::HS_NO_ROLES)
+            .zos
+            .as_deref()
+            .unwrap()
+            .contains("EZZ0799I")
+    );
 }
 
 fn targets(backups: usize) -> String {
@@ -207,7 +281,9 @@ fn zha2005_destip_all_with_hot_standby() {
 
 #[test]
 fn zha2006_hot_standby_keyword_with_another_method() {
-    // No DISTMETHOD: BASEWLM, so PREFERRED and BACKUP are invalid.
+    // No DISTMETHOD: BASEWLM, so PREFERRED and BACKUP are invalid. IBM
+    // documents EZZ0831I only for a DISTMETHOD written out: none is cited,
+    // and the rest of the block is applied.
     let r = run(&profile(
         "VIPADISTRIBUTE 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100",
     ));
@@ -224,23 +300,26 @@ fn zha2006_hot_standby_keyword_with_another_method() {
         [
             ("BACKUP 100", "also a HOTSTANDBY keyword"),
             ("VIPADISTRIBUTE", "no DISTMETHOD: BASEWLM by default"),
-            ("VIPADEFINE", "ignored by z/OS as a result"),
         ]
     );
     assert_eq!(
         d.zos.as_deref(),
         Some(
-            "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and the one later statement of the VIPADYNAMIC block"
+            "z/OS does not distribute 10.1.1.10 in hot standby with this statement: without DISTMETHOD the method is BASEWLM, which has no PREFERRED or BACKUP target"
         )
+    );
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("no message when DISTMETHOD is omitted"))
     );
     let st = &r.stack;
     assert!(st.distributions.is_empty());
     assert_eq!(st.ignored.len(), 1);
     assert_eq!(st.ignored[0].code, codes::HS_KEYWORD_OTHER_METHOD);
     assert_eq!(st.ignored[0].method, DistMethod::BaseWlm);
-    // The VIPADEFINE after it in the block is lost; the earlier one and the
-    // one in the next block are applied.
-    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.30"]);
+    // The VIPADEFINE after it in the block is applied.
+    assert_eq!(r.vipa_addrs(), ["10.1.1.10", "10.1.1.20", "10.1.1.30"]);
 
     // With another method named, and later VIPADISTRIBUTEs lost too.
     let r = run("VIPADYNAMIC\n\
@@ -323,8 +402,8 @@ fn zha2011_distributed_dvipa_not_defined() {
     assert_eq!(r.primary(d), "DVIPA6");
     assert_eq!(r.stack.ignored[0].code, codes::DVIPA_NOT_DEFINED);
 
-    // Defined by VIPABACKUP (a backup distributor), or later in the profile:
-    // fine.
+    // Defined by VIPABACKUP (a backup distributor) before it: fine (after
+    // it: see zha2011_vipadistribute_before_the_definition).
     let r = run(
         "VIPADYNAMIC\n VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.99\n\
          \x20VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.99 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP\n\
@@ -580,4 +659,301 @@ fn stack_addresses_and_sysplex_routing() {
     // NODYNAMICXCF clears it.
     let r = run("IPCONFIG DYNAMICXCF 10.1.9.1 255.255.255.0 1\nIPCONFIG NODYNAMICXCF\n");
     assert!(r.stack.dynamic_xcf.is_none());
+}
+
+/// A stack that distributes 10.1.1.10 on 443 and 7554 to 10.1.9.1
+/// (PREFERRED), 10.1.9.2 (BACKUP 100) and 10.1.9.3 (BACKUP 50), then the
+/// given statements in the same block.
+fn with_delete(after: &str) -> Run {
+    run(&format!(
+        "VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 7554\n\
+         \x20   DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100 10.1.9.3 BACKUP 50\n\
+         \x20 {after}\n\
+         ENDVIPADYNAMIC\n"
+    ))
+}
+
+fn ports_of(ports: &[zha_diag::Located<zha_tcpip::PortRange>]) -> Vec<(u16, u16)> {
+    ports.iter().map(|p| (p.value.lo, p.value.hi)).collect()
+}
+
+fn target_addrs(t: &Option<Vec<zha_tcpip::Target>>) -> Vec<String> {
+    t.iter()
+        .flatten()
+        .map(|t| t.addr.value.to_string())
+        .collect()
+}
+
+#[test]
+fn vipadistribute_delete_of_one_port_leaves_the_others() {
+    let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 7554");
+    r.assert_clean();
+    let st = &r.stack;
+    assert_eq!(st.distributions.len(), 1);
+    assert_eq!(ports_of(&st.distributions[0].ports), [(443, 443)]);
+    assert_eq!(target_addrs(&st.distributions[0].targets).len(), 3);
+    // The record points at the DELETE and holds what it removed.
+    assert_eq!(st.deleted.len(), 1);
+    let del = &st.deleted[0];
+    assert!(del.whole);
+    assert_eq!(del.by, "VIPADISTRIBUTE DELETE");
+    assert_eq!(
+        r.text(del.span),
+        "VIPADISTRIBUTE DELETE 10.1.1.10 PORT 7554"
+    );
+    assert_eq!(ports_of(&del.removed.ports), [(7554, 7554)]);
+    assert_eq!(del.removed.dvipa.value, ip("10.1.1.10"));
+    assert_eq!(del.removed.method, DistMethod::HotStandby);
+    // `removed.keyword` is the defining VIPADISTRIBUTE's.
+    assert_eq!(del.removed.keyword, st.distributions[0].keyword);
+    assert!(st.ignored.is_empty());
+
+    // Without PORT: every port goes.
+    let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10");
+    r.assert_clean();
+    assert!(r.stack.distributions.is_empty());
+    assert_eq!(
+        ports_of(&r.stack.deleted[0].removed.ports),
+        [(443, 443), (7554, 7554)]
+    );
+    // A port the distribution does not have: nothing changes, nothing recorded.
+    let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8080");
+    assert_eq!(
+        ports_of(&r.stack.distributions[0].ports),
+        [(443, 443), (7554, 7554)]
+    );
+    assert!(r.stack.deleted.is_empty());
+}
+
+#[test]
+fn vipadistribute_delete_inside_a_port_range() {
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 8000-8010 DESTIP ALL\n\
+         \x20 VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8005 8010\n\
+         ENDVIPADYNAMIC\n");
+    r.assert_clean();
+    assert_eq!(
+        ports_of(&r.stack.distributions[0].ports),
+        [(8000, 8004), (8006, 8009)]
+    );
+    assert_eq!(
+        ports_of(&r.stack.deleted[0].removed.ports),
+        [(8005, 8005), (8010, 8010)]
+    );
+    // Decision: a DELETE that names ports leaves a distribution of every
+    // port alone, and one that names DESTIPs leaves DESTIP ALL alone.
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 DESTIP ALL\n\
+         \x20 VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8005\n\
+         \x20 VIPADISTRIBUTE DELETE 10.1.1.10 DESTIP 10.1.9.1\n\
+         ENDVIPADYNAMIC\n");
+    r.assert_clean();
+    assert_eq!(r.stack.distributions.len(), 1);
+    assert!(r.stack.distributions[0].ports.is_empty());
+    assert!(r.stack.deleted.is_empty());
+}
+
+#[test]
+fn vipadistribute_delete_of_some_targets_rejudges_the_rest() {
+    // Removing one of two backups on 7554: 443 keeps all three targets,
+    // 7554 keeps the preferred one and a backup; no finding.
+    let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 7554 DESTIP 10.1.9.3");
+    r.assert_clean();
+    let st = &r.stack;
+    let by_port: Vec<((u16, u16), Vec<String>)> = st
+        .distributions
+        .iter()
+        .map(|d| (ports_of(&d.ports)[0], target_addrs(&d.targets)))
+        .collect();
+    assert_eq!(
+        by_port,
+        [
+            (
+                (443, 443),
+                vec!["10.1.9.1".into(), "10.1.9.2".into(), "10.1.9.3".into()]
+            ),
+            ((7554, 7554), vec!["10.1.9.1".into(), "10.1.9.2".into()]),
+        ]
+    );
+    let del = &st.deleted[0];
+    assert!(!del.whole);
+    assert_eq!(target_addrs(&del.removed.targets), ["10.1.9.3"]);
+    assert_eq!(ports_of(&del.removed.ports), [(7554, 7554)]);
+
+    // Removing both backups on every port: what remains has no BACKUP, and
+    // ZHA2002 says so, pointing at the DELETE; no z/OS message is cited.
+    let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 DESTIP 10.1.9.2 10.1.9.3");
+    let d = r.one(codes::HS_ROLE_COUNT);
+    assert_eq!(r.codes(), [codes::HS_ROLE_COUNT]);
+    assert_eq!(
+        d.message,
+        "after VIPADISTRIBUTE DELETE: no target is a BACKUP"
+    );
+    assert_eq!(r.primary(d), "VIPADISTRIBUTE");
+    assert!(
+        r.secondaries(d)
+            .contains(&("VIPADISTRIBUTE", "this DELETE removed targets"))
+    );
+    assert_eq!(d.zos, None);
+    assert!(
+        d.notes[0].contains("10.1.1.10 port 443 7554"),
+        "{:?}",
+        d.notes
+    );
+    let st = &r.stack;
+    assert!(st.distributions.is_empty());
+    assert_eq!(st.ignored.len(), 1);
+    assert_eq!(st.ignored[0].code, codes::HS_ROLE_COUNT);
+    assert_eq!(st.ignored[0].targets.len(), 1);
+    assert_eq!(st.deleted.len(), 1);
+    assert!(!st.deleted[0].whole);
+
+    // Removing every target: the distribution of those ports is gone.
+    let r =
+        with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 443 DESTIP 10.1.9.1 10.1.9.2 10.1.9.3");
+    r.assert_clean();
+    assert_eq!(ports_of(&r.stack.distributions[0].ports), [(7554, 7554)]);
+    assert!(r.stack.deleted[0].whole);
+    // A DESTIP the distribution does not have: nothing changes.
+    let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 DESTIP 10.1.9.9");
+    r.assert_clean();
+    assert!(r.stack.deleted.is_empty());
+    assert_eq!(target_addrs(&r.stack.distributions[0].targets).len(), 3);
+}
+
+#[test]
+fn vipadelete_records_the_distributions_it_removes() {
+    let r = with_delete("VIPADELETE 10.1.1.10");
+    r.assert_clean();
+    assert!(r.stack.distributions.is_empty());
+    let del = &r.stack.deleted[0];
+    assert_eq!(del.by, "VIPADELETE");
+    assert!(del.whole);
+    assert_eq!(r.text(del.keyword), "VIPADELETE");
+    assert_eq!(ports_of(&del.removed.ports), [(443, 443), (7554, 7554)]);
+}
+
+#[test]
+fn zha2011_vipadistribute_before_the_definition() {
+    let dist = "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP";
+    for def in [
+        "VIPADEFINE 255.255.255.0 10.1.1.10",
+        "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.10",
+    ] {
+        let r = run(&format!("VIPADYNAMIC\n  {dist}\n  {def}\nENDVIPADYNAMIC\n"));
+        let d = r.one(codes::DVIPA_NOT_DEFINED);
+        assert_eq!(r.codes(), [codes::DVIPA_NOT_DEFINED], "{def}");
+        assert_eq!(sev(d), 'E');
+        assert_eq!(
+            d.message,
+            "VIPADISTRIBUTE for 10.1.1.10 comes before the definition of 10.1.1.10"
+        );
+        assert_eq!(r.primary(d), "10.1.1.10");
+        let keyword = def.split(' ').next().unwrap();
+        assert_eq!(
+            r.secondaries(d),
+            [(keyword, "defined only here, after the VIPADISTRIBUTE")]
+        );
+        assert!(d.notes[0].contains("first defined with the VIPADEFINE statement"));
+        assert!(!d.zos.as_deref().unwrap().contains("EZZ"));
+        // The DVIPA is defined; the distribution is not in effect.
+        assert_eq!(r.vipa_addrs(), ["10.1.1.10"]);
+        assert!(r.stack.distributions.is_empty());
+        assert_eq!(r.stack.ignored[0].code, codes::DVIPA_NOT_DEFINED);
+    }
+    // In a later block too.
+    let r = run(&format!(
+        "VIPADYNAMIC\n  {dist}\nENDVIPADYNAMIC\nVIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10\nENDVIPADYNAMIC\n"
+    ));
+    assert!(
+        r.one(codes::DVIPA_NOT_DEFINED)
+            .message
+            .contains("comes before")
+    );
+    // IPv6: the interface defined after its VIPADISTRIBUTE.
+    let r = run(
+        "VIPADYNAMIC\n VIPADISTRIBUTE DISTMETHOD HOTSTANDBY DVIPA6 DESTIP 2001:db8::1 PREFERRED 2001:db8::2 BACKUP\n VIPADEFINE DVIPA6 2001:db8::10\nENDVIPADYNAMIC\n",
+    );
+    let d = r.one(codes::DVIPA_NOT_DEFINED);
+    assert_eq!(
+        d.message,
+        "VIPADISTRIBUTE for DVIPA6 comes before the definition of DVIPA6"
+    );
+    // The right order: clean.
+    let r = run(&format!(
+        "VIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10\n  {dist}\nENDVIPADYNAMIC\n"
+    ));
+    r.assert_clean();
+    assert_eq!(r.stack.distributions.len(), 1);
+    // Defined before, deleted, defined again after: the distribution in
+    // between is for a DVIPA the stack does not have.
+    let r = run(&format!(
+        "VIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10\n  VIPADELETE 10.1.1.10\n  {dist}\n  VIPADEFINE 255.255.255.0 10.1.1.10\nENDVIPADYNAMIC\n"
+    ));
+    assert!(
+        r.one(codes::DVIPA_NOT_DEFINED)
+            .message
+            .contains("comes before")
+    );
+}
+
+#[test]
+fn zha2020_vipabackup_without_moveable_for_a_distributed_dvipa() {
+    let dist = "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP";
+    let r = run(&format!(
+        "VIPADYNAMIC\n  VIPABACKUP 100 10.1.1.10\n  {dist}\nENDVIPADYNAMIC\n"
+    ));
+    let d = r.one(codes::BACKUP_NOT_MOVEABLE);
+    assert_eq!(r.codes(), [codes::BACKUP_NOT_MOVEABLE]);
+    assert_eq!(sev(d), 'W');
+    assert_eq!(
+        d.message,
+        "VIPABACKUP of 10.1.1.10 without MOVEABLE on a stack that distributes 10.1.1.10"
+    );
+    assert_eq!(r.primary(d), "10.1.1.10");
+    assert_eq!(
+        r.secondaries(d),
+        [
+            (
+                "VIPABACKUP",
+                "this VIPABACKUP only takes over an existing DVIPA"
+            ),
+            ("10.1.1.10", "distributed here"),
+        ]
+    );
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("MOVEABLE IMMEDIATE mask 10.1.1.10")
+    );
+    assert!(d.notes[0].contains("433874"));
+    // The distribution itself is in effect.
+    assert_eq!(r.stack.distributions.len(), 1);
+    // A distribution that z/OS ignores still counts: both are reported.
+    let r = run(
+        "VIPADYNAMIC\n  VIPABACKUP 100 10.1.1.10\n  VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED\nENDVIPADYNAMIC\n",
+    );
+    assert_eq!(
+        r.codes(),
+        [codes::HS_ROLE_COUNT, codes::BACKUP_NOT_MOVEABLE]
+    );
+
+    // Not triggered: MOVEABLE, no distribution of it, or VIPADEFINE.
+    for clean in [
+        format!(
+            "VIPADYNAMIC\n  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.10\n  {dist}\nENDVIPADYNAMIC\n"
+        ),
+        "VIPADYNAMIC\n  VIPABACKUP 100 10.1.1.10\nENDVIPADYNAMIC\n".to_owned(),
+        format!(
+            "VIPADYNAMIC\n  VIPABACKUP 100 10.1.1.11\n  VIPADEFINE 255.255.255.0 10.1.1.10\n  {dist}\nENDVIPADYNAMIC\n"
+        ),
+        format!("VIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.1.1.10\n  {dist}\nENDVIPADYNAMIC\n"),
+    ] {
+        run(&clean).assert_clean();
+    }
 }

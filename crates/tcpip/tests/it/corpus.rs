@@ -42,6 +42,7 @@ fn other_args(r: &Run, name: &str) -> Vec<String> {
         .unwrap_or_else(|| panic!("no {name} statement"));
     match &s.kind {
         StmtKind::Other(args) => args.iter().map(|a| a.value.clone()).collect(),
+        StmtKind::Port(list) => list.args.iter().map(|a| a.value.clone()).collect(),
         k => panic!("{name} is not kept as tokens: {k:?}"),
     }
 }
@@ -80,6 +81,40 @@ fn every_file_parses_and_applies_without_errors() {
                 r.rendered()
             );
         }
+    }
+}
+
+/// Every finding of each corpus file, rendered, and what its stack holds:
+/// reviewed snapshots, so that a change in what real profiles produce is
+/// seen (SPEC: the corpus gives no false error).
+#[test]
+fn findings_of_each_file_are_reviewed() {
+    for name in FILES {
+        let r = load(name);
+        let mut out: Vec<String> = r
+            .diagnostics()
+            .iter()
+            .map(|d| render(d, &r.sources, Style::Plain))
+            .collect();
+        let st = &r.stack;
+        out.push(format!(
+            "stack: {} home, {} DVIPAs, {} distributions, {} ignored, {} port reservations ({} TCP), RESTRICTLOWPORTS {}",
+            st.home.len(),
+            st.vipas.len(),
+            st.distributions.len(),
+            st.ignored.len(),
+            st.reservations.len(),
+            st.reservations
+                .iter()
+                .filter(|e| e.protocol.value == zha_tcpip::Protocol::Tcp)
+                .count(),
+            if st.restrict_low_ports.is_some() { "on" } else { "off" },
+        ));
+        let snap = format!(
+            "corpus_{}",
+            name.trim_end_matches(".tcpip").replace('-', "_")
+        );
+        insta::assert_snapshot!(snap, out.join("\n\n"));
     }
 }
 

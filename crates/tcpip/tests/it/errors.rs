@@ -568,11 +568,16 @@ fn sequence_numbers() {
         line(" VIPADEFINE 255.255.255.0 10.1.1.9", "00000300")
     ) + "ENDVIPADYNAMIC\n";
     let r = run(&src);
-    assert_eq!(r.codes(), [codes::SEQUENCE_NUMBER; 3]);
+    // One finding for the file (one cause), with the line range.
+    assert_eq!(r.codes(), [codes::SEQUENCE_NUMBER]);
     let d = r.diagnostics()[0];
     assert_eq!(sev(d), 'E');
     assert_eq!(r.primary(d), "00000100");
-    assert_eq!(d.message, "sequence number 00000100 in columns 73-80");
+    assert_eq!(
+        d.message,
+        "lines 1-3 carry sequence numbers in columns 73-80"
+    );
+    assert_eq!(r.secondaries(d), [("00000300", "the last, on line 3")]);
     assert!(
         d.zos
             .as_deref()
@@ -582,6 +587,32 @@ fn sequence_numbers() {
     // The rest of each line is still read.
     assert_eq!(r.stack.home.len(), 1);
     assert_eq!(r.vipa_addrs(), ["10.1.1.9"]);
+    // One line: it is named.
+    let r = run(&format!(
+        "ARPAGE 5\n{}",
+        line("HOME 10.1.1.1 OSAL", "00000100")
+    ));
+    let d = r.one(codes::SEQUENCE_NUMBER);
+    assert_eq!(
+        d.message,
+        "sequence number 00000100 in columns 73-80 of line 2"
+    );
+    assert!(r.secondaries(d).is_empty());
+    // Lines with numbers and lines without, mixed: still one finding, which
+    // says how many lines carry one.
+    let src = format!(
+        "{}ARPAGE 5\n{}{}",
+        line("HOME 10.1.1.1 OSAL", "00000100"),
+        line("ARPAGE 6", "00000300"),
+        line("ARPAGE 7", "00000400")
+    );
+    let r = run(&src);
+    let d = r.one(codes::SEQUENCE_NUMBER);
+    assert_eq!(
+        d.message,
+        "3 lines between lines 1 and 4 carry sequence numbers in columns 73-80"
+    );
+    assert_eq!(r.secondaries(d), [("00000400", "the last, on line 4")]);
     // Not a sequence number: 79 or 81 characters, a letter among the digits,
     // digits inside a comment.
     for text in [

@@ -18,6 +18,7 @@ fn ip(s: &str) -> IpAddr {
 fn args_of(r: &Run, idx: usize) -> Vec<&str> {
     match &r.statements()[idx].kind {
         StmtKind::Other(a) => a.iter().map(|a| a.value.as_str()).collect(),
+        StmtKind::Port(list) => list.args.iter().map(|a| a.value.as_str()).collect(),
         k => panic!("{k:?}"),
     }
 }

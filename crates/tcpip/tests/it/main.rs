@@ -9,6 +9,7 @@ mod corpus;
 mod errors;
 mod full_profile;
 mod grammar;
+mod ports;
 mod props;
 mod snapshots;
 

@@ -115,6 +115,23 @@ const VOCAB: &[&str] = &[
     "ENDROUTES",
     "ROUTE",
     "PORTRANGE",
+    "PORTR",
+    "UNRSV",
+    "DENY",
+    "RESERVED",
+    "AUTHPORT",
+    "OMVS",
+    "INTCLIEN",
+    "IZUSVR*",
+    "IZU?VR1",
+    "BIND",
+    "SHAREPORT",
+    "SHAREPORTWLM",
+    "NOAUTOLOG",
+    "WHENBIND",
+    "WHENLISTEN",
+    "TCPCONFIG",
+    "RESTRICTLOWPORTS",
     "DEVICE",
     "LINK",
     "START",
@@ -645,6 +662,33 @@ fn other_statement() -> BoxedStrategy<String> {
         name().prop_map(|n| format!("STOP {n}")),
         name().prop_map(|n| format!("DELETE LINK {n}")),
         (name(), 1u16..).prop_map(|(n, p)| format!("DELETE PORT {p} TCP {n}")),
+        prop::collection::vec(
+            (
+                1u16..,
+                1u16..,
+                prop_oneof![Just("TCP"), Just("UDP")],
+                prop_oneof![
+                    name(),
+                    Just("OMVS".to_owned()),
+                    Just("RESERVED".to_owned()),
+                    Just("AUTHPORT".to_owned())
+                ],
+                select(&["", "NOAUTOLOG", "DELAYACKS SAF RNG1", "NOSMC"][..])
+            ),
+            1..4
+        )
+        .prop_map(|v| {
+            let mut s = "PORTRANGE".to_owned();
+            for (p, n, t, j, o) in v {
+                s.push_str(&format!("\n   {p} {n} {t} {j} {o}"));
+            }
+            s
+        }),
+        (
+            prop_oneof![Just("TCP"), Just("UDP")],
+            select(&["* DENY", "* SAF UNRSV1", "IZU* SAF X1", "A1 WHENBIND"][..])
+        )
+            .prop_map(|(t, rest)| format!("PORT UNRSV {t} {rest}")),
         Just("TCPCONFIG TTLS RESTRICTLOWPORTS".to_owned()),
         Just("GLOBALCONFIG TCPIPSTATISTICS".to_owned()),
         Just("ITRACE OFF".to_owned()),

@@ -20,6 +20,24 @@ fn zha2006_and_the_statements_it_loses() {
 IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.9.1 255.255.255.0 1
 VIPADYNAMIC
   VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.10
+  ; z/OSMF - copied from the CICS statement, method left as it was
+  VIPADISTRIBUTE DISTMETHOD BASEWLM 10.1.1.10 PORT 443
+        DESTIP 10.1.9.1 PREFERRED
+               10.1.9.2 BACKUP 100
+  VIPADEFINE 255.255.255.0 10.1.1.20
+  VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.20 PORT 8080 DESTIP ALL
+ENDVIPADYNAMIC
+");
+    insta::assert_snapshot!("zha2006", rendered(&r));
+}
+
+#[test]
+fn zha2006_distmethod_forgotten() {
+    // No DISTMETHOD: IBM documents no message, and nothing later is lost.
+    let r = run("\
+IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.9.1 255.255.255.0 1
+VIPADYNAMIC
+  VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.10
   ; z/OSMF - DISTMETHOD forgotten
   VIPADISTRIBUTE 10.1.1.10 PORT 443
         DESTIP 10.1.9.1 PREFERRED
@@ -28,7 +46,7 @@ VIPADYNAMIC
   VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.20 PORT 8080 DESTIP ALL
 ENDVIPADYNAMIC
 ");
-    insta::assert_snapshot!("zha2006", rendered(&r));
+    insta::assert_snapshot!("zha2006_distmethod_forgotten", rendered(&r));
 }
 
 #[test]
@@ -84,4 +102,69 @@ VIPADYNAMIC
 ENDVIPADYNAMIC
 ");
     insta::assert_snapshot!("zha2016", rendered(&r));
+}
+
+#[test]
+fn zha2011_distribution_before_its_definition() {
+    let r = run("\
+IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.9.1 255.255.255.0 1
+VIPADYNAMIC
+  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443
+        DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP
+  VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.0 10.1.1.10
+ENDVIPADYNAMIC
+");
+    insta::assert_snapshot!("zha2011_order", rendered(&r));
+}
+
+#[test]
+fn zha2020_backup_distributor_without_moveable() {
+    let r = run("\
+IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.9.2 255.255.255.0 1
+VIPADYNAMIC
+  VIPABACKUP 100 10.1.1.10
+  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443
+        DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP
+ENDVIPADYNAMIC
+");
+    insta::assert_snapshot!("zha2020", rendered(&r));
+}
+
+#[test]
+fn delete_leaves_no_backup() {
+    let r = run("\
+VIPADYNAMIC
+  VIPADEFINE 255.255.255.0 10.1.1.10
+  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 7554
+        DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100
+  ; SYSB leaves the sysplex for good
+  VIPADISTRIBUTE DELETE 10.1.1.10 PORT 443 DESTIP 10.1.9.2
+ENDVIPADYNAMIC
+");
+    insta::assert_snapshot!("delete_leaves_no_backup", rendered(&r));
+}
+
+#[test]
+fn sequence_numbers_once_per_file() {
+    let line = |data: &str, seq: &str| format!("{data:<72}{seq}\n");
+    let r = run(&format!(
+        "{}{}{}",
+        line("PORT", "00000100"),
+        line("  443 TCP IZUSVR1", "00000200"),
+        line("  7554 TCP ZWE1AG*", "00000300")
+    ));
+    insta::assert_snapshot!("sequence_numbers", rendered(&r));
+}
+
+#[test]
+fn port_reservations_z_os_ignores() {
+    let r = run("\
+PORTRANGE 400 100 TCP OMVS
+PORT
+   443 TCP IZUSVR1      ; z/OSMF
+   UNRSV TCP ZWE1* DENY
+PORT 80 TCP WEBSRV BIND
+PORT 450 TCP ZCONSRV1   ; inside the range above
+");
+    insta::assert_snapshot!("port_ignored", rendered(&r));
 }
