@@ -16,6 +16,7 @@ pub(crate) const DUPLICATE_PLUGIN: &str = "ZHA0409";
 pub(crate) const UNKNOWN_SUBKEYWORD: &str = "ZHA0410";
 pub(crate) const EMPTY_MEMBER: &str = "ZHA0411";
 pub(crate) const UNQUOTED: &str = "ZHA0412";
+pub(crate) const SPECIAL_CHARACTERS: &str = "ZHA0413";
 /// Shared with the TCP/IP profile parser and described by `zha-diag`: a
 /// system symbol without a value.
 pub(crate) const UNRESOLVED_SYMBOL: &str = zha_diag::symbols::UNRESOLVED_SYMBOL;
@@ -32,7 +33,9 @@ IZUPRMxx record: columns 72 to 80 are ignored (they often hold sequence \
 numbers). When column 71 and column 72 both hold a character, a value or \
 keyword most likely runs on past column 71, and z/OS reads it cut short. The \
 same finding is given when the `*/` that would end a comment stands in \
-columns 72 to 80: z/OS does not see it, so the comment goes on.
+columns 72 to 80, or has its `/` in column 72: column 72 is where z/OS stops \
+reading, so it does not see that `*/` and the comment goes on to the next \
+`*/` (when there is none, ZHA0403 says so instead).
 
 Fix it by ending the text by column 71 and continuing the statement on the \
 next line; a quoted value may continue on the next line, where it resumes at \
@@ -53,16 +56,23 @@ Fix it by breaking the line: one statement may span several lines.",
     CodeInfo {
         code: UNTERMINATED_COMMENT,
         severities: "E",
-        title: "comment not ended by */",
+        title: "comment not ended by */: the rest of the member is a comment",
         explanation: "\
-A comment starts with `/*` and ends with `*/`. Comments may be nested, and \
-nested comments must balance: `/*a/*b*/*/` is one comment. A comment that is \
-never ended hides everything after it, so the statements below it are not \
-read.
+A comment starts with `/*` and ends with `*/`, in columns 1 to 71. Comments \
+may be nested, and nested comments must balance: `/*a/*b*/*/` is one \
+comment. A comment that is never ended makes the rest of the member a \
+comment, as on z/OS: the statements after it are not read, and their \
+settings keep their defaults or the values of earlier members. zosmf-ha \
+checks the member as z/OS reads it, so the high-availability rules see \
+those settings as missing too; the finding names the first statement that \
+is lost.
 
-Fix it by adding the missing `*/`, or by removing a `/*` inside the comment \
-that opens a nested comment. zosmf-ha ends the comment at the end of its \
-first line so that the rest of the member is still checked.",
+A common cause is a `*/` that stands in columns 72 to 80, or whose `/` is in \
+column 72: column 72 is where z/OS stops reading a record, so that `*/` is \
+not seen. Another is a `/*` inside the comment that opens a nested comment.
+
+Fix it by adding the missing `*/`, by moving the `*/` left so that it ends \
+by column 71, or by removing the `/*` that opens a nested comment.",
     },
     CodeInfo {
         code: UNTERMINATED_QUOTE,
@@ -168,17 +178,36 @@ system needs.",
     CodeInfo {
         code: UNQUOTED,
         severities: "W",
-        title: "unquoted value is upper-cased or holds special characters",
+        title: "unquoted value is upper-cased where its case matters",
         explanation: "\
 z/OS converts IZUPRMxx input to upper case unless it is in single quotes. \
-IBM says that values which may need mixed case (HOSTNAME, KEYRING_NAME, \
-SAF_PREFIX, AUTOSTART_GROUP, USER_DIR, JAVA_HOME, TEMP_DIR, LOGGING, \
-INCIDENT_LOG UNIT, CLOUD_SAF_PREFIX, CLOUD_SEC_ADMIN) should be quoted, and \
-that a value with special characters (such as / in a path) must be quoted. \
-An unquoted key ring name IZUKeyring.IZUDFLT becomes IZUKEYRING.IZUDFLT, \
-which is another key ring.
+For most values that changes nothing: SAF_PREFIX, AUTOSTART_GROUP, \
+SERVER_PROC, ANGEL_PROC, CLOUD_SAF_PREFIX, CLOUD_SEC_ADMIN and INCIDENT_LOG \
+UNIT are upper case on z/OS anyway, so zosmf-ha says nothing about them. \
+Where case matters, the upper-cased value means something else: \
+KEYRING_NAME (key ring names are case-sensitive: an unquoted \
+IZUKeyring.IZUDFLT becomes IZUKEYRING.IZUDFLT, another key ring), USER_DIR, \
+JAVA_HOME and TEMP_DIR (z/OS UNIX path names are case-sensitive), LOGGING \
+(logger names are case-sensitive) and HOSTNAME when it is a name (IBM asks \
+for it in quotes; an IP address or `*` is not affected). zosmf-ha gives \
+this finding only for a value written with lower-case letters.
 
 Fix it by putting the value in single quotes, in the case you mean.",
+    },
+    CodeInfo {
+        code: SPECIAL_CHARACTERS,
+        severities: "W",
+        title: "unquoted value holds special characters",
+        explanation: "\
+IBM says that an IZUPRMxx value which contains special characters must be \
+enclosed in single quotation marks. A special character is anything other \
+than a letter, a digit or one of @ # $ _: for example the `/` of a path, the \
+`.` of a host name or IP address, the `*` of HOSTNAME(*). How z/OSMF reads \
+such a value without quotes is not documented, so it may not be read as \
+written.
+
+Fix it by putting the value in single quotes: HOSTNAME('*'), \
+USER_DIR('/global/zosmf').",
     },
 ];
 
@@ -212,6 +241,7 @@ mod tests {
             UNKNOWN_SUBKEYWORD,
             EMPTY_MEMBER,
             UNQUOTED,
+            SPECIAL_CHARACTERS,
         ] {
             assert!(seen.contains(code), "{code} missing from CODES");
         }

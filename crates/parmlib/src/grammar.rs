@@ -49,21 +49,67 @@ pub(crate) enum Check {
     Text,
 }
 
-/// Values that may need mixed case: IBM says to quote them (zos-facts
-/// §5.1).
-pub(crate) const CASE_MATTERS: &[&str] = &[
-    "HOSTNAME",
-    "INCIDENT_LOG",
-    "JAVA_HOME",
-    "KEYRING_NAME",
-    "LOGGING",
-    "SAF_PREFIX",
-    "CLOUD_SAF_PREFIX",
-    "CLOUD_SEC_ADMIN",
-    "TEMP_DIR",
-    "AUTOSTART_GROUP",
-    "USER_DIR",
-];
+/// Why the case of a statement's value matters, for the statements whose
+/// value z/OS would change by upper-casing it (SPEC §4, ZHA0412).
+///
+/// IBM lists more values that "might require mixed casing" (zos-facts
+/// §5.1), but SAF_PREFIX, AUTOSTART_GROUP, CLOUD_SAF_PREFIX and
+/// CLOUD_SEC_ADMIN are SAF names and INCIDENT_LOG UNIT a unit name, all upper
+/// case on z/OS anyway, so upper-casing them changes nothing (zosmf-ha
+/// decision). SERVER_PROC and ANGEL_PROC are member names, upper case too.
+pub(crate) fn case_reason(statement: &str) -> Option<&'static str> {
+    match statement {
+        "KEYRING_NAME" => Some(
+            "key ring names are case-sensitive: IZUKEYRING.IZUDFLT is another key ring than IZUKeyring.IZUDFLT",
+        ),
+        "USER_DIR" | "JAVA_HOME" | "TEMP_DIR" => Some(
+            "z/OS UNIX path names are case-sensitive: the upper-cased path names another directory",
+        ),
+        "LOGGING" => Some("logger names are case-sensitive: com.ibm.zoszmf is not COM.IBM.ZOSZMF"),
+        "HOSTNAME" => Some(
+            "IBM lists HOSTNAME among the values that may need mixed case and should be in quotes",
+        ),
+        _ => None,
+    }
+}
+
+/// Whether upper-casing `value` (as written, symbols substituted) of
+/// `statement` changes what it means. A HOSTNAME that is an IP address or
+/// `*` is not a name: its case does not matter.
+pub(crate) fn case_matters(statement: &str, value: &str) -> bool {
+    if case_reason(statement).is_none() {
+        return false;
+    }
+    if statement == "HOSTNAME" && (value == "*" || value.parse::<std::net::IpAddr>().is_ok()) {
+        return false;
+    }
+    has_lowercase_outside_symbols(value)
+}
+
+/// A lower-case letter outside the system symbol references (`&name.`),
+/// whose names z/OS reads in any case.
+fn has_lowercase_outside_symbols(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '&' {
+            let mut n = 0;
+            while n < 16
+                && chars.peek().is_some_and(|&c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '@' | '#' | '$' | '_')
+                })
+            {
+                chars.next();
+                n += 1;
+            }
+            if n > 0 && chars.peek() == Some(&'.') {
+                chars.next();
+            }
+        } else if c.is_ascii_lowercase() {
+            return true;
+        }
+    }
+    false
+}
 
 const TSO_SUBS: &[SubDef] = &[
     // A TSO/E account number is at most 40 characters.
@@ -225,10 +271,6 @@ impl Def {
         }
     }
 
-    pub fn case_matters(&self) -> bool {
-        CASE_MATTERS.contains(&self.name)
-    }
-
     /// How the statement is written, for help lines.
     pub fn form(&self) -> String {
         match self.shape {
@@ -315,7 +357,7 @@ pub(crate) fn check(check: Check, text: &str) -> Result<(), Invalid> {
             Some(_) => Ok(()),
         },
         Check::Name { max } => {
-            if text.chars().any(crate::lexer::is_blank) {
+            if text.chars().any(is_blank) {
                 invalid("holds a blank".to_owned())
             } else if chars > max {
                 invalid(format!("{chars} characters; at most {max}"))
@@ -340,14 +382,14 @@ pub(crate) fn check(check: Check, text: &str) -> Result<(), Invalid> {
         Check::Path => {
             if !text.starts_with('/') {
                 invalid("not an absolute path".to_owned())
-            } else if text.chars().any(crate::lexer::is_blank) {
+            } else if text.chars().any(is_blank) {
                 invalid("holds a blank".to_owned())
             } else {
                 Ok(())
             }
         }
         Check::Word => {
-            if text.chars().any(crate::lexer::is_blank) {
+            if text.chars().any(is_blank) {
                 invalid("holds a blank".to_owned())
             } else {
                 Ok(())
@@ -369,6 +411,11 @@ pub(crate) fn number(text: &str) -> Option<u64> {
         return Some(u64::MAX);
     }
     Some(digits.parse().unwrap_or(0))
+}
+
+/// A blank between tokens in a member.
+pub(crate) fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\u{b}' | '\u{c}')
 }
 
 /// The text still holds a system symbol reference (`&NAME.`) after
@@ -455,6 +502,36 @@ mod tests {
         assert!(check(Check::Path, "global").is_err());
         assert!(check(Check::Word, "*").is_ok());
         assert!(check(Check::Text, "").is_err());
+    }
+
+    #[test]
+    fn case_matters_for_names_paths_and_loggers_only() {
+        for (stmt, value) in [
+            ("KEYRING_NAME", "IZUKeyring.IZUDFLT"),
+            ("USER_DIR", "/global/zosmf"),
+            ("JAVA_HOME", "/usr/lpp/java/J17.0_64"),
+            ("TEMP_DIR", "/tmp"),
+            ("LOGGING", "com.ibm.zoszmf=finer"),
+            ("HOSTNAME", "zosmf.example.com"),
+        ] {
+            assert!(case_matters(stmt, value), "{stmt}({value})");
+            assert!(!case_matters(stmt, &value.to_ascii_uppercase()), "{stmt}");
+        }
+        for (stmt, value) in [
+            ("HOSTNAME", "*"),
+            ("HOSTNAME", "fe80::1"),
+            ("HOSTNAME", "::ffff:10.1.1.1"),
+            ("HOSTNAME", "10.1.1.1"),
+            ("SAF_PREFIX", "izudflt"),
+            ("AUTOSTART_GROUP", "izudfla"),
+            ("SERVER_PROC", "izusvr1"),
+            ("ANGEL_PROC", "izuang1"),
+            ("CLOUD_SAF_PREFIX", "iyu"),
+            ("CLOUD_SEC_ADMIN", "secadm"),
+            ("HOSTNAME", "ZOSMF&sysclone."),
+        ] {
+            assert!(!case_matters(stmt, value), "{stmt}({value})");
+        }
     }
 
     #[test]

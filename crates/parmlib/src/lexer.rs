@@ -19,10 +19,6 @@ use crate::codes;
 const DATA_COLUMNS: usize = 71;
 /// A parmlib record is 80 bytes long.
 const RECORD_LENGTH: usize = 80;
-/// How often an unterminated comment may be ended at the end of its first
-/// line so that the rest is still read. Each such recovery costs a scan to
-/// the end of the text; the budget keeps pathological input linear.
-const COMMENT_RECOVERIES: u32 = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -66,24 +62,18 @@ impl Token {
 pub(crate) struct Lexed {
     pub tokens: Vec<Token>,
     pub diagnostics: Vec<Diagnostic>,
+    /// An unterminated comment hid text that z/OS would otherwise have read.
+    pub hidden: bool,
 }
 
 pub(crate) fn lex(file: FileId, text: &str) -> Lexed {
-    let lines = records(text);
-    let mut lx = Lexer {
-        file,
-        text,
-        end_state: vec![State::Normal; lines.len()],
-        lines,
-        tokens: Vec::with_capacity(text.len() / 8),
-        diagnostics: Vec::new(),
-        comment_recoveries: COMMENT_RECOVERIES,
-    };
-    lx.run();
+    let mut lx = Lexer::new(file, text, records(text), false);
+    lx.run(Cursor { line: 0, pos: 0 });
     lx.check_records();
     Lexed {
         tokens: lx.tokens,
         diagnostics: lx.diagnostics,
+        hidden: lx.hidden,
     }
 }
 
@@ -107,9 +97,7 @@ enum State {
     Quote,
 }
 
-pub(crate) fn is_blank(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\u{b}' | '\u{c}')
-}
+use crate::grammar::is_blank;
 
 fn records(text: &str) -> Vec<Line> {
     let mut lines = Vec::with_capacity(text.len() / 40 + 1);
@@ -152,7 +140,15 @@ struct Lexer<'a> {
     end_state: Vec<State>,
     tokens: Vec<Token>,
     diagnostics: Vec<Diagnostic>,
-    comment_recoveries: u32,
+    /// Lexing what an unterminated comment hides, to name what is lost:
+    /// its findings are dropped and a comment that is never ended just
+    /// ends the text.
+    shadow: bool,
+    /// The line where an unterminated comment starts: from there on the
+    /// member is comment.
+    unterminated: Option<usize>,
+    /// The unterminated comment hid tokens.
+    hidden: bool,
 }
 
 /// A position: a line index and a byte offset within that line.
@@ -169,7 +165,21 @@ enum Scan {
     Eof,
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
+    fn new(file: FileId, text: &'a str, lines: Vec<Line>, shadow: bool) -> Lexer<'a> {
+        Lexer {
+            file,
+            text,
+            end_state: vec![State::Normal; lines.len()],
+            lines,
+            tokens: Vec::with_capacity(text.len() / 8),
+            diagnostics: Vec::new(),
+            shadow,
+            unterminated: None,
+            hidden: false,
+        }
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start..end)
     }
@@ -200,8 +210,7 @@ impl Lexer<'_> {
         Cursor { line, pos }
     }
 
-    fn run(&mut self) {
-        let mut cur = Cursor { line: 0, pos: 0 };
+    fn run(&mut self, mut cur: Cursor) {
         while cur.line < self.lines.len() {
             let Some(c) = self.char_at(cur.line, cur.pos) else {
                 cur = self.next_line(cur, State::Normal);
@@ -263,42 +272,134 @@ impl Lexer<'_> {
         data_end
     }
 
-    /// A comment from its `/*` to the `*/` that balances it.
+    /// A comment from its `/*` to the `*/` that balances it. A comment that
+    /// is never ended makes the rest of the member a comment, as on z/OS:
+    /// nothing after it is read.
     fn comment(&mut self, open: Cursor) -> Cursor {
+        let end = Cursor {
+            line: self.lines.len(),
+            pos: self.text.len(),
+        };
         match self.scan_comment(open) {
             (Scan::Done(cur), _) => cur,
+            (Scan::Eof, _) if self.shadow => end,
             (Scan::Eof, nested) => {
-                let start = open.pos;
-                let mut d =
-                    Diagnostic::error(codes::UNTERMINATED_COMMENT, "comment is never ended")
-                        .primary(
-                            self.span(start, start + 2),
-                            "this `/*` has no matching `*/`",
-                        )
-                        .help("add `*/` where the comment should end");
-                if let Some(n) = nested {
-                    d = d.secondary(
-                        self.span(n, n + 2),
-                        "this `/*` opens a nested comment, which needs its own `*/`",
-                    );
-                }
-                if self.comment_recoveries > 0 {
-                    self.comment_recoveries -= 1;
-                    d = d.note("the rest of the member was checked as if the comment ended at the end of its line");
-                    self.diagnostics.push(d);
-                    // End the comment at the end of its first line so that
-                    // the statements below it are still checked.
-                    self.next_line(open, State::Comment)
-                } else {
-                    self.diagnostics
-                        .push(d.note("the rest of the member was read as comment"));
-                    Cursor {
-                        line: self.lines.len(),
-                        pos: self.text.len(),
-                    }
-                }
+                self.unterminated = Some(open.line);
+                let d = self.unterminated_comment(open, nested);
+                self.diagnostics.push(d);
+                end
             }
         }
+    }
+
+    /// The finding for a comment opened at `open` that is never ended: what
+    /// z/OS does, the `*/` that column 72 cuts off if there is one, and the
+    /// first statement that is not read.
+    fn unterminated_comment(&mut self, open: Cursor, nested: Option<usize>) -> Diagnostic {
+        let start = open.pos;
+        let cut = (open.line..self.lines.len())
+            .find_map(|li| self.cut_comment_end(li).map(|span| (li, span)));
+        let mut d = Diagnostic::error(
+            codes::UNTERMINATED_COMMENT,
+            "comment is never ended, so the rest of the member is a comment",
+        )
+        .primary(
+            self.span(start, start + 2),
+            "this `/*` has no matching `*/` in columns 1-71",
+        );
+        // A `/*` after the cut `*/` is nested only because that `*/` was
+        // not seen: the cut `*/` is the cause to show.
+        if let Some(n) = nested.filter(|&n| cut.is_none_or(|(_, (s, _))| n < s)) {
+            d = d.secondary(
+                self.span(n, n + 2),
+                "this `/*` opens a nested comment, which needs its own `*/`",
+            );
+        }
+        if let Some((_, (s, e))) = cut {
+            d = d.secondary(
+                self.span(s, e),
+                "column 72 is where z/OS stops reading: this `*/` is not seen",
+            );
+        }
+        // What the author most likely meant to be read: the text after the
+        // `*/` that column 72 cut off, or after the comment's first line.
+        let from = cut.map_or(open.line, |(li, _)| li) + 1;
+        let lost = self.lost_statements(from);
+        if let Some((first, name, _)) = &lost {
+            d = d.secondary(
+                *first,
+                format!("{name} and every statement after it are not read"),
+            );
+        }
+        d = d.help(if cut.is_some() {
+            "move the `*/` left so that it ends by column 71"
+        } else {
+            "add `*/` where the comment should end"
+        });
+        d = d.zos(if cut.is_some() {
+            "z/OS reads columns 1-71 of each record only, so it does not see a `*/` in columns 72-80; \
+             a comment that is never ended makes the rest of the member a comment"
+        } else {
+            "a comment that is never ended makes the rest of the member a comment"
+        });
+        match lost {
+            Some((_, name, count)) => d.note(format!(
+                "{count} statement{} after the comment {} not read, from {name} on: their settings keep \
+                 their defaults or the values of earlier members",
+                if count == 1 { "" } else { "s" },
+                if count == 1 { "is" } else { "are" },
+            )),
+            None if self.hidden => d.note("the text after the comment is not read"),
+            None => d,
+        }
+    }
+
+    /// Lex the lines from `from` on as if no comment hid them, and return
+    /// the first statement found there (its keyword and name) and how many
+    /// statements there are. Sets `hidden` when any token is found.
+    fn lost_statements(&mut self, from: usize) -> Option<(Span, String, usize)> {
+        let start = self.lines.get(from)?.start;
+        let mut shadow = Lexer::new(self.file, self.text, self.lines.clone(), true);
+        shadow.run(Cursor {
+            line: from,
+            pos: start,
+        });
+        let toks = shadow.tokens;
+        self.hidden = !toks.is_empty();
+        let kind = |i: usize| toks.get(i).map(|t| t.kind);
+        let mut first = None;
+        let mut count = 0;
+        for (i, t) in toks.iter().enumerate() {
+            if t.kind != Kind::Word {
+                continue;
+            }
+            let Some(def) = crate::grammar::lookup(&t.text) else {
+                continue;
+            };
+            let is_statement = kind(i + 1) == Some(Kind::LParen)
+                || (matches!(def.shape, crate::grammar::Shape::Sub(_))
+                    && kind(i + 1) == Some(Kind::Word)
+                    && kind(i + 2) == Some(Kind::LParen));
+            if is_statement {
+                first.get_or_insert((t.span, def.name.to_owned()));
+                count += 1;
+            }
+        }
+        first.map(|(span, name)| (span, name, count))
+    }
+
+    /// The `*/` that column 72 cuts off on line `li`: in columns 72-80, or
+    /// split with its `*` in column 71 and its `/` in column 72. Returns its
+    /// byte range.
+    fn cut_comment_end(&self, li: usize) -> Option<(usize, usize)> {
+        let line = self.lines.get(li)?;
+        let data = self.text.get(line.start..line.data_end)?;
+        let ignored = self.text.get(line.data_end..line.end)?;
+        if data.ends_with('*') && ignored.starts_with('/') {
+            return Some((line.data_end - 1, line.data_end + 1));
+        }
+        let at = line.data_end + ignored.find("*/")?;
+        Some((at, at + 2))
     }
 
     /// Scan a comment; returns where it ended and the first nested `/*`.
@@ -449,9 +550,12 @@ impl Lexer<'_> {
     /// longer than 80 characters.
     fn check_records(&mut self) {
         for (li, line) in self.lines.iter().enumerate() {
-            if line.data_end < line.end {
+            // Inside a comment that is never ended, a `*/` cut off by column
+            // 72 is part of that comment's finding.
+            let unended = self.unterminated.is_some_and(|u| li >= u);
+            if line.data_end < line.end && !unended {
                 let state = self.end_state.get(li).copied().unwrap_or(State::Normal);
-                if let Some(d) = self.past_column_71(line, state) {
+                if let Some(d) = self.past_column_71(li, line, state) {
                     self.diagnostics.push(d);
                 }
             }
@@ -470,21 +574,24 @@ impl Lexer<'_> {
         }
     }
 
-    fn past_column_71(&self, line: &Line, state: State) -> Option<Diagnostic> {
+    fn past_column_71(&self, li: usize, line: &Line, state: State) -> Option<Diagnostic> {
         let data = &self.text[line.start..line.data_end];
         let ignored = &self.text[line.data_end..line.end];
         if state == State::Comment {
-            // A `*/` in the ignored columns does not end the comment.
-            let at = ignored.find("*/")?;
-            let start = line.data_end + at;
+            // A `*/` cut off by column 72 does not end the comment.
+            let (start, end) = self.cut_comment_end(li)?;
             return Some(
                 Diagnostic::warning(
                     codes::PAST_COLUMN_71,
-                    "`*/` is past column 71, so the comment does not end here",
+                    "`*/` is cut off by column 72, so the comment does not end here",
                 )
-                .primary(self.span(start, start + 2), "columns 72-80 are not read")
+                .primary(
+                    self.span(start, end),
+                    "column 72 is where z/OS stops reading: this `*/` is not seen",
+                )
                 .help("end the comment by column 71")
-                .zos("z/OS ignores columns 72-80 of IZUPRMxx records"),
+                .zos("z/OS reads columns 1-71 of IZUPRMxx records and ignores columns 72-80")
+                .note("the comment goes on to the next `*/` in columns 1-71"),
             );
         }
         let col71 = data.chars().next_back()?;
@@ -631,6 +738,32 @@ mod tests {
         // The comment goes on to the `*/` on the next line.
         assert_eq!(codes, [codes::PAST_COLUMN_71]);
         assert!(lexed.tokens.is_empty());
+        let d = &lexed.diagnostics[0];
+        assert_eq!(&text[d.labels[0].span.range()], "*/");
+        assert_eq!(d.labels[0].span.range(), 71..73);
+        assert_eq!(
+            d.labels[0].message,
+            "column 72 is where z/OS stops reading: this `*/` is not seen"
+        );
+        // A `*/` split by column 72: `*` in column 71, `/` in column 72.
+        let text = format!("{}/\n*/ A(B)", pad("/* comment", 70) + "*");
+        let lexed = lex(FileId(0), &text);
+        assert_eq!(lexed.diagnostics.len(), 1);
+        assert_eq!(lexed.diagnostics[0].labels[0].span.range(), 70..72);
+        assert_eq!(words(&text), ["A", "", "B", ""]);
+    }
+
+    #[test]
+    fn comment_closed_in_columns_70_and_71_is_fine() {
+        let text = format!("{}\nAUTOSTART(LOCAL)", pad("/* comment", 69) + "*/");
+        assert_eq!(text.find("*/"), Some(69));
+        let lexed = lex(FileId(0), &text);
+        assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
+        assert_eq!(words(&text), ["AUTOSTART", "", "LOCAL", ""]);
+        // With a sequence number in columns 73-80 too.
+        let text = format!("{} 00000100\nA", pad("/* c", 69) + "*/");
+        assert!(codes_of(&text).is_empty());
+        assert_eq!(words(&text), ["A"]);
     }
 
     #[test]
@@ -671,30 +804,121 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_comment_is_an_error_and_recovers() {
-        let lexed = lex(FileId(0), "A /* no end\nB(C)");
+    fn unterminated_comment_makes_the_rest_a_comment() {
+        let text = "A(1) /* no end\nB(C)\nHOSTNAME('x') AUTOSTART(LOCAL)\nSEC_GROUPS USER(X)";
+        let lexed = lex(FileId(0), text);
         assert_eq!(lexed.diagnostics.len(), 1);
+        assert!(lexed.hidden);
         let d = &lexed.diagnostics[0];
         assert_eq!(d.code, codes::UNTERMINATED_COMMENT);
-        assert_eq!(d.labels[0].span.range(), 2..4);
+        assert_eq!(
+            d.message,
+            "comment is never ended, so the rest of the member is a comment"
+        );
+        assert_eq!(d.labels[0].span.range(), 5..7);
+        // Nothing after the `/*` is read.
         let words: Vec<_> = lexed.tokens.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(words, ["A", "B", "", "C", ""]);
+        assert_eq!(words, ["A", "", "1", ""]);
+        // The first statement lost is named (B is no statement).
+        let lost = &d.labels[1];
+        assert_eq!(&text[lost.span.range()], "HOSTNAME");
+        assert_eq!(
+            lost.message,
+            "HOSTNAME and every statement after it are not read"
+        );
+        assert_eq!(
+            d.notes,
+            [
+                "3 statements after the comment are not read, from HOSTNAME on: their settings keep \
+              their defaults or the values of earlier members"
+            ]
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some("add `*/` where the comment should end")
+        );
         // A nested opener is pointed at.
-        let d = &lex(FileId(0), "/* a /* b */").diagnostics[0];
-        assert_eq!(d.labels.len(), 2);
+        let d = &lex(FileId(0), "/* a /* b */\nAUTOSTART(LOCAL)").diagnostics[0];
         assert_eq!(d.labels[1].span.range(), 5..7);
+        assert_eq!(
+            d.labels[2].message,
+            "AUTOSTART and every statement after it are not read"
+        );
+        assert_eq!(
+            d.notes,
+            [
+                "1 statement after the comment is not read, from AUTOSTART on: their settings keep \
+              their defaults or the values of earlier members"
+            ]
+        );
+        // Nothing after it: nothing hidden, no label for it.
+        let lexed = lex(FileId(0), "A(1)\n/* trailing comment");
+        assert!(!lexed.hidden);
+        assert_eq!(lexed.diagnostics[0].labels.len(), 1);
+        assert!(lexed.diagnostics[0].notes.is_empty());
     }
 
     #[test]
-    fn many_unterminated_comments_stay_bounded() {
-        let text = "/* /* */\n".repeat(100);
+    fn unterminated_comment_cut_by_column_72_says_so() {
+        // The `*/` in columns 72-73 of the comment's last line is not seen.
+        let text = format!(
+            "AUTOSTART(LOCAL)\n/* header\n{}*/\nHOSTNAME('zosmf.example.com')\n{}*/",
+            pad("   more header", 71),
+            pad("/* another", 72)
+        );
+        let lexed = lex(FileId(0), &text);
+        let codes: Vec<_> = lexed.diagnostics.iter().map(|d| d.code).collect();
+        // One finding for the one cause: no separate ZHA0401 for either `*/`.
+        assert_eq!(codes, [codes::UNTERMINATED_COMMENT]);
+        let d = &lexed.diagnostics[0];
+        let labels: Vec<_> = d
+            .labels
+            .iter()
+            .map(|l| (&text[l.span.range()], l.message.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("/*", "this `/*` has no matching `*/` in columns 1-71"),
+                (
+                    "*/",
+                    "column 72 is where z/OS stops reading: this `*/` is not seen"
+                ),
+                (
+                    "HOSTNAME",
+                    "HOSTNAME and every statement after it are not read"
+                ),
+            ]
+        );
+        // The cut `*/` is the one on the third line.
+        assert_eq!(
+            d.labels[1].span.range().start,
+            text.find("more header").unwrap() - 3 + 71
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some("move the `*/` left so that it ends by column 71")
+        );
+        assert!(
+            d.zos
+                .as_deref()
+                .is_some_and(|z| z.contains("columns 72-80"))
+        );
+        let words: Vec<_> = lexed.tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["AUTOSTART", "", "LOCAL", ""]);
+    }
+
+    #[test]
+    fn one_unterminated_comment_ends_the_text_whatever_follows() {
+        let text = "/* /* */\n".repeat(100) + "AUTOSTART(LOCAL)";
         let lexed = lex(FileId(0), &text);
         let n = lexed
             .diagnostics
             .iter()
             .filter(|d| d.code == codes::UNTERMINATED_COMMENT)
             .count();
-        assert_eq!(n, COMMENT_RECOVERIES as usize + 1);
+        assert_eq!(n, 1);
+        assert!(lexed.tokens.is_empty());
     }
 
     #[test]

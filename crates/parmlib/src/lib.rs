@@ -4,7 +4,9 @@
 //! The crate is pure: it is handed the text of a member and never reads a
 //! file. [`parse`] never fails and never panics; it returns the statements it
 //! could read together with every finding, recovering after each error, so
-//! one run reports everything that is wrong.
+//! one run reports everything that is wrong. The one exception is z/OS's
+//! own: a comment that is never ended makes the rest of the member a
+//! comment, so nothing after it is read (its finding names what is lost).
 //!
 //! Layout:
 //! - `lexer`: 80-byte records, columns 72–80, comments, quoted strings and
@@ -17,6 +19,7 @@
 //! - `print`: the canonical form ([`std::fmt::Display`] for [`Member`]).
 //! - `codes`: the finding ids of this crate and their explanations
 //!   ([`CODES`]).
+//! - `sniff`: [`looks_like_member`], whether a text is plausibly a member.
 //!
 //! Architecture invariant: this crate depends on `zha-diag` for spans and
 //! findings only; it never renders a finding and never does I/O.
@@ -28,6 +31,7 @@ mod member;
 mod parser;
 mod print;
 mod settings;
+mod sniff;
 
 use zha_diag::FileId;
 use zha_diag::symbols::Symbols;
@@ -35,6 +39,7 @@ use zha_diag::symbols::Symbols;
 pub use codes::CODES;
 pub use member::{Member, Parsed, Scalar, Statement, SubValue, Value};
 pub use settings::{Autostart, Origin, Setting, ZosmfSettings, effective};
+pub use sniff::looks_like_member;
 pub use zha_diag::Located;
 
 /// Read one IZUPRMxx member. `file` is the id the spans will carry, `text`

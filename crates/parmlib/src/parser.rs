@@ -23,7 +23,9 @@ use crate::member::{Member, Parsed, Scalar, Statement, SubValue, Value};
 
 pub(crate) fn parse(file: FileId, text: &str, symbols: &Symbols) -> Parsed {
     let lexed = lexer::lex(file, text);
-    let empty = lexed.tokens.is_empty();
+    // A member whose statements an unterminated comment hides is not
+    // empty: that comment's finding says what is lost.
+    let empty = lexed.tokens.is_empty() && !lexed.hidden;
     let mut p = Parser {
         file,
         text,
@@ -183,7 +185,7 @@ impl Parser<'_> {
         let (value, end) = self.paren_value(def.name, def.name, &form, kw);
         let value = match value {
             Some(v) => {
-                self.validate(def.name, def.name, check, def.case_matters(), &v);
+                self.validate(def.name, def.name, check, Some(def.name), &v);
                 Value::Single(v)
             }
             None => Value::None,
@@ -232,7 +234,7 @@ impl Parser<'_> {
                         end = e;
                         seen = true;
                         if let Some(v) = value {
-                            self.validate(&what, sd.name, sd.check, def.case_matters(), &v);
+                            self.validate(&what, sd.name, sd.check, None, &v);
                             if let Some(prev) = subs.iter().find(|s| s.name == sd.name) {
                                 self.diags.push(
                                     Diagnostic::warning(
@@ -384,7 +386,7 @@ impl Parser<'_> {
                         break;
                     };
                     let item = self.scalar(&tok);
-                    self.validate(def.name, def.name, Check::Word, false, &item);
+                    self.validate(def.name, def.name, Check::Word, None, &item);
                     end = item.span;
                     items.push(item);
                     expect_item = false;
@@ -704,14 +706,17 @@ impl Parser<'_> {
         Located::new(Scalar { text, quoted }, tok.span)
     }
 
-    /// Report a value that its statement does not allow, and an unquoted
-    /// value that z/OS changes (upper case) or that IBM says must be quoted.
+    /// Report a value that its statement does not allow, an unquoted value
+    /// whose case z/OS changes where case matters (ZHA0412), and an unquoted
+    /// value with special characters, which IBM says must be quoted
+    /// (ZHA0413). `case_of` names the statement whose case rule applies
+    /// (none for sub-keywords and list items).
     fn validate(
         &mut self,
         what: &str,
         name: &str,
         check: Check,
-        case_matters: bool,
+        case_of: Option<&str>,
         v: &Located<Scalar>,
     ) {
         // A value with a symbol that has no value cannot be judged: the
@@ -728,43 +733,63 @@ impl Parser<'_> {
                 .primary(v.span, invalid.label)
                 .help(format!("{what} takes {}", invalid.allowed)),
             );
+            // One finding for the value: how it is written is secondary.
+            return;
         }
         if v.value.quoted {
             return;
         }
         let raw = self.source(v.span).to_owned();
-        let lower = case_matters && raw.chars().any(|c| c.is_ascii_lowercase());
+        // The value as written with symbols substituted, before z/OS
+        // upper-cases it.
+        let written = self
+            .symbols
+            .substitute(&raw)
+            .map_or_else(|| raw.clone(), |(t, _)| t);
+        let help = format!(
+            "write {name}('{}'), in the case you mean",
+            raw.replace('\'', "''")
+        );
+        if let Some(stmt) = case_of
+            && grammar::case_matters(stmt, &written)
+        {
+            let mut d = Diagnostic::warning(
+                codes::UNQUOTED,
+                format!(
+                    "unquoted value of {what} is upper-cased to {}",
+                    v.value.text
+                ),
+            )
+            .primary(v.span, format!("z/OS reads this as {}", v.value.text))
+            .help(help)
+            .zos("z/OS converts IZUPRMxx input to upper case unless it is in single quotes");
+            if let Some(why) = grammar::case_reason(stmt) {
+                d = d.note(why);
+            }
+            self.diags.push(d);
+            return;
+        }
         // Symbol references are made of `&`, a name and `.`: judge the text
         // after substitution, and say nothing while one is unresolved.
-        let special = if unknown {
-            None
-        } else {
-            v.value
-                .text
-                .chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '@' | '#' | '$' | '_')))
-        };
-        let message = match (lower, special) {
-            (false, None) => return,
-            (true, _) => format!(
-                "unquoted value of {what} is upper-cased to {}",
-                v.value.text
-            ),
-            (false, Some(c)) => format!("value of {what} holds `{c}` and is not in quotes"),
-        };
-        let label = if lower {
-            format!("z/OS reads this as {}", v.value.text)
-        } else {
-            "special characters must be in single quotes".to_owned()
-        };
-        let quoted = raw.replace('\'', "''");
-        let mut d = Diagnostic::warning(codes::UNQUOTED, message)
-            .primary(v.span, label)
-            .help(format!("write {name}('{quoted}'), in the case you mean"));
-        if lower {
-            d = d.zos("z/OS converts IZUPRMxx input to upper case unless it is in single quotes");
+        if unknown {
+            return;
         }
-        self.diags.push(d);
+        let special = v
+            .value
+            .text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '@' | '#' | '$' | '_')));
+        if let Some(c) = special {
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::SPECIAL_CHARACTERS,
+                    format!("value of {what} holds `{c}` and is not in quotes"),
+                )
+                .primary(v.span, "special characters must be in single quotes")
+                .help(help.replace(", in the case you mean", ""))
+                .zos("IBM: enclose any IZUPRMxx value that contains special characters in single quotation marks"),
+            );
+        }
     }
 
     /// Warn about each statement given again in the member.
@@ -1233,19 +1258,95 @@ mod tests {
     }
 
     #[test]
-    fn unquoted_mixed_case_or_special_characters_warn() {
-        assert_eq!(
-            findings("KEYRING_NAME(IZUKeyring.IZUDFLT)"),
-            [(codes::UNQUOTED, "IZUKeyring.IZUDFLT".to_owned())]
-        );
+    fn unquoted_lower_case_warns_only_where_case_matters() {
+        // Case matters: key ring names, paths, logger names, host names.
+        for (text, value) in [
+            ("KEYRING_NAME(IZUKeyring.IZUDFLT)", "IZUKeyring.IZUDFLT"),
+            ("USER_DIR(/global/zosmf/sysa)", "/global/zosmf/sysa"),
+            (
+                "JAVA_HOME(/usr/lpp/java/J17.0_64)",
+                "/usr/lpp/java/J17.0_64",
+            ),
+            ("TEMP_DIR(/tmp/zosmf)", "/tmp/zosmf"),
+            ("LOGGING(com.ibm.zoszmf=finer)", "com.ibm.zoszmf=finer"),
+            ("HOSTNAME(zosmf.example.com)", "zosmf.example.com"),
+            ("HOSTNAME(zosmf)", "zosmf"),
+        ] {
+            assert_eq!(
+                findings(text),
+                [(codes::UNQUOTED, value.to_owned())],
+                "{text}"
+            );
+        }
         let d = &run("KEYRING_NAME(IZUKeyring.IZUDFLT)").diagnostics[0];
+        assert_eq!(
+            d.message,
+            "unquoted value of KEYRING_NAME is upper-cased to IZUKEYRING.IZUDFLT"
+        );
         assert_eq!(
             d.help.as_deref(),
             Some("write KEYRING_NAME('IZUKeyring.IZUDFLT'), in the case you mean")
         );
-        assert_eq!(findings("HOSTNAME(*)"), [(codes::UNQUOTED, "*".to_owned())]);
-        // Case does not matter for SERVER_PROC; upper-casing is silent.
-        assert!(codes("SERVER_PROC(izusvr1) SAF_PREFIX(IZUDFLT) HTTP_SSL_PORT(443)").is_empty());
+        assert!(d.notes[0].starts_with("key ring names are case-sensitive"));
+        // Upper case on z/OS anyway: upper-casing changes nothing.
+        assert_eq!(
+            findings(
+                "SERVER_PROC(izusvr1) ANGEL_PROC(izuang1) SAF_PREFIX(izudflt)\n\
+                 AUTOSTART_GROUP(izudfla) CLOUD_SAF_PREFIX(iyu)\n\
+                 CLOUD_SEC_ADMIN(secadm) UNAUTH_USER(izuguest)\n\
+                 SEC_GROUPS USER(izuuser)\nINCIDENT_LOG UNIT(sysallda)\n\
+                 WLM_CLASSES DEFAULT(izughttp)\n\
+                 PLUGINS(ispf, sysplex_mgmt) AUTOSTART(local)"
+            ),
+            []
+        );
+        // An upper-case value, quoted or not, is what z/OS reads.
+        assert!(codes("KEYRING_NAME(IZUKEYRING.IZUDFLT)") != [codes::UNQUOTED]);
+        assert!(codes("KEYRING_NAME('IZUKeyring.IZUDFLT') USER_DIR('/global/zosmf')").is_empty());
+        // A HOSTNAME that is an IP address or `*` is not a name.
+        for text in ["HOSTNAME(fe80::1)", "HOSTNAME(10.1.1.1)", "HOSTNAME(*)"] {
+            assert!(!codes(text).contains(&codes::UNQUOTED), "{text}");
+        }
+        // A symbol name in lower case is not a lower-case value.
+        let mut symbols = Symbols::new();
+        symbols.set("SYSCLONE", "0A");
+        let parsed = parse(FileId(0), "HOSTNAME(ZOSMF&sysclone.)", &symbols);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        // Nor is the name of a symbol without a value (ZHA0013 says so).
+        assert_eq!(codes("HOSTNAME(ZOSMF&nope.)"), ["ZHA0013"]);
+        // A symbol whose value is in lower case is upper-cased too.
+        symbols.set("HOST", "zosmf.example.com");
+        let parsed = parse(FileId(0), "HOSTNAME(&HOST.)", &symbols);
+        let ids: Vec<_> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(ids, [codes::UNQUOTED]);
+    }
+
+    #[test]
+    fn unquoted_special_characters_warn_apart_from_case() {
+        assert_eq!(
+            findings("HOSTNAME(*)"),
+            [(codes::SPECIAL_CHARACTERS, "*".to_owned())]
+        );
+        assert_eq!(
+            findings("HOSTNAME(10.1.1.1)"),
+            [(codes::SPECIAL_CHARACTERS, "10.1.1.1".to_owned())]
+        );
+        assert_eq!(
+            findings("USER_DIR(/GLOBAL/ZOSMF)"),
+            [(codes::SPECIAL_CHARACTERS, "/GLOBAL/ZOSMF".to_owned())]
+        );
+        let d = &run("HOSTNAME(*)").diagnostics[0];
+        assert_eq!(
+            d.message,
+            "value of HOSTNAME holds `*` and is not in quotes"
+        );
+        assert_eq!(d.help.as_deref(), Some("write HOSTNAME('*')"));
+        // A lower-case path gets one finding, about its case.
+        assert_eq!(codes("USER_DIR(/global/zosmf)"), [codes::UNQUOTED]);
+        // An invalid value gets one finding, about its value.
+        assert_eq!(codes("SERVER_PROC(IZU-1)"), [codes::INVALID_VALUE]);
+        // Quoted: nothing.
+        assert!(codes("HOSTNAME('*') USER_DIR('/GLOBAL/ZOSMF')").is_empty());
     }
 
     #[test]
@@ -1267,7 +1368,7 @@ mod tests {
     #[test]
     fn diagnostics_come_in_file_order() {
         let text = format!(
-            "FOO(1) AUTOSTART(MAYBE)\n/* unended\nHTTP_SSL_PORT(99999) {}X",
+            "FOO(1) AUTOSTART(MAYBE)\nHTTP_SSL_PORT(99999) {}X\n/* unended",
             " ".repeat(50 - 22)
         );
         let parsed = run(&text);

@@ -230,10 +230,10 @@ impl Layout {
             k > 0
                 && units
                     .get(k - 1)
-                    .is_some_and(|&(c, _)| !crate::lexer::is_blank(c))
+                    .is_some_and(|&(c, _)| !crate::grammar::is_blank(c))
                 && units
                     .get(k)
-                    .is_some_and(|&(c, _)| !crate::lexer::is_blank(c))
+                    .is_some_and(|&(c, _)| !crate::grammar::is_blank(c))
         };
         let mut idx = 0;
         let mut first = true;
@@ -299,7 +299,7 @@ impl Layout {
 fn breakable_start(units: &[(char, &str)]) -> bool {
     units
         .first()
-        .is_some_and(|&(c, _)| !crate::lexer::is_blank(c))
+        .is_some_and(|&(c, _)| !crate::grammar::is_blank(c))
 }
 
 #[cfg(test)]

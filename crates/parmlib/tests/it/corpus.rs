@@ -1,9 +1,11 @@
 //! The real IZUPRMxx members in shared/corpus/parmlib parse without errors
-//! and give the settings they spell out.
+//! and give the settings they spell out; their findings are kept as
+//! snapshots; they look like members and the corpus profiles do not.
 
+use zha_diag::render::{Style, render_all};
 use zha_diag::symbols::Symbols;
-use zha_diag::{FileId, Severity};
-use zha_parmlib::{Autostart, Origin, Parsed, effective, parse};
+use zha_diag::{FileId, Severity, SourceMap};
+use zha_parmlib::{Autostart, Origin, Parsed, effective, looks_like_member, parse};
 
 fn corpus(name: &str) -> String {
     let path = zha_testkit::corpus().join("parmlib").join(name);
@@ -160,4 +162,53 @@ fn corpus_members_in_izu_order_later_overrides_earlier() {
     let s = effective(&[p00.member, xx.member]);
     assert_eq!(s.autostart.value, Autostart::Local);
     assert_eq!(s.autostart.span().map(|sp| sp.file), Some(FileId(0)));
+}
+
+/// Every file of one corpus folder: its name and its decoded text.
+fn folder(kind: &str) -> Vec<(String, String)> {
+    let dir = zha_testkit::corpus().join(kind);
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect(),
+        Err(e) => panic!("cannot read {}: {e}", dir.display()),
+    };
+    files.sort();
+    assert!(!files.is_empty(), "no files in {}", dir.display());
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            let text = zha_diag::decode(&bytes).unwrap().text;
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_member_has_no_error_and_its_findings_are_kept() {
+    for (name, text) in folder("parmlib") {
+        let mut sources = SourceMap::new();
+        let id = sources.add(name.clone(), text.clone());
+        let parsed = parse(id, &text, &Symbols::new());
+        no_errors(&parsed);
+        let rendered = render_all(&parsed.diagnostics, &sources, Style::Plain);
+        insta::assert_snapshot!(format!("corpus_{name}"), rendered);
+    }
+}
+
+#[test]
+fn corpus_members_look_like_members_and_profiles_do_not() {
+    for (name, text) in folder("parmlib") {
+        assert!(looks_like_member(&text), "{name} should look like a member");
+    }
+    for (name, text) in folder("tcpip") {
+        assert!(
+            !looks_like_member(&text),
+            "{name} should not look like a member"
+        );
+    }
 }

@@ -59,3 +59,55 @@ fn no_members_means_every_default() {
     assert!(s.autostart.is_default() && s.user_dir.is_default() && s.session_expire.is_default());
     assert_eq!(s.session_expire.value, 495);
 }
+
+#[test]
+fn statements_after_an_unended_comment_do_not_count() {
+    // IZU=(00,0A): IZUPRM0A opens a comment that is never ended, so z/OS
+    // reads neither its HTTP_SSL_PORT nor its SERVER_PROC.
+    let common = member(
+        0,
+        "HTTP_SSL_PORT(8443) SERVER_PROC(IZUSVR1)",
+        &Symbols::new(),
+    );
+    let text = "AUTOSTART(CONNECT) /* this system\nHTTP_SSL_PORT(10443)\nSERVER_PROC(IZUSVRA)\n";
+    let own = parse(FileId(1), text, &Symbols::new());
+    let ids: Vec<_> = own.diagnostics.iter().map(|d| d.id()).collect();
+    assert_eq!(ids, ["ZHA0403E"]);
+    let d = &own.diagnostics[0];
+    assert!(
+        d.labels
+            .iter()
+            .any(|l| &text[l.span.range()] == "HTTP_SSL_PORT"
+                && l.message == "HTTP_SSL_PORT and every statement after it are not read"),
+        "{d:#?}"
+    );
+    let names: Vec<_> = own
+        .member
+        .statements
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["AUTOSTART"]);
+    let s = effective(&[common, own.member]);
+    assert_eq!(s.autostart.value, Autostart::Connect);
+    assert_eq!(s.http_ssl_port.value, 8443);
+    assert_eq!(s.http_ssl_port.span().map(|sp| sp.file), Some(FileId(0)));
+    assert_eq!(s.server_proc.value, "IZUSVR1");
+}
+
+#[test]
+fn a_member_hidden_by_an_unended_comment_is_not_called_empty() {
+    let parsed = parse(
+        FileId(0),
+        "/* IZUPRM0A\nAUTOSTART(LOCAL)\n",
+        &Symbols::new(),
+    );
+    let ids: Vec<_> = parsed.diagnostics.iter().map(|d| d.id()).collect();
+    assert_eq!(ids, ["ZHA0403E"]);
+    assert!(parsed.member.statements.is_empty());
+    assert!(effective(&[parsed.member]).autostart.is_default());
+    // A member that is only an unended comment is empty as well.
+    let parsed = parse(FileId(0), "/* IZUPRM0A", &Symbols::new());
+    let ids: Vec<_> = parsed.diagnostics.iter().map(|d| d.id()).collect();
+    assert_eq!(ids, ["ZHA0411W", "ZHA0403E"]);
+}

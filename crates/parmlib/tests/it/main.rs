@@ -7,4 +7,5 @@
 mod corpus;
 mod effective;
 mod props;
+mod snapshots;
 mod support;

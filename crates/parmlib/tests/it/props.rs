@@ -39,6 +39,7 @@ fn read_anything(text: &str) {
     let printed = parsed.member.to_string();
     let _ = parse(FileId(4), &printed, &symbols);
     let _ = zha_parmlib::effective(&[parsed.member]);
+    let _ = zha_parmlib::looks_like_member(text);
 }
 
 /// Text made of the characters that matter to the lexer, so that comments,
@@ -92,6 +93,11 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
         read_anything(&String::from_utf8_lossy(&bytes));
+        // Decoding any bytes (EBCDIC records, Latin-1, binary) never panics,
+        // and what it decodes is read without a panic too.
+        if let Ok(decoded) = zha_diag::decode(&bytes) {
+            read_anything(&decoded.text);
+        }
     }
 
     #[test]
