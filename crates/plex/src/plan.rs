@@ -19,17 +19,18 @@ pub struct PlanSpec {
     #[serde(default = "default_mask")]
     pub mask: Ipv4Addr,
     /// z/OSMF's HTTP_SSL_PORT, distributed on the DVIPA.
-    #[serde(default = "default_port")]
+    #[serde(default = "default_port", deserialize_with = "de_port")]
     pub port: u16,
     /// The Zowe API ML gateway port, distributed on the same DVIPA too.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_apiml_port")]
     pub apiml_port: Option<u16>,
     #[serde(default = "yes")]
     pub autoswitchback: bool,
     /// The system that owns and distributes the DVIPA; default: the preferred.
     #[serde(default)]
     pub distributor: Option<String>,
-    /// HOSTNAME of every server; default: the DVIPA.
+    /// HOSTNAME of every server; default: the DVIPA. A DNS name is written
+    /// into sysplex.toml's `[resolve]` as a name of the DVIPA.
     #[serde(default)]
     pub hostname: Option<String>,
     #[serde(default = "default_keyring")]
@@ -55,8 +56,58 @@ pub struct SystemSpec {
     #[serde(default)]
     pub preferred: bool,
     /// BACKUP rank, 1-254, higher first; default: descending by order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_rank")]
     pub rank: Option<u8>,
+}
+
+/// The lowest and highest BACKUP (and VIPABACKUP) rank z/OS accepts.
+pub const RANKS: std::ops::RangeInclusive<u8> = 1..=254;
+
+/// A number read wide, so that an out-of-range value gets a message that
+/// says the range and what to do instead of serde's "expected u8".
+fn de_ranged<'de, D, T>(
+    d: D,
+    what: &str,
+    range: std::ops::RangeInclusive<T>,
+    fix: &str,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + Copy + std::fmt::Display + PartialOrd,
+{
+    let v = i64::deserialize(d)?;
+    match T::try_from(v) {
+        Ok(t) if range.contains(&t) => Ok(t),
+        _ => Err(serde::de::Error::custom(format!(
+            "{what} {v} is out of range: allowed {}-{}; {fix}",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+fn de_rank<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    de_ranged(
+        d,
+        "rank",
+        RANKS,
+        "change it (a higher BACKUP rank takes over first), or leave `rank` out for the default",
+    )
+    .map(Some)
+}
+
+fn de_port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    de_ranged(d, "port", 1..=65535, "give z/OSMF's HTTP_SSL_PORT")
+}
+
+fn de_apiml_port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    de_ranged(
+        d,
+        "apiml_port",
+        1..=65535,
+        "give the API ML gateway's port, or leave it out",
+    )
+    .map(Some)
 }
 
 fn default_mask() -> Ipv4Addr {
@@ -102,13 +153,58 @@ fn mvs_name(n: &str) -> bool {
         && !n.as_bytes()[0].is_ascii_digit()
 }
 
-/// Check the description; the errors say what to change.
+/// An address a stack can use as a DVIPA or DYNAMICXCF address: not
+/// 0.x.x.x, multicast, reserved (240/4) or broadcast.
+fn unicast(a: Ipv4Addr) -> bool {
+    a.octets()[0] != 0 && !a.is_multicast() && a.octets()[0] < 240
+}
+
+/// A subnet mask: contiguous one bits from the left, at least one.
+fn subnet_mask(m: Ipv4Addr) -> bool {
+    let bits = u32::from(m);
+    bits != 0 && bits.leading_ones() + bits.trailing_zeros() == 32
+}
+
+/// A value written between quotes in IZUPRMxx: printable ASCII, no quote,
+/// no blank, no `&` (z/OS would read a system symbol).
+fn quotable(v: &str) -> bool {
+    !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'\'' && b != b'&')
+}
+
+/// A DNS host name: dot-separated labels of letters, digits and hyphens
+/// (1-63 each, no hyphen first or last), the last one not all digits.
+fn dns_name(h: &str) -> bool {
+    let labels: Vec<&str> = h.strip_suffix('.').unwrap_or(h).split('.').collect();
+    labels.iter().all(|l| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    }) && labels
+        .last()
+        .is_some_and(|l| !l.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The longest HOSTNAME that fits `HOSTNAME('…')` in columns 1-71.
+pub const MAX_HOSTNAME: usize = 59;
+
+/// Check the description; the errors say what to change. Everything
+/// [`generate`] writes is decided here: a description it accepts is
+/// written whole.
 pub fn validate(p: &PlanSpec) -> Result<(), Vec<String>> {
     let mut e = Vec::new();
     if !mvs_name(&p.sysplex.to_ascii_uppercase()) {
         e.push(format!(
             "sysplex `{}` is not a sysplex name (1-8 letters, digits, @ # $)",
             p.sysplex
+        ));
+    }
+    if !unicast(p.dvipa) {
+        e.push(format!(
+            "dvipa {} cannot be a DVIPA (not 0.x.x.x, multicast, reserved or broadcast): give the address clients use",
+            p.dvipa
         ));
     }
     if p.systems.len() < 2 {
@@ -143,6 +239,12 @@ pub fn validate(p: &PlanSpec) -> Result<(), Vec<String>> {
         if p.systems[..i].iter().any(|o| o.xcf == s.xcf) {
             e.push(format!("{} is the xcf address of two systems", s.xcf));
         }
+        if !unicast(s.xcf) {
+            e.push(format!(
+                "{up}: xcf {} cannot be a DYNAMICXCF address (not 0.x.x.x, multicast, reserved or broadcast)",
+                s.xcf
+            ));
+        }
         if s.xcf == p.dvipa {
             e.push(format!(
                 "the DVIPA {} is also {up}'s xcf address (ZHA2016)",
@@ -152,13 +254,19 @@ pub fn validate(p: &PlanSpec) -> Result<(), Vec<String>> {
         if s.preferred && s.rank.is_some() {
             e.push(format!("{up} is preferred: a rank is for backups only"));
         }
-        if s.rank == Some(0) {
-            e.push(format!("{up}: ranks are 1-254"));
+        if let Some(r) = s.rank
+            && !RANKS.contains(&r)
+        {
+            e.push(format!(
+                "{up}: rank {r} is out of range: allowed {}-{} (a higher BACKUP rank takes over first); change it, or leave `rank` out for the default",
+                RANKS.start(),
+                RANKS.end()
+            ));
         }
     }
     let ranks: Vec<u8> = p.systems.iter().filter_map(|s| s.rank).collect();
     for (i, r) in ranks.iter().enumerate() {
-        if ranks[..i].contains(r) {
+        if ranks[..i].contains(r) && !ranks[i + 1..].contains(r) {
             e.push(format!(
                 "rank {r} is given twice: ranks must be distinct (ZHA2015)"
             ));
@@ -172,47 +280,55 @@ pub fn validate(p: &PlanSpec) -> Result<(), Vec<String>> {
     if p.port == 0 || p.apiml_port == Some(0) || p.apiml_port == Some(p.port) {
         e.push("port and apiml_port must be distinct ports 1-65535".into());
     }
-    let bits = u32::from(p.mask);
-    if bits.leading_ones() + bits.trailing_zeros() != 32 {
-        e.push(format!("mask {} is not a subnet mask", p.mask));
+    if !subnet_mask(p.mask) {
+        e.push(format!(
+            "mask {} is not a subnet mask (contiguous one bits, e.g. 255.255.255.0)",
+            p.mask
+        ));
     }
-    let xbits = u32::from(p.xcf_mask);
-    if xbits.leading_ones() + xbits.trailing_zeros() != 32 {
-        e.push(format!("xcf_mask {} is not a subnet mask", p.xcf_mask));
+    if !subnet_mask(p.xcf_mask) {
+        e.push(format!(
+            "xcf_mask {} is not a subnet mask (contiguous one bits, e.g. 255.255.255.0)",
+            p.xcf_mask
+        ));
     }
     if !mvs_name(&p.saf_prefix.to_ascii_uppercase()) {
         e.push(format!(
-            "saf_prefix `{}` must be 1-8 letters or digits",
+            "saf_prefix `{}` must be 1-8 letters, digits, @ # $, not starting with a digit",
             p.saf_prefix
         ));
     }
-    if !p.user_dir.starts_with('/') || p.user_dir.contains('\'') || p.user_dir.len() > 40 {
+    if !p.user_dir.starts_with('/') || !quotable(&p.user_dir) || p.user_dir.len() > 40 {
         e.push(format!(
-            "user_dir `{}` must be an absolute path of at most 40 characters",
+            "user_dir `{}` must be an absolute path of at most 40 characters, without quotes, blanks or &",
             p.user_dir
         ));
     }
-    if p.keyring.is_empty()
-        || p.keyring.contains('\'')
-        || p.keyring.contains(' ')
-        || p.keyring.len() > 40
-    {
+    if !quotable(&p.keyring) || p.keyring.len() > 40 {
         e.push(format!(
-            "keyring `{}` must be a key ring name without quotes or blanks",
+            "keyring `{}` must be a key ring name of at most 40 characters, without quotes, blanks or &",
             p.keyring
         ));
     }
-    if let Some(h) = &p.hostname
-        && (h.is_empty() || h.len() > 50 || h.contains(['\'', ' ', '*']))
-    {
-        e.push(format!("hostname `{h}` must be a host name or address"));
+    if let Some(h) = &p.hostname {
+        match zha_tcpip::addr::ip(h) {
+            Some(a) if a == std::net::IpAddr::V4(p.dvipa) => {}
+            Some(a) => e.push(format!(
+                "hostname {h} is the address {a}, not the DVIPA {}: give the DVIPA or a DNS name of it (ZHA1003)",
+                p.dvipa
+            )),
+            None if h.len() > MAX_HOSTNAME || !dns_name(h) => e.push(format!(
+                "hostname `{h}` must be the DVIPA or a DNS name of it (letters, digits, hyphens and dots, at most {MAX_HOSTNAME} characters)"
+            )),
+            None => {}
+        }
     }
     if e.is_empty() { Ok(()) } else { Err(e) }
 }
 
 /// Two characters per system, unique: `0` and the last character of the
 /// name (IZUPRM0A for SYSA, as the Zowe documentation names them), else the
-/// last two characters, else a number.
+/// last two characters, else a number; never 00 (the shared member).
 fn tags(systems: &[SystemSpec]) -> Vec<String> {
     let names: Vec<String> = systems
         .iter()
@@ -237,7 +353,8 @@ fn tags(systems: &[SystemSpec]) -> Vec<String> {
         let mut u = t.clone();
         u.sort();
         u.dedup();
-        if u.len() == t.len() {
+        // 00 is the shared member IZUPRM00.
+        if u.len() == t.len() && !u.iter().any(|x| x == "00") {
             return t;
         }
     }
@@ -248,37 +365,19 @@ fn tags(systems: &[SystemSpec]) -> Vec<String> {
 pub fn generate(p: &PlanSpec) -> Result<Vec<File>, Vec<String>> {
     validate(p)?;
     let tags = tags(&p.systems);
-    let mut next_rank = 100u8;
-    let mut systems = Vec::new();
-    for (s, tag) in p.systems.iter().zip(tags) {
-        let rank = if s.preferred {
-            None
-        } else {
-            Some(s.rank.unwrap_or_else(|| {
-                let r = next_rank;
-                next_rank = next_rank.saturating_sub(10).max(1);
-                r
-            }))
-        };
-        systems.push(Sys {
+    let ranks = backup_ranks(&p.systems);
+    let systems: Vec<Sys> = p
+        .systems
+        .iter()
+        .zip(tags)
+        .zip(ranks)
+        .map(|((s, tag), rank)| Sys {
             spec: s,
             name: s.name.to_ascii_uppercase(),
             tag,
             rank,
-        });
-    }
-    // Default ranks must not collide with given ones.
-    let mut used: Vec<u8> = Vec::new();
-    for s in &mut systems {
-        if let Some(r) = s.rank {
-            let mut r = r;
-            while used.contains(&r) {
-                r = if r > 1 { r - 1 } else { 254 };
-            }
-            used.push(r);
-            s.rank = Some(r);
-        }
-    }
+        })
+        .collect();
     let preferred = systems.iter().position(|s| s.rank.is_none()).unwrap_or(0);
     let distributor = p
         .distributor
@@ -293,6 +392,14 @@ pub fn generate(p: &PlanSpec) -> Result<Vec<File>, Vec<String>> {
     let mut t = format!(
         "# The sysplex zosmf-ha plan generated: `zosmf-ha check` reads this.\nname = \"{plex}\"\n"
     );
+    if dns_host(p).is_some() {
+        // What `--resolve` would say, written down: HOSTNAME names the DVIPA.
+        let _ = write!(
+            t,
+            "\n# HOSTNAME is a DNS name of the DVIPA: make DNS say so too.\n[resolve]\n\"{hostname}\" = \"{}\"\n",
+            p.dvipa
+        );
+    }
     for s in &systems {
         let _ = write!(
             t,
@@ -353,6 +460,14 @@ pub fn generate(p: &PlanSpec) -> Result<Vec<File>, Vec<String>> {
     } else {
         "NOAUTOSWITCHBACK"
     };
+    // A preferred system that does not distribute backs the DVIPA up too,
+    // with a rank no backup has (equal ranks leave the takeover order to
+    // chance): 200, or the highest free one.
+    let taken: Vec<u8> = systems.iter().filter_map(|s| s.rank).collect();
+    let preferred_vipabackup = std::iter::once(200)
+        .chain(RANKS.rev())
+        .find(|r| !taken.contains(r))
+        .unwrap_or(200);
     let mut destip = String::new();
     // DESTIP lines in takeover order (the preferred one has no rank).
     let order = zha_standby::takeover_order(systems.iter().map(|s| s.rank.unwrap_or(255)));
@@ -373,7 +488,7 @@ pub fn generate(p: &PlanSpec) -> Result<Vec<File>, Vec<String>> {
                 s.name, p.mask, p.dvipa
             )
         } else {
-            let r = s.rank.unwrap_or(200);
+            let r = s.rank.unwrap_or(preferred_vipabackup);
             format!(
                 "  ; {} takes the DVIPA over if the distributing stack fails.\n  VIPABACKUP {r} MOVEABLE IMMEDIATE {} {}\n",
                 s.name, p.mask, p.dvipa
@@ -409,6 +524,54 @@ pub fn generate(p: &PlanSpec) -> Result<Vec<File>, Vec<String>> {
     files.push(mkfs(&systems, p, &plex));
     files.push(checklist(&systems, p, &plex, &hostname));
     Ok(files)
+}
+
+/// The HOSTNAME when it is a DNS name (not an address): plan writes it
+/// into sysplex.toml's `[resolve]`.
+fn dns_host(p: &PlanSpec) -> Option<&str> {
+    p.hostname
+        .as_deref()
+        .filter(|h| zha_tcpip::addr::ip(h).is_none())
+}
+
+/// Each system's BACKUP rank (`None` for the preferred): the given ones as
+/// given; the others descending by order from 100 (step 10, or less when
+/// more than ten need one), each moved down (else up) to a rank no other
+/// system has.
+fn backup_ranks(systems: &[SystemSpec]) -> Vec<Option<u8>> {
+    let mut taken: Vec<u8> = systems.iter().filter_map(|s| s.rank).collect();
+    let defaults = systems
+        .iter()
+        .filter(|s| !s.preferred && s.rank.is_none())
+        .count();
+    let step = if defaults <= 10 {
+        10
+    } else {
+        (99 / (defaults - 1)).max(1)
+    };
+    let mut k = 0usize;
+    systems
+        .iter()
+        .map(|s| {
+            if s.preferred {
+                return None;
+            }
+            if s.rank.is_some() {
+                return s.rank;
+            }
+            let want = 100usize.saturating_sub(k * step).max(1);
+            k += 1;
+            let want = u8::try_from(want).unwrap_or(1);
+            let free = (1..=want)
+                .rev()
+                .chain(want..=*RANKS.end())
+                .find(|r| !taken.contains(r));
+            if let Some(r) = free {
+                taken.push(r);
+            }
+            free
+        })
+        .collect()
 }
 
 /// A parmlib comment box that stays within columns 1-71.
@@ -511,6 +674,7 @@ fn checklist(systems: &[Sys], p: &PlanSpec, plex: &str, hostname: &str) -> File 
          - [ ] The **sysplex distributor**: XCF connectivity between the stacks (VTAM XCFINIT=YES or the ISTLSXCF major node) for DYNAMICXCF.\n\
          - [ ] **EMCS consoles**: the z/OSMF console services need them on every system.\n\
          - [ ] The certificate of key ring {ring} holds {names} in its subject alternative names, on every server.\n\
+         {dns}\
          - [ ] Clients (Zowe CLI profiles, API ML) use https://{hostname}:{port}.\n\n\
          ## Steps\n\n\
          1. RACF.txt: the STARTED profiles.\n\
@@ -518,13 +682,20 @@ fn checklist(systems: &[Sys], p: &PlanSpec, plex: &str, hostname: &str) -> File 
          3. IZUMKFS.txt: one data file system per server.\n\
          4. IZUPRM00 and IZUPRMxx: copy into SYS1.PARMLIB (or your parmlib concatenation).\n\
          5. <SYSTEM>.TCPIP: merge into each system's PROFILE.TCPIP (VARY TCPIP,,OBEYFILE applies it).\n\
-         6. `zosmf-ha check` this folder: it must report no error (a HOSTNAME that is a DNS name gives ZHA1003W until `--resolve NAME=DVIPA` says where it points).\n",
+         6. `zosmf-ha check` this folder: it reports no finding.\n",
         all = names.join(", "),
         ring = p.keyring,
-        names = if hostname == p.dvipa.to_string() {
-            hostname.to_owned()
-        } else {
+        names = if dns_host(p).is_some() {
             format!("{hostname} and the DVIPA {}", p.dvipa)
+        } else {
+            p.dvipa.to_string()
+        },
+        dns = match dns_host(p) {
+            Some(h) => format!(
+                "- [ ] **DNS** resolves {h} to the DVIPA {} (sysplex.toml's [resolve] tells `check` so).\n",
+                p.dvipa
+            ),
+            None => String::new(),
         },
         port = p.port
     );

@@ -7,6 +7,7 @@ mod check;
 mod distribute;
 mod explain;
 mod handover;
+mod plan;
 mod sysplex;
 
 use std::path::{Path, PathBuf};
