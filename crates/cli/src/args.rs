@@ -69,7 +69,14 @@ plan.toml:
   [[system]]
   name = \"SYSB\"
   xcf = \"10.1.1.2\"
-  # rank = 100               # BACKUP rank; default: descending by order";
+  # rank = 100               # BACKUP rank 1-254, higher first; default: descending by order
+
+A hostname that is a DNS name is written into sysplex.toml's [resolve] as a
+name of the DVIPA, so check needs no --resolve (make DNS say so too).
+Everything is validated before anything is written, and the files are
+written all or none. Exit status: 0 written and checked clean, 1 check found
+errors in what was written, 2 the description is invalid (each bad value is
+named with its allowed range) or a file or stdout could not be written.";
 
 const UP_LONG: &str = "\
 Start a complete local sysplex: a z/OSMF stand-in server per system (on its

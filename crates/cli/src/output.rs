@@ -22,13 +22,15 @@ pub fn use_color(choice: ColorChoice) -> bool {
 
 /// Write to stdout. A closed pipe (`check … | head -1`) is no error: the
 /// reader has what it wanted, and the command's exit status (1 when
-/// `check` found errors) stands.
+/// `check` found errors) stands. Any other failure (a full disk) is an
+/// error that says it was standard output.
 pub fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let done = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     match done {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),
+        Ok(()) => Ok(()),
     }
 }
 

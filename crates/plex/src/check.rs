@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use zha_diag::symbols::Symbols;
 use zha_diag::{Diagnostic, SourceMap, Span};
+use zha_parmlib::Member;
 use zha_tcpip::Stack;
 
 use crate::config;
@@ -66,13 +67,87 @@ fn finish(mut loader: Loader, sysplex: Option<Sysplex>, extra: Vec<Diagnostic>) 
     diagnostics.sort_by_key(|d| d.anchor().map(|s| (s.file, s.start, s.end)));
     // A member shared by several systems is parsed once per system (their
     // symbols may differ); the same finding is reported once.
-    diagnostics.dedup();
+    let mut unique: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        if !unique.contains(&d) {
+            unique.push(d);
+        }
+    }
+    let diagnostics = merge_across_profiles(unique);
     Report {
         sources: loader.sources,
         diagnostics,
         fatal: loader.fatal,
         sysplex,
     }
+}
+
+/// The statements of later members that override earlier members' (SPEC
+/// §3: the later member wins).
+fn overrides(members: &[Member], names: &[toml::Spanned<String>]) -> Vec<crate::model::Override> {
+    let suffix = |i: usize| -> String {
+        let n = names.get(i).map(|n| n.get_ref().as_str()).unwrap_or("?");
+        let base = n.rsplit('/').next().unwrap_or(n).to_ascii_uppercase();
+        match base.strip_prefix("IZUPRM") {
+            Some(x) if !x.is_empty() => x.to_owned(),
+            _ => base,
+        }
+    };
+    let order: Vec<String> = (0..members.len()).map(suffix).collect();
+    let order = order.join(",");
+    let mut last: std::collections::HashMap<String, (usize, Span)> = Default::default();
+    let mut v = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        for st in &m.statements {
+            let k = st.name.to_ascii_uppercase();
+            if let Some(&(j, earlier)) = last.get(&k)
+                && j != i
+            {
+                v.push(crate::model::Override {
+                    by: st.span,
+                    overridden: earlier,
+                    order: order.clone(),
+                    later: suffix(i),
+                    earlier: suffix(j),
+                });
+            }
+            last.insert(k, (i, st.span));
+        }
+    }
+    v
+}
+
+/// One cause, one finding (SPEC §4): a distribution coded alike in several
+/// profiles that z/OS would treat alike gets one finding with a label in
+/// each profile, not one finding per profile.
+fn merge_across_profiles(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        let file = d.anchor().map(|s| s.file);
+        let same = out.iter_mut().find(|o| {
+            o.code.starts_with("ZHA20")
+                && o.code == d.code
+                && o.severity == d.severity
+                && o.message == d.message
+                && o.help == d.help
+                && o.zos == d.zos
+                && o.notes == d.notes
+                && file.is_some()
+                && !o.labels.iter().any(|l| Some(l.span.file) == file)
+        });
+        match same {
+            Some(o) => {
+                for mut l in d.labels {
+                    l.primary = false;
+                    if !o.labels.iter().any(|x| x.span == l.span) {
+                        o.labels.push(l);
+                    }
+                }
+            }
+            None => out.push(d),
+        }
+    }
+    out
 }
 
 /// Load a sysplex described by `sysplex.toml` (or a folder holding one).
@@ -116,21 +191,39 @@ pub fn load_sysplex<'f>(fs: &'f dyn Fs, path: &Path) -> (Loader<'f>, Option<Sysp
             symbols.set(k, v.clone());
         }
         symbols.set_default("SYSNAME", name.clone());
+        // IBM: &SYSCLONE. defaults to the last two characters of &SYSNAME.
+        let clone: String = name
+            .chars()
+            .skip(name.chars().count().saturating_sub(2))
+            .collect();
+        symbols.set_default("SYSCLONE", clone);
         symbols.set_default("SYSPLEX", plex_name.to_ascii_uppercase());
         let mut members = Vec::new();
         let mut member_files = Vec::new();
         for m in &s.parmlib {
             let at = Span::new(toml_id, m.span());
+            if let Some(id) = loader.read(&dir.join(m.get_ref()), Some(at))
+                && wrong_kind(&mut loader, id, Kind::Parmlib, Some(at))
+            {
+                continue;
+            }
             if let Some(member) = loader.member(&dir.join(m.get_ref()), &symbols, Some(at)) {
                 member_files.push(member.file);
                 members.push(member);
             }
         }
         let settings = zha_parmlib::effective(&members);
+        let overrides = overrides(&members, &s.parmlib);
         let (profile, stack) = match &s.profile {
             Some(p) => {
                 let at = Span::new(toml_id, p.span());
-                match loader.profile(&dir.join(p.get_ref()), &symbols, Mode::Sysplex, Some(at)) {
+                let wrong = loader
+                    .read(&dir.join(p.get_ref()), Some(at))
+                    .is_some_and(|id| wrong_kind(&mut loader, id, Kind::Profile, Some(at)));
+                match loader
+                    .profile(&dir.join(p.get_ref()), &symbols, Mode::Sysplex, Some(at))
+                    .filter(|_| !wrong)
+                {
                     Some((id, statements)) => {
                         let (stack, diags) = zha_tcpip::apply(statements.iter());
                         loader.diagnostics.extend(diags);
@@ -146,6 +239,7 @@ pub fn load_sysplex<'f>(fs: &'f dyn Fs, path: &Path) -> (Loader<'f>, Option<Sysp
             name_span: Some(name_span),
             members: member_files,
             settings,
+            overrides,
             profile,
             stack,
         });
@@ -153,6 +247,8 @@ pub fn load_sysplex<'f>(fs: &'f dyn Fs, path: &Path) -> (Loader<'f>, Option<Sysp
     let plex = Sysplex {
         name: plex_name,
         systems,
+        zosmf: cfg.zosmf_pin(toml_id),
+        resolve: cfg.resolved(),
     };
     (loader, Some(plex))
 }
@@ -187,6 +283,42 @@ pub fn kind_of(path: &Path, text: &str, forced: Option<Kind>) -> Kind {
     }
 }
 
+/// A file read as one kind whose content is plainly the other: one finding
+/// (exit status 2) instead of a warning for nearly every line.
+fn wrong_kind(loader: &mut Loader, id: zha_diag::FileId, kind: Kind, cause: Option<Span>) -> bool {
+    let text = loader.sources.file(id).text();
+    let (profile, member) = (
+        zha_tcpip::looks_like_profile(text),
+        zha_parmlib::looks_like_member(text),
+    );
+    let (is, named, flag) = match kind {
+        Kind::Parmlib if profile && !member => {
+            ("a TCP/IP profile", "an IZUPRMxx member", "profile")
+        }
+        Kind::Profile if member && !profile => {
+            ("an IZUPRMxx member", "a TCP/IP profile", "parmlib")
+        }
+        _ => return false,
+    };
+    let name = loader.sources.file(id).name().to_owned();
+    let mut d = Diagnostic::error(
+        crate::codes::WRONG_KIND,
+        format!("{name} looks like {is}, not {named}"),
+    )
+    .primary(Span::file_start(id), format!("read as {named}"));
+    d = match cause {
+        Some(c) => d
+            .secondary(c, format!("named as {named} here"))
+            .help("swap the parmlib and profile entries of this system in sysplex.toml, or correct the path"),
+        None => d.help(format!(
+            "check it as {is} with `--kind {flag}`, or name the right file"
+        )),
+    };
+    loader.diagnostics.push(d);
+    loader.fatal = true;
+    true
+}
+
 fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
     let mut loader = Loader::new(fs);
     let mut extra = Vec::new();
@@ -214,7 +346,11 @@ fn check_lone(fs: &dyn Fs, paths: &[PathBuf], opts: &Options) -> Report {
             continue;
         };
         let text = loader.sources.file(id).text().to_owned();
-        match kind_of(path, &text, opts.kind) {
+        let kind = kind_of(path, &text, opts.kind);
+        if wrong_kind(&mut loader, id, kind, None) {
+            continue;
+        }
+        match kind {
             Kind::Parmlib => {
                 let parsed = zha_parmlib::parse(id, &text, &opts.symbols);
                 loader.diagnostics.extend(parsed.diagnostics);

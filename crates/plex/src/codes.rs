@@ -7,6 +7,7 @@ pub const UNREADABLE: &str = "ZHA0001";
 pub const EBCDIC: &str = "ZHA0002";
 pub const LATIN1: &str = "ZHA0003";
 pub const BINARY: &str = "ZHA0004";
+pub const WRONG_KIND: &str = "ZHA0005";
 pub const TOML: &str = "ZHA0010";
 pub const TOML_CONTENT: &str = "ZHA0011";
 pub const MISSING_FILE: &str = "ZHA0012";
@@ -26,6 +27,8 @@ pub const USER_DIR: &str = "ZHA1008";
 pub const DVIPA_OWNERSHIP: &str = "ZHA2012";
 pub const DESTIP_SYSTEMS: &str = "ZHA2013";
 pub const SYSPLEXROUTING: &str = "ZHA2014";
+pub const OWNER_DISTRIBUTES: &str = "ZHA2018";
+pub const PORT_RESERVED: &str = "ZHA2019";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
@@ -38,12 +41,17 @@ checked without it, so `check` exits with status 2.\n\nFix: check the path and i
     },
     CodeInfo {
         code: EBCDIC,
-        severities: "E",
+        severities: "E/W",
         title: "a file in EBCDIC",
-        explanation: "The file is mostly EBCDIC blanks (0x40) and EBCDIC letters: it was \
-transferred from z/OS in binary. zosmf-ha reads UTF-8 (and ISO-8859-1), so `check` exits with \
-status 2.\n\nFix: convert it, e.g. `iconv -f IBM-1047 -t UTF-8 MEMBER > MEMBER.txt`, or transfer \
-it again in text (ASCII) mode.",
+        explanation: "The file is EBCDIC (mostly EBCDIC blanks 0x40 and EBCDIC letters, no ASCII \
+blank or line end): it was transferred from z/OS in binary. zosmf-ha decodes it as IBM-1047, \
+with a warning: lines are cut at EBCDIC line ends (NL 0x15, LF 0x25) or, when there are none \
+and the length is a whole number of 80 bytes, into fixed 80-byte records (a data set with LRECL \
+80), trailing blanks dropped. When neither applies the lines cannot be told apart, and `check` \
+exits with status 2.\n\nFix: transfer the member in text (ASCII) mode, or convert it keeping \
+its records: `iconv -f IBM-1047 -t ISO-8859-1 MEMBER | dd conv=unblock cbs=80 | iconv -f \
+ISO-8859-1 -t UTF-8 > MEMBER.txt` (IBM-1047 maps one to one onto ISO-8859-1, so the records \
+stay whole; converting to UTF-8 first would not).",
     },
     CodeInfo {
         code: LATIN1,
@@ -60,6 +68,16 @@ the file to UTF-8.",
         title: "a binary file",
         explanation: "The file holds NUL bytes or many control characters: it is not a parmlib \
 member or a profile. `check` exits with status 2.\n\nFix: point at the text file.",
+    },
+    CodeInfo {
+        code: WRONG_KIND,
+        severities: "E",
+        title: "a profile where a member is expected, or the reverse",
+        explanation: "The file was named as an IZUPRMxx member (by `--kind parmlib`, a name \
+starting with IZUPRM, or `parmlib = [..]` in sysplex.toml) but reads like a TCP/IP profile, or \
+named as a profile but reads like an IZUPRMxx member. Checking it as the wrong kind would give \
+a warning for nearly every line, so `check` stops with status 2 instead.\n\nFix: give the \
+right `--kind`, or swap the `parmlib` and `profile` entries in sysplex.toml.",
     },
     CodeInfo {
         code: TOML,
@@ -114,12 +132,17 @@ not followed.\n\nFix: flatten the include structure.",
     },
     CodeInfo {
         code: NO_ZOSMF_DVIPA,
-        severities: "E",
-        title: "no hot-standby DVIPA for z/OSMF",
-        explanation: "The HA group is found from the z/OSMF DVIPA: the VIPADISTRIBUTE DISTMETHOD \
-HOTSTANDBY whose PORT list holds the servers' HTTP_SSL_PORT, or whose address is their \
-HOSTNAME. No such statement exists (or several DVIPAs qualify equally), so there is no hot \
-standby for z/OSMF and rules ZHA1001-ZHA1008 cannot be applied. A VIPADISTRIBUTE with another \
+        severities: "E/W",
+        title: "no hot-standby DVIPA for z/OSMF, or two that qualify",
+        explanation: "The HA group is found from the z/OSMF DVIPA: among the VIPADISTRIBUTE \
+DISTMETHOD HOTSTANDBY statements whose PORT list holds the HTTP_SSL_PORT of a system with z/OSMF \
+members, the one with the most such systems as DESTIP, then the most of them with \
+AUTOSTART(LOCAL), then the most with HOSTNAME equal to the DVIPA; never the first in file order \
+(z/OS Connect on 443 on another DVIPA, or the API ML gateway on 7554 on the same DVIPA, are \
+normal neighbours). An error when no such statement exists, so there is no hot standby for \
+z/OSMF and rules ZHA1001-ZHA1008 cannot be applied, or when `zosmf = \"addr..port\"` in \
+sysplex.toml names a distribution that does not exist. A warning when two candidates rank \
+equal: the rules judge neither until `zosmf = \"addr..port\"` in sysplex.toml says which. A VIPADISTRIBUTE with another \
 method (BASEWLM is the default) load-balances, which z/OSMF does not support: each server keeps \
 its own state.\n\nFix: define the DVIPA with `VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY dvipa \
 PORT 443 DESTIP sysa_xcf PREFERRED sysb_xcf BACKUP` and set HOSTNAME to the DVIPA. This id is \
@@ -127,11 +150,12 @@ zosmf-ha's addition to the rule table.",
     },
     CodeInfo {
         code: AUTOSTART_GROUP,
-        severities: "E",
+        severities: "E/I",
         title: "AUTOSTART_GROUP must be unique per HA server",
         explanation: "Only one z/OSMF server of an autostart group runs in the sysplex; a second \
 system in the same group does not start its own server at IPL, so there is no standby. The \
-default group is IZUDFLT, so two members that do not set AUTOSTART_GROUP collide.\n\nFix: give \
+default group is IZUDFLT, so two members that do not set AUTOSTART_GROUP collide. A value that holds a system symbol without a value is not compared: an \
+information finding says the rule could not judge it.\n\nFix: give \
 each HA server its own group, e.g. AUTOSTART_GROUP('IZUDFLA') and AUTOSTART_GROUP('IZUDFLB').",
     },
     CodeInfo {
@@ -144,13 +168,14 @@ AUTOSTART(LOCAL), or remove the AUTOSTART statement.",
     },
     CodeInfo {
         code: HOSTNAME,
-        severities: "E/W",
+        severities: "E/W/I",
         title: "HOSTNAME equal to the DVIPA on every HA server",
         explanation: "z/OSMF builds URLs and checks requests with HOSTNAME; in hot standby every \
 server must answer as the DVIPA (or a DNS name for it), whichever system answers. An IP address \
 that differs from the DVIPA, `'*'` or no HOSTNAME at all (the system's own host name) is an \
 error. A DNS name cannot be verified offline: a warning, unless `--resolve NAME=ADDR` says what \
-it resolves to.\n\nFix: HOSTNAME('dvipa') or HOSTNAME('name.of.the.dvipa') on every HA server.",
+it resolves to. A value that holds a system symbol without a value is not compared: an \
+information finding says the rule could not judge it.\n\nFix: HOSTNAME('dvipa') or HOSTNAME('name.of.the.dvipa') on every HA server.",
     },
     CodeInfo {
         code: PORT,
@@ -163,36 +188,40 @@ HTTP_SSL_PORT in every member and list it on PORT.",
     },
     CodeInfo {
         code: KEYRING,
-        severities: "E",
+        severities: "E/I",
         title: "KEYRING_NAME equal on all HA servers",
         explanation: "After a switch a client must see the same server certificate, whoever \
 answers; otherwise TLS clients that pinned or verified it fail. All HA servers must use the same \
 key ring (default IZUKeyring.IZUDFLT) with the same certificate, whose subject alternative names \
-hold the DVIPA and its host name.\n\nFix: the same KEYRING_NAME in every member.",
+hold the DVIPA and its host name. A value that holds a system symbol without a value is not compared: an \
+information finding says the rule could not judge it.\n\nFix: the same KEYRING_NAME in every member.",
     },
     CodeInfo {
         code: SERVER_PROC,
-        severities: "E",
+        severities: "E/I",
         title: "SERVER_PROC different per HA server",
         explanation: "Each HA server runs its own started procedure (a copy of IZUSVR1, e.g. \
 IZUSVRA and IZUSVRB) with its own STARTED profile. Two servers with one procedure name collide \
-in the sysplex.\n\nFix: copy IZUSVR1 per server and name it in SERVER_PROC.",
+in the sysplex. A value that holds a system symbol without a value is not compared: an \
+information finding says the rule could not judge it.\n\nFix: copy IZUSVR1 per server and name it in SERVER_PROC.",
     },
     CodeInfo {
         code: SAF_PREFIX,
-        severities: "E",
+        severities: "E/I",
         title: "SAF_PREFIX equal on all HA servers",
         explanation: "The servers share one SAF database; with different prefixes a user \
-authorised on one server is refused on the other after a switch.\n\nFix: the same SAF_PREFIX \
+authorised on one server is refused on the other after a switch. A value that holds a system symbol without a value is not compared: an \
+information finding says the rule could not judge it.\n\nFix: the same SAF_PREFIX \
 (default IZUDFLT) in every member.",
     },
     CodeInfo {
         code: USER_DIR,
-        severities: "E",
+        severities: "E/I",
         title: "USER_DIR different per HA server, none inside another",
         explanation: "Each z/OSMF server locks its own data directory (an ENQ on the file \
 system); a second server pointed at the same directory, or at one inside it, fails to start or \
-corrupts the first one's data. The default is /global/zosmf for all.\n\nFix: one USER_DIR per \
+corrupts the first one's data. The default is /global/zosmf for all. A value that holds a system symbol without a value is not compared: an \
+information finding says the rule could not judge it.\n\nFix: one USER_DIR per \
 server on its own file system (IZUMKFS), e.g. /global/zosmf/zosmfa and /global/zosmf/zosmfb.",
     },
     CodeInfo {
@@ -221,6 +250,33 @@ DYNAMICXCF addresses on DESTIP.",
         explanation: "Sysplex distribution needs IPCONFIG SYSPLEXROUTING on every stack that \
 owns or backs up a distributed DVIPA (and DYNAMICXCF for the targets).\n\nFix: add \
 SYSPLEXROUTING to the IPCONFIG statement of that stack.",
+    },
+    CodeInfo {
+        code: OWNER_DISTRIBUTES,
+        severities: "E",
+        title: "the owning stack distributes the z/OSMF DVIPA",
+        explanation: "The stack that owns the z/OSMF DVIPA (VIPADEFINE) has no VIPADISTRIBUTE for \
+it, while a backup stack (VIPABACKUP) has one. IBM: a VIPADISTRIBUTE coded only on the backup \
+takes effect only during a primary outage. While the owner runs, the DVIPA is an ordinary \
+address of the owner: a failed z/OSMF server on a running owner is never switched away from, \
+which is the failure hot standby is for.\n\nFix: code the same VIPADISTRIBUTE in the owner's \
+VIPADYNAMIC block, after its VIPADEFINE.",
+    },
+    CodeInfo {
+        code: PORT_RESERVED,
+        severities: "E/I",
+        title: "the z/OSMF port is reserved for another job",
+        explanation: "The HA server's stack reserves the z/OSMF port (HTTP_SSL_PORT) with PORT or \
+PORTRANGE, and no reservation of it matches the system's SERVER_PROC (job names may hold the \
+wildcards * and ?; one port may be reserved by several PORT statements, and any match \
+suffices), or RESERVED or `PORT UNRSV ... DENY` blocks it. The z/OSMF server then cannot listen \
+on the port and the target never becomes ready; an entry that admits it with BIND to another \
+address than the DVIPA makes it listen there only, which is an error too. A reservation with \
+SAF depends on a RACF SERVAUTH profile, and an unreserved port below 1024 under TCPCONFIG \
+RESTRICTLOWPORTS on APF authorization: neither can be verified offline, and an information \
+finding says so.\n\nFix: \
+reserve the port for the server's procedure, e.g. `PORT 443 TCP IZUSVR* SHAREPORT`, or remove \
+the reservation for other jobs.",
     },
 ];
 

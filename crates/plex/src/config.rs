@@ -2,6 +2,7 @@
 //! each (SPEC §4). Errors carry their location like any other finding.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -16,6 +17,58 @@ pub struct SysplexToml {
     pub name: Spanned<String>,
     #[serde(default)]
     pub system: Vec<SystemToml>,
+    /// Which hot-standby distribution is z/OSMF's (`"addr..port"`), when
+    /// two qualify equally (SPEC §4).
+    pub zosmf: Option<Spanned<String>>,
+    /// What host names resolve to, written down (what `--resolve` says).
+    #[serde(default)]
+    pub resolve: BTreeMap<String, Spanned<String>>,
+}
+
+/// A parsed `zosmf = "addr..port"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZosmfPin {
+    pub dvipa: IpAddr,
+    pub port: u16,
+    /// Where sysplex.toml says it.
+    pub span: Span,
+}
+
+/// Parse `addr..port` (z/OS NETSTAT's notation), or `addr:port` for IPv4.
+pub fn parse_dvipa_port(s: &str) -> Option<(IpAddr, u16)> {
+    let s = s.trim();
+    let (a, p) = s.rsplit_once("..").or_else(|| {
+        let (a, p) = s.rsplit_once(':')?;
+        (!a.contains(':')).then_some((a, p))
+    })?;
+    let a = a.trim_start_matches('[').trim_end_matches(']');
+    Some((zha_tcpip::addr::ip(a)?, p.parse().ok()?))
+}
+
+impl SysplexToml {
+    /// The `zosmf` pin, checked by [`parse`].
+    pub fn zosmf_pin(&self, file: FileId) -> Option<ZosmfPin> {
+        let z = self.zosmf.as_ref()?;
+        let (dvipa, port) = parse_dvipa_port(z.get_ref())?;
+        Some(ZosmfPin {
+            dvipa,
+            port,
+            span: span(file, z.span()),
+        })
+    }
+
+    /// `[resolve]`, names upper case, checked by [`parse`].
+    pub fn resolved(&self) -> BTreeMap<String, IpAddr> {
+        self.resolve
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    k.to_ascii_uppercase(),
+                    zha_tcpip::addr::ip(v.get_ref().trim())?,
+                ))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +103,7 @@ pub fn parse(file: FileId, text: &str) -> Result<SysplexToml, Vec<Diagnostic>> {
                 None => d.primary(Span::file_start(file), "in this file"),
             };
             return Err(vec![d.help(
-                "sysplex.toml has `name = \"PLEX\"` and one [[system]] table per system with `name`, `parmlib = [..]`, `profile` and optional `symbols`; see `zosmf-ha explain ZHA0010`",
+                "sysplex.toml has `name = \"PLEX\"` and one [[system]] table per system with `name`, `parmlib = [..]`, `profile` and optional `symbols`; optional top-level `zosmf = \"addr..port\"` and `[resolve]`; see `zosmf-ha explain ZHA0010`",
             )]);
         }
     };
@@ -100,6 +153,34 @@ pub fn parse(file: FileId, text: &str) -> Result<SysplexToml, Vec<Diagnostic>> {
                 Diagnostic::error(codes::TOML_CONTENT, format!("system {} names no file", s.name.get_ref()))
                     .primary(span(file, s.name.span()), "neither parmlib nor profile")
                     .help("add `parmlib = [\"IZUPRMxx\"]` and `profile = \"PROFILE.TCPIP\"` for this system"),
+            );
+        }
+    }
+    if let Some(z) = &cfg.zosmf
+        && parse_dvipa_port(z.get_ref()).is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                codes::TOML_CONTENT,
+                format!("`{}` is not a DVIPA and port", z.get_ref()),
+            )
+            .primary(span(file, z.span()), "expected addr..port")
+            .help(
+                "name the z/OSMF distribution as NETSTAT does, e.g. `zosmf = \"10.1.1.10..443\"`",
+            ),
+        );
+    }
+    for (name, v) in &cfg.resolve {
+        if zha_tcpip::addr::ip(v.get_ref().trim()).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    codes::TOML_CONTENT,
+                    format!("`{}` is not an IP address for {name}", v.get_ref()),
+                )
+                .primary(span(file, v.span()), "expected an IPv4 or IPv6 address")
+                .help(
+                    "write what the name resolves to, e.g. `\"zosmf.example.com\" = \"10.1.1.10\"`",
+                ),
             );
         }
     }

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod plan;
 pub mod rules;
+pub mod zosmf;
 
 pub use check::{Kind, Options, Report, check, load_sysplex};
 pub use fs::{Fs, MemFs, OsFs};

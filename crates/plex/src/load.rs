@@ -125,22 +125,29 @@ impl<'f> Loader<'f> {
         };
         match decode(&bytes) {
             Ok(dec) => {
-                let latin1 = dec.latin1;
+                let notice = dec.notice();
+                let ebcdic = dec.ebcdic;
                 let id = self.sources.add(shown.clone(), dec.text);
-                if latin1 {
-                    self.diagnostics.push(
-                        Diagnostic::warning(codes::LATIN1, format!("{shown} is not UTF-8; read as ISO-8859-1"))
+                if let Some(n) = notice {
+                    let d = if ebcdic {
+                        Diagnostic::warning(codes::EBCDIC, format!("{shown} is in EBCDIC: {n}"))
+                            .primary(Span::file_start(id), "decoded from IBM-1047")
+                            .help(format!("nothing to do if the findings' text reads right; otherwise transfer {shown} from z/OS in text (ASCII) mode"))
+                    } else {
+                        Diagnostic::warning(codes::LATIN1, format!("{shown} is {n}"))
                             .primary(Span::file_start(id), "not UTF-8")
-                            .help(format!("if characters look wrong, convert the file: iconv -f IBM-1047 -t UTF-8 {shown}")),
-                    );
+                            .help(format!("if characters look wrong, convert the file: iconv -f ISO-8859-1 -t UTF-8 {shown} > {shown}.txt"))
+                    };
+                    self.diagnostics.push(d);
                 }
                 Some(id)
             }
-            Err(DecodeError::Ebcdic) => {
-                let mut d = Diagnostic::error(codes::EBCDIC, format!("{shown} is in EBCDIC"))
-                    .help(format!(
-                        "convert it to UTF-8: iconv -f IBM-1047 -t UTF-8 {shown} > {shown}.txt (or transfer it again in text mode)"
-                    ));
+            Err(e @ DecodeError::Ebcdic) => {
+                let mut d = Diagnostic::error(
+                    codes::EBCDIC,
+                    format!("{shown} is in EBCDIC without line ends or 80-byte records"),
+                )
+                .help(e.help(&shown));
                 if let Some(c) = cause {
                     d = d.primary(c, "named here");
                 }

@@ -15,6 +15,8 @@ pub struct System {
     /// Its IZUPRMxx members in IZU=(..) order.
     pub members: Vec<FileId>,
     pub settings: ZosmfSettings,
+    /// Statements of a later member that override an earlier member's.
+    pub overrides: Vec<Override>,
     pub profile: Option<FileId>,
     pub stack: Option<Stack>,
 }
@@ -41,8 +43,41 @@ impl System {
     }
 }
 
+/// IZU=(0A,00): a statement of 00 overrides the same statement of 0A.
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// The later statement, which wins.
+    pub by: Span,
+    /// The earlier statement, which is overridden.
+    pub overridden: Span,
+    /// The members in IZU=(..) order (suffixes such as `0A`), the later
+    /// and the earlier one.
+    pub order: String,
+    pub later: String,
+    pub earlier: String,
+}
+
+impl System {
+    /// How member order decides a setting, if it does: "IZU=(0A,00): 00
+    /// is read after 0A and overrides it".
+    pub fn order_note(&self, origin: &Origin) -> Option<String> {
+        let Origin::Set { statement, .. } = origin else {
+            return None;
+        };
+        let o = self.overrides.iter().find(|o| o.by == *statement)?;
+        Some(format!(
+            "IZU=({}): {} is read after {} and overrides it",
+            o.order, o.later, o.earlier
+        ))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Sysplex {
     pub name: String,
     pub systems: Vec<System>,
+    /// `zosmf = "addr..port"` in sysplex.toml: which distribution is z/OSMF's.
+    pub zosmf: Option<crate::config::ZosmfPin>,
+    /// `[resolve]` in sysplex.toml: host names (upper case) and addresses.
+    pub resolve: std::collections::BTreeMap<String, IpAddr>,
 }

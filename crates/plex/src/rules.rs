@@ -10,10 +10,13 @@ use std::net::IpAddr;
 
 use zha_diag::{Diagnostic, Span};
 use zha_parmlib::{Autostart, Origin, Setting};
-use zha_tcpip::{DistMethod, PortRange, Stack, Target, VipaOwner};
+use zha_tcpip::{DistMethod, Stack, VipaOwner};
 
 use crate::codes;
 use crate::model::{Sysplex, System};
+use crate::zosmf::{
+    Choice, HotStandby, Key, Rank, ZosmfDistribution, hot_standby, zosmf_distribution,
+};
 
 /// What the rules need besides the model.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +35,10 @@ pub fn lone_profile(stack: &Stack) -> Vec<Diagnostic> {
 /// Every cross-system rule and every HA-group rule.
 pub fn sysplex(plex: &Sysplex, opts: &RuleOptions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // sysplex.toml's [resolve], overridden by --resolve.
+    let mut resolve = plex.resolve.clone();
+    resolve.extend(opts.resolve.iter().map(|(k, v)| (k.clone(), *v)));
+    let opts = &RuleOptions { resolve };
     let stacks: Vec<(&str, &Stack)> = plex
         .systems
         .iter()
@@ -170,14 +177,46 @@ fn destips_are_systems(plex: &Sysplex, out: &mut Vec<Diagnostic>) {
         for d in &st.distributions {
             for t in d.targets.iter().flatten() {
                 if !known.iter().any(|k| k.0 == t.addr.value) {
+                    // An address of a system of another kind: say which,
+                    // and what to write instead.
+                    let other = plex.systems.iter().find_map(|o| {
+                        let kind = o.stack.as_ref()?.address_kind(t.addr.value)?;
+                        Some((o, kind))
+                    });
+                    let (label, help) = match other {
+                        Some((o, kind)) => (
+                            format!("{kind} address of {}, not its DYNAMICXCF address", o.name),
+                            match o.dynamic_xcf() {
+                                Some(x) => format!(
+                                    "write {}'s DYNAMICXCF address: `{x} {}`",
+                                    o.name,
+                                    role_for(o, d.dvipa.value)
+                                ),
+                                None => format!(
+                                    "give {} IPCONFIG DYNAMICXCF and write that address here",
+                                    o.name
+                                ),
+                            },
+                        ),
+                        None => (
+                            "no system has this DYNAMICXCF address".to_owned(),
+                            "DESTIP lists the target systems' DYNAMICXCF addresses (IPCONFIG DYNAMICXCF)".to_owned(),
+                        ),
+                    };
                     out.push(
                         Diagnostic::error(
                             codes::DESTIP_SYSTEMS,
-                            format!("DESTIP {} is the DYNAMICXCF address of no system of {}", t.addr.value, plex.name),
+                            format!(
+                                "DESTIP {} is the DYNAMICXCF address of no system of {}",
+                                t.addr.value, plex.name
+                            ),
                         )
-                        .primary(t.addr.span, "no system has this DYNAMICXCF address")
-                        .secondary(d.keyword, format!("in {}'s VIPADISTRIBUTE for {}", s.name, d.dvipa.value))
-                        .help("DESTIP lists the target systems' DYNAMICXCF addresses (IPCONFIG DYNAMICXCF)")
+                        .primary(t.addr.span, label)
+                        .secondary(
+                            d.keyword,
+                            format!("in {}'s VIPADISTRIBUTE for {}", s.name, d.dvipa.value),
+                        )
+                        .help(help)
                         .note(list.clone()),
                     );
                 }
@@ -203,69 +242,11 @@ fn dvipa_not_home_elsewhere(stacks: &[(&str, &Stack)], out: &mut Vec<Diagnostic>
                     .primary(h.span, format!("{name} already has this address"))
                     .secondary(dist_span, format!("distributed by {dist_name}"))
                     .help("choose a DVIPA that no stack uses as a home or DYNAMICXCF address")
-                    .zos(format!("{name} cannot take over the DVIPA (EZZ8307I), and connections to it may reach {name} directly")),
+                    .zos(format!("{name} owns this address itself: connections to the DVIPA may reach {name} directly, and {name} could never take the DVIPA over")),
                 );
             }
         }
     }
-}
-
-/// A HOTSTANDBY VIPADISTRIBUTE, applied or ignored by z/OS, as a candidate
-/// for the z/OSMF DVIPA.
-struct Candidate<'a> {
-    system: &'a System,
-    dvipa: IpAddr,
-    dvipa_span: Span,
-    ports: &'a [zha_diag::Located<PortRange>],
-    targets: Vec<&'a Target>,
-    keyword: Span,
-    applied: bool,
-}
-
-impl Candidate<'_> {
-    fn covers(&self, port: u16) -> bool {
-        zha_tcpip::ports_cover(self.ports, port)
-    }
-}
-
-fn candidates(plex: &Sysplex) -> Vec<Candidate<'_>> {
-    let mut v = Vec::new();
-    for s in &plex.systems {
-        let Some(st) = &s.stack else { continue };
-        for d in st
-            .distributions
-            .iter()
-            .filter(|d| d.method == DistMethod::HotStandby)
-        {
-            v.push(Candidate {
-                system: s,
-                dvipa: d.dvipa.value,
-                dvipa_span: d.dvipa.span,
-                ports: &d.ports,
-                targets: d.targets.iter().flatten().collect(),
-                keyword: d.keyword,
-                applied: true,
-            });
-        }
-        for d in st
-            .ignored
-            .iter()
-            .filter(|d| d.method == DistMethod::HotStandby)
-        {
-            if let zha_tcpip::DvipaRef::Addr(a) = d.dvipa.value {
-                v.push(Candidate {
-                    system: s,
-                    dvipa: a,
-                    dvipa_span: d.dvipa.span,
-                    ports: &d.ports,
-                    targets: d.targets.iter().collect(),
-                    keyword: d.keyword,
-                    applied: false,
-                });
-            }
-        }
-    }
-    v
 }
 
 /// How a system's HOSTNAME relates to an address.
@@ -294,72 +275,31 @@ fn host(s: &System, opts: &RuleOptions) -> Host {
     }
 }
 
-fn host_addr(s: &System, opts: &RuleOptions) -> Option<IpAddr> {
-    match host(s, opts) {
-        Host::Addr(a) | Host::Name(_, Some(a)) => Some(a),
-        _ => None,
-    }
-}
-
-/// Rules 1000-1008 and the second half of 2013.
+/// Rules 1000-1008 and the second half of 2013, on z/OSMF's distribution
+/// as [`zosmf_distribution`] chooses it.
 fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
-    let cands = candidates(plex);
-    let score = |c: &Candidate| {
-        let by_host = plex
-            .systems
-            .iter()
-            .any(|s| host_addr(s, opts) == Some(c.dvipa));
-        let by_port = plex
-            .systems
-            .iter()
-            .any(|s| c.covers(s.settings.http_ssl_port.value));
-        match (by_host, by_port) {
-            (true, true) => 3,
-            (false, true) => 2,
-            (true, false) => 1,
-            _ => 0,
+    let z = match zosmf_distribution(plex, &opts.resolve) {
+        Choice::Chosen(z) => z,
+        Choice::Nothing => {
+            no_zosmf_dvipa(plex, &hot_standby(plex), out);
+            return;
+        }
+        Choice::Tie(cands) => {
+            tie(&cands, out);
+            return;
+        }
+        Choice::PinUnmatched(pin) => {
+            pin_unmatched(plex, pin, out);
+            return;
         }
     };
-    let best = cands.iter().map(score).max().unwrap_or(0);
-    let top: Vec<&Candidate> = cands.iter().filter(|c| score(c) == best).collect();
-    let mut addrs: Vec<IpAddr> = top.iter().map(|c| c.dvipa).collect();
-    addrs.dedup();
-    if top.is_empty() || (best == 0 && addrs.len() > 1) {
-        no_zosmf_dvipa(plex, &cands, out);
-        return;
-    }
-    let dvipa = top[0].dvipa;
-    // The statement to judge by: the applied one on the owning stack first.
-    let stmts: Vec<&Candidate> = cands.iter().filter(|c| c.dvipa == dvipa).collect();
-    let owns = |c: &&&Candidate| {
-        c.system
-            .stack
-            .as_ref()
-            .and_then(|st| st.vipa(dvipa))
-            .is_some_and(|v| v.owner == VipaOwner::Define)
-    };
-    let main = stmts
-        .iter()
-        .find(|c| c.applied && owns(c))
-        .or_else(|| stmts.iter().find(|c| c.applied))
-        .unwrap_or(&stmts[0]);
-
-    let servers: Vec<&System> = plex
-        .systems
-        .iter()
-        .filter(|s| {
-            s.dynamic_xcf()
-                .is_some_and(|x| main.targets.iter().any(|t| t.addr.value == x))
-                || host_addr(s, opts) == Some(dvipa)
-        })
-        .collect();
+    let dvipa = z.key.dvipa;
+    let main = &z.main;
+    let servers = &z.servers;
 
     // ZHA2013, second half: an HA server that is no DESTIP.
-    for s in &servers {
-        let is_dest = s
-            .dynamic_xcf()
-            .is_some_and(|x| main.targets.iter().any(|t| t.addr.value == x));
-        if !is_dest && !main.targets.is_empty() {
+    for s in servers {
+        if !main.targets_system(s) && !main.targets.is_empty() {
             let mut d = Diagnostic::error(
                 codes::DESTIP_SYSTEMS,
                 format!(
@@ -379,7 +319,8 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
             );
             let help = match s.dynamic_xcf() {
                 Some(x) => format!(
-                    "add `{x} BACKUP` to the DESTIP list, or take {} out of the HA group",
+                    "add `{x} {}` to the DESTIP list, or take {} out of the HA group",
+                    role_for(s, dvipa),
                     s.name
                 ),
                 None => format!(
@@ -391,24 +332,288 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
         }
     }
 
-    let ctx = Ctx {
-        servers: &servers,
-        out,
-    };
-    ctx.run(dvipa, main, opts);
+    owner_distributes(plex, &z, out);
+    port_reserved(servers, dvipa, out);
+    let ctx = HaRules { servers, out };
+    ctx.run(plex, dvipa, main, opts);
 }
 
-fn no_zosmf_dvipa(plex: &Sysplex, cands: &[Candidate], out: &mut Vec<Diagnostic>) {
-    let ports: Vec<u16> = {
-        let mut v: Vec<u16> = plex
-            .systems
-            .iter()
-            .map(|s| s.settings.http_ssl_port.value)
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+/// ZHA2018: the owner of the z/OSMF DVIPA distributes it, not only a backup.
+fn owner_distributes(plex: &Sysplex, z: &ZosmfDistribution, out: &mut Vec<Diagnostic>) {
+    let dvipa = z.key.dvipa;
+    let Some(backup) = z
+        .statements
+        .iter()
+        .find(|h| h.applied.is_some() && !h.on_owner())
+    else {
+        return;
     };
+    for o in &plex.systems {
+        // A statement on the owner that z/OS ignores has its own finding.
+        let distributes = o.stack.as_ref().is_some_and(|st| {
+            st.distributions.iter().any(|d| d.dvipa.value == dvipa)
+                || st
+                    .ignored
+                    .iter()
+                    .any(|d| d.dvipa.value == zha_tcpip::DvipaRef::Addr(dvipa))
+        });
+        if distributes {
+            continue;
+        }
+        let Some(v) = o
+            .stack
+            .as_ref()
+            .and_then(|st| st.vipa(dvipa))
+            .filter(|v| v.owner == VipaOwner::Define)
+        else {
+            continue;
+        };
+        let deleted = deletions(o, Some(dvipa), z.key.port);
+        let mut d = Diagnostic::error(
+            codes::OWNER_DISTRIBUTES,
+            format!(
+                "{} owns the z/OSMF DVIPA {dvipa} but does not distribute it; only {} does",
+                o.name, backup.system.name
+            ),
+        )
+        .primary(
+            v.keyword,
+            format!(
+                "{} owns {dvipa} (VIPADEFINE) and has no VIPADISTRIBUTE for it",
+                o.name
+            ),
+        )
+        .secondary(
+            backup.keyword,
+            format!("takes effect only while {} is down", o.name),
+        );
+        for (span, text) in deleted {
+            d = d.secondary(span, text);
+        }
+        out.push(
+            d.help(format!(
+                "code the same VIPADISTRIBUTE in {}'s VIPADYNAMIC block, after its VIPADEFINE",
+                o.name
+            ))
+            .zos(format!(
+                "IBM: distribution coded on a backup stack happens only during a primary outage; while {} runs, a failed z/OSMF server is never switched away from",
+                o.name
+            )),
+        );
+    }
+}
+
+/// ZHA2019: the z/OSMF port on each HA server's stack is open to its
+/// SERVER_PROC (PORT/PORTRANGE reservations, PORT UNRSV, RESTRICTLOWPORTS).
+fn port_reserved(servers: &[&System], dvipa: IpAddr, out: &mut Vec<Diagnostic>) {
+    use zha_tcpip::PortAccess;
+    for s in servers {
+        let Some(st) = &s.stack else { continue };
+        let port = s.settings.http_ssl_port.value;
+        let job = &s.settings.server_proc;
+        if unresolved(&job.value) {
+            continue;
+        }
+        let proc_label = |d: Diagnostic| {
+            d.secondary_opt(
+                s.place(&job.origin),
+                format!("{}: SERVER_PROC {}", s.name, job.value),
+            )
+        };
+        let d = match st.port_access(port, &job.value) {
+            PortAccess::Free => None,
+            PortAccess::Allowed { bind: None, .. } => None,
+            PortAccess::Allowed { bind: Some(b), .. } if b == dvipa || b.is_unspecified() => None,
+            PortAccess::Allowed { by, bind: Some(b) } => Some(
+                Diagnostic::error(
+                    codes::PORT_RESERVED,
+                    format!(
+                        "{}'s stack binds {} on port {port} to {b}, not the DVIPA {dvipa}",
+                        s.name, job.value
+                    ),
+                )
+                .primary(by, format!("BIND {b}"))
+                .help(format!("write `BIND {dvipa}` in this PORT entry, or remove BIND"))
+                .zos(format!(
+                    "the server listens only on {b}: connections the distributor sends to {dvipa} are refused"
+                )),
+            ),
+            PortAccess::Blocked { by } => {
+                let mut d = Diagnostic::error(
+                    codes::PORT_RESERVED,
+                    format!(
+                        "{}'s stack reserves port {port} so that {} cannot listen on it",
+                        s.name, job.value
+                    ),
+                );
+                for (i, b) in by.iter().enumerate() {
+                    d = if i == 0 {
+                        d.primary(*b, format!("no entry for port {port} admits {}", job.value))
+                    } else {
+                        d.secondary(*b, "also decides")
+                    };
+                }
+                Some(
+                    d.help(format!(
+                        "reserve the port for the server's procedure, e.g. `PORT {port} TCP {} NOAUTOLOG`, or a pattern such as `IZUSVR*` that matches every server",
+                        job.value
+                    ))
+                    .zos(format!(
+                        "the z/OSMF server on {} cannot bind port {port}, so this target never becomes ready",
+                        s.name
+                    )),
+                )
+            }
+            PortAccess::Saf { by, resource } => Some(
+                Diagnostic::info(
+                    codes::PORT_RESERVED,
+                    format!(
+                        "port {port} on {} is reserved with SAF {resource}: whether {} may listen depends on RACF",
+                        s.name, job.value
+                    ),
+                )
+                .primary(by, format!("SAF {resource}"))
+                .help(format!(
+                    "permit the server's user READ to EZB.PORTACCESS.sysname.tcpname.{resource} in class SERVAUTH"
+                )),
+            ),
+            PortAccess::LowPort { by } => Some(
+                Diagnostic::info(
+                    codes::PORT_RESERVED,
+                    format!(
+                        "port {port} is below 1024 and {}'s stack has RESTRICTLOWPORTS: {} may listen only if APF-authorized or a superuser",
+                        s.name, job.value
+                    ),
+                )
+                .primary(by, "RESTRICTLOWPORTS")
+                .help(format!(
+                    "reserve the port for the server, e.g. `PORT {port} TCP {} NOAUTOLOG`",
+                    job.value
+                )),
+            ),
+            PortAccess::Unresolved { by } => {
+                let mut d = Diagnostic::info(
+                    codes::PORT_RESERVED,
+                    format!(
+                        "a reservation of port {port} on {} names a job with an unresolved symbol: not judged",
+                        s.name
+                    ),
+                );
+                for b in by {
+                    d = d.secondary(b, "unresolved symbol in the job name");
+                }
+                if let Some(l) = d.labels.first_mut() {
+                    l.primary = true;
+                }
+                Some(d.help(format!("give the symbol a value for {} in sysplex.toml", s.name)))
+            }
+        };
+        if let Some(d) = d {
+            out.push(proc_label(d));
+        }
+    }
+}
+
+/// Where a VIPADISTRIBUTE DELETE (or VIPADELETE) on a system's stack
+/// removed a hot-standby distribution of `dvipa` (any, if `None`) on
+/// `port` (any, if `None`): labels for a finding that follows from it.
+fn deletions(s: &System, dvipa: Option<IpAddr>, port: Option<u16>) -> Vec<(Span, String)> {
+    let Some(st) = &s.stack else {
+        return Vec::new();
+    };
+    st.deleted
+        .iter()
+        .filter(|d| {
+            d.removed.method == DistMethod::HotStandby
+                && dvipa.is_none_or(|a| d.removed.dvipa.value == a)
+                && port.is_none_or(|p| d.removed.covers_port(p))
+        })
+        .map(|d| {
+            let what = match port {
+                Some(p) if d.whole => {
+                    format!("removes the distribution of {}..{p}", d.removed.dvipa.value)
+                }
+                Some(p) => format!("removes targets of {}..{p}", d.removed.dvipa.value),
+                None => format!("removes a distribution of {}", d.removed.dvipa.value),
+            };
+            (d.keyword, format!("{} on {}: {what}", d.by, s.name))
+        })
+        .collect()
+}
+
+/// The role a system should have in a DVIPA's DESTIP list: PREFERRED for
+/// the stack that owns the DVIPA (its VIPADEFINE), BACKUP for the others.
+pub(crate) fn role_for(s: &System, dvipa: IpAddr) -> &'static str {
+    let owns = s
+        .stack
+        .as_ref()
+        .and_then(|st| st.vipa(dvipa))
+        .is_some_and(|v| v.owner == VipaOwner::Define);
+    if owns { "PREFERRED" } else { "BACKUP" }
+}
+
+fn tie(cands: &[(Key, Rank, HotStandby)], out: &mut Vec<Diagnostic>) {
+    let names: Vec<String> = cands.iter().map(|c| c.0.to_string()).collect();
+    let mut d = Diagnostic::warning(
+        codes::NO_ZOSMF_DVIPA,
+        format!(
+            "{} hot-standby distributions could be z/OSMF's: {}; the z/OSMF rules judge neither",
+            cands.len(),
+            names.join(" and ")
+        ),
+    );
+    for (i, (k, r, h)) in cands.iter().enumerate() {
+        let text = format!(
+            "{k} on {}: z/OSMF systems as DESTIP {}, of them AUTOSTART(LOCAL) {}, with HOSTNAME {} {}",
+            h.system.name, r.servers, r.local, k.dvipa, r.by_host
+        );
+        d = if i == 0 {
+            d.primary(h.dvipa_span, text)
+        } else {
+            d.secondary(h.dvipa_span, text)
+        };
+    }
+    let first = names.first().cloned().unwrap_or_default();
+    out.push(
+        d.help(format!(
+            "say which one serves z/OSMF in sysplex.toml: `zosmf = \"{first}\"`"
+        ))
+        .note("candidates rank by the DESTIP systems whose HTTP_SSL_PORT the statement distributes, then by AUTOSTART(LOCAL), then by HOSTNAME; never by file order"),
+    );
+}
+
+fn pin_unmatched(plex: &Sysplex, pin: crate::config::ZosmfPin, out: &mut Vec<Diagnostic>) {
+    let mut d = Diagnostic::error(
+        codes::NO_ZOSMF_DVIPA,
+        format!(
+            "sysplex.toml names {}..{} as z/OSMF's distribution, but no VIPADISTRIBUTE DISTMETHOD HOTSTANDBY distributes it",
+            pin.dvipa, pin.port
+        ),
+    )
+    .primary(pin.span, "zosmf = this DVIPA and port");
+    for h in hot_standby(plex) {
+        d = d.secondary(
+            h.dvipa_span,
+            format!("hot-standby DVIPA {} on {}", h.dvipa, h.system.name),
+        );
+    }
+    out.push(d.help(
+        "name a hot-standby DVIPA and a port of its PORT list, as NETSTAT shows them (`addr..port`), or remove `zosmf` to let check choose",
+    ));
+}
+
+fn no_zosmf_dvipa(plex: &Sysplex, cands: &[HotStandby], out: &mut Vec<Diagnostic>) {
+    let ports = crate::zosmf::zosmf_ports(plex);
+    let port_list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    let port_list = port_list.join(" or ");
+    // Each hot-standby distribution once, as DVIPA and PORT list.
+    let mut shown: Vec<(IpAddr, String)> = Vec::new();
+    for c in cands {
+        let k = (c.dvipa, ports_text(c.ports));
+        if !shown.contains(&k) {
+            shown.push(k);
+        }
+    }
     let mut d = if cands.is_empty() {
         Diagnostic::error(
             codes::NO_ZOSMF_DVIPA,
@@ -418,11 +623,20 @@ fn no_zosmf_dvipa(plex: &Sysplex, cands: &[Candidate], out: &mut Vec<Diagnostic>
             ),
         )
     } else {
-        let v: Vec<String> = cands.iter().map(|c| c.dvipa.to_string()).collect();
+        let v: Vec<String> = shown
+            .iter()
+            .map(|(a, p)| {
+                if p.is_empty() {
+                    a.to_string()
+                } else {
+                    format!("{a} PORT {p}")
+                }
+            })
+            .collect();
         Diagnostic::error(
             codes::NO_ZOSMF_DVIPA,
             format!(
-                "cannot tell which hot-standby DVIPA serves z/OSMF: {}",
+                "no hot-standby distribution carries the z/OSMF port {port_list}: {}",
                 v.join(", ")
             ),
         )
@@ -432,6 +646,17 @@ fn no_zosmf_dvipa(plex: &Sysplex, cands: &[Candidate], out: &mut Vec<Diagnostic>
             c.dvipa_span,
             format!("{} hot-standby DVIPA on {}", c.dvipa, c.system.name),
         );
+    }
+    // A VIPADISTRIBUTE DELETE that removed a hot-standby distribution of
+    // the z/OSMF port is the likely cause.
+    for s in &plex.systems {
+        for &p in &ports {
+            for (span, text) in deletions(s, None, Some(p)) {
+                if !d.labels.iter().any(|l| l.span == span) {
+                    d = d.secondary(span, text);
+                }
+            }
+        }
     }
     // A distribution of the z/OSMF port by another method is the likely cause.
     for s in &plex.systems {
@@ -456,12 +681,34 @@ fn no_zosmf_dvipa(plex: &Sysplex, cands: &[Candidate], out: &mut Vec<Diagnostic>
         l.primary = true;
     }
     let port = ports.first().copied().unwrap_or(443);
-    out.push(
-        d.help(format!(
+    let help = match shown.as_slice() {
+        [(dvipa, p)] if !p.is_empty() => format!(
+            "add {port} to the PORT list of the VIPADISTRIBUTE for {dvipa}, or set HTTP_SSL_PORT({}) on the z/OSMF servers",
+            p.split([' ', '-']).next().unwrap_or_default()
+        ),
+        _ => format!(
             "distribute the DVIPA with `VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY dvipa PORT {port} DESTIP sysa_xcf PREFERRED sysb_xcf BACKUP` and set HOSTNAME to the DVIPA on every z/OSMF server"
-        ))
+        ),
+    };
+    out.push(
+        d.help(help)
         .note("z/OSMF servers keep their own state, so IBM supports only hot standby (no load balancing) between them"),
     );
+}
+
+/// A PORT list as written: `443 7554-7560`.
+fn ports_text(ports: &[zha_diag::Located<zha_tcpip::PortRange>]) -> String {
+    let v: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            if p.value.lo == p.value.hi {
+                p.value.lo.to_string()
+            } else {
+                format!("{}-{}", p.value.lo, p.value.hi)
+            }
+        })
+        .collect();
+    v.join(" ")
 }
 
 trait OriginSpan {
@@ -477,20 +724,24 @@ impl<T> OriginSpan for Setting<T> {
     }
 }
 
-struct Ctx<'a, 'o> {
+/// The rules on the HA group (1001-1008).
+struct HaRules<'a, 'o> {
     servers: &'a [&'a System],
     out: &'o mut Vec<Diagnostic>,
 }
 
-impl Ctx<'_, '_> {
-    fn run(self, dvipa: IpAddr, main: &Candidate, opts: &RuleOptions) {
-        let Ctx { servers, out } = self;
+impl HaRules<'_, '_> {
+    fn run(self, plex: &Sysplex, dvipa: IpAddr, main: &HotStandby, opts: &RuleOptions) {
+        let HaRules { servers, out } = self;
         let label =
             |s: &System, what: &str, origin: &Origin, value: &str| -> (Option<Span>, String) {
-                let text = match origin {
+                let mut text = match origin {
                     Origin::Set { .. } => format!("{}: {what} {value}", s.name),
                     Origin::Default => format!("{}: no {what}, default {value}", s.name),
                 };
+                if let Some(n) = s.order_note(origin) {
+                    text = format!("{text} ({n})");
+                }
                 (s.place(origin), text)
             };
 
@@ -508,6 +759,7 @@ impl Ctx<'_, '_> {
                 "z/OS starts only one z/OSMF server per autostart group in the sysplex: the others do not start their own server at IPL, so there is no standby",
             ),
         );
+        autostart_outside(plex, servers, out);
         must_differ(
             out,
             servers,
@@ -520,53 +772,88 @@ impl Ctx<'_, '_> {
             None,
         );
 
-        // ZHA1002: AUTOSTART(LOCAL).
-        for s in servers {
-            if s.settings.autostart.value == Autostart::Connect {
-                let mut d = Diagnostic::error(
-                    codes::AUTOSTART_LOCAL,
-                    format!(
-                        "{} has AUTOSTART(CONNECT): it starts no z/OSMF server of its own",
-                        s.name
-                    ),
-                );
-                if let Some(p) = s.place(&s.settings.autostart.origin) {
-                    d = d.primary(p, "CONNECT");
-                }
-                out.push(
-                    d.help(
-                        "write AUTOSTART(LOCAL), or remove the statement (LOCAL is the default)",
-                    )
-                    .zos(format!(
-                        "at IPL {} connects to its group's server instead of starting one",
-                        s.name
-                    )),
-                );
+        // ZHA1002: AUTOSTART(LOCAL); one finding per statement (a shared
+        // member's statement is one cause).
+        let connect: Vec<&System> = servers
+            .iter()
+            .copied()
+            .filter(|s| s.settings.autostart.value == Autostart::Connect)
+            .collect();
+        for group in alike(&connect, |s| {
+            (s.place(&s.settings.autostart.origin), String::new())
+        }) {
+            let (names, has) = names_of(&group);
+            let mut d = Diagnostic::error(
+                codes::AUTOSTART_LOCAL,
+                format!("{names} {has} AUTOSTART(CONNECT): no z/OSMF server of its own"),
+            );
+            let origin = &group[0].settings.autostart.origin;
+            if let Some(p) = group[0].place(origin) {
+                let text = match group[0].order_note(origin) {
+                    Some(n) => format!("CONNECT ({n})"),
+                    None => "CONNECT".to_owned(),
+                };
+                d = d.primary(p, text);
             }
+            out.push(
+                d.help("write AUTOSTART(LOCAL), or remove the statement (LOCAL is the default)")
+                    .zos(format!(
+                        "at IPL {names} {} to the group's server instead of starting one",
+                        if group.len() > 1 {
+                            "connect"
+                        } else {
+                            "connects"
+                        }
+                    )),
+            );
         }
 
         // ZHA1003: HOSTNAME is the DVIPA.
-        for s in servers {
-            let place = s
-                .settings
+        let (open, judged): (Vec<&System>, Vec<&System>) = servers.iter().partition(|s| {
+            s.settings
+                .hostname
+                .as_ref()
+                .is_some_and(|h| unresolved(&h.value))
+        });
+        for group in alike(&open, |s| {
+            let h = s.settings.hostname.as_ref();
+            (
+                h.and_then(|h| h.origin_span()),
+                h.map(|h| h.value.clone()).unwrap_or_default(),
+            )
+        }) {
+            if let Some(h) = &group[0].settings.hostname {
+                out.push(not_judged(codes::HOSTNAME, &group, "HOSTNAME", h));
+            }
+        }
+        let place_of = |s: &System| {
+            s.settings
                 .hostname
                 .as_ref()
                 .and_then(|h| h.origin_span())
-                .or_else(|| s.place(&Origin::Default));
+                .or_else(|| s.place(&Origin::Default))
+        };
+        for group in alike(&judged, |s| {
+            let v = s.settings.hostname.as_ref().map(|h| h.value.clone());
+            (place_of(s), v.unwrap_or_default())
+        }) {
+            let s = group[0];
+            let (names, has) = names_of(&group);
+            let place = place_of(s);
             let d = match host(s, opts) {
                 Host::Addr(a) if a == dvipa => None,
                 Host::Name(_, Some(a)) if a == dvipa => None,
-                Host::Missing => Some(Diagnostic::error(codes::HOSTNAME, format!("{} sets no HOSTNAME; it must be the DVIPA {dvipa}", s.name))
+                Host::Missing => Some(Diagnostic::error(codes::HOSTNAME, format!("{names} {} no HOSTNAME; it must be the DVIPA {dvipa}", if group.len() > 1 { "set" } else { "sets" }))
                     .primary_opt(place, "no HOSTNAME in the members: z/OSMF uses the system's own host name")),
-                Host::Any => Some(Diagnostic::error(codes::HOSTNAME, format!("{} has HOSTNAME('*'); it must be the DVIPA {dvipa}", s.name))
+                Host::Any => Some(Diagnostic::error(codes::HOSTNAME, format!("{names} {has} HOSTNAME('*'); it must be the DVIPA {dvipa}"))
                     .primary_opt(place, "any host name")),
-                Host::Addr(a) => Some(Diagnostic::error(codes::HOSTNAME, format!("{} has HOSTNAME {a}, not the DVIPA {dvipa}", s.name))
+                Host::Addr(a) => Some(Diagnostic::error(codes::HOSTNAME, format!("{names} {has} HOSTNAME {a}, not the DVIPA {dvipa}"))
                     .primary_opt(place, format!("{a} is not {dvipa}"))),
-                Host::Name(n, Some(a)) => Some(Diagnostic::error(codes::HOSTNAME, format!("{} has HOSTNAME {n}, which resolves to {a}, not the DVIPA {dvipa}", s.name))
-                    .primary_opt(place, format!("resolves to {a} (--resolve)"))),
-                Host::Name(n, None) => Some(Diagnostic::warning(codes::HOSTNAME, format!("{} has HOSTNAME {n}; whether it is the DVIPA {dvipa} cannot be verified offline", s.name))
+                Host::Name(n, Some(a)) => Some(Diagnostic::error(codes::HOSTNAME, format!("{names} {has} HOSTNAME {n}, which resolves to {a}, not the DVIPA {dvipa}"))
+                    .primary_opt(place, format!("resolves to {a} (--resolve or [resolve])"))),
+                Host::Name(n, None) => Some(Diagnostic::warning(codes::HOSTNAME, format!("{names} {has} HOSTNAME {n}; whether it is the DVIPA {dvipa} cannot be verified offline"))
                     .primary_opt(place, "a DNS name")
-                    .note(format!("pass `--resolve {n}={dvipa}` to state what it resolves to"))),
+                    .note(format!("pass `--resolve {n}={dvipa}`, or write `\"{n}\" = \"{dvipa}\"` under [resolve] in sysplex.toml, to state what it resolves to"))),
             };
             if let Some(d) = d {
                 out.push(d.secondary(main.dvipa_span, "the z/OSMF DVIPA")
@@ -598,25 +885,33 @@ impl Ctx<'_, '_> {
                     &s.settings.http_ssl_port.origin,
                     &port.to_string(),
                 );
-                let list: Vec<String> = main
-                    .ports
-                    .iter()
-                    .map(|p| {
-                        if p.value.lo == p.value.hi {
-                            p.value.lo.to_string()
-                        } else {
-                            format!("{}-{}", p.value.lo, p.value.hi)
-                        }
-                    })
+                let list: Vec<String> = ports_text(main.ports)
+                    .split(' ')
+                    .map(str::to_owned)
                     .collect();
                 let port_span = match (main.ports.first(), main.ports.last()) {
                     (Some(a), Some(b)) => a.span.to(b.span),
                     _ => main.dvipa_span,
                 };
-                out.push(Diagnostic::error(codes::PORT, format!("z/OSMF listens on {port} but the DVIPA distributes port {}", list.join(" ")))
-                    .primary(port_span, format!("{port} is not in this PORT list"))
-                    .secondary_opt(place, text)
-                    .help(format!("add {port} to the PORT list of the VIPADISTRIBUTE for {dvipa}, or set HTTP_SSL_PORT({})", list.first().cloned().unwrap_or_default())));
+                let deleted = deletions(main.system, Some(dvipa), Some(port));
+                let primary = if deleted.is_empty() {
+                    format!("{port} is not in this PORT list")
+                } else {
+                    format!("{port} is not in this PORT list once the DELETE is applied")
+                };
+                let mut d = Diagnostic::error(
+                    codes::PORT,
+                    format!(
+                        "z/OSMF listens on {port} but the DVIPA distributes port {}",
+                        list.join(" ")
+                    ),
+                )
+                .primary(port_span, primary)
+                .secondary_opt(place, text);
+                for (span, text) in deleted {
+                    d = d.secondary(span, text);
+                }
+                out.push(d.help(format!("add {port} to the PORT list of the VIPADISTRIBUTE for {dvipa}, or set HTTP_SSL_PORT({})", list.first().cloned().unwrap_or_default())));
             }
         }
 
@@ -641,8 +936,11 @@ impl Ctx<'_, '_> {
         );
 
         // ZHA1008: USER_DIR distinct and not nested.
-        for (i, a) in servers.iter().enumerate() {
-            for b in &servers[i + 1..] {
+        let judged = judgeable(out, servers, codes::USER_DIR, "USER_DIR", |s| {
+            &s.settings.user_dir
+        });
+        for (i, a) in judged.iter().enumerate() {
+            for b in &judged[i + 1..] {
                 let (pa, pb) = (
                     norm_dir(&a.settings.user_dir.value),
                     norm_dir(&b.settings.user_dir.value),
@@ -706,6 +1004,7 @@ fn must_differ<'s>(
     help: &str,
     zos: Option<&str>,
 ) {
+    let servers = judgeable(out, servers, code, what, &get);
     let mut groups: Vec<(String, Vec<&System>)> = Vec::new();
     for s in servers {
         let k = get(s).value.to_ascii_uppercase();
@@ -746,6 +1045,7 @@ fn must_agree<'s, T: ToString + PartialEq + 's>(
     label: &Labeler,
     help: &str,
 ) {
+    let servers = &judgeable(out, servers, code, what, &get)[..];
     let Some(first) = servers.first() else { return };
     let reference = get(first);
     let differing: Vec<&&System> = servers
@@ -776,6 +1076,144 @@ fn must_agree<'s, T: ToString + PartialEq + 's>(
     }
     let (place, text) = label(first, what, &reference.origin, &reference.value.to_string());
     out.push(d.secondary_opt(place, text).help(help));
+}
+
+/// Servers grouped by the statement and value a setting comes from: a
+/// statement of a shared member is one cause, reported once.
+fn alike<'s>(
+    servers: &[&'s System],
+    key: impl Fn(&'s System) -> (Option<Span>, String),
+) -> Vec<Vec<&'s System>> {
+    type Group<'g> = ((Option<Span>, String), Vec<&'g System>);
+    let mut groups: Vec<Group> = Vec::new();
+    for s in servers {
+        let k = key(s);
+        // A default has no statement: each system is its own cause.
+        let shared = k.0.is_some() && k.0 != s.name_span;
+        match groups.iter_mut().find(|g| shared && g.0 == k) {
+            Some(g) => g.1.push(s),
+            None => groups.push((k, vec![s])),
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
+}
+
+/// "SYSA" / "SYSA and SYSB", with the verb that goes with it.
+fn names_of(group: &[&System]) -> (String, &'static str) {
+    let v: Vec<&str> = group.iter().map(|s| s.name.as_str()).collect();
+    (v.join(" and "), if v.len() > 1 { "have" } else { "has" })
+}
+
+/// Whether a value still holds a system symbol after substitution: its
+/// real value is unknown, so it is never compared as a value.
+fn unresolved(v: &str) -> bool {
+    zha_diag::symbols::Symbols::new()
+        .substitute(v)
+        .is_some_and(|(_, u)| !u.is_empty())
+}
+
+/// The note that a rule could not judge a value (ZHA0013W says why); one
+/// for the systems that share the statement.
+fn not_judged<T: ToString>(
+    code: &'static str,
+    group: &[&System],
+    what: &str,
+    set: &Setting<T>,
+) -> Diagnostic {
+    let (names, _) = names_of(group);
+    let value = set.value.to_string();
+    let s = group[0];
+    Diagnostic::info(
+        code,
+        format!("{what} of {names} is {value}, which holds an unresolved symbol: not judged"),
+    )
+    .primary_opt(s.place(&set.origin), "unresolved symbol")
+    .help(format!(
+        "give the symbol a value for {names} in sysplex.toml (`symbols = {{ NAME = \"value\" }}`)"
+    ))
+}
+
+/// The servers whose value can be judged; a note for the others.
+fn judgeable<'s, T: ToString + 's>(
+    out: &mut Vec<Diagnostic>,
+    servers: &[&'s System],
+    code: &'static str,
+    what: &str,
+    get: impl Fn(&'s System) -> &'s Setting<T>,
+) -> Vec<&'s System> {
+    let (open, judged): (Vec<&System>, Vec<&System>) = servers
+        .iter()
+        .partition(|s| unresolved(&get(s).value.to_string()));
+    for group in alike(&open, |s| {
+        let set = get(s);
+        (s.place(&set.origin), set.value.to_string())
+    }) {
+        out.push(not_judged(code, &group, what, get(group[0])));
+    }
+    judged
+}
+
+/// ZHA1001 beyond the HA group: a system outside it that starts its own
+/// server in an HA server's autostart group may start that group's only
+/// server, and the HA server then starts none.
+fn autostart_outside(plex: &Sysplex, servers: &[&System], out: &mut Vec<Diagnostic>) {
+    for o in plex.systems.iter().filter(|o| {
+        !o.members.is_empty()
+            && o.settings.autostart.value == Autostart::Local
+            && !servers.iter().any(|s| s.name == o.name)
+            && !unresolved(&o.settings.autostart_group.value)
+    }) {
+        let group = &o.settings.autostart_group;
+        let shared: Vec<&&System> = servers
+            .iter()
+            .filter(|s| {
+                s.settings.autostart.value == Autostart::Local
+                    && s.settings
+                        .autostart_group
+                        .value
+                        .eq_ignore_ascii_case(&group.value)
+            })
+            .collect();
+        if shared.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = shared.iter().map(|s| s.name.as_str()).collect();
+        let mut d = Diagnostic::error(
+            codes::AUTOSTART_GROUP,
+            format!(
+                "{}, outside the HA group, starts autostart group {} too, with HA server{} {}",
+                o.name,
+                group.value,
+                if names.len() > 1 { "s" } else { "" },
+                names.join(" and ")
+            ),
+        )
+        .primary_opt(
+            o.place(&group.origin),
+            format!(
+                "{}: AUTOSTART_GROUP {} and AUTOSTART(LOCAL)",
+                o.name, group.value
+            ),
+        );
+        for s in &shared {
+            d = d.secondary_opt(
+                s.place(&s.settings.autostart_group.origin),
+                format!("{}: HA server in {}", s.name, group.value),
+            );
+        }
+        out.push(
+            d.help(format!(
+                "give {} an autostart group of its own, or AUTOSTART(CONNECT) if it should use the HA group's server",
+                o.name
+            ))
+            .zos(format!(
+                "only one server per autostart group starts in the sysplex: if {} IPLs first, {} {} no server",
+                o.name,
+                names.join(" and "),
+                if names.len() > 1 { "start" } else { "starts" }
+            )),
+        );
+    }
 }
 
 trait OptLabels {

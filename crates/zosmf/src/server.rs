@@ -129,13 +129,13 @@ impl Config {
             .hostname
             .as_ref()
             .map_or_else(|| sys.name.clone(), |h| h.value.clone());
+        // The certificate names z/OSMF's DVIPA, chosen as `check` chooses
+        // it; every hot-standby DVIPA when that is undecided.
         let mut names = Vec::new();
-        for s in &plex.systems {
-            if let Some(stack) = &s.stack {
-                for d in &stack.distributions {
-                    names.push(d.dvipa.value.to_string());
-                }
-            }
+        use zha_plex::zosmf::{Choice, hot_standby, zosmf_distribution};
+        match zosmf_distribution(&plex, &plex.resolve) {
+            Choice::Chosen(z) => names.push(z.key.dvipa.to_string()),
+            _ => names.extend(hot_standby(&plex).iter().map(|h| h.dvipa.to_string())),
         }
         if hostname != "*" {
             names.push(hostname.clone());

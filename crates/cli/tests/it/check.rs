@@ -79,12 +79,37 @@ fn unreadable_input_exits_2_with_a_message() {
 
     let dir = tempfile::tempdir().unwrap();
     let e = dir.path().join("IZUPRM00");
-    let mut bytes = vec![0xC1, 0xE4, 0xE3, 0xD6, 0xE2, 0xE3, 0xC1, 0xD9, 0xE3];
-    bytes.extend([0x40; 71]);
-    fs::write(&e, bytes).unwrap();
+    // "AUTOSTART(LOCAL)" in EBCDIC as one fixed 80-byte record: decoded,
+    // with a warning, and checked.
+    let mut bytes = vec![
+        0xC1, 0xE4, 0xE3, 0xD6, 0xE2, 0xE3, 0xC1, 0xD9, 0xE3, 0x4D, 0xD3, 0xD6, 0xC3, 0xC1, 0xD3,
+        0x5D,
+    ];
+    bytes.extend([0x40; 64]);
+    fs::write(&e, &bytes).unwrap();
+    let o = run(&["check", e.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1 fixed 80-byte record"),
+        "{}",
+        stdout(&o)
+    );
+    // More than a record, not a whole number of them, and no line end: the
+    // lines cannot be told apart; exit 2 with a hint that keeps the records.
+    bytes = [&bytes[..], &bytes[..70]].concat();
+    fs::write(&e, &bytes).unwrap();
     let o = run(&["check", e.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
-    assert!(stdout(&o).contains("iconv -f IBM-1047"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("iconv -f IBM-1047 -t ISO-8859-1"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("dd conv=unblock cbs=80"),
+        "{}",
+        stdout(&o)
+    );
 
     let t = dir.path().join("sysplex.toml");
     fs::write(&t, "name = \n").unwrap();

@@ -81,6 +81,15 @@ impl Plex {
         self.with(name, new)
     }
 
+    /// A copy with a file replaced (or added).
+    pub fn clone_with(&self, name: &str, text: impl AsRef<[u8]>) -> Plex {
+        Plex {
+            files: self.files.clone(),
+            opts: self.opts.clone(),
+        }
+        .with(name, text)
+    }
+
     pub fn without(mut self, name: &str) -> Plex {
         self.files.retain(|f| f.0 != name);
         self

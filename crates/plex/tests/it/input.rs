@@ -86,10 +86,32 @@ fn ebcdic_binary_and_latin1() {
         0x5D,
     ];
     e.extend([0x40; 64]);
-    let r = Plex::good().with("IZUPRM0A", e).check();
+    // One 80-byte record, as a binary transfer of a data set with LRECL 80
+    // brings it: decoded, with a warning, and the member's setting is read.
+    let r = Plex::good()
+        .with("IZUPRM0A", [e.clone(), e.clone()].concat())
+        .check();
+    assert!(!r.fatal, "{}", ids(&r));
+    let d = one(&r, codes::EBCDIC);
+    assert_eq!(d.severity, zha_diag::Severity::Warning);
+    assert!(
+        d.message.contains("2 fixed 80-byte records"),
+        "{}",
+        d.message
+    );
+    // Not a whole number of records and no line end: the lines cannot be
+    // told apart, so the check stops with a hint that yields lines.
+    e.truncate(72);
+    let r = Plex::good()
+        .with("IZUPRM0A", [e.clone(), e].concat())
+        .check();
     assert!(r.fatal);
     let d = one(&r, codes::EBCDIC);
-    assert!(d.help.as_deref().unwrap().contains("iconv -f IBM-1047"));
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("iconv -f IBM-1047 -t ISO-8859-1") && help.contains("dd conv=unblock cbs=80"),
+        "{help}"
+    );
 
     let r = Plex::good()
         .with("PROFA", b"\x7fELF\x02\x01\x01\x00\x00")
@@ -230,17 +252,46 @@ fn lone_files_kinds_and_rules() {
     assert!(with_code(&r, codes::DVIPA_OWNERSHIP).is_empty());
     assert!(with_code(&r, codes::NO_ZOSMF_DVIPA).is_empty());
 
-    // --kind overrides the guess.
+    // --kind overrides the guess, but a profile read as a member is said
+    // to be one (exit status 2), not a warning for every line.
     let opts = Options {
         kind: Some(Kind::Parmlib),
         ..Options::default()
     };
     let r = check(&fs, &[PathBuf::from("odd")], &opts);
+    assert!(r.fatal);
+    let d = one(&r, codes::WRONG_KIND);
     assert!(
-        r.diagnostics.iter().any(|d| d.code.starts_with("ZHA04")),
+        d.message.contains("looks like a TCP/IP profile"),
         "{}",
-        ids(&r)
+        d.message
     );
+    assert!(d.help.as_deref().unwrap().contains("--kind profile"));
+    assert_eq!(r.diagnostics.len(), 1, "{}", ids(&r));
+    // And a member read as a profile.
+    let opts = Options {
+        kind: Some(Kind::Profile),
+        ..Options::default()
+    };
+    let r = check(&fs, &[PathBuf::from("IZUPRM0A")], &opts);
+    assert!(r.fatal);
+    assert!(
+        one(&r, codes::WRONG_KIND)
+            .message
+            .contains("looks like an IZUPRMxx member")
+    );
+    // A member with a profile's first word is still read as asked.
+    fs.add(
+        "both",
+        "HOSTNAME('10.0.0.10')
+AUTOSTART(LOCAL)
+",
+    );
+    let opts = Options {
+        kind: Some(Kind::Parmlib),
+        ..Options::default()
+    };
+    assert!(!check(&fs, &[PathBuf::from("both")], &opts).fatal);
     assert_eq!(
         zha_plex::check::kind_of("odd".as_ref(), "VIPADYNAMIC\n", None),
         Kind::Profile

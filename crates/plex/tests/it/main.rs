@@ -8,3 +8,4 @@ mod input;
 mod plan;
 mod rules;
 mod snapshots;
+mod zosmf;

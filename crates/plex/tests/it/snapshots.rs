@@ -40,3 +40,60 @@ fn toml_error() {
     );
     insta::assert_snapshot!(rendered(&p));
 }
+
+#[test]
+fn owner_without_distribution() {
+    let p = Plex::good().edit(
+        "PROFA",
+        "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\n",
+        "",
+    );
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn two_candidates_for_z_osmf() {
+    let second = "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\nENDVIPADYNAMIC";
+    let p = Plex::good()
+        .edit(
+            "IZUPRM00",
+            "HOSTNAME('10.0.0.10')",
+            "HOSTNAME('zosmf.example.com')",
+        )
+        .edit(
+            "PROFA",
+            "ENDVIPADYNAMIC",
+            &format!("  VIPADEFINE 255.255.255.0 10.0.0.20\n{second}"),
+        )
+        .edit(
+            "PROFB",
+            "ENDVIPADYNAMIC",
+            &format!("  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.20\n{second}"),
+        );
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn autostart_group_shared_outside_the_ha_group_and_member_order() {
+    // SYSB reads IZU=(0B,00), so 00's group overrides its own; SYSC, no
+    // HA server, starts the same group.
+    let toml = format!("{TOML}\n[[system]]\nname = \"SYSC\"\nparmlib = [\"IZUPRM0C\"]\n").replace(
+        "[\"IZUPRM00\", \"IZUPRM0B\"]",
+        "[\"IZUPRM0B\", \"IZUPRM00\"]",
+    );
+    let p = Plex::good()
+        .with("sysplex.toml", toml)
+        .with("IZUPRM0C", "AUTOSTART(LOCAL)\nAUTOSTART_GROUP('IZUDFLA')\nHOSTNAME('sysc.example.com')\nUSER_DIR('/global/zosmf/c')\n")
+        .edit("IZUPRM00", "SAF_PREFIX(IZUDFLT)\n", "SAF_PREFIX(IZUDFLT)\nAUTOSTART_GROUP('IZUDFLA')\n");
+    insta::assert_snapshot!(rendered(&p));
+}
+
+#[test]
+fn unresolved_symbol_not_judged() {
+    let p = Plex::good().edit(
+        "IZUPRM00",
+        "KEYRING_NAME('IZUKeyring.IZUDFLT')",
+        "KEYRING_NAME('IZUKeyring.&RING.')",
+    );
+    insta::assert_snapshot!(rendered(&p));
+}

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use zha_plex::Sysplex;
-use zha_tcpip::{DistMethod, VipaOwner};
 
 /// Everything `up` runs, found in the sysplex.
 pub struct Layout {
@@ -32,57 +31,78 @@ impl Layout {
 }
 
 pub fn layout(plex: &Sysplex, report: &zha_plex::Report) -> Result<Layout, String> {
-    for sys in &plex.systems {
-        let Some(st) = &sys.stack else { continue };
-        for d in st
-            .distributions
-            .iter()
-            .filter(|d| d.method == DistMethod::HotStandby)
-        {
-            let owner = st
-                .vipa(d.dvipa.value)
-                .is_some_and(|v| v.owner == VipaOwner::Define);
-            if !owner {
-                continue;
-            }
-            let Some(port) = d.ports.first().map(|p| p.value.lo) else {
-                continue;
-            };
-            let Some(profile) = sys
-                .profile
-                .map(|f| PathBuf::from(report.sources.file(f).name()))
-            else {
-                continue;
-            };
-            let mut servers = Vec::new();
-            for t in d.takeover_order() {
-                let Some(s) = plex
-                    .systems
-                    .iter()
-                    .find(|s| s.dynamic_xcf() == Some(t.addr.value))
-                else {
-                    return Err(format!(
-                        "DESTIP {} is no system of the sysplex",
-                        t.addr.value
-                    ));
-                };
-                servers.push((
-                    s.name.clone(),
-                    SocketAddr::new(t.addr.value, s.settings.http_ssl_port.value),
-                ));
-            }
-            let preferred = servers.first().map(|s| s.0.clone()).unwrap_or_default();
-            return Ok(Layout {
-                name: plex.name.clone(),
-                dvipa: SocketAddr::new(d.dvipa.value, port),
-                profile,
-                switchback: d.switchback,
-                servers,
-                preferred,
-            });
+    use zha_plex::zosmf::{Choice, zosmf_distribution};
+    let z = match zosmf_distribution(plex, &plex.resolve) {
+        Choice::Chosen(z) => z,
+        Choice::Tie(c) => {
+            let v: Vec<String> = c.iter().map(|c| c.0.to_string()).collect();
+            return Err(format!(
+                "{} hot-standby distributions could be z/OSMF's ({}): say which in sysplex.toml with `zosmf = \"{}\"`",
+                v.len(),
+                v.join(", "),
+                v.first().cloned().unwrap_or_default()
+            ));
         }
+        Choice::PinUnmatched(p) => {
+            return Err(format!(
+                "sysplex.toml names {}..{} as z/OSMF's distribution, but no HOTSTANDBY VIPADISTRIBUTE distributes it",
+                p.dvipa, p.port
+            ));
+        }
+        Choice::Nothing => {
+            return Err(
+                "no VIPADISTRIBUTE DISTMETHOD HOTSTANDBY serves z/OSMF: nothing to run".into(),
+            );
+        }
+    };
+    // The owner's applied statement is what its distributor runs.
+    let Some((h, d)) = z
+        .statements
+        .iter()
+        .filter(|h| h.on_owner())
+        .find_map(|h| h.applied.map(|d| (h, d)))
+    else {
+        return Err(format!(
+            "no system owns (VIPADEFINE) and distributes z/OSMF's DVIPA {}: nothing to run",
+            z.key.dvipa
+        ));
+    };
+    let Some(port) = z.key.port.or_else(|| d.ports.first().map(|p| p.value.lo)) else {
+        return Err(format!("the distribution of {} names no port", z.key.dvipa));
+    };
+    let Some(profile) = h
+        .system
+        .profile
+        .map(|f| PathBuf::from(report.sources.file(f).name()))
+    else {
+        return Err(format!("{} has no profile", h.system.name));
+    };
+    let mut servers = Vec::new();
+    for t in d.takeover_order() {
+        let Some(s) = plex
+            .systems
+            .iter()
+            .find(|s| s.dynamic_xcf() == Some(t.addr.value))
+        else {
+            return Err(format!(
+                "DESTIP {} is no system of the sysplex",
+                t.addr.value
+            ));
+        };
+        servers.push((
+            s.name.clone(),
+            SocketAddr::new(t.addr.value, s.settings.http_ssl_port.value),
+        ));
     }
-    Err("no system owns (VIPADEFINE) and distributes a hot-standby DVIPA: nothing to run".into())
+    let preferred = servers.first().map(|s| s.0.clone()).unwrap_or_default();
+    Ok(Layout {
+        name: plex.name.clone(),
+        dvipa: SocketAddr::new(d.dvipa.value, port),
+        profile,
+        switchback: d.switchback,
+        servers,
+        preferred,
+    })
 }
 
 /// The distributor's settings for the local sysplex.
