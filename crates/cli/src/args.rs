@@ -351,7 +351,7 @@ Check z/OSMF high-availability configuration.
 
 Give a folder holding sysplex.toml (or the .toml file itself) to check a
 whole sysplex: every system's IZUPRMxx members and TCP/IP profile, with
-INCLUDEs and system symbols, and every HA rule ZHA1000-ZHA2017.
+INCLUDEs and system symbols, and every HA rule ZHA1000-ZHA2020.
 
 Give one or more files to check them alone: their syntax and the rules that
 need no other system. A file whose name starts with IZUPRM is a parmlib

@@ -119,21 +119,26 @@ fn overrides(members: &[Member], names: &[toml::Spanned<String>]) -> Vec<crate::
 
 /// One cause, one finding (SPEC §4): a distribution coded alike in several
 /// profiles that z/OS would treat alike gets one finding with a label in
-/// each profile, not one finding per profile.
+/// each profile, not one finding per profile; and a statement of a profile
+/// or member shared by several systems (read once per system, with each
+/// system's symbols) gets one finding, whatever system its context names.
 fn merge_across_profiles(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
-        let file = d.anchor().map(|s| s.file);
+        let anchor = d.anchor();
+        let file = anchor.map(|s| s.file);
         let same = out.iter_mut().find(|o| {
-            o.code.starts_with("ZHA20")
-                && o.code == d.code
+            let alike = o.code == d.code
                 && o.severity == d.severity
                 && o.message == d.message
                 && o.help == d.help
                 && o.zos == d.zos
-                && o.notes == d.notes
+                && o.notes == d.notes;
+            let same_place = anchor.is_some() && o.anchor() == anchor;
+            let other_profile = o.code.starts_with("ZHA20")
                 && file.is_some()
-                && !o.labels.iter().any(|l| Some(l.span.file) == file)
+                && !o.labels.iter().any(|l| Some(l.span.file) == file);
+            alike && (same_place || other_profile)
         });
         match same {
             Some(o) => {

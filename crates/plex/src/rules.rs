@@ -48,6 +48,7 @@ pub fn sysplex(plex: &Sysplex, opts: &RuleOptions) -> Vec<Diagnostic> {
     dvipa_ownership(&stacks, &mut out);
     destips_are_systems(plex, &mut out);
     dvipa_not_home_elsewhere(&stacks, &mut out);
+    backups_not_moveable(&stacks, &mut out);
     ha_group(plex, opts, &mut out);
     out
 }
@@ -154,6 +155,49 @@ fn dvipa_ownership(stacks: &[(&str, &Stack)], out: &mut Vec<Diagnostic>) {
                 .help(format!(
                     "add `VIPABACKUP 100 MOVEABLE IMMEDIATE mask {dvipa}` and the same VIPADISTRIBUTE to another system's VIPADYNAMIC block"
                 )),
+            );
+        }
+    }
+}
+
+/// ZHA2020 across stacks: a VIPABACKUP without MOVEABLE for a DVIPA that
+/// another stack distributes (a stack that distributes it itself is found
+/// by `zha_tcpip::apply`, with one profile).
+fn backups_not_moveable(stacks: &[(&str, &Stack)], out: &mut Vec<Diagnostic>) {
+    for (name, st) in stacks {
+        for v in &st.vipas {
+            if !matches!(v.owner, VipaOwner::Backup(_)) || v.moveable.is_some() {
+                continue;
+            }
+            let a = v.addr.value;
+            let own = st.distributions.iter().any(|d| d.dvipa.value == a)
+                || st
+                    .ignored
+                    .iter()
+                    .any(|d| d.dvipa.value == zha_tcpip::DvipaRef::Addr(a));
+            if own {
+                continue;
+            }
+            let Some((by, dist)) = stacks.iter().find_map(|(n, o)| {
+                o.distributions
+                    .iter()
+                    .find(|d| d.dvipa.value == a)
+                    .map(|d| (*n, d))
+            }) else {
+                continue;
+            };
+            out.push(
+                Diagnostic::warning(
+                    zha_tcpip::codes::BACKUP_NOT_MOVEABLE,
+                    format!("{name} backs up {a} without MOVEABLE; {by} distributes it"),
+                )
+                .primary(v.addr.span, "backed up without MOVEABLE")
+                .secondary(v.keyword, "this VIPABACKUP only takes over an existing DVIPA")
+                .secondary(dist.dvipa.span, format!("distributed by {by}"))
+                .help(format!(
+                    "write `VIPABACKUP rank MOVEABLE IMMEDIATE mask {a}` so that {name} creates the DVIPA when no other stack has it"
+                ))
+                .note("IBM (support Q&A 433874): a backup without MOVEABLE cannot create the DVIPA; when this system is IPLed first, or the owner is down, the DVIPA does not exist until the owning stack comes up"),
             );
         }
     }
@@ -317,6 +361,30 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
                 main.keyword,
                 "this VIPADISTRIBUTE never sends it a connection",
             );
+            // A DELETE that removed this system from the targets.
+            if let Some(x) = s.dynamic_xcf() {
+                for o in &plex.systems {
+                    let Some(st) = &o.stack else { continue };
+                    for del in st.deleted.iter().filter(|del| {
+                        del.removed.dvipa.value == dvipa
+                            && z.key.port.is_none_or(|p| del.removed.covers_port(p))
+                            && del
+                                .removed
+                                .targets
+                                .iter()
+                                .flatten()
+                                .any(|t| t.addr.value == x)
+                    }) {
+                        d = d.secondary(
+                            del.keyword,
+                            format!(
+                                "{} on {}: removes {} ({x}) from the targets",
+                                del.by, o.name, s.name
+                            ),
+                        );
+                    }
+                }
+            }
             let help = match s.dynamic_xcf() {
                 Some(x) => format!(
                     "add `{x} {}` to the DESTIP list, or take {} out of the HA group",
@@ -341,21 +409,30 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
 /// ZHA2018: the owner of the z/OSMF DVIPA distributes it, not only a backup.
 fn owner_distributes(plex: &Sysplex, z: &ZosmfDistribution, out: &mut Vec<Diagnostic>) {
     let dvipa = z.key.dvipa;
-    let Some(backup) = z
+    let backups: Vec<&HotStandby> = z
         .statements
         .iter()
-        .find(|h| h.applied.is_some() && !h.on_owner())
-    else {
+        .filter(|h| h.applied.is_some() && !h.on_owner())
+        .collect();
+    let Some(backup) = backups.first() else {
         return;
+    };
+    let mut names: Vec<&str> = backups.iter().map(|h| h.system.name.as_str()).collect();
+    names.dedup();
+    let names = names.join(" and ");
+    let covers = |ports: &[zha_diag::Located<zha_tcpip::PortRange>]| {
+        z.key.port.is_none_or(|p| zha_tcpip::ports_cover(ports, p))
     };
     for o in &plex.systems {
         // A statement on the owner that z/OS ignores has its own finding.
         let distributes = o.stack.as_ref().is_some_and(|st| {
-            st.distributions.iter().any(|d| d.dvipa.value == dvipa)
+            st.distributions
+                .iter()
+                .any(|d| d.dvipa.value == dvipa && covers(&d.ports))
                 || st
                     .ignored
                     .iter()
-                    .any(|d| d.dvipa.value == zha_tcpip::DvipaRef::Addr(dvipa))
+                    .any(|d| d.dvipa.value == zha_tcpip::DvipaRef::Addr(dvipa) && covers(&d.ports))
         });
         if distributes {
             continue;
@@ -372,14 +449,19 @@ fn owner_distributes(plex: &Sysplex, z: &ZosmfDistribution, out: &mut Vec<Diagno
         let mut d = Diagnostic::error(
             codes::OWNER_DISTRIBUTES,
             format!(
-                "{} owns the z/OSMF DVIPA {dvipa} but does not distribute it; only {} does",
-                o.name, backup.system.name
+                "{} owns the z/OSMF DVIPA {dvipa} but does not distribute {}; only {names} {}",
+                o.name,
+                match z.key.port {
+                    Some(p) => format!("port {p}"),
+                    None => "it".to_owned(),
+                },
+                if backups.len() > 1 { "do" } else { "does" }
             ),
         )
         .primary(
             v.keyword,
             format!(
-                "{} owns {dvipa} (VIPADEFINE) and has no VIPADISTRIBUTE for it",
+                "{} owns {dvipa} (VIPADEFINE) but distributes no z/OSMF port of it",
                 o.name
             ),
         )
@@ -855,7 +937,17 @@ impl HaRules<'_, '_> {
                     .primary_opt(place, "a DNS name")
                     .note(format!("pass `--resolve {n}={dvipa}`, or write `\"{n}\" = \"{dvipa}\"` under [resolve] in sysplex.toml, to state what it resolves to"))),
             };
-            if let Some(d) = d {
+            if let Some(mut d) = d {
+                // The DVIPA the HOSTNAME names lost its distribution of the
+                // z/OSMF port to a DELETE: that is the cause to show.
+                if let Some(a) = crate::zosmf::host_addr(s, &opts.resolve).filter(|a| *a != dvipa) {
+                    let port = s.settings.http_ssl_port.value;
+                    for o in &plex.systems {
+                        for (span, text) in deletions(o, Some(a), Some(port)) {
+                            d = d.secondary(span, text);
+                        }
+                    }
+                }
                 out.push(d.secondary(main.dvipa_span, "the z/OSMF DVIPA")
                     .help(format!("set HOSTNAME('{dvipa}') (or a DNS name of the DVIPA) on every HA server")));
             }

@@ -8,7 +8,9 @@
 //! statement distributes; they rank by how many DESTIP systems serve
 //! z/OSMF on that port, then how many of those start their own server
 //! (AUTOSTART(LOCAL)), then how many have the DVIPA as HOSTNAME. A tie is
-//! settled by `zosmf = "addr..port"` in sysplex.toml, or by nobody.
+//! settled by `zosmf = "addr..port"` in sysplex.toml, or by nobody; so is a
+//! first candidate that no HOSTNAME names while another one is named by
+//! the HOSTNAME of a server it targets.
 //!
 //! [`zosmf_distribution`] is the one place this is decided: `check`'s rules,
 //! `plan`'s self-check and `up` all call it.
@@ -267,7 +269,19 @@ pub fn zosmf_distribution<'a>(plex: &'a Sysplex, resolve: &BTreeMap<String, IpAd
         let Some(best) = ranked.iter().map(|r| r.1).max() else {
             return Choice::Nothing;
         };
-        let top: Vec<&(Key, Rank)> = ranked.iter().filter(|r| r.1 == best).collect();
+        let mut top: Vec<&(Key, Rank)> = ranked.iter().filter(|r| r.1 == best).collect();
+        // The HOSTNAME of z/OSMF servers names the address clients use: a
+        // candidate that ranks first by its targets while no HOSTNAME names
+        // it, against one that a HOSTNAME names, is no choice to make
+        // silently (z/OS Connect on 443 of another DVIPA, with more target
+        // systems than z/OSMF's own pair).
+        if best.by_host == 0 {
+            top.extend(
+                ranked
+                    .iter()
+                    .filter(|r| r.1 != best && r.1.by_host > 0 && r.1.servers > 0),
+            );
+        }
         if top.len() > 1 {
             return Choice::Tie(
                 top.iter()

@@ -21,6 +21,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         ));
         return Ok(ExitCode::from(2));
     }
+    // Standard input can be read once.
+    if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        output::error("zosmf-ha check: `-` (standard input) is named more than once; name it once");
+        return Ok(ExitCode::from(2));
+    }
     let mut opts = check::Options {
         kind: args.kind.map(|k| match k {
             KindArg::Parmlib => Kind::Parmlib,

@@ -35,7 +35,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
                     ));
                     return Ok(ExitCode::from(2));
                 }
-                let mut s = format!("The z/OS message {msg} is what z/OS issues for:\n\n");
+                let mut s = format!("The rules that cite the z/OS message {msg}:\n\n");
                 for c in &citing {
                     s.push_str(&format!(
                         "{} ({}): {}\n\n{}\n\n",

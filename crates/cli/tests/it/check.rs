@@ -275,3 +275,11 @@ fn symbols_for_lone_files() {
     ]);
     assert_eq!(stdout(&o).trim(), "no findings in 1 file");
 }
+
+#[test]
+fn standard_input_named_twice_is_misuse() {
+    let o = run(&["check", "-", "-"]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("named more than once"), "{err}");
+}

@@ -552,3 +552,136 @@ fn zha2013_names_the_kind_of_address_found_and_the_right_one() {
         Some("write SYSA's DYNAMICXCF address: `10.1.1.1 PREFERRED`")
     );
 }
+
+#[test]
+fn a_candidate_no_hostname_names_does_not_win_silently_over_one_that_is_named() {
+    // z/OS Connect on 10.0.0.20..443 targets SYSA, SYSB and SYSC, which runs
+    // a z/OSMF of its own; z/OSMF's pair (HOSTNAME 10.0.0.10) has two.
+    let toml = format!(
+        "{TOML}\n[[system]]\nname = \"SYSC\"\nparmlib = [\"IZUPRM0C\"]\nprofile = \"PROFC\"\n"
+    );
+    let zcon = "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443\n    DESTIP 10.1.1.3 PREFERRED 10.1.1.2 BACKUP 20 10.1.1.1 BACKUP 10\nENDVIPADYNAMIC";
+    let p = Plex::good()
+        .with("sysplex.toml", toml)
+        .with("IZUPRM0C", "HOSTNAME('sysc.example.com')\nAUTOSTART_GROUP('IZUDFLC')\nSERVER_PROC(IZUSVRC)\nUSER_DIR('/global/zosmf/c')\n")
+        .with(
+            "PROFC",
+            format!("IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.1.3 255.255.255.0 1\nVIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.0.0.20\n{zcon}\n"),
+        )
+        .edit("PROFA", "ENDVIPADYNAMIC", &format!("  VIPABACKUP 20 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.20\n{zcon}"))
+        .edit("PROFB", "ENDVIPADYNAMIC", &format!("  VIPABACKUP 10 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.20\n{zcon}"));
+    let r = p.check();
+    // Not a verdict against the wrong DVIPA: a warning naming both.
+    assert!(
+        with_code(&r, codes::HOSTNAME)
+            .iter()
+            .all(|d| d.severity != Severity::Error),
+        "{}",
+        ids(&r)
+    );
+    let d = one(&r, codes::NO_ZOSMF_DVIPA);
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(
+        d.message.contains("10.0.0.10..443") && d.message.contains("10.0.0.20..443"),
+        "{}",
+        d.message
+    );
+    // sysplex.toml settles it, and z/OSMF's pair checks clean.
+    let toml = format!("zosmf = \"10.0.0.10..443\"\n{}", p.text("sysplex.toml"));
+    let r = p.clone_with("sysplex.toml", toml).check();
+    assert_eq!(errors(&r), 0, "{}", ids(&r));
+    assert!(
+        with_code(&r, codes::NO_ZOSMF_DVIPA).is_empty(),
+        "{}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn zha2018_when_the_owner_distributes_only_another_port() {
+    // SYSA distributes the API ML port 7554 of the DVIPA, not 443.
+    let r = Plex::good()
+        .edit(
+            "PROFA",
+            "HOTSTANDBY 10.0.0.10 PORT 443",
+            "HOTSTANDBY 10.0.0.10 PORT 7554",
+        )
+        .check();
+    let d = one(&r, codes::OWNER_DISTRIBUTES);
+    assert!(
+        d.message
+            .contains("does not distribute port 443; only SYSB does"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn one_statement_of_a_profile_shared_by_several_systems_is_one_finding() {
+    // Four systems read one profile; its DESTIP list names an address no
+    // system has.
+    let toml = "name = \"PLEX1\"\n\
+        [[system]]\nname = \"SYSA\"\nparmlib = [\"IZUPRM00\", \"IZUPRM0A\"]\nprofile = \"PROF\"\nsymbols = { XCF = \"10.1.1.1\", DEF = \"VIPADEFINE\" }\n\
+        [[system]]\nname = \"SYSB\"\nparmlib = [\"IZUPRM00\", \"IZUPRM0B\"]\nprofile = \"PROF\"\nsymbols = { XCF = \"10.1.1.2\", DEF = \"VIPABACKUP 100 MOVEABLE IMMEDIATE\" }\n\
+        [[system]]\nname = \"SYSC\"\nprofile = \"PROF\"\nsymbols = { XCF = \"10.1.1.3\", DEF = \"VIPABACKUP 90 MOVEABLE IMMEDIATE\" }\n";
+    let prof = "IPCONFIG SYSPLEXROUTING DYNAMICXCF &XCF. 255.255.255.0 1\nVIPADYNAMIC\n  &DEF. 255.255.255.0 10.0.0.10\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100 10.1.1.9 BACKUP 50\nENDVIPADYNAMIC\n";
+    let r = Plex::good()
+        .with("sysplex.toml", toml)
+        .with("PROF", prof)
+        .without("PROFA")
+        .without("PROFB")
+        .check();
+    let v = with_code(&r, codes::DESTIP_SYSTEMS);
+    assert_eq!(v.len(), 1, "{}", ids(&r));
+}
+
+#[test]
+fn zha2020_a_backup_without_moveable_of_a_dvipa_another_stack_distributes() {
+    // SYSB backs the DVIPA up without MOVEABLE and does not distribute it.
+    let r = Plex::good()
+        .edit("PROFB", "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.10", "VIPABACKUP 100 10.0.0.10")
+        .edit(
+            "PROFB",
+            "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\n",
+            "",
+        )
+        .check();
+    let d = one(&r, zha_tcpip::codes::BACKUP_NOT_MOVEABLE);
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(
+        d.message
+            .starts_with("SYSB backs up 10.0.0.10 without MOVEABLE; SYSA distributes it"),
+        "{}",
+        d.message
+    );
+    // With MOVEABLE: nothing.
+    let r = Plex::good()
+        .edit(
+            "PROFB",
+            "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\n",
+            "",
+        )
+        .check();
+    assert!(
+        with_code(&r, zha_tcpip::codes::BACKUP_NOT_MOVEABLE).is_empty(),
+        "{}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn a_delete_of_a_target_is_named_where_its_system_is_missed() {
+    let del = "  VIPADISTRIBUTE DELETE 10.0.0.10 PORT 443 DESTIP 10.1.1.2\nENDVIPADYNAMIC";
+    let r = Plex::good()
+        .edit("PROFA", "ENDVIPADYNAMIC", del)
+        .edit("PROFB", "ENDVIPADYNAMIC", del)
+        .check();
+    let v = with_code(&r, codes::DESTIP_SYSTEMS);
+    assert!(
+        v.iter().flat_map(|d| &d.labels).any(|l| l
+            .message
+            .contains("removes SYSB (10.1.1.2) from the targets")),
+        "{}",
+        ids(&r)
+    );
+}
