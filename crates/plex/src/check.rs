@@ -73,13 +73,60 @@ fn finish(mut loader: Loader, sysplex: Option<Sysplex>, extra: Vec<Diagnostic>) 
             unique.push(d);
         }
     }
-    let diagnostics = merge_across_profiles(unique);
+    let statements = sysplex.as_ref().map(distribution_keys).unwrap_or_default();
+    let diagnostics = merge_across_profiles(unique, &statements);
     Report {
         sources: loader.sources,
         diagnostics,
         fatal: loader.fatal,
         sysplex,
     }
+}
+
+/// Every VIPADISTRIBUTE of the sysplex, applied or ignored by z/OS: the
+/// places that belong to it, and what it is (DVIPA, ports, targets with
+/// their roles) — two statements with the same key are one distribution
+/// coded alike in several profiles.
+fn distribution_keys(plex: &Sysplex) -> Vec<(Vec<Span>, String)> {
+    fn key(
+        dvipa: String,
+        method: zha_tcpip::DistMethod,
+        ports: &[zha_diag::Located<zha_tcpip::PortRange>],
+        targets: &[&zha_tcpip::Target],
+    ) -> String {
+        let mut p: Vec<(u16, u16)> = ports.iter().map(|p| (p.value.lo, p.value.hi)).collect();
+        p.sort_unstable();
+        let t: Vec<String> = targets
+            .iter()
+            .map(|t| format!("{} {:?}", t.addr.value, t.role))
+            .collect();
+        format!("{dvipa} {method:?} {p:?} {t:?}")
+    }
+    let mut v = Vec::new();
+    for s in &plex.systems {
+        let Some(st) = &s.stack else { continue };
+        for d in &st.distributions {
+            let targets: Vec<&zha_tcpip::Target> = d.targets.iter().flatten().collect();
+            v.push((
+                vec![d.span],
+                key(d.dvipa.value.to_string(), d.method, &d.ports, &targets),
+            ));
+        }
+        for d in &st.ignored {
+            let mut spans = vec![d.keyword, d.dvipa.span];
+            spans.extend(d.ports.iter().map(|p| p.span));
+            for t in &d.targets {
+                spans.push(t.addr.span);
+                spans.extend(t.role_span);
+            }
+            let targets: Vec<&zha_tcpip::Target> = d.targets.iter().collect();
+            v.push((
+                spans,
+                key(format!("{:?}", d.dvipa.value), d.method, &d.ports, &targets),
+            ));
+        }
+    }
+    v
 }
 
 /// The statements of later members that override earlier members' (SPEC
@@ -122,11 +169,29 @@ fn overrides(members: &[Member], names: &[toml::Spanned<String>]) -> Vec<crate::
 /// each profile, not one finding per profile; and a statement of a profile
 /// or member shared by several systems (read once per system, with each
 /// system's symbols) gets one finding, whatever system its context names.
-fn merge_across_profiles(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+fn merge_across_profiles(
+    diagnostics: Vec<Diagnostic>,
+    statements: &[(Vec<Span>, String)],
+) -> Vec<Diagnostic> {
+    // The distribution a finding is about: the statement one of its labels
+    // points into.
+    let about = |d: &Diagnostic| -> Option<&str> {
+        d.labels.iter().find_map(|l| {
+            statements
+                .iter()
+                .find(|(spans, _)| {
+                    spans.iter().any(|s| {
+                        s.file == l.span.file && s.start <= l.span.start && l.span.end <= s.end
+                    })
+                })
+                .map(|(_, k)| k.as_str())
+        })
+    };
     let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
         let anchor = d.anchor();
         let file = anchor.map(|s| s.file);
+        let key = about(&d);
         let same = out.iter_mut().find(|o| {
             let alike = o.code == d.code
                 && o.severity == d.severity
@@ -136,6 +201,8 @@ fn merge_across_profiles(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 && o.notes == d.notes;
             let same_place = anchor.is_some() && o.anchor() == anchor;
             let other_profile = o.code.starts_with("ZHA20")
+                && key.is_some()
+                && about(o) == key
                 && file.is_some()
                 && !o.labels.iter().any(|l| Some(l.span.file) == file);
             alike && (same_place || other_profile)
@@ -225,10 +292,12 @@ pub fn load_sysplex<'f>(fs: &'f dyn Fs, path: &Path) -> (Loader<'f>, Option<Sysp
                 let wrong = loader
                     .read(&dir.join(p.get_ref()), Some(at))
                     .is_some_and(|id| wrong_kind(&mut loader, id, Kind::Profile, Some(at)));
-                match loader
-                    .profile(&dir.join(p.get_ref()), &symbols, Mode::Sysplex, Some(at))
-                    .filter(|_| !wrong)
-                {
+                let profile = if wrong {
+                    None
+                } else {
+                    loader.profile(&dir.join(p.get_ref()), &symbols, Mode::Sysplex, Some(at))
+                };
+                match profile {
                     Some((id, statements)) => {
                         let (stack, diags) = zha_tcpip::apply(statements.iter());
                         loader.diagnostics.extend(diags);

@@ -130,7 +130,7 @@ impl<'f> Loader<'f> {
                 let id = self.sources.add(shown.clone(), dec.text);
                 if let Some(n) = notice {
                     let d = if ebcdic {
-                        Diagnostic::warning(codes::EBCDIC, format!("{shown} is in EBCDIC: {n}"))
+                        Diagnostic::warning(codes::EBCDIC, format!("{shown}: {n}"))
                             .primary(Span::file_start(id), "decoded from IBM-1047")
                             .help(format!("nothing to do if the findings' text reads right; otherwise transfer {shown} from z/OS in text (ASCII) mode"))
                     } else {

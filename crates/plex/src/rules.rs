@@ -1,9 +1,11 @@
 //! The HA rules of SPEC §4 over a [`Sysplex`].
 //!
-//! Rules 2001-2006, 2011, 2015, 2016 (same stack) and 2017 follow from how
-//! z/OS applies one profile and are found by `zha_tcpip::apply`; this module
-//! adds the rules that look across systems (2012, 2013, 2014, 2016 across
-//! stacks) and the rules on the HA group (1000-1008).
+//! Rules 2001-2006, 2011, 2015, 2016 (same stack), 2017 and 2020 (a stack
+//! that distributes what it backs up) follow from how z/OS applies one
+//! profile and are found by `zha_tcpip::apply`; this module adds the rules
+//! that look across systems (2012, 2013, 2014, 2016 and 2020 across stacks)
+//! and the rules on z/OSMF's distribution and its HA group (1000-1008,
+//! 2018, 2019), which `crate::zosmf` chooses.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -307,15 +309,13 @@ fn host(s: &System, opts: &RuleOptions) -> Host {
         return Host::Missing;
     };
     let v = h.value.trim();
+    let addr = crate::zosmf::host_addr(s, &opts.resolve);
     if v == "*" {
         Host::Any
-    } else if let Some(a) = zha_tcpip::addr::ip(v) {
-        Host::Addr(a)
+    } else if zha_tcpip::addr::ip(v).is_some() {
+        addr.map_or(Host::Missing, Host::Addr)
     } else {
-        Host::Name(
-            v.to_owned(),
-            opts.resolve.get(&v.to_ascii_uppercase()).copied(),
-        )
+        Host::Name(v.to_owned(), addr)
     }
 }
 
@@ -357,10 +357,10 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
                     "HOSTNAME is the DVIPA",
                 );
             }
-            d = d.secondary(
-                main.keyword,
-                "this VIPADISTRIBUTE never sends it a connection",
-            );
+            let listed = s.dynamic_xcf().is_some_and(|x| {
+                main.applied.is_none() && main.targets.iter().any(|t| t.addr.value == x)
+            });
+            let mut removed = false;
             // A DELETE that removed this system from the targets.
             if let Some(x) = s.dynamic_xcf() {
                 for o in &plex.systems {
@@ -375,6 +375,7 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
                                 .flatten()
                                 .any(|t| t.addr.value == x)
                     }) {
+                        removed = true;
                         d = d.secondary(
                             del.keyword,
                             format!(
@@ -385,7 +386,17 @@ fn ha_group(plex: &Sysplex, opts: &RuleOptions, out: &mut Vec<Diagnostic>) {
                     }
                 }
             }
+            if !removed && !listed {
+                d = d.secondary(
+                    main.keyword,
+                    "this VIPADISTRIBUTE never sends it a connection",
+                );
+            }
             let help = match s.dynamic_xcf() {
+                Some(x) if removed => format!(
+                    "take {x} out of the VIPADISTRIBUTE DELETE, or take {} out of the HA group",
+                    s.name
+                ),
                 Some(x) => format!(
                     "add `{x} {}` to the DESTIP list, or take {} out of the HA group",
                     role_for(s, dvipa),
@@ -489,6 +500,25 @@ fn owner_distributes(plex: &Sysplex, z: &ZosmfDistribution, out: &mut Vec<Diagno
 /// SERVER_PROC (PORT/PORTRANGE reservations, PORT UNRSV, RESTRICTLOWPORTS).
 fn port_reserved(servers: &[&System], dvipa: IpAddr, out: &mut Vec<Diagnostic>) {
     use zha_tcpip::PortAccess;
+    // A job-name pattern that admits every HA server: their procedures'
+    // common prefix and `*` (none when they share no prefix).
+    let procs: Vec<String> = servers
+        .iter()
+        .map(|s| s.settings.server_proc.value.to_ascii_uppercase())
+        .filter(|p| !unresolved(p))
+        .collect();
+    let pattern = procs.first().and_then(|first| {
+        let n = procs.iter().fold(first.chars().count(), |n, p| {
+            first
+                .chars()
+                .zip(p.chars())
+                .take(n)
+                .take_while(|(a, b)| a == b)
+                .count()
+        });
+        let prefix: String = first.chars().take(n).collect();
+        (n > 0 && procs.len() > 1).then(|| format!("{prefix}*"))
+    });
     for s in servers {
         let Some(st) = &s.stack else { continue };
         let port = s.settings.http_ssl_port.value;
@@ -536,10 +566,16 @@ fn port_reserved(servers: &[&System], dvipa: IpAddr, out: &mut Vec<Diagnostic>) 
                     };
                 }
                 Some(
-                    d.help(format!(
-                        "reserve the port for the server's procedure, e.g. `PORT {port} TCP {} NOAUTOLOG`, or a pattern such as `IZUSVR*` that matches every server",
-                        job.value
-                    ))
+                    d.help(match &pattern {
+                        Some(p) => format!(
+                            "reserve the port for the server's procedure, e.g. `{port} TCP {} NOAUTOLOG` in PORT, or `{port} TCP {p} SHAREPORT` for every HA server",
+                            job.value
+                        ),
+                        None => format!(
+                            "reserve the port for the server's procedure, e.g. `{port} TCP {} NOAUTOLOG` in PORT",
+                            job.value
+                        ),
+                    })
                     .zos(format!(
                         "the z/OSMF server on {} cannot bind port {port}, so this target never becomes ready",
                         s.name
@@ -626,12 +662,11 @@ fn deletions(s: &System, dvipa: Option<IpAddr>, port: Option<u16>) -> Vec<(Span,
 /// The role a system should have in a DVIPA's DESTIP list: PREFERRED for
 /// the stack that owns the DVIPA (its VIPADEFINE), BACKUP for the others.
 pub(crate) fn role_for(s: &System, dvipa: IpAddr) -> &'static str {
-    let owns = s
-        .stack
-        .as_ref()
-        .and_then(|st| st.vipa(dvipa))
-        .is_some_and(|v| v.owner == VipaOwner::Define);
-    if owns { "PREFERRED" } else { "BACKUP" }
+    if crate::zosmf::owns(s, dvipa) {
+        "PREFERRED"
+    } else {
+        "BACKUP"
+    }
 }
 
 fn tie(cands: &[(Key, Rank, HotStandby)], out: &mut Vec<Diagnostic>) {
@@ -780,16 +815,7 @@ fn no_zosmf_dvipa(plex: &Sysplex, cands: &[HotStandby], out: &mut Vec<Diagnostic
 
 /// A PORT list as written: `443 7554-7560`.
 fn ports_text(ports: &[zha_diag::Located<zha_tcpip::PortRange>]) -> String {
-    let v: Vec<String> = ports
-        .iter()
-        .map(|p| {
-            if p.value.lo == p.value.hi {
-                p.value.lo.to_string()
-            } else {
-                format!("{}-{}", p.value.lo, p.value.hi)
-            }
-        })
-        .collect();
+    let v: Vec<String> = ports.iter().map(|p| p.value.to_string()).collect();
     v.join(" ")
 }
 
@@ -867,7 +893,10 @@ impl HaRules<'_, '_> {
             let (names, has) = names_of(&group);
             let mut d = Diagnostic::error(
                 codes::AUTOSTART_LOCAL,
-                format!("{names} {has} AUTOSTART(CONNECT): no z/OSMF server of its own"),
+                format!(
+                    "{names} {has} AUTOSTART(CONNECT): no z/OSMF server of {} own",
+                    if group.len() > 1 { "their" } else { "its" }
+                ),
             );
             let origin = &group[0].settings.autostart.origin;
             if let Some(p) = group[0].place(origin) {

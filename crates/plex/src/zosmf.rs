@@ -45,11 +45,7 @@ impl HotStandby<'_> {
 
     /// Whether the statement's system owns the DVIPA (VIPADEFINE).
     pub fn on_owner(&self) -> bool {
-        self.system
-            .stack
-            .as_ref()
-            .and_then(|st| st.vipa(self.dvipa))
-            .is_some_and(|v| v.owner == VipaOwner::Define)
+        owns(self.system, self.dvipa)
     }
 
     /// Whether a system's DYNAMICXCF address is one of the targets.
@@ -156,6 +152,14 @@ pub enum Choice<'a> {
     Nothing,
 }
 
+/// Whether a system's stack owns a DVIPA (VIPADEFINE).
+pub fn owns(s: &System, dvipa: IpAddr) -> bool {
+    s.stack
+        .as_ref()
+        .and_then(|st| st.vipa(dvipa))
+        .is_some_and(|v| v.owner == VipaOwner::Define)
+}
+
 /// The address a system's HOSTNAME stands for, literal or resolved.
 pub fn host_addr(s: &System, resolve: &BTreeMap<String, IpAddr>) -> Option<IpAddr> {
     let h = s.settings.hostname.as_ref()?;
@@ -230,30 +234,63 @@ pub fn zosmf_distribution<'a>(plex: &'a Sysplex, resolve: &BTreeMap<String, IpAd
             .cloned()
             .collect()
     };
-    let rank = |k: Key| -> Rank {
-        let st = statements(k);
-        let servers: Vec<&System> = plex
-            .systems
+    // One candidate per distribution, not per port: the ports of a DVIPA
+    // that the same statements distribute (PORT omitted, or `PORT 443 444`
+    // with servers on each) are one candidate, whose servers are counted
+    // over all of them. Its key's port is the one most servers listen on.
+    let targeted = |k: Key, st: &[HotStandby]| -> Vec<&'a System> {
+        plex.systems
             .iter()
             .filter(|s| {
                 serves(s)
                     && k.port.is_none_or(|p| s.settings.http_ssl_port.value == p)
                     && st.iter().any(|h| h.targets_system(s))
             })
-            .collect();
-        Rank {
-            servers: servers.len(),
-            local: servers
-                .iter()
-                .filter(|s| s.settings.autostart.value == Autostart::Local)
-                .count(),
-            by_host: plex
-                .systems
-                .iter()
-                .filter(|s| host_addr(s, resolve) == Some(k.dvipa))
-                .count(),
-        }
+            .collect()
     };
+    let mut groups: Vec<(Vec<Span>, Vec<Key>)> = Vec::new();
+    for &k in &keys {
+        let ids: Vec<Span> = statements(k).iter().map(|h| h.keyword).collect();
+        match groups
+            .iter_mut()
+            .find(|g| g.1[0].dvipa == k.dvipa && g.0 == ids)
+        {
+            Some(g) => g.1.push(k),
+            None => groups.push((ids, vec![k])),
+        }
+    }
+    let ranked: Vec<(Key, Rank)> = groups
+        .iter()
+        .map(|(_, ks)| {
+            let st = statements(ks[0]);
+            let mut servers: Vec<&System> = Vec::new();
+            let mut best = (0, ks[0]);
+            for &k in ks {
+                let t = targeted(k, &st);
+                if t.len() > best.0 {
+                    best = (t.len(), k);
+                }
+                for s in t {
+                    if !servers.iter().any(|x| x.name == s.name) {
+                        servers.push(s);
+                    }
+                }
+            }
+            let rank = Rank {
+                servers: servers.len(),
+                local: servers
+                    .iter()
+                    .filter(|s| s.settings.autostart.value == Autostart::Local)
+                    .count(),
+                by_host: plex
+                    .systems
+                    .iter()
+                    .filter(|s| host_addr(s, resolve) == Some(best.1.dvipa))
+                    .count(),
+            };
+            (best.1, rank)
+        })
+        .collect();
 
     let chosen = if let Some(pin) = plex.zosmf {
         let key = Key {
@@ -265,7 +302,6 @@ pub fn zosmf_distribution<'a>(plex: &'a Sysplex, resolve: &BTreeMap<String, IpAd
         }
         Some((key, true))
     } else {
-        let ranked: Vec<(Key, Rank)> = keys.iter().map(|&k| (k, rank(k))).collect();
         let Some(best) = ranked.iter().map(|r| r.1).max() else {
             return Choice::Nothing;
         };

@@ -255,6 +255,17 @@ impl PortRange {
     }
 }
 
+/// As a PORT list writes it: `443` or `7554-7560`.
+impl std::fmt::Display for PortRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.lo == self.hi {
+            write!(f, "{}", self.lo)
+        } else {
+            write!(f, "{}-{}", self.lo, self.hi)
+        }
+    }
+}
+
 /// Whether a PORT list covers `port`: the one implementation of "PORT
 /// omitted means every port" (SPEC §2).
 pub fn ports_cover(ports: &[Located<PortRange>], port: u16) -> bool {

@@ -417,6 +417,15 @@ fn zha2019_the_z_osmf_port_reserved_for_another_job() {
         d.message
     );
     assert_eq!(primary(&r, d).0, "p/PROFB");
+    // The help proposes a pattern that admits both servers' procedures.
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("`443 TCP IZUSVR* SHAREPORT`"),
+        "{:?}",
+        d.help
+    );
     // RESERVED, and UNRSV DENY of an unreserved port.
     for b in ["  443 TCP RESERVED", "  UNRSV TCP * DENY"] {
         let r = with_ports("  443 TCP IZUSVRA", b);
@@ -677,11 +686,86 @@ fn a_delete_of_a_target_is_named_where_its_system_is_missed() {
         .edit("PROFB", "ENDVIPADYNAMIC", del)
         .check();
     let v = with_code(&r, codes::DESTIP_SYSTEMS);
+    let d = v
+        .iter()
+        .find(|d| {
+            d.labels.iter().any(|l| {
+                l.message
+                    .contains("removes SYSB (10.1.1.2) from the targets")
+            })
+        })
+        .unwrap_or_else(|| panic!("{}", ids(&r)));
     assert!(
-        v.iter().flat_map(|d| &d.labels).any(|l| l
-            .message
-            .contains("removes SYSB (10.1.1.2) from the targets")),
+        d.help
+            .as_deref()
+            .unwrap()
+            .starts_with("take 10.1.1.2 out of the VIPADISTRIBUTE DELETE"),
+        "{:?}",
+        d.help
+    );
+    assert!(
+        !d.labels
+            .iter()
+            .any(|l| l.message.contains("never sends it a connection")),
+        "{:?}",
+        d.labels
+    );
+}
+
+#[test]
+fn two_different_distributions_with_the_same_message_stay_two_findings() {
+    // Two PREFERRED in the 7554 distribution on SYSA and in the 443 one on
+    // SYSB: the same message, two causes.
+    let apiml = "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 7554\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\nENDVIPADYNAMIC";
+    let r = Plex::good()
+        .edit(
+            "PROFA",
+            "ENDVIPADYNAMIC",
+            &apiml.replace("10.1.1.2 BACKUP 100", "10.1.1.2 PREFERRED"),
+        )
+        .edit("PROFB", "ENDVIPADYNAMIC", apiml)
+        .edit(
+            "PROFB",
+            "PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100",
+            "PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 PREFERRED",
+        )
+        .check();
+    assert_eq!(
+        with_code(&r, zha_tcpip::codes::HS_ROLE_COUNT).len(),
+        2,
         "{}",
         ids(&r)
     );
+}
+
+#[test]
+fn one_statement_distributing_two_z_osmf_ports_is_one_candidate() {
+    // PORT omitted, SYSB's server on 444: one candidate, and ZHA1004 says
+    // the ports differ.
+    let r = Plex::good()
+        .edit("PROFA", "10.0.0.10 PORT 443", "10.0.0.10")
+        .edit("PROFB", "10.0.0.10 PORT 443", "10.0.0.10")
+        .with("IZUPRM0B", format!("{IZUPRM0B}HTTP_SSL_PORT(444)\n"))
+        .check();
+    assert!(
+        with_code(&r, codes::NO_ZOSMF_DVIPA).is_empty(),
+        "{}",
+        ids(&r)
+    );
+    assert!(
+        with_code(&r, codes::PORT)
+            .iter()
+            .any(|d| d.message.contains("differs")),
+        "{}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn a_member_named_as_a_profile_is_not_parsed_as_one() {
+    let toml = TOML.replace("profile = \"PROFB\"", "profile = \"IZUPRM0B\"");
+    let r = Plex::good().with("sysplex.toml", toml).check();
+    assert!(r.fatal);
+    one(&r, codes::WRONG_KIND);
+    assert_eq!(r.diagnostics.len(), 1, "{}", ids(&r));
 }
