@@ -55,7 +55,7 @@ Fix it by breaking the line: one statement may span several lines.",
     },
     CodeInfo {
         code: UNTERMINATED_COMMENT,
-        severities: "E",
+        severities: "E/W",
         title: "comment not ended by */: the rest of the member is a comment",
         explanation: "\
 A comment starts with `/*` and ends with `*/`, in columns 1 to 71. Comments \
@@ -65,7 +65,10 @@ comment, as on z/OS: the statements after it are not read, and their \
 settings keep their defaults or the values of earlier members. zosmf-ha \
 checks the member as z/OS reads it, so the high-availability rules see \
 those settings as missing too; the finding names the first statement that \
-is lost.
+is lost. That is an error. When no statement follows the comment (it is \
+the member's last text, or what follows holds no statement), no setting is \
+lost and the finding is a warning: the member reads as intended today, but a \
+statement added after the comment later would be lost.
 
 A common cause is a `*/` that stands in columns 72 to 80, or whose `/` is in \
 column 72: column 72 is where z/OS stops reading a record, so that `*/` is \

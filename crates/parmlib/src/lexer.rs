@@ -254,12 +254,16 @@ impl<'a> Lexer<'a> {
     }
 
     /// A word ends at a blank, a parenthesis, a comma, a quote, a comment
-    /// delimiter or column 72.
+    /// delimiter or column 72. A system symbol reference stays in the word
+    /// whole, with its substring notation: `IZUSVR&SYSCLONE(2:1).` is one
+    /// word, which the parser substitutes (z/OS substitutes symbols before
+    /// it reads the statement).
     fn word_end(&self, cur: Cursor) -> usize {
         let data_end = self.lines.get(cur.line).map_or(cur.pos, |l| l.data_end);
         let rest = self.text.get(cur.pos..data_end).unwrap_or("");
         let mut prev = '\0';
-        for (i, c) in rest.char_indices() {
+        let mut i = 0;
+        while let Some(c) = rest.get(i..).and_then(|r| r.chars().next()) {
             if is_blank(c) || c == '\'' || punctuation(c).is_some() {
                 return cur.pos + i;
             }
@@ -267,7 +271,17 @@ impl<'a> Lexer<'a> {
             if (prev == '/' && c == '*') || (prev == '*' && c == '/') {
                 return cur.pos + i - 1;
             }
+            if c == '&'
+                && let Some(n) = zha_diag::symbols::reference_len(&rest[i..])
+            {
+                // A reference ends in a name character, `)` or `.`: none of
+                // them starts a comment delimiter with what follows.
+                i += n;
+                prev = '\0';
+                continue;
+            }
             prev = c;
+            i += c.len_utf8();
         }
         data_end
     }
@@ -294,26 +308,45 @@ impl<'a> Lexer<'a> {
 
     /// The finding for a comment opened at `open` that is never ended: what
     /// z/OS does, the `*/` that column 72 cuts off if there is one, and the
-    /// first statement that is not read.
-    fn unterminated_comment(&mut self, open: Cursor, nested: Option<usize>) -> Diagnostic {
+    /// first statement that is not read. An error when statements are lost;
+    /// a warning when none is (the comment is the member's last text, or
+    /// hides text that holds no statement): no setting changes, but any
+    /// statement added after it later would be lost.
+    fn unterminated_comment(&mut self, open: Cursor, nested: Option<Nested>) -> Diagnostic {
         let start = open.pos;
         let cut = (open.line..self.lines.len())
             .find_map(|li| self.cut_comment_end(li).map(|span| (li, span)));
-        let mut d = Diagnostic::error(
-            codes::UNTERMINATED_COMMENT,
-            "comment is never ended, so the rest of the member is a comment",
-        )
+        // What the author most likely meant to be read: the text after the
+        // `*/` that column 72 cut off, or after the comment's first line.
+        let from = cut.map_or(open.line, |(li, _)| li) + 1;
+        let lost = self.lost_statements(from);
+        let message = "comment is never ended, so the rest of the member is a comment";
+        let mut d = if lost.is_some() {
+            Diagnostic::error(codes::UNTERMINATED_COMMENT, message)
+        } else {
+            Diagnostic::warning(codes::UNTERMINATED_COMMENT, message)
+        }
         .primary(
             self.span(start, start + 2),
             "this `/*` has no matching `*/` in columns 1-71",
         );
         // A `/*` after the cut `*/` is nested only because that `*/` was
         // not seen: the cut `*/` is the cause to show.
-        if let Some(n) = nested.filter(|&n| cut.is_none_or(|(_, (s, _))| n < s)) {
-            d = d.secondary(
-                self.span(n, n + 2),
-                "this `/*` opens a nested comment, which needs its own `*/`",
-            );
+        let before_cut = |n: usize| cut.is_none_or(|(_, (s, _))| n < s);
+        match nested {
+            Some(Nested::Open(n)) if before_cut(n) => {
+                d = d.secondary(
+                    self.span(n, n + 2),
+                    "this `/*` opens a nested comment, which needs its own `*/`",
+                );
+            }
+            Some(Nested::Closed(n)) if before_cut(n) => {
+                d = d.secondary(
+                    self.span(n, n + 2),
+                    "comments nest: the `*/` after this `/*` ends it, not the outer comment",
+                );
+            }
+            _ => {}
         }
         if let Some((_, (s, e))) = cut {
             d = d.secondary(
@@ -321,10 +354,6 @@ impl<'a> Lexer<'a> {
                 "column 72 is where z/OS stops reading: this `*/` is not seen",
             );
         }
-        // What the author most likely meant to be read: the text after the
-        // `*/` that column 72 cut off, or after the comment's first line.
-        let from = cut.map_or(open.line, |(li, _)| li) + 1;
-        let lost = self.lost_statements(from);
         if let Some((first, name, _)) = &lost {
             d = d.secondary(
                 *first,
@@ -349,8 +378,14 @@ impl<'a> Lexer<'a> {
                 if count == 1 { "" } else { "s" },
                 if count == 1 { "is" } else { "are" },
             )),
-            None if self.hidden => d.note("the text after the comment is not read"),
-            None => d,
+            None if self.hidden => d.note(
+                "the text after the comment is not read; it holds no statement, so no setting is lost, \
+                 but a statement added after it would be",
+            ),
+            None => d.note(
+                "no statement follows the comment, so no setting is lost; a statement added after it \
+                 later would be",
+            ),
         }
     }
 
@@ -402,14 +437,18 @@ impl<'a> Lexer<'a> {
         Some((at, at + 2))
     }
 
-    /// Scan a comment; returns where it ended and the first nested `/*`.
-    fn scan_comment(&mut self, open: Cursor) -> (Scan, Option<usize>) {
+    /// Scan a comment; returns where it ended and, when it never ends, the
+    /// nested `/*` to show: the innermost one still open, else the first
+    /// nested comment that took a `*/` the author may have meant for the
+    /// outer one.
+    fn scan_comment(&mut self, open: Cursor) -> (Scan, Option<Nested>) {
         let mut cur = Cursor {
             line: open.line,
             pos: open.pos + 2,
         };
         let mut depth = 1u32;
-        let mut nested = None;
+        let mut nested: Vec<usize> = Vec::new();
+        let mut closed: Option<usize> = None;
         while let Some(line) = self.lines.get(cur.line).copied() {
             // `/` and `*` are ASCII, so scanning bytes finds them and never
             // stops inside a multi-byte character.
@@ -424,13 +463,16 @@ impl<'a> Lexer<'a> {
                     (b'*', b'/') => {
                         j += 2;
                         depth -= 1;
+                        if let Some(n) = nested.pop() {
+                            closed.get_or_insert(n);
+                        }
                         if depth == 0 {
                             cur.pos += j;
-                            return (Scan::Done(cur), nested);
+                            return (Scan::Done(cur), None);
                         }
                     }
                     (b'/', b'*') => {
-                        nested.get_or_insert(cur.pos + j);
+                        nested.push(cur.pos + j);
                         depth += 1;
                         j += 2;
                     }
@@ -440,6 +482,10 @@ impl<'a> Lexer<'a> {
             cur.pos = line.data_end;
             cur = self.next_line(cur, State::Comment);
         }
+        let nested = match nested.last() {
+            Some(&n) => Some(Nested::Open(n)),
+            None => closed.map(Nested::Closed),
+        };
         (Scan::Eof, nested)
     }
 
@@ -624,6 +670,15 @@ fn punctuation(c: char) -> Option<Kind> {
         ',' => Some(Kind::Comma),
         _ => None,
     }
+}
+
+/// A nested `/*` inside a comment that never ends.
+#[derive(Clone, Copy, Debug)]
+enum Nested {
+    /// Still open at the end of the member.
+    Open(usize),
+    /// Closed by a `*/` that the outer comment may have been meant to get.
+    Closed(usize),
 }
 
 #[cfg(test)]
@@ -837,6 +892,27 @@ mod tests {
             d.help.as_deref(),
             Some("add `*/` where the comment should end")
         );
+        // A nested comment that closes is not said to need its own `*/`:
+        // the outer `/*` is the one open, and the nested comment is shown
+        // as what took the `*/`.
+        let d = &lex(
+            FileId(0),
+            "/* outer\nHOSTNAME('x') /* inner */\nUSER_DIR('/a')",
+        )
+        .diagnostics[0];
+        assert_eq!(d.labels[0].span.range(), 0..2);
+        assert!(
+            !d.labels.iter().any(|l| l.message.contains("needs its own")),
+            "{:?}",
+            d.labels
+        );
+        assert!(
+            d.labels.iter().any(|l| l.span.range() == (23..25)
+                && l.message
+                    .starts_with("comments nest: the `*/` after this `/*` ends it")),
+            "{:?}",
+            d.labels
+        );
         // A nested opener is pointed at.
         let d = &lex(FileId(0), "/* a /* b */\nAUTOSTART(LOCAL)").diagnostics[0];
         assert_eq!(d.labels[1].span.range(), 5..7);
@@ -851,11 +927,44 @@ mod tests {
               their defaults or the values of earlier members"
             ]
         );
-        // Nothing after it: nothing hidden, no label for it.
-        let lexed = lex(FileId(0), "A(1)\n/* trailing comment");
+        // Statements lost: an error.
+        assert_eq!(d.severity, zha_diag::Severity::Error);
+        assert_eq!(lexed.diagnostics[0].severity, zha_diag::Severity::Error);
+    }
+
+    #[test]
+    fn unterminated_comment_that_loses_no_statement_is_a_warning() {
+        // Nothing after it: nothing hidden, no label for it, no setting lost.
+        let lexed = lex(FileId(0), "A(1)\n/* trailing comment with no end");
         assert!(!lexed.hidden);
-        assert_eq!(lexed.diagnostics[0].labels.len(), 1);
-        assert!(lexed.diagnostics[0].notes.is_empty());
+        let d = &lexed.diagnostics[0];
+        assert_eq!(d.code, codes::UNTERMINATED_COMMENT);
+        assert_eq!(d.severity, zha_diag::Severity::Warning);
+        assert_eq!(d.labels.len(), 1);
+        assert_eq!(
+            d.notes,
+            [
+                "no statement follows the comment, so no setting is lost; a statement added after it \
+                 later would be"
+            ]
+        );
+        // Text after it that holds no statement: hidden, still no setting.
+        let lexed = lex(FileId(0), "A(1) /* note\n  more words, no statement\n");
+        assert!(lexed.hidden);
+        let d = &lexed.diagnostics[0];
+        assert_eq!(d.severity, zha_diag::Severity::Warning);
+        assert!(
+            d.notes[0].starts_with("the text after the comment is not read; it holds no statement")
+        );
+        // A `*/` cut by column 72 on the last line: nothing is lost either.
+        let text = format!("AUTOSTART(LOCAL)\n{}*/\n", pad("/* the end", 71));
+        let d = &lex(FileId(0), &text).diagnostics[0];
+        assert_eq!(d.code, codes::UNTERMINATED_COMMENT);
+        assert_eq!(d.severity, zha_diag::Severity::Warning);
+        // The same with a statement after it: an error.
+        let text = format!("{text}HOSTNAME('x')\n");
+        let d = &lex(FileId(0), &text).diagnostics[0];
+        assert_eq!(d.severity, zha_diag::Severity::Error);
     }
 
     #[test]
@@ -919,6 +1028,35 @@ mod tests {
             .count();
         assert_eq!(n, 1);
         assert!(lexed.tokens.is_empty());
+    }
+
+    #[test]
+    fn symbol_substrings_stay_in_their_word() {
+        assert_eq!(
+            words("SERVER_PROC(IZUSVR&SYSCLONE(2:1).)"),
+            ["SERVER_PROC", "", "IZUSVR&SYSCLONE(2:1).", ""]
+        );
+        assert_eq!(
+            words("USER_DIR(/u/&sysname(-2:2)./x) A(&B())"),
+            [
+                "USER_DIR",
+                "",
+                "/U/&SYSNAME(-2:2)./X",
+                "",
+                "A",
+                "",
+                "&B()",
+                ""
+            ]
+        );
+        // Without the period the reference ends at `)`; a comment after it
+        // is still a comment.
+        assert_eq!(words("A(&X(2:1)/* c */)"), ["A", "", "&X(2:1)", ""]);
+        // A period before `(`, or notation that is not valid, is no
+        // substring: the parenthesis is punctuation, as z/OS reads it.
+        assert_eq!(words("A(&X.(2))"), ["A", "", "&X.", "", "2", "", ""]);
+        assert_eq!(words("A(&X(B))"), ["A", "", "&X", "", "B", "", ""]);
+        assert_eq!(words("A(X&(2))"), ["A", "", "X&", "", "2", "", ""]);
     }
 
     #[test]

@@ -690,10 +690,13 @@ impl Parser<'_> {
                     };
                     let span = Span::new(tok.span.file, start..end);
                     self.diags.push(
-                        Diagnostic::warning(codes::UNRESOLVED_SYMBOL, format!("system symbol &{}. has no value", u.name))
-                            .primary(span, "no value for this symbol")
-                            .help("give the symbol a value in the system's `symbols` in sysplex.toml, or write the value itself")
-                            .zos("z/OS leaves a symbol that has no value as it is written"),
+                        Diagnostic::warning(
+                            codes::UNRESOLVED_SYMBOL,
+                            format!("system symbol &{}. has no value", u.name),
+                        )
+                        .primary(span, "no value for this symbol")
+                        .help(zha_diag::symbols::unresolved_help(&u.name))
+                        .zos("z/OS leaves a symbol that has no value as it is written"),
                     );
                 }
                 if quoted {

@@ -13,6 +13,7 @@ use crate::ast::*;
 use crate::codes;
 use crate::keywords::matches_min;
 use crate::port;
+use crate::vipa;
 
 /// A VIPADEFINE or VIPABACKUP in effect on a stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -425,33 +426,68 @@ fn apply_block(st: &mut Stack, ix: &mut Index, block: &VipaDynamic, diags: &mut 
             }
             SubKind::Distribute(d) => {
                 if distribute(st, ix, sub, d, diags) {
-                    // EZZ0831I: the rest of the block is ignored.
+                    // EZZ0831I: the rest of the block is ignored, every
+                    // later statement, whatever is wrong with it (a syntax
+                    // error there is reported by the parser as one z/OS
+                    // never reaches).
                     aborted = true;
-                    let later: Vec<&Sub> =
-                        block.subs[i + 1..].iter().filter(|s| s.applies()).collect();
                     if let Some(diag) = diags.last_mut() {
-                        for s in later.iter().take(6) {
-                            diag.labels.push(Label {
-                                span: s.keyword,
-                                message: "ignored by z/OS as a result".into(),
-                                primary: false,
-                            });
-                        }
-                        let n = later.len();
-                        diag.zos = Some(format!(
-                            "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and {}",
-                            match n {
-                                0 => "the rest of the VIPADYNAMIC block (nothing follows it)"
-                                    .to_owned(),
-                                1 => "the one later statement of the VIPADYNAMIC block".to_owned(),
-                                n => format!("the {n} later statements of the VIPADYNAMIC block"),
-                            }
-                        ));
+                        lost_to_ezz0831(diag, &block.subs[i + 1..]);
                     }
                 }
             }
             SubKind::Range(_) | SubKind::Route(_) | SubKind::SmParms(_) | SubKind::Invalid(_) => {}
         }
+    }
+}
+
+/// How many later statements a ZHA2006 finding marks with a label.
+const LOST_LABELS: usize = 6;
+
+/// Complete a ZHA2006 finding: mark the statements of the block after it
+/// (`later`), which z/OS ignores, and name them in what z/OS does.
+fn lost_to_ezz0831(diag: &mut Diagnostic, later: &[Sub]) {
+    for s in later.iter().take(LOST_LABELS) {
+        diag.labels.push(Label {
+            span: s.keyword,
+            message: "ignored by z/OS as a result".into(),
+            primary: false,
+        });
+    }
+    let mut names: Vec<&str> = later
+        .iter()
+        .take(LOST_LABELS)
+        .map(|s| sub_name(&s.kind))
+        .collect();
+    let more = later.len().saturating_sub(LOST_LABELS);
+    let more_text = format!("{more} more");
+    if more > 0 {
+        names.push(&more_text);
+    }
+    diag.zos = Some(match later.len() {
+        0 => "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE, and would ignore any later statement of the VIPADYNAMIC block; none follows it".to_owned(),
+        1 => format!(
+            "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and the one later statement of the VIPADYNAMIC block ({})",
+            names.join(", ")
+        ),
+        n => format!(
+            "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and the {n} later statements of the VIPADYNAMIC block ({})",
+            names.join(", ")
+        ),
+    });
+}
+
+/// The keyword of a sub-statement, spelled out.
+fn sub_name(kind: &SubKind) -> &'static str {
+    match kind {
+        SubKind::Define(_) => "VIPADEFINE",
+        SubKind::Backup(_) => "VIPABACKUP",
+        SubKind::Delete(_) => "VIPADELETE",
+        SubKind::Distribute(_) => "VIPADISTRIBUTE",
+        SubKind::Range(_) => "VIPARANGE",
+        SubKind::Route(_) => "VIPAROUTE",
+        SubKind::SmParms(_) => "VIPASMPARMS",
+        SubKind::Invalid(name) => name,
     }
 }
 
@@ -625,16 +661,7 @@ fn distribute(
 
     // Hot-standby keywords with another method.
     if method != DistMethod::HotStandby {
-        let mut hs: Vec<Span> = Vec::new();
-        hs.extend(d.switchback.map(|s| s.span));
-        hs.extend(d.healthswitch.map(|s| s.span));
-        if let Some(DestIp::List(l)) = &d.destip {
-            hs.extend(
-                l.iter()
-                    .filter(|e| matches!(e.role, Role::Preferred | Role::Backup { .. }))
-                    .filter_map(|e| e.role_span),
-            );
-        }
+        let hs = vipa::hot_standby_keywords(d);
         if let Some(first) = hs.first() {
             let method_name = d
                 .method
@@ -656,10 +683,11 @@ fn distribute(
             );
             st.ignored
                 .push(ignored(d, sub.keyword, codes::HS_KEYWORD_OTHER_METHOD));
-            if d.method.is_some() {
+            if vipa::ends_block(d).is_some() {
                 // EZZ0831I: "the DISTMETHOD keyword [is] specified … However,
                 // the DISTMETHOD parameter is not HOTSTANDBY"; the caller
-                // writes which later statements are lost.
+                // writes which later statements are lost (the parser uses
+                // the same test for the syntax errors after it).
                 diags.push(diag);
                 return true;
             }
@@ -919,13 +947,7 @@ fn rejudge(rest: &Distribution, delete: &Sub, diags: &mut Vec<Diagnostic>) -> Op
     let ports = rest
         .ports
         .iter()
-        .map(|p| {
-            if p.value.lo == p.value.hi {
-                p.value.lo.to_string()
-            } else {
-                format!("{}-{}", p.value.lo, p.value.hi)
-            }
-        })
+        .map(|p| p.value.to_string())
         .collect::<Vec<_>>()
         .join(" ");
     for mut f in found.into_iter().filter(|f| f.code != codes::EQUAL_RANKS) {

@@ -220,11 +220,11 @@ impl Lexer<'_> {
                     codes::UNRESOLVED_SYMBOL,
                     format!("system symbol &{}. has no value", u.name),
                 )
-                .primary(self.span(at + u.range.start, at + u.range.end), "left as written")
-                .help(format!(
-                    "give it a value: `symbols = {{ {} = \"…\" }}` for the system in sysplex.toml, or `--symbol {}=…`",
-                    u.name, u.name
-                )),
+                .primary(
+                    self.span(at + u.range.start, at + u.range.end),
+                    "left as written",
+                )
+                .help(zha_diag::symbols::unresolved_help(&u.name)),
             );
         }
         // A symbol's value may hold several words; each becomes a token

@@ -32,8 +32,13 @@
 //!   is ignored:
 //!   <https://www.ibm.com/support/knowledgecenter/en/SSLTBW_2.1.0/com.ibm.zos.v2r1.halb101/ezz0146i.htm>
 //! - RESTRICTLOWPORTS: an unreserved port below 1024 only for APF-authorized
-//!   or superuser programs, and UNRSV then controls only ports above 1023:
+//!   or superuser programs, and UNRSV then controls only ports above 1023
+//!   (IBM's tip: "When you configure the RESTRICTLOWPORTS parameter on the
+//!   TCPCONFIG or UDPCONFIG profile statements, PORT UNRSV statements for
+//!   the corresponding protocol control access only to unreserved ports
+//!   above port 1023"):
 //!   <https://www.ibm.com/support/knowledgecenter/SSLTBW_2.2.0/com.ibm.zos.v2r2.halz002/security_tcpip_resrcs_unresvd_ports_low.htm>
+//!   (z/OS 2.5: <https://www.ibm.com/docs/en/zos/2.5.0?topic=caup-using-restrictlowports-parameter-control-access-unreserved-ports-below-port-1024>).
 
 use zha_diag::{Diagnostic, Located, Span};
 
@@ -396,24 +401,16 @@ fn overlaps(a: PortRange, b: PortRange) -> bool {
     a.lo <= b.hi && b.lo <= a.hi
 }
 
-fn show(p: PortRange) -> String {
-    if p.lo == p.hi {
-        p.lo.to_string()
-    } else {
-        format!("{}-{}", p.lo, p.hi)
-    }
-}
-
 /// A PORT entry inside an earlier PORTRANGE, or a PORTRANGE that meets an
 /// earlier reservation: z/OS ignores the later one.
 fn conflict(e: &Reservation, ports: Located<PortRange>, earlier: &Reservation) -> Diagnostic {
     let proto = e.protocol.value.keyword();
-    let earlier_ports = earlier.ports.map_or(String::new(), |p| show(p.value));
+    let earlier_ports = earlier.ports.map_or(String::new(), |p| p.value.to_string());
     let (message, label, help) = if e.range {
         (
             format!(
                 "PORTRANGE {} {proto} overlaps the earlier reservation of {proto} {earlier_ports}",
-                show(ports.value)
+                ports.value
             ),
             "this range is ignored",
             "reserve each port once: move the port out of the range, or split the range around it",
@@ -422,7 +419,7 @@ fn conflict(e: &Reservation, ports: Located<PortRange>, earlier: &Reservation) -
         (
             format!(
                 "PORT {} {proto} lies in the earlier PORTRANGE {proto} {earlier_ports}",
-                show(ports.value)
+                ports.value
             ),
             "this entry is ignored",
             "reserve the port in one place only: remove this entry, or take the port out of the PORTRANGE",
@@ -523,7 +520,9 @@ pub enum PortAccess {
     Blocked { by: Vec<Span> },
     /// The port is below 1024, unreserved, and TCPCONFIG RESTRICTLOWPORTS is
     /// in effect: only APF-authorized programs and superusers may bind it,
-    /// which cannot be checked offline. `by`: the RESTRICTLOWPORTS keyword.
+    /// which cannot be checked offline. PORT UNRSV entries do not apply to
+    /// such a port (IBM), whether they deny or admit the job. `by`: the
+    /// RESTRICTLOWPORTS keyword.
     LowPort { by: Span },
     /// Entries whose job name holds an unresolved system symbol might admit
     /// the job: it cannot be judged. `by`: those entries.
@@ -580,6 +579,20 @@ impl Reservations<'_> {
                 by: reserved.iter().map(|r| r.span).collect(),
             };
         }
+        // An unreserved port below 1024 under RESTRICTLOWPORTS: only
+        // APF-authorized programs and superusers may bind it, and PORT UNRSV
+        // does not apply at all. IBM: "When you configure the
+        // RESTRICTLOWPORTS parameter …, PORT UNRSV statements for the
+        // corresponding protocol control access only to unreserved ports
+        // above port 1023" (module documentation). So neither an UNRSV
+        // denial (`* DENY`, or entries none of which names the job) blocks
+        // the port, nor does an UNRSV entry that admits the job lift
+        // RESTRICTLOWPORTS: an UNRSV entry reserves nothing, and IBM lets
+        // only a PORT or PORTRANGE reservation open a low port to a job that
+        // is neither APF-authorized nor a superuser. **Decision:** either
+        // way the answer is `LowPort` (it cannot be verified offline), even
+        // under `UNRSV TCP * DENY`: `Blocked` would be a false ZHA2019 error
+        // for a server that runs as a superuser.
         if port < 1024
             && let Some(by) = self.restrict_low_ports
         {

@@ -6,6 +6,13 @@
 //! the first syntax error in the block stops processing of the rest of the
 //! block: later sub-statements are still parsed (so that all their errors
 //! show), but they are marked as skipped and the model does not apply them.
+//! EZZ0831I (PREFERRED, BACKUP or another hot-standby keyword with a written
+//! DISTMETHOD other than HOTSTANDBY) also ends the block: `apply` reports it
+//! (ZHA2006) and lists the statements lost. **Decision:** a syntax error in
+//! a statement after it is still reported, as after a first syntax error (it
+//! stops the block as soon as the EZZ0831I is fixed, and one run should show
+//! everything to fix), but its finding says that z/OS never reaches it and
+//! does not claim that the block stops there.
 //! A statement that fails only at an unresolved system symbol (already a
 //! ZHA0013 warning) is not applied, but is no syntax error and does not stop
 //! the block.
@@ -76,6 +83,9 @@ pub fn parse_block(
     let mut diags = Vec::new();
     // Index in `diags` of the first syntax error, and its span.
     let mut first_error: Option<(usize, Span)> = None;
+    // The hot-standby keyword of the first VIPADISTRIBUTE that z/OS reaches
+    // and rejects with EZZ0831I: the rest of the block is ignored.
+    let mut ezz0831: Option<Span> = None;
 
     // Split into chunks, each starting at a sub-statement keyword.
     let mut starts: Vec<usize> = (0..body.len())
@@ -126,14 +136,26 @@ pub fn parse_block(
             {
                 (SubKind::Invalid(name), true)
             }
-            Err(e) => {
-                if first_error.is_none() {
-                    first_error = Some((diags.len(), e.span));
+            Err(e) => match ezz0831 {
+                Some(at) => {
+                    diags.push(unreached(syntax_diag(e), at));
+                    (SubKind::Invalid(name), true)
                 }
-                diags.push(syntax_diag(e));
-                (SubKind::Invalid(name), true)
-            }
+                None => {
+                    if first_error.is_none() {
+                        first_error = Some((diags.len(), e.span));
+                    }
+                    diags.push(syntax_diag(e));
+                    (SubKind::Invalid(name), true)
+                }
+            },
         };
+        if first_error.is_none()
+            && ezz0831.is_none()
+            && let SubKind::Distribute(d) = &kind
+        {
+            ezz0831 = ends_block(d);
+        }
         let skipped_after = first_error
             .map(|(_, s)| s)
             .filter(|s| s.start < kw.span.start);
@@ -177,6 +199,47 @@ pub fn parse_block(
         }
     }
     (VipaDynamic { subs, end }, diags)
+}
+
+/// A syntax error in a statement after an EZZ0831I: z/OS never reads it.
+fn unreached(d: Diagnostic, ezz0831: Span) -> Diagnostic {
+    d.secondary(
+        ezz0831,
+        "EZZ0831I here (ZHA2006): z/OS ignores the rest of the block from this statement on",
+    )
+    .zos(
+        "z/OS never reaches this statement, because of the EZZ0831I before it in the block; \
+         once that is fixed, this error stops processing of the VIPADYNAMIC block here",
+    )
+}
+
+/// The hot-standby keywords of a VIPADISTRIBUTE (AUTOSWITCHBACK,
+/// HEALTHSWITCH and their NO forms, and the PREFERRED and BACKUP roles), in
+/// that order.
+pub(crate) fn hot_standby_keywords(d: &VipaDistribute) -> Vec<Span> {
+    let mut hs: Vec<Span> = Vec::new();
+    hs.extend(d.switchback.map(|s| s.span));
+    hs.extend(d.healthswitch.map(|s| s.span));
+    if let Some(DestIp::List(l)) = &d.destip {
+        hs.extend(
+            l.iter()
+                .filter(|e| matches!(e.role, Role::Preferred | Role::Backup { .. }))
+                .filter_map(|e| e.role_span),
+        );
+    }
+    hs
+}
+
+/// EZZ0831I: a VIPADISTRIBUTE DEFINE with a hot-standby keyword and a
+/// written DISTMETHOD other than HOTSTANDBY. z/OS ignores it "and any
+/// subsequent statements in the VIPADYNAMIC block"; returns the first such
+/// keyword. (With DISTMETHOD omitted IBM documents no message, and the
+/// block goes on: see `apply`.)
+pub(crate) fn ends_block(d: &VipaDistribute) -> Option<Span> {
+    if d.delete || d.method.is_none_or(|m| m.value == DistMethod::HotStandby) {
+        return None;
+    }
+    hot_standby_keywords(d).first().copied()
 }
 
 fn syntax_diag(e: SynErr) -> Diagnostic {

@@ -106,8 +106,20 @@ fn a_member_hidden_by_an_unended_comment_is_not_called_empty() {
     assert_eq!(ids, ["ZHA0403E"]);
     assert!(parsed.member.statements.is_empty());
     assert!(effective(&[parsed.member]).autostart.is_default());
-    // A member that is only an unended comment is empty as well.
+    // A member that is only an unended comment is empty as well; the
+    // comment loses no statement, so it is a warning.
     let parsed = parse(FileId(0), "/* IZUPRM0A", &Symbols::new());
     let ids: Vec<_> = parsed.diagnostics.iter().map(|d| d.id()).collect();
-    assert_eq!(ids, ["ZHA0411W", "ZHA0403E"]);
+    assert_eq!(ids, ["ZHA0411W", "ZHA0403W"]);
+}
+
+#[test]
+fn an_unended_comment_at_the_end_loses_no_setting() {
+    let text = "AUTOSTART(LOCAL) HTTP_SSL_PORT(10443)\n/* trailing comment with no end\n";
+    let parsed = parse(FileId(0), text, &Symbols::new());
+    let ids: Vec<_> = parsed.diagnostics.iter().map(|d| d.id()).collect();
+    assert_eq!(ids, ["ZHA0403W"]);
+    let s = effective(&[parsed.member]);
+    assert_eq!(s.autostart.value, Autostart::Local);
+    assert_eq!(s.http_ssl_port.value, 10443);
 }

@@ -9,3 +9,4 @@ mod effective;
 mod props;
 mod snapshots;
 mod support;
+mod symbols;

@@ -58,6 +58,12 @@ fn parmlib_like() -> impl Strategy<Value = String> {
         Just(" ".repeat(30)),
         Just("&SYSNAME.".to_owned()),
         Just("&NOPE".to_owned()),
+        Just("&SYSNAME(2:1).".to_owned()),
+        Just("&SYSNAME(-9:99)".to_owned()),
+        Just("&NOPE(1).".to_owned()),
+        Just("&SYSNAME(".to_owned()),
+        Just("&SYSNAME()".to_owned()),
+        Just("(0:0)".to_owned()),
         Just("¬ä".to_owned()),
         prop::sample::select(vec![
             "AUTOSTART",

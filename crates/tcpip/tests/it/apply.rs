@@ -341,14 +341,25 @@ fn zha2006_hot_standby_keyword_with_another_method() {
             ("DISTMETHOD ROUNDROBIN", "the method in effect"),
             ("VIPADISTRIBUTE", "ignored by z/OS as a result"),
             ("VIPABACKUP", "ignored by z/OS as a result"),
+            ("VIPADEFINE", "ignored by z/OS as a result"),
         ]
     );
-    // The statement with a syntax error was never applied; it is not counted.
-    assert!(
-        d.zos
-            .as_deref()
-            .unwrap()
-            .ends_with("the 2 later statements of the VIPADYNAMIC block")
+    // The statement with a syntax error is lost like the others: z/OS
+    // never reaches it.
+    assert_eq!(
+        d.zos.as_deref(),
+        Some(
+            "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and the 3 later statements of the VIPADYNAMIC block (VIPADISTRIBUTE, VIPABACKUP, VIPADEFINE)"
+        )
+    );
+    // Its syntax error is still reported, as one z/OS never reaches.
+    let syn = r.one(codes::SYNTAX);
+    assert_eq!(r.primary(syn), "255.255.0.255");
+    assert_eq!(
+        syn.zos.as_deref(),
+        Some(
+            "z/OS never reaches this statement, because of the EZZ0831I before it in the block; once that is fixed, this error stops processing of the VIPADYNAMIC block here"
+        )
     );
     let st = &r.stack;
     assert_eq!(
@@ -370,6 +381,91 @@ fn zha2006_hot_standby_keyword_with_another_method() {
     assert_applies(&run(&profile(
         "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100",
     )));
+}
+
+#[test]
+fn zha2006_names_what_follows_even_when_it_is_invalid() {
+    // The tester's profile: the only statements after the EZZ0831I are a
+    // VIPADEFINE and a VIPADISTRIBUTE with a syntax error (BACKUP 255).
+    let r = run("\
+IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.1.1 255.255.255.0 1
+VIPADYNAMIC
+  VIPADEFINE 255.255.255.0 10.0.0.10
+  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP
+  VIPADEFINE 255.255.255.0 10.0.0.20
+  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 255
+ENDVIPADYNAMIC
+");
+    assert_eq!(r.codes(), [codes::RANGE, codes::HS_KEYWORD_OTHER_METHOD]);
+    let d = r.one(codes::HS_KEYWORD_OTHER_METHOD);
+    let zos = d.zos.as_deref().unwrap();
+    assert_eq!(
+        zos,
+        "z/OS issues EZZ0831I and ignores this VIPADISTRIBUTE and the 2 later statements of the VIPADYNAMIC block (VIPADEFINE, VIPADISTRIBUTE)"
+    );
+    assert!(!zos.contains("nothing follows"), "{zos}");
+    let lost: Vec<_> = d
+        .labels
+        .iter()
+        .filter(|l| l.message == "ignored by z/OS as a result")
+        .map(|l| r.sources.file(r.file).line_col(l.span.range().start).line)
+        .collect();
+    assert_eq!(lost, [5, 6]);
+    // BACKUP 255 is reported, but not as where z/OS stops: z/OS never gets
+    // there, and the finding points back at the EZZ0831I.
+    let syn = r.one(codes::RANGE);
+    assert_eq!(r.primary(syn), "255");
+    let szos = syn.zos.as_deref().unwrap();
+    assert!(
+        szos.starts_with("z/OS never reaches this statement"),
+        "{szos}"
+    );
+    assert!(!szos.contains("no statement follows"), "{szos}");
+    assert_eq!(
+        r.secondaries(syn),
+        [(
+            "PREFERRED",
+            "EZZ0831I here (ZHA2006): z/OS ignores the rest of the block from this statement on"
+        )]
+    );
+    // Only the first VIPADEFINE is applied; the distribution z/OS rejects
+    // is recorded as ignored (the unreadable one cannot be).
+    assert_eq!(r.vipa_addrs(), ["10.0.0.10"]);
+    assert!(r.stack.distributions.is_empty());
+    assert_eq!(
+        r.stack
+            .ignored
+            .iter()
+            .map(|i| (i.dvipa.value.to_string(), i.code))
+            .collect::<Vec<_>>(),
+        [("10.0.0.10".to_owned(), codes::HS_KEYWORD_OTHER_METHOD)]
+    );
+
+    // The EZZ0831I statement last in its block: nothing follows, and the
+    // note says so.
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.255.0 10.0.0.10\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP\n\
+         ENDVIPADYNAMIC\n");
+    let d = r.one(codes::HS_KEYWORD_OTHER_METHOD);
+    assert!(d.zos.as_deref().unwrap().ends_with("; none follows it"));
+
+    // A syntax error before the EZZ0831I statement: z/OS stops there, never
+    // reaches the VIPADISTRIBUTE, and no ZHA2006 is given.
+    let r = run("VIPADYNAMIC\n\
+         \x20 VIPADEFINE 255.255.0.255 10.0.0.10\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP\n\
+         \x20 VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 300\n\
+         ENDVIPADYNAMIC\n");
+    assert_eq!(r.codes(), [codes::SYNTAX, codes::RANGE]);
+    let first = r.diagnostics()[0];
+    assert!(
+        first.zos.as_deref().unwrap().starts_with(
+            "z/OS stops processing this VIPADYNAMIC block here: the 2 later statements"
+        )
+    );
+    // The second error is after the first, not after an EZZ0831I.
+    assert!(r.diagnostics()[1].zos.is_none());
 }
 
 #[test]

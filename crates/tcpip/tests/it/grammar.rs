@@ -764,3 +764,43 @@ fn system_symbols_are_substituted() {
     assert_eq!(h[0].link.value, "OSA0AL");
     assert_eq!(r.text(h[0].link.span), "OSA&SYSCLONE.L");
 }
+
+#[test]
+fn system_symbol_substrings_are_substituted() {
+    let mut sy = Symbols::new();
+    sy.set("SYSNAME", "SYSA01");
+    sy.set("SYSCLONE", "01");
+    let src = "IPCONFIG DYNAMICXCF 10.1.9.&SYSCLONE(2:1). 255.255.255.0 1 SYSPLEXROUTING\n\
+               HOME 10.1.1.&SYSNAME(-2:2). OSA&SYSNAME(1:4).L\n\
+               PORT 443 TCP IZUSVR&SYSCLONE(-1).\n\
+               VIPADYNAMIC\n\
+               \x20 VIPADEFINE 255.255.255.0 10.1.2.&SYSCLONE(5:1).9\n\
+               ENDVIPADYNAMIC\n";
+    let r = run_with(src, &sy);
+    r.assert_clean();
+    assert_eq!(r.stack.dynamic_xcf.map(|d| d.value), Some(ip("10.1.9.1")));
+    let StmtKind::Home(h) = &r.statements()[1].kind else {
+        panic!()
+    };
+    assert_eq!(h[0].addr.value.to_string(), "10.1.1.1");
+    assert_eq!(h[0].link.value, "OSASYSAL");
+    assert_eq!(r.text(h[0].link.span), "OSA&SYSNAME(1:4).L");
+    assert!(matches!(
+        r.stack.port_access(443, "IZUSVR1"),
+        zha_tcpip::PortAccess::Allowed { .. }
+    ));
+    // A start past the end is the null string (IBM): 10.1.2.9.
+    assert_eq!(r.vipa_addrs(), ["10.1.2.9"]);
+
+    // Unresolved: one ZHA0013 at the whole reference, notation included,
+    // and the job name is not judged.
+    let r = run("PORT 443 TCP IZUSVR&SYSCLONE(2:1).\n");
+    assert_eq!(r.codes(), [zha_tcpip::codes::UNRESOLVED_SYMBOL]);
+    let d = r.one(zha_tcpip::codes::UNRESOLVED_SYMBOL);
+    assert_eq!(r.primary(d), "&SYSCLONE(2:1).");
+    assert_eq!(d.message, "system symbol &SYSCLONE. has no value");
+    assert!(matches!(
+        r.stack.port_access(443, "IZUSVR1"),
+        zha_tcpip::PortAccess::Unresolved { .. }
+    ));
+}

@@ -423,6 +423,52 @@ fn restrictlowports_guards_unreserved_low_ports() {
 }
 
 #[test]
+fn restrictlowports_makes_unrsv_irrelevant_below_1024() {
+    // IBM: with RESTRICTLOWPORTS, "PORT UNRSV statements … control access
+    // only to unreserved ports above port 1023". Below 1024 only APF
+    // authorization or superuser decides (not checkable offline): an UNRSV
+    // denial does not block the port, and an UNRSV entry that admits the
+    // job does not open it.
+    for unrsv in [
+        "PORT UNRSV TCP * DENY\n",
+        "PORT UNRSV TCP OTHERJOB\n",
+        "PORT UNRSV TCP IZUSVR*\n",
+        "PORT UNRSV TCP * SAF LOWPORTS\n",
+    ] {
+        let src = format!("TCPCONFIG RESTRICTLOWPORTS\n{unrsv}");
+        let (r, a) = access(&src, 443, "IZUSVR1");
+        assert!(matches!(a, PortAccess::LowPort { .. }), "{unrsv}: {a:?}");
+        assert_eq!(by(&r, &a), ["RESTRICTLOWPORTS"], "{unrsv}");
+    }
+    // Above 1023 the UNRSV entries decide, RESTRICTLOWPORTS or not.
+    let src = "TCPCONFIG RESTRICTLOWPORTS\nPORT UNRSV TCP * DENY\n";
+    let (r, a) = access(src, 7554, "IZUSVR1");
+    assert!(matches!(a, PortAccess::Blocked { .. }), "{a:?}");
+    assert_eq!(by(&r, &a), ["UNRSV TCP * DENY"]);
+    let (r, a) = access(
+        "TCPCONFIG RESTRICTLOWPORTS\nPORT UNRSV TCP OTHERJOB\n",
+        7554,
+        "IZUSVR1",
+    );
+    assert_eq!(by(&r, &a), ["UNRSV TCP OTHERJOB"]);
+    assert!(matches!(a, PortAccess::Blocked { .. }), "{a:?}");
+    // Without RESTRICTLOWPORTS, UNRSV controls low ports as well.
+    let (r, a) = access("PORT UNRSV TCP * DENY\n", 443, "IZUSVR1");
+    assert!(matches!(a, PortAccess::Blocked { .. }), "{a:?}");
+    assert_eq!(by(&r, &a), ["UNRSV TCP * DENY"]);
+    let (_, a) = access("PORT UNRSV TCP OTHERJOB\n", 443, "IZUSVR1");
+    assert!(matches!(a, PortAccess::Blocked { .. }), "{a:?}");
+    // A PORT reservation of the low port decides before both.
+    let (r, a) = access(
+        "TCPCONFIG RESTRICTLOWPORTS\nPORT UNRSV TCP * DENY\nPORT 443 TCP IZUSVR1\n",
+        443,
+        "IZUSVR1",
+    );
+    assert!(matches!(a, PortAccess::Allowed { .. }), "{a:?}");
+    assert_eq!(by(&r, &a), ["443 TCP IZUSVR1"]);
+}
+
+#[test]
 fn unresolved_job_names_cannot_be_judged() {
     let r = run("PORT 443 TCP IZUSVR&SYSCLONE.\n");
     assert_eq!(r.codes(), [codes::UNRESOLVED_SYMBOL]);
