@@ -113,6 +113,29 @@ impl Plex {
     }
 }
 
+/// The good sysplex with a second hot-standby DVIPA, 10.0.0.20, that
+/// distributes 443 to SYSA and SYSB as well, and HOSTNAME a DNS name:
+/// nothing tells z/OSMF's distribution from the other.
+pub fn two_candidates() -> Plex {
+    let second = "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\nENDVIPADYNAMIC";
+    Plex::good()
+        .edit(
+            "IZUPRM00",
+            "HOSTNAME('10.0.0.10')",
+            "HOSTNAME('zosmf.example.com')",
+        )
+        .edit(
+            "PROFA",
+            "ENDVIPADYNAMIC",
+            &format!("  VIPADEFINE 255.255.255.0 10.0.0.20\n{second}"),
+        )
+        .edit(
+            "PROFB",
+            "ENDVIPADYNAMIC",
+            &format!("  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.20\n{second}"),
+        )
+}
+
 /// The findings with this id.
 pub fn with_code<'r>(r: &'r Report, code: &str) -> Vec<&'r Diagnostic> {
     r.diagnostics.iter().filter(|d| d.code == code).collect()

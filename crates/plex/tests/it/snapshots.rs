@@ -53,23 +53,7 @@ fn owner_without_distribution() {
 
 #[test]
 fn two_candidates_for_z_osmf() {
-    let second = "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\nENDVIPADYNAMIC";
-    let p = Plex::good()
-        .edit(
-            "IZUPRM00",
-            "HOSTNAME('10.0.0.10')",
-            "HOSTNAME('zosmf.example.com')",
-        )
-        .edit(
-            "PROFA",
-            "ENDVIPADYNAMIC",
-            &format!("  VIPADEFINE 255.255.255.0 10.0.0.20\n{second}"),
-        )
-        .edit(
-            "PROFB",
-            "ENDVIPADYNAMIC",
-            &format!("  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.20\n{second}"),
-        );
+    let p = two_candidates();
     insta::assert_snapshot!(rendered(&p));
 }
 

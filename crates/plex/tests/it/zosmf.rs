@@ -84,24 +84,7 @@ fn api_ml_before_z_osmf_on_one_dvipa_with_other_targets() {
 fn two_equal_candidates_warn_and_sysplex_toml_settles_it() {
     // 10.0.0.20 distributes 443 to SYSA and SYSB as well, and HOSTNAME is a
     // name: nothing tells the two apart.
-    let second = "  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443\n    DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 100\nENDVIPADYNAMIC";
-    let p = Plex::good()
-        .edit(
-            "IZUPRM00",
-            "HOSTNAME('10.0.0.10')",
-            "HOSTNAME('zosmf.example.com')",
-        )
-        .edit(
-            "PROFA",
-            "ENDVIPADYNAMIC",
-            &format!("  VIPADEFINE 255.255.255.0 10.0.0.20\n{second}"),
-        )
-        .edit(
-            "PROFB",
-            "ENDVIPADYNAMIC",
-            &format!("  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 10.0.0.20\n{second}"),
-        )
-        .edit("IZUPRM0B", "IZUSVRB", "IZUSVRA");
+    let p = two_candidates().edit("IZUPRM0B", "IZUSVRB", "IZUSVRA");
     let r = p.check();
     let d = one(&r, codes::NO_ZOSMF_DVIPA);
     assert_eq!(d.severity, Severity::Warning);
