@@ -31,6 +31,7 @@ pub mod display;
 pub mod fds;
 pub mod handover;
 pub mod listener;
+pub mod membership;
 pub mod metrics;
 pub mod probe;
 pub mod profile;

@@ -7,4 +7,5 @@ mod support;
 mod control;
 mod failover;
 mod load;
+mod membership;
 mod traffic;

@@ -1,0 +1,346 @@
+//! The sysplex group's engines (SPEC §7): where the stacks of a sysplex
+//! meet, learn each other's claims, and keep the state a takeover must not
+//! change. One trait, [`GroupEngine`]; the decisions on what the members
+//! say are `zha_group`'s.
+//!
+//! [`Embedded`] is the engine for one machine: the stacks share a folder;
+//! a member holds an exclusive `flock` on its own lock file for as long as
+//! it lives, so a process that dies — however it dies — loses its
+//! membership at once, when the kernel closes its files. The etcd engine
+//! for hosts implements the same trait (next step of issue 10); the
+//! conformance tests in `tests/it/membership.rs` are written against the
+//! trait so that both pass the same suite.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zha_group::{Claim, Moveable, Origin};
+
+/// What a stack publishes when it joins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The system's name: its identity in the group.
+    pub name: String,
+    pub pid: u32,
+    pub claims: Vec<ClaimRecord>,
+}
+
+/// A claim as the group stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRecord {
+    pub dvipa: IpAddr,
+    /// 255 for VIPADEFINE, else the VIPABACKUP rank.
+    pub rank: u8,
+    pub whenidle: bool,
+}
+
+impl From<Claim> for ClaimRecord {
+    fn from(c: Claim) -> ClaimRecord {
+        ClaimRecord {
+            dvipa: c.dvipa,
+            rank: c.origin.rank(),
+            whenidle: c.moveable == Moveable::WhenIdle,
+        }
+    }
+}
+
+impl From<ClaimRecord> for Claim {
+    fn from(c: ClaimRecord) -> Claim {
+        Claim {
+            dvipa: c.dvipa,
+            origin: match c.rank {
+                255 => Origin::Define,
+                rank => Origin::Backup { rank },
+            },
+            moveable: if c.whenidle {
+                Moveable::WhenIdle
+            } else {
+                Moveable::Immediate
+            },
+        }
+    }
+}
+
+/// A live member and when it joined (the group's order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub record: Record,
+    pub joined: u64,
+}
+
+/// What can go wrong with the group.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupError {
+    #[error("a live stack named {0} is already in the group")]
+    NameTaken(String),
+    #[error("{0} is not a member of the group")]
+    NotMember(String),
+    #[error("the group at {place}: {source}")]
+    Io {
+        place: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A place where the stacks of a sysplex meet.
+pub trait GroupEngine: Send {
+    /// Join as `record.name`; refused while a live member has that name. A
+    /// stale membership of a dead process is cleared first.
+    fn join(&mut self, record: &Record) -> Result<u64, GroupError>;
+    /// Leave the group (a clean stop, or `vary leave`).
+    fn leave(&mut self) -> Result<(), GroupError>;
+    /// The live members, in join order.
+    fn members(&mut self) -> Result<Vec<Member>, GroupError>;
+    /// Whether this stack is still a member (the fencing rule's
+    /// confirmation).
+    fn confirm(&mut self) -> Result<bool, GroupError>;
+    /// Shared state that a takeover must not change (the active target of
+    /// each DVIPA..port, quiesced targets): a value per key.
+    fn put(&mut self, key: &str, value: &str) -> Result<(), GroupError>;
+    fn get(&mut self, key: &str) -> Result<Option<String>, GroupError>;
+    /// Where, for messages.
+    fn describe(&self) -> String;
+}
+
+/// The engine for one machine: a folder the stacks share.
+pub struct Embedded {
+    dir: PathBuf,
+    /// Our membership: the lock we hold, and our name.
+    held: Option<(String, File)>,
+}
+
+/// The largest record or value read: far above what a stack writes.
+const MAX_BYTES: u64 = 1 << 20;
+
+impl Embedded {
+    /// Open (or create) the group's folder: private to its owner, as the
+    /// state folder (refused when another user could write to it).
+    pub fn open(dir: &Path) -> Result<Embedded, GroupError> {
+        let io = |source| GroupError::Io {
+            place: dir.display().to_string(),
+            source,
+        };
+        zha_plex::OsFs::private_dir(dir).map_err(io)?;
+        zha_plex::OsFs::private_dir(&dir.join("members")).map_err(io)?;
+        zha_plex::OsFs::private_dir(&dir.join("state")).map_err(io)?;
+        Ok(Embedded {
+            dir: dir.to_path_buf(),
+            held: None,
+        })
+    }
+
+    fn io(&self, source: io::Error) -> GroupError {
+        GroupError::Io {
+            place: self.dir.display().to_string(),
+            source,
+        }
+    }
+
+    fn lock_path(&self, name: &str) -> PathBuf {
+        self.dir.join("members").join(format!("{name}.lock"))
+    }
+
+    fn record_path(&self, name: &str) -> PathBuf {
+        self.dir.join("members").join(format!("{name}.json"))
+    }
+
+    /// Hold the group lock while changing who is a member.
+    fn group_lock(&self) -> io::Result<File> {
+        let f = open_lock(&self.dir.join("group.lock"))?;
+        rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)?;
+        Ok(f)
+    }
+
+    /// Whether some process holds `name`'s lock (a live member).
+    fn alive(&self, name: &str) -> io::Result<bool> {
+        if let Some((held, _)) = &self.held
+            && held == name
+        {
+            return Ok(true);
+        }
+        let f = match open_lock(&self.lock_path(name)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockShared) {
+            // Nobody holds it exclusively: its member is gone.
+            Ok(()) => Ok(false),
+            Err(rustix::io::Errno::WOULDBLOCK) => Ok(true),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn next_seq(&self) -> io::Result<u64> {
+        let path = self.dir.join("seq");
+        let last = read_capped(&path)?
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        let next = last + 1;
+        zha_plex::OsFs::write_atomic(&path, next.to_string().as_bytes(), 0o600)?;
+        Ok(next)
+    }
+
+    fn state_path(&self, key: &str) -> PathBuf {
+        // Keys are ours (`active/10.0.0.10..443`); make them one file name.
+        let name: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join("state").join(name)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    joined: u64,
+    record: Record,
+}
+
+fn open_lock(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc_nofollow())
+        .open(path)
+}
+
+/// O_NOFOLLOW: a lock file is never reached through a link.
+fn libc_nofollow() -> i32 {
+    rustix::fs::OFlags::NOFOLLOW.bits() as i32
+}
+
+fn read_capped(path: &Path) -> io::Result<Option<String>> {
+    use std::io::Read;
+    match File::open(path) {
+        Ok(f) => {
+            let mut s = String::new();
+            f.take(MAX_BYTES).read_to_string(&mut s)?;
+            Ok(Some(s))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl GroupEngine for Embedded {
+    fn join(&mut self, record: &Record) -> Result<u64, GroupError> {
+        let name = record.name.clone();
+        let _g = self.group_lock().map_err(|e| self.io(e))?;
+        let lock = open_lock(&self.lock_path(&name)).map_err(|e| self.io(e))?;
+        match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => return Err(GroupError::NameTaken(name)),
+            Err(e) => return Err(self.io(e.into())),
+        }
+        let joined = self.next_seq().map_err(|e| self.io(e))?;
+        let stored = Stored {
+            joined,
+            record: record.clone(),
+        };
+        let text = serde_json::to_vec(&stored).map_err(|e| self.io(io::Error::other(e)))?;
+        zha_plex::OsFs::write_atomic(&self.record_path(&name), &text, 0o600)
+            .map_err(|e| self.io(e))?;
+        self.held = Some((name, lock));
+        Ok(joined)
+    }
+
+    fn leave(&mut self) -> Result<(), GroupError> {
+        let Some((name, lock)) = self.held.take() else {
+            return Ok(());
+        };
+        let _g = self.group_lock().map_err(|e| self.io(e))?;
+        let _ = std::fs::remove_file(self.record_path(&name));
+        drop(lock);
+        Ok(())
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>, GroupError> {
+        let dir = self.dir.join("members");
+        let entries = std::fs::read_dir(&dir).map_err(|e| self.io(e))?;
+        let mut v = Vec::new();
+        let mut dead = Vec::new();
+        for e in entries {
+            let e = e.map_err(|e| self.io(e))?;
+            let file = e.file_name().to_string_lossy().into_owned();
+            let Some(name) = file.strip_suffix(".json") else {
+                continue;
+            };
+            if !self.alive(name).map_err(|e| self.io(e))? {
+                dead.push(name.to_owned());
+                continue;
+            }
+            // A record being replaced or unreadable is skipped this time.
+            let Ok(Some(text)) = read_capped(&e.path()) else {
+                continue;
+            };
+            if let Ok(s) = serde_json::from_str::<Stored>(&text) {
+                v.push(Member {
+                    record: s.record,
+                    joined: s.joined,
+                });
+            }
+        }
+        // A stale membership (a killed process): cleared under the group
+        // lock, unless its name joined again meanwhile.
+        if !dead.is_empty() {
+            let _g = self.group_lock().map_err(|e| self.io(e))?;
+            for name in dead {
+                if !self.alive(&name).map_err(|e| self.io(e))? {
+                    let _ = std::fs::remove_file(self.record_path(&name));
+                }
+            }
+        }
+        v.sort_by_key(|m| m.joined);
+        Ok(v)
+    }
+
+    fn confirm(&mut self) -> Result<bool, GroupError> {
+        let Some((name, _)) = &self.held else {
+            return Ok(false);
+        };
+        // Still ours: the record is there (nobody cleared the folder).
+        Ok(self.record_path(name).exists())
+    }
+
+    fn put(&mut self, key: &str, value: &str) -> Result<(), GroupError> {
+        zha_plex::OsFs::write_atomic(&self.state_path(key), value.as_bytes(), 0o600)
+            .map_err(|e| self.io(e))
+    }
+
+    fn get(&mut self, key: &str) -> Result<Option<String>, GroupError> {
+        read_capped(&self.state_path(key)).map_err(|e| self.io(e))
+    }
+
+    fn describe(&self) -> String {
+        format!("the group folder {}", self.dir.display())
+    }
+}
+
+/// The live members' claims, for `zha_group::Group`.
+pub fn claims_by_member(members: &[Member]) -> BTreeMap<String, Vec<Claim>> {
+    members
+        .iter()
+        .map(|m| {
+            (
+                m.record.name.clone(),
+                m.record.claims.iter().map(|&c| c.into()).collect(),
+            )
+        })
+        .collect()
+}

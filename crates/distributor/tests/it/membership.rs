@@ -1,0 +1,149 @@
+//! The conformance suite of the group engines (SPEC §7): the same tests for
+//! every `GroupEngine`. Each engine value is one stack's connection to the
+//! group; dropping it without `leave` is what the kernel does to a killed
+//! process's files.
+
+use std::time::Instant;
+
+use zha_distributor::membership::{
+    ClaimRecord, Embedded, GroupEngine, GroupError, Record, claims_by_member,
+};
+use zha_group::Group;
+
+/// Opens connections to one group.
+trait Engines {
+    fn connect(&self) -> Box<dyn GroupEngine>;
+}
+
+struct EmbeddedGroup(tempfile::TempDir);
+
+impl EmbeddedGroup {
+    fn new() -> EmbeddedGroup {
+        EmbeddedGroup(tempfile::tempdir().unwrap())
+    }
+}
+
+impl Engines for EmbeddedGroup {
+    fn connect(&self) -> Box<dyn GroupEngine> {
+        Box::new(Embedded::open(&self.0.path().join("group")).unwrap())
+    }
+}
+
+fn record(name: &str, claims: &[(u8, bool)]) -> Record {
+    Record {
+        name: name.to_owned(),
+        pid: std::process::id(),
+        claims: claims
+            .iter()
+            .map(|&(rank, whenidle)| ClaimRecord {
+                dvipa: "10.0.0.10".parse().unwrap(),
+                rank,
+                whenidle,
+            })
+            .collect(),
+    }
+}
+
+fn names(e: &mut dyn GroupEngine) -> Vec<String> {
+    e.members()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.record.name)
+        .collect()
+}
+
+fn members_are_seen_by_all_in_join_order(g: &dyn Engines) {
+    let (mut a, mut b, mut c) = (g.connect(), g.connect(), g.connect());
+    let ja = a.join(&record("SYSA", &[(255, false)])).unwrap();
+    let jb = b.join(&record("SYSB", &[(100, false)])).unwrap();
+    assert!(jb > ja);
+    assert_eq!(names(c.as_mut()), ["SYSA", "SYSB"]);
+    let m = c.members().unwrap();
+    assert_eq!(m[1].record, record("SYSB", &[(100, false)]));
+    assert!(a.confirm().unwrap() && b.confirm().unwrap());
+    assert!(!c.confirm().unwrap(), "not a member");
+}
+
+fn a_live_name_is_refused_and_free_after_leave(g: &dyn Engines) {
+    let (mut a, mut a2) = (g.connect(), g.connect());
+    a.join(&record("SYSA", &[(255, false)])).unwrap();
+    match a2.join(&record("SYSA", &[(1, false)])) {
+        Err(GroupError::NameTaken(n)) => assert_eq!(n, "SYSA"),
+        other => panic!("a second SYSA joined: {other:?}"),
+    }
+    a.leave().unwrap();
+    assert!(!a.confirm().unwrap());
+    assert!(names(a2.as_mut()).is_empty());
+    a2.join(&record("SYSA", &[(1, false)])).unwrap();
+    assert_eq!(names(a2.as_mut()), ["SYSA"]);
+}
+
+fn a_dead_member_loses_its_membership_at_once(g: &dyn Engines) {
+    let mut watcher = g.connect();
+    {
+        let mut a = g.connect();
+        a.join(&record("SYSA", &[(255, false)])).unwrap();
+        assert_eq!(names(watcher.as_mut()), ["SYSA"]);
+        // Dropped without leave: its files closed, as by a SIGKILL.
+    }
+    assert!(names(watcher.as_mut()).is_empty());
+    // The stale membership does not block the name.
+    let mut again = g.connect();
+    again.join(&record("SYSA", &[(255, false)])).unwrap();
+    assert_eq!(names(watcher.as_mut()), ["SYSA"]);
+}
+
+fn shared_state_outlives_its_writer(g: &dyn Engines) {
+    let mut b = g.connect();
+    {
+        let mut a = g.connect();
+        a.join(&record("SYSA", &[(255, false)])).unwrap();
+        a.put("active/10.0.0.10..443", "10.1.1.2:443").unwrap();
+        assert_eq!(a.get("nothing/here").unwrap(), None);
+    }
+    assert_eq!(
+        b.get("active/10.0.0.10..443").unwrap().as_deref(),
+        Some("10.1.1.2:443")
+    );
+    b.put("active/10.0.0.10..443", "10.1.1.1:443").unwrap();
+    assert_eq!(
+        g.connect().get("active/10.0.0.10..443").unwrap().as_deref(),
+        Some("10.1.1.1:443")
+    );
+}
+
+/// The members an engine reports drive `zha_group`: SYSA defines, SYSB
+/// backs up; SYSA dies; SYSB owns.
+fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
+    let dvipa = "10.0.0.10".parse().unwrap();
+    let mut watcher = g.connect();
+    let mut b = g.connect();
+    b.join(&record("SYSB", &[(100, false)])).unwrap();
+    let owner = |w: &mut dyn GroupEngine| {
+        let mut group = Group::new();
+        for (name, claims) in claims_by_member(&w.members().unwrap()) {
+            group.join(&name, &claims, Instant::now()).unwrap();
+        }
+        group.owner(dvipa).map(|o| o.system.clone())
+    };
+    {
+        let mut a = g.connect();
+        a.join(&record("SYSA", &[(255, false)])).unwrap();
+        assert_eq!(owner(watcher.as_mut()).as_deref(), Some("SYSA"));
+    }
+    assert_eq!(owner(watcher.as_mut()).as_deref(), Some("SYSB"));
+}
+
+/// Every engine passes every test of the suite.
+fn suite(make: impl Fn() -> Box<dyn Engines>) {
+    members_are_seen_by_all_in_join_order(make().as_ref());
+    a_live_name_is_refused_and_free_after_leave(make().as_ref());
+    a_dead_member_loses_its_membership_at_once(make().as_ref());
+    shared_state_outlives_its_writer(make().as_ref());
+    the_group_decides_on_what_the_engine_reports(make().as_ref());
+}
+
+#[test]
+fn the_embedded_engine_passes_the_conformance_suite() {
+    suite(|| Box::new(EmbeddedGroup::new()));
+}
