@@ -344,3 +344,216 @@ pub fn claims_by_member(members: &[Member]) -> BTreeMap<String, Vec<Claim>> {
         })
         .collect()
 }
+
+/// The engine for hosts: etcd, through its JSON gateway (HTTP/1.1, no
+/// `protoc` at build time). Membership is a key under the group's prefix
+/// bound to a lease: a member that dies stops its keepalives and its key
+/// goes when the lease expires (or is revoked); joining is a transaction
+/// that creates the key only if no live member has it.
+pub struct Etcd {
+    endpoint: String,
+    prefix: String,
+    ttl: u64,
+    agent: ureq::Agent,
+    held: Option<(String, String)>,
+}
+
+/// How long one etcd request may take before the group counts as lost.
+const ETCD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn b64(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn unb64(s: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// An int64 of the gateway's JSON: a string, or a number.
+fn int(v: &serde_json::Value) -> Option<u64> {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v.as_u64())
+}
+
+/// The end of a prefix range: the prefix with its last byte incremented.
+fn range_end(prefix: &str) -> String {
+    let mut b = prefix.as_bytes().to_vec();
+    while let Some(last) = b.pop() {
+        if last < 0xff {
+            b.push(last + 1);
+            return String::from_utf8_lossy(&b).into_owned();
+        }
+    }
+    "\0".to_owned()
+}
+
+impl Etcd {
+    /// Connect to etcd at `endpoint` (`http://host:2379`); the group lives
+    /// under `/zosmf-ha/<sysplex>/`. `ttl`: the membership lease in whole
+    /// seconds (etcd's unit; SPEC §7 on what 1 s takes).
+    pub fn open(endpoint: &str, sysplex: &str, ttl: u64) -> Result<Etcd, GroupError> {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(ETCD_TIMEOUT))
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let e = Etcd {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            prefix: format!("/zosmf-ha/{sysplex}/"),
+            ttl: ttl.max(1),
+            agent,
+            held: None,
+        };
+        // Reachable now, or a clear error at start.
+        e.call(
+            "/v3/kv/range",
+            serde_json::json!({ "key": b64(&e.prefix), "limit": 1 }),
+        )?;
+        Ok(e)
+    }
+
+    fn err(&self, what: impl std::fmt::Display) -> GroupError {
+        GroupError::Io {
+            place: format!("etcd {}", self.endpoint),
+            source: io::Error::other(what.to_string()),
+        }
+    }
+
+    fn call(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value, GroupError> {
+        let mut resp = self
+            .agent
+            .post(format!("{}{path}", self.endpoint))
+            .send_json(&body)
+            .map_err(|e| self.err(e))?;
+        let status = resp.status();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BYTES)
+            .read_to_string()
+            .map_err(|e| self.err(e))?;
+        // A streaming endpoint answers one JSON object per line.
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("{}");
+        let v: serde_json::Value = serde_json::from_str(first).map_err(|e| self.err(e))?;
+        if !status.is_success() {
+            let msg = v
+                .get("message")
+                .or_else(|| v.get("error"))
+                .and_then(|m| m.as_str())
+                .unwrap_or("request failed");
+            return Err(self.err(format!("{path}: {status}: {msg}")));
+        }
+        Ok(v)
+    }
+
+    fn member_key(&self, name: &str) -> String {
+        format!("{}members/{name}", self.prefix)
+    }
+}
+
+impl GroupEngine for Etcd {
+    fn join(&mut self, record: &Record) -> Result<u64, GroupError> {
+        let grant = self.call("/v3/lease/grant", serde_json::json!({ "TTL": self.ttl }))?;
+        let lease = grant
+            .get("ID")
+            .and_then(int)
+            .ok_or_else(|| self.err("lease grant without an ID"))?
+            .to_string();
+        let key = b64(&self.member_key(&record.name));
+        let value = serde_json::to_string(record).map_err(|e| self.err(e))?;
+        let txn = self.call(
+            "/v3/kv/txn",
+            serde_json::json!({
+                "compare": [{ "key": key, "target": "CREATE", "result": "EQUAL", "create_revision": "0" }],
+                "success": [{ "requestPut": { "key": key, "value": b64(&value), "lease": lease } }],
+            }),
+        )?;
+        if txn.get("succeeded").and_then(|s| s.as_bool()) != Some(true) {
+            let _ = self.call("/v3/lease/revoke", serde_json::json!({ "ID": lease }));
+            return Err(GroupError::NameTaken(record.name.clone()));
+        }
+        let joined = txn
+            .get("header")
+            .and_then(|h| h.get("revision"))
+            .and_then(int)
+            .unwrap_or(0);
+        self.held = Some((record.name.clone(), lease));
+        Ok(joined)
+    }
+
+    fn leave(&mut self) -> Result<(), GroupError> {
+        if let Some((_, lease)) = self.held.take() {
+            self.call("/v3/lease/revoke", serde_json::json!({ "ID": lease }))?;
+        }
+        Ok(())
+    }
+
+    fn members(&mut self) -> Result<Vec<Member>, GroupError> {
+        let p = format!("{}members/", self.prefix);
+        let v = self.call(
+            "/v3/kv/range",
+            serde_json::json!({ "key": b64(&p), "range_end": b64(&range_end(&p)) }),
+        )?;
+        let mut members = Vec::new();
+        for kv in v
+            .get("kvs")
+            .and_then(|k| k.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let (Some(value), Some(joined)) = (
+                kv.get("value").and_then(|x| x.as_str()).and_then(unb64),
+                kv.get("create_revision").and_then(int),
+            ) else {
+                continue;
+            };
+            if let Ok(record) = serde_json::from_str::<Record>(&value) {
+                members.push(Member { record, joined });
+            }
+        }
+        members.sort_by_key(|m| m.joined);
+        Ok(members)
+    }
+
+    fn confirm(&mut self) -> Result<bool, GroupError> {
+        let Some((_, lease)) = &self.held else {
+            return Ok(false);
+        };
+        let v = self.call("/v3/lease/keepalive", serde_json::json!({ "ID": lease }))?;
+        let ttl = v
+            .get("result")
+            .unwrap_or(&v)
+            .get("TTL")
+            .and_then(int)
+            .unwrap_or(0);
+        Ok(ttl > 0)
+    }
+
+    fn put(&mut self, key: &str, value: &str) -> Result<(), GroupError> {
+        let k = format!("{}state/{key}", self.prefix);
+        self.call(
+            "/v3/kv/put",
+            serde_json::json!({ "key": b64(&k), "value": b64(value) }),
+        )?;
+        Ok(())
+    }
+
+    fn get(&mut self, key: &str) -> Result<Option<String>, GroupError> {
+        let k = format!("{}state/{key}", self.prefix);
+        let v = self.call("/v3/kv/range", serde_json::json!({ "key": b64(&k) }))?;
+        Ok(v.get("kvs")
+            .and_then(|k| k.as_array())
+            .and_then(|a| a.first())
+            .and_then(|kv| kv.get("value"))
+            .and_then(|x| x.as_str())
+            .and_then(unb64))
+    }
+
+    fn describe(&self) -> String {
+        format!("etcd {} under {}", self.endpoint, self.prefix)
+    }
+}

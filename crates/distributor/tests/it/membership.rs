@@ -5,8 +5,11 @@
 
 use std::time::Instant;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use zha_distributor::membership::{
-    ClaimRecord, Embedded, GroupEngine, GroupError, Record, claims_by_member,
+    ClaimRecord, Embedded, Etcd, GroupEngine, GroupError, Record, claims_by_member,
 };
 use zha_group::Group;
 
@@ -84,9 +87,15 @@ fn a_dead_member_loses_its_membership_at_once(g: &dyn Engines) {
         let mut a = g.connect();
         a.join(&record("SYSA", &[(255, false)])).unwrap();
         assert_eq!(names(watcher.as_mut()), ["SYSA"]);
-        // Dropped without leave: its files closed, as by a SIGKILL.
+        // Dropped without leave: its files closed and its keepalives
+        // stopped, as by a SIGKILL.
     }
-    assert!(names(watcher.as_mut()).is_empty());
+    // Gone at once on one machine; within the lease on etcd.
+    let end = Instant::now() + Duration::from_secs(10);
+    while !names(watcher.as_mut()).is_empty() {
+        assert!(Instant::now() < end, "a dead member stayed in the group");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // The stale membership does not block the name.
     let mut again = g.connect();
     again.join(&record("SYSA", &[(255, false)])).unwrap();
@@ -131,7 +140,11 @@ fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
         a.join(&record("SYSA", &[(255, false)])).unwrap();
         assert_eq!(owner(watcher.as_mut()).as_deref(), Some("SYSA"));
     }
-    assert_eq!(owner(watcher.as_mut()).as_deref(), Some("SYSB"));
+    let end = Instant::now() + Duration::from_secs(10);
+    while owner(watcher.as_mut()).as_deref() != Some("SYSB") {
+        assert!(Instant::now() < end, "SYSB did not take over");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Every engine passes every test of the suite.
@@ -146,4 +159,105 @@ fn suite(make: impl Fn() -> Box<dyn Engines>) {
 #[test]
 fn the_embedded_engine_passes_the_conformance_suite() {
     suite(|| Box::new(EmbeddedGroup::new()));
+}
+
+/// An etcd server of the test's own: a unique loopback address, a data
+/// folder removed with it, killed when dropped.
+struct EtcdServer {
+    child: std::process::Child,
+    endpoint: String,
+    _data: tempfile::TempDir,
+    _net: zha_testkit::Net,
+}
+
+impl EtcdServer {
+    fn start() -> EtcdServer {
+        let etcd = zha_testkit::require("etcd", "apt-get install -y etcd-server");
+        let net = zha_testkit::Net::claim();
+        let ip = net.ip(20);
+        let data = tempfile::tempdir().unwrap();
+        let client = format!("http://{ip}:2379");
+        let peer = format!("http://{ip}:2380");
+        let child = std::process::Command::new(etcd)
+            .args(["--name", "zha", "--data-dir"])
+            .arg(data.path().join("etcd"))
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &peer,
+                "--initial-advertise-peer-urls",
+                &peer,
+            ])
+            .args(["--initial-cluster", &format!("zha={peer}")])
+            .args(["--heartbeat-interval", "50", "--election-timeout", "250"])
+            .args(["--log-level", "error"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = EtcdServer {
+            child,
+            endpoint: client,
+            _data: data,
+            _net: net,
+        };
+        let end = Instant::now() + Duration::from_secs(30);
+        while Etcd::open(&server.endpoint, "probe", 1).is_err() {
+            assert!(
+                Instant::now() < end,
+                "etcd did not start at {}",
+                server.endpoint
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for EtcdServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One group in the test's etcd: a sysplex name of its own.
+struct EtcdGroup {
+    server: Arc<EtcdServer>,
+    plex: String,
+}
+
+impl Engines for EtcdGroup {
+    fn connect(&self) -> Box<dyn GroupEngine> {
+        Box::new(Etcd::open(&self.server.endpoint, &self.plex, 1).unwrap())
+    }
+}
+
+#[test]
+fn the_etcd_engine_passes_the_conformance_suite() {
+    let server = Arc::new(EtcdServer::start());
+    let next = std::sync::atomic::AtomicU32::new(0);
+    suite(|| {
+        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Box::new(EtcdGroup {
+            server: server.clone(),
+            plex: format!("PLEX{n}"),
+        })
+    });
+}
+
+#[test]
+fn etcd_unreachable_is_a_clear_error() {
+    let net = zha_testkit::Net::claim();
+    let endpoint = format!("http://{}:2379", net.ip(21));
+    let e = Etcd::open(&endpoint, "PLEX", 1)
+        .err()
+        .expect("no etcd there");
+    let text = e.to_string();
+    assert!(text.contains(&endpoint), "{text}");
 }
