@@ -143,6 +143,8 @@ fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
     let end = Instant::now() + Duration::from_secs(10);
     while owner(watcher.as_mut()).as_deref() != Some("SYSB") {
         assert!(Instant::now() < end, "SYSB did not take over");
+        // SYSB lives on: it keeps its membership, as a running stack does.
+        assert!(b.confirm().unwrap(), "SYSB lost its membership");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -234,7 +236,7 @@ struct EtcdGroup {
 
 impl Engines for EtcdGroup {
     fn connect(&self) -> Box<dyn GroupEngine> {
-        Box::new(Etcd::open(&self.server.endpoint, &self.plex, 1).unwrap())
+        Box::new(Etcd::open(&self.server.endpoint, &self.plex, 2).unwrap())
     }
 }
 
