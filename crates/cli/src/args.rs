@@ -75,8 +75,9 @@ A hostname that is a DNS name is written into sysplex.toml's [resolve] as a
 name of the DVIPA, so check needs no --resolve (make DNS say so too).
 Everything is validated before anything is written, and the files are
 written all or none. Exit status: 0 written and checked clean, 1 check found
-errors in what was written, 2 the description is invalid (each bad value is
-named with its allowed range) or a file or stdout could not be written.";
+errors in what was written, 2 the description is invalid (the bad value
+is named with its allowed range; a file that cannot be read names the first
+one, the checks after reading name every one) or a file or stdout could not be written.";
 
 const UP_LONG: &str = "\
 Start a complete local sysplex: a z/OSMF stand-in server per system (on its

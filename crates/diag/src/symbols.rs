@@ -283,8 +283,9 @@ pub const UNRESOLVED_SYMBOL_INFO: crate::CodeInfo = crate::CodeInfo {
     severities: "W",
     title: "a system symbol without a value",
     explanation: "Profiles and parmlib members may use system symbols such as &SYSNAME. or \
-site symbols. zosmf-ha substitutes the values it knows: SYSNAME (the system's name) and \
-SYSPLEX (the sysplex name) by default, and whatever `symbols = { … }` gives for the system in \
+site symbols. zosmf-ha substitutes the values it knows: SYSNAME (the system's name), \
+SYSCLONE (the last two characters of SYSNAME, as on z/OS) and SYSPLEX (the sysplex name) by \
+default, and whatever `symbols = { … }` gives for the system in \
 sysplex.toml (or `--symbol NAME=VALUE` when checking a lone file). Substring references such \
 as &SYSCLONE(2:1). or &SYSNAME(-2:2). are substituted as z/OS does. An unknown symbol stays \
 as written, so an address or name that uses it cannot be checked.\n\nFix: give the symbol a \

@@ -108,6 +108,14 @@ impl<'f> Loader<'f> {
                             None => "check the path".to_owned(),
                         },
                     )
+                } else if e.kind() == std::io::ErrorKind::InvalidData {
+                    // Over the size limit: no member or profile is that big.
+                    (
+                        codes::UNREADABLE,
+                        format!("cannot read {shown}: {e}"),
+                        "name the member or profile itself: no configuration file is that large"
+                            .to_owned(),
+                    )
                 } else {
                     (
                         codes::UNREADABLE,

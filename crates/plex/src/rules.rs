@@ -853,7 +853,23 @@ impl HaRules<'_, '_> {
                 (s.place(origin), text)
             };
 
-        // ZHA1001 and ZHA1006: values that must differ.
+        // ZHA1001 and ZHA1006: values that must differ. The help names
+        // groups the servers do not have yet: one per system, by its
+        // &SYSCLONE. (the last two characters of its name).
+        let clones: Vec<String> = servers
+            .iter()
+            .map(|s| {
+                let n = s.name.chars().count();
+                format!(
+                    "IZUDF{}",
+                    s.name.chars().skip(n.saturating_sub(2)).collect::<String>()
+                )
+            })
+            .collect();
+        let group_help = format!(
+            "give each HA server its own group: AUTOSTART_GROUP('IZUDF&SYSCLONE.') in a shared member gives {}; or write each system's group in its own member",
+            clones.join(", ")
+        );
         must_differ(
             out,
             servers,
@@ -862,7 +878,7 @@ impl HaRules<'_, '_> {
             |s| &s.settings.autostart_group,
             &label,
             |v, names| format!("AUTOSTART_GROUP {v} is shared by {names}"),
-            "give each HA server its own group, e.g. AUTOSTART_GROUP('IZUDFLA') on one and AUTOSTART_GROUP('IZUDFLB') on the other",
+            &group_help,
             Some(
                 "z/OS starts only one z/OSMF server per autostart group in the sysplex: the others do not start their own server at IPL, so there is no standby",
             ),

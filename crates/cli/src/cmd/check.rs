@@ -21,6 +21,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         ));
         return Ok(ExitCode::from(2));
     }
+    // --resolve settles ZHA1003, a sysplex rule: lone files have no use for it.
+    let sysplex =
+        matches!(args.paths.as_slice(), [one] if zha_plex::check::is_sysplex_path(&OsFs, one));
+    if !sysplex && !args.resolve.is_empty() {
+        output::error(
+            "zosmf-ha check: --resolve is for a sysplex (it settles ZHA1003, which needs the HA group); lone members and profiles have no use for it",
+        );
+        return Ok(ExitCode::from(2));
+    }
     // Standard input can be read once.
     if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         output::error("zosmf-ha check: `-` (standard input) is named more than once; name it once");

@@ -283,3 +283,19 @@ fn standard_input_named_twice_is_misuse() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("named more than once"), "{err}");
 }
+
+#[test]
+fn resolve_with_lone_files_is_misuse() {
+    let o = run(&[
+        "check",
+        "examples/sysplex/IZUPRM00",
+        "--resolve",
+        "a=1.2.3.4",
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--resolve is for a sysplex"), "{err}");
+    // With a sysplex it is taken.
+    let o = run(&["check", "examples/sysplex", "--resolve", "a=1.2.3.4"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}

@@ -143,3 +143,14 @@ fn a_dns_hostname_is_resolved_in_sysplex_toml_and_checks_clean() {
     assert_eq!(names.len(), 10, "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
+
+#[test]
+fn the_example_plan_plans_a_sysplex_that_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("examples/plan.toml")).unwrap();
+    let out = dir.path().join("plex1");
+    let o = plan(dir.path(), &text, &out, Stdio::null());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["check", "--deny-warnings", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
