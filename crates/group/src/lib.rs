@@ -18,4 +18,4 @@ mod ownership;
 
 pub use claim::{Claim, Moveable, Origin};
 pub use fence::Fence;
-pub use ownership::{Group, JoinError, Move, MoveReason, Owner, desired};
+pub use ownership::{Decision, Group, JoinError, Move, MoveReason, Owner, decide, desired};

@@ -91,6 +91,56 @@ pub fn desired<'a>(
         .map(|(n, c, _)| (n, c))
 }
 
+/// What [`decide`] says of one DVIPA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The current owner keeps it (or nobody owns what nobody claims).
+    Keep,
+    /// A WHENIDLE takeback waits for the owner's last connection: the
+    /// stack that wants it.
+    Pending(String),
+    /// The DVIPA changes hands (`to: None`: nobody claims it any more).
+    Move {
+        to: Option<(String, Claim)>,
+        reason: MoveReason,
+    },
+}
+
+/// Who owns `dvipa` next: a pure function of the live, active claims
+/// `(stack, claim, when defined)`, the current owner, and the current
+/// owner's open connections to it (SPEC §7). Every stack of a group can
+/// compute it alike from what the group engine shows.
+pub fn decide<'a>(
+    dvipa: IpAddr,
+    claims: impl IntoIterator<Item = (&'a str, Claim, u64)> + Clone,
+    current: Option<&str>,
+    owner_connections: u64,
+) -> Decision {
+    let want = desired(dvipa, claims.clone()).map(|(n, c)| (n.to_owned(), c));
+    let holds = |name: &str| {
+        claims
+            .clone()
+            .into_iter()
+            .any(|(n, c, _)| n == name && c.dvipa == dvipa)
+    };
+    let (to, reason) = match (current, want) {
+        (None, None) => return Decision::Keep,
+        (Some(_), None) => (None, MoveReason::Released),
+        (None, Some(w)) => (Some(w), MoveReason::Defined),
+        (Some(cur), Some(w)) if !holds(cur) => (Some(w), MoveReason::Takeover),
+        (Some(cur), Some((w, _))) if cur == w => return Decision::Keep,
+        (Some(_), Some((w, c))) if c.origin == Origin::Define => {
+            if c.moveable == Moveable::WhenIdle && owner_connections > 0 {
+                return Decision::Pending(w);
+            }
+            (Some((w, c)), MoveReason::Takeback)
+        }
+        // A live owner keeps the DVIPA from every backup.
+        (Some(_), Some(_)) => return Decision::Keep,
+    };
+    Decision::Move { to, reason }
+}
+
 /// The sysplex group's view: its members and the owner of every DVIPA.
 #[derive(Debug, Default)]
 pub struct Group {
@@ -252,33 +302,25 @@ impl Group {
 
     fn settle_one(&mut self, dvipa: IpAddr, now: Instant) {
         let claims = self.claims(dvipa);
-        let want = desired(dvipa, claims.iter().copied()).map(|(n, c)| (n.to_owned(), c));
         let current = self.owners.get(&dvipa).cloned();
-        let holds = |name: &str| claims.iter().any(|(n, _, _)| *n == name);
-        let (to, reason) = match (&current, want) {
-            (None, None) => return,
-            (Some(_), None) => (None, MoveReason::Released),
-            (None, Some((w, c))) => (Some((w, c)), MoveReason::Defined),
-            (Some(cur), Some((w, c))) if !holds(&cur.system) => {
-                (Some((w, c)), MoveReason::Takeover)
-            }
-            (Some(cur), Some((w, _))) if cur.system == w => {
+        let open = current
+            .as_ref()
+            .map_or(0, |o| self.connections(&o.system, dvipa));
+        let (to, reason) = match decide(
+            dvipa,
+            claims.iter().copied(),
+            current.as_ref().map(|o| o.system.as_str()),
+            open,
+        ) {
+            Decision::Keep => {
                 self.pending.remove(&dvipa);
                 return;
             }
-            (Some(cur), Some((w, c))) if c.origin == Origin::Define => {
-                let idle = self.connections(&cur.system, dvipa) == 0;
-                if c.moveable == Moveable::WhenIdle && !idle {
-                    self.pending.insert(dvipa, w);
-                    return;
-                }
-                (Some((w, c)), MoveReason::Takeback)
-            }
-            // A live owner keeps the DVIPA from every backup.
-            (Some(_), Some(_)) => {
-                self.pending.remove(&dvipa);
+            Decision::Pending(w) => {
+                self.pending.insert(dvipa, w);
                 return;
             }
+            Decision::Move { to, reason } => (to, reason),
         };
         self.pending.remove(&dvipa);
         let since = self.next();
