@@ -824,6 +824,7 @@ fn delete_distribution(
         Some(DestIp::List(l)) => Some(l.iter().map(|e| e.addr.value).collect()),
         Some(DestIp::All(_)) | None => None,
     };
+    let removed_before = st.deleted.len();
     let mut out = Vec::new();
     for x in std::mem::take(&mut st.distributions) {
         if x.dvipa.value != dvipa {
@@ -917,6 +918,22 @@ fn delete_distribution(
         }
     }
     st.distributions = out;
+    if st.deleted.len() == removed_before {
+        let ports: Vec<String> = named.iter().map(ToString::to_string).collect();
+        let what = if ports.is_empty() {
+            format!("{dvipa}")
+        } else {
+            format!("{dvipa} PORT {}", ports.join(" "))
+        };
+        diags.push(
+            Diagnostic::warning(
+                codes::DELETE_NOTHING,
+                format!("VIPADISTRIBUTE DELETE of {what} matches no distribution in effect: it removes nothing"),
+            )
+            .primary(sub.keyword, "removes nothing")
+            .help("name the DVIPA, ports and DESTIPs of the VIPADISTRIBUTE DEFINE to remove, or delete the statement"),
+        );
+    }
 }
 
 /// The hot-standby rules on the targets a VIPADISTRIBUTE DELETE left.

@@ -17,6 +17,7 @@ pub const UNTERMINATED_QUOTE: &str = "ZHA0113";
 pub const EMPTY_PROFILE: &str = "ZHA0114";
 pub const PORT_ENTRY: &str = "ZHA0115";
 pub const PORT_IGNORED: &str = "ZHA0116";
+pub const DELETE_NOTHING: &str = "ZHA0117";
 
 pub const HS_NO_ROLES: &str = "ZHA2001";
 pub const HS_ROLE_COUNT: &str = "ZHA2002";
@@ -154,6 +155,18 @@ that relied on it may find its port taken.\n\nFix: reserve each port in one plac
 only as `UNRSV TCP * DENY`.",
     },
     CodeInfo {
+        code: DELETE_NOTHING,
+        severities: "W",
+        title: "a VIPADISTRIBUTE DELETE that removes nothing",
+        explanation: "A VIPADISTRIBUTE DELETE removes the named ports (every port when PORT is \
+omitted) and, when it names DESTIPs, only those targets, of a distribution of the DVIPA that an \
+earlier VIPADISTRIBUTE DEFINE put in effect. This one matches none: the DVIPA is not \
+distributed at that point of the profile, or on none of the named ports, or to none of the \
+named targets. It is most often a typo in the address or the port, and the distribution it was \
+meant to remove stays in effect.\n\nFix: name the DVIPA, ports and DESTIPs of the \
+VIPADISTRIBUTE DEFINE to remove, or delete the statement.",
+    },
+    CodeInfo {
         code: HS_NO_ROLES,
         severities: "E",
         title: "HOTSTANDBY without PREFERRED or BACKUP (EZZ0826I)",
@@ -283,6 +296,7 @@ mod tests {
             EMPTY_PROFILE,
             PORT_ENTRY,
             PORT_IGNORED,
+            DELETE_NOTHING,
             HS_NO_ROLES,
             HS_ROLE_COUNT,
             HS_TOO_MANY_BACKUPS,

@@ -720,14 +720,26 @@ fn vipadistribute_delete_removes_a_distribution() {
                 \x20 VIPADEFINE 255.255.255.0 10.1.1.10\n\
                 \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 443 DESTIP ALL\n\
                 \x20 VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 80 DESTIP ALL\n";
-    for (delete, left) in [
-        ("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 443", vec![80]),
-        ("VIPADISTRIBUTE DELETE 10.1.1.10", vec![]),
-        ("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8080", vec![443, 80]),
-        ("VIPADISTRIBUTE DELETE 10.1.1.99 PORT 443", vec![443, 80]),
+    for (delete, left, nothing) in [
+        ("VIPADISTRIBUTE DELETE 10.1.1.10 PORT 443", vec![80], false),
+        ("VIPADISTRIBUTE DELETE 10.1.1.10", vec![], false),
+        (
+            "VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8080",
+            vec![443, 80],
+            true,
+        ),
+        (
+            "VIPADISTRIBUTE DELETE 10.1.1.99 PORT 443",
+            vec![443, 80],
+            true,
+        ),
     ] {
         let r = run(&format!("{base}  {delete}\nENDVIPADYNAMIC\n"));
-        r.assert_clean();
+        if nothing {
+            assert_eq!(r.codes(), [codes::DELETE_NOTHING], "{delete}");
+        } else {
+            r.assert_clean();
+        }
         let ports: Vec<u16> = r
             .stack
             .distributions
@@ -847,7 +859,8 @@ fn vipadistribute_delete_inside_a_port_range() {
          \x20 VIPADISTRIBUTE DELETE 10.1.1.10 PORT 8005\n\
          \x20 VIPADISTRIBUTE DELETE 10.1.1.10 DESTIP 10.1.9.1\n\
          ENDVIPADYNAMIC\n");
-    r.assert_clean();
+    // Each DELETE is said to remove nothing.
+    assert_eq!(r.codes(), [codes::DELETE_NOTHING, codes::DELETE_NOTHING]);
     assert_eq!(r.stack.distributions.len(), 1);
     assert!(r.stack.distributions[0].ports.is_empty());
     assert!(r.stack.deleted.is_empty());
@@ -914,9 +927,10 @@ fn vipadistribute_delete_of_some_targets_rejudges_the_rest() {
     r.assert_clean();
     assert_eq!(ports_of(&r.stack.distributions[0].ports), [(7554, 7554)]);
     assert!(r.stack.deleted[0].whole);
-    // A DESTIP the distribution does not have: nothing changes.
+    // A DESTIP the distribution does not have: nothing changes, and a
+    // warning says the DELETE removes nothing.
     let r = with_delete("VIPADISTRIBUTE DELETE 10.1.1.10 DESTIP 10.1.9.9");
-    r.assert_clean();
+    assert_eq!(r.codes(), [codes::DELETE_NOTHING]);
     assert!(r.stack.deleted.is_empty());
     assert_eq!(target_addrs(&r.stack.distributions[0].targets).len(), 3);
 }
@@ -1052,4 +1066,34 @@ fn zha2020_vipabackup_without_moveable_for_a_distributed_dvipa() {
     ] {
         run(&clean).assert_clean();
     }
+}
+
+#[test]
+fn a_delete_that_matches_nothing_is_said_to_remove_nothing() {
+    let base = "IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.1.1 255.255.255.0 1\nVIPADYNAMIC\n  VIPADEFINE 255.255.255.0 10.0.0.10\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP\n";
+    // A typo in the port: nothing is removed, and the finding says so.
+    let r = run(&format!(
+        "{base}  VIPADISTRIBUTE DELETE 10.0.0.10 PORT 4443\nENDVIPADYNAMIC\n"
+    ));
+    let (stack, diags) = (&r.stack, &r.applied);
+    let d: Vec<_> = diags
+        .iter()
+        .filter(|d| d.code == codes::DELETE_NOTHING)
+        .collect();
+    assert_eq!(d.len(), 1, "{diags:?}");
+    assert_eq!(
+        d[0].message,
+        "VIPADISTRIBUTE DELETE of 10.0.0.10 PORT 4443 matches no distribution in effect: it removes nothing"
+    );
+    assert_eq!(stack.distributions.len(), 1);
+    // One that removes the port: no such finding.
+    let r = run(&format!(
+        "{base}  VIPADISTRIBUTE DELETE 10.0.0.10 PORT 443\nENDVIPADYNAMIC\n"
+    ));
+    let (stack, diags) = (&r.stack, &r.applied);
+    assert!(
+        !diags.iter().any(|d| d.code == codes::DELETE_NOTHING),
+        "{diags:?}"
+    );
+    assert!(stack.distributions.is_empty());
 }
