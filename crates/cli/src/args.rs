@@ -269,6 +269,18 @@ pub struct DistributeArgs {
     /// drain and exit. Starts afresh when none runs.
     #[arg(long)]
     pub hand_over: bool,
+
+    /// Run as this system's stack in the sysplex group (SPEC §7): join the
+    /// group, and accept only for the DVIPAs this stack owns (its
+    /// VIPADEFINE, or its VIPABACKUP when the owner is gone). Its state
+    /// folder defaults to <state dir>/<SYSTEM>
+    #[arg(long, value_name = "NAME")]
+    pub system: Option<String>,
+
+    /// The group's folder, shared by the stacks of this machine
+    /// [default: <state dir>/group]
+    #[arg(long, value_name = "DIR", requires = "system")]
+    pub group: Option<PathBuf>,
 }
 
 /// Where a running distributor is: its control socket.

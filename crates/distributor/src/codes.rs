@@ -235,6 +235,24 @@ pub const FD_STORE: Msg = Msg {
     explanation: "Under systemd (NOTIFY_SOCKET set) the distributor stores every listening socket in the service manager (FDSTORE=1) so that a restart hands them to the next process instead of refusing clients. Sending one to NOTIFY_SOCKET failed, so a restart will refuse clients for a moment. Note that systemd keeps stored sockets only when the unit sets FileDescriptorStoreMax= (at least the number of ports plus 2, see examples/zosmf-ha-distribute.service); without it systemd drops them, which the distributor cannot see (systemd's journal says so).",
 };
 
+pub const GROUP: Msg = Msg {
+    id: "ZHA3040W",
+    title: "the sysplex group cannot be read",
+    explanation: "A stack started with `distribute --system` reads the sysplex group every 10 ms: who is a member, who owns each DVIPA, the owner's open connections. The group's folder (or etcd) could not be read, or this stack is no longer a member: it serves no DVIPA until the group answers again, so that two stacks never accept for one DVIPA on its word alone. The same id says when it answers again.",
+};
+
+pub const OWNER: Msg = Msg {
+    id: "ZHA3041I",
+    title: "this stack owns a DVIPA, or no longer does",
+    explanation: "With `distribute --system`, only the stack that owns a DVIPA accepts its connections (SPEC §7: the live VIPADEFINE stack, else the highest-ranked live VIPABACKUP stack). This stack became the owner and accepts, or lost the DVIPA (a takeback, `vary deactivate`, the group lost) and stops accepting; connections it accepted go on.",
+};
+
+pub const TAKEOVER: Msg = Msg {
+    id: "ZHA3042I",
+    title: "a DVIPA taken over or taken back",
+    explanation: "This stack took a DVIPA: over from an owner that left the group (it ended, died, or left), or back as its VIPADEFINE stack (MOVEABLE IMMEDIATE at once, WHENIDLE when the owner had no connection to it), or as its first owner. The move is recorded in the group with a compare-and-put, so when two stacks decide at once only one wins.",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -271,6 +289,9 @@ pub const CATALOG: &[&Msg] = &[
     &HANDED_OVER,
     &HAND_OVER_ABANDONED,
     &FD_STORE,
+    &GROUP,
+    &OWNER,
+    &TAKEOVER,
 ];
 
 /// The catalog as `explain` reads it.

@@ -207,6 +207,9 @@ async fn one(stream: UnixStream, tx: mpsc::Sender<Input>) -> io::Result<()> {
                 let within = Duration::from_millis(within_ms);
                 return crate::handover::give(&mut reader, pid, within, &tx).await;
             }
+            Ok(Request::Share { .. }) => {
+                return crate::handover::share(&mut reader, &tx).await;
+            }
             Ok(req) => {
                 let (rtx, rrx) = oneshot::channel();
                 if tx.send(Input::Request(req, rtx)).await.is_err() {
@@ -264,10 +267,12 @@ pub async fn netstat(path: &Path, report: Report, timeout: Duration) -> Result<V
     match call(path, &Request::Netstat { report }, timeout).await? {
         Reply::View(v) => Ok(v),
         Reply::Refused { error } => Err(ControlError::Refused(error)),
-        Reply::Done { .. } | Reply::HandOver { .. } => Err(ControlError::BadReply {
-            path: path.to_path_buf(),
-            why: "a netstat was answered without a view".into(),
-        }),
+        Reply::Done { .. } | Reply::HandOver { .. } | Reply::Share { .. } => {
+            Err(ControlError::BadReply {
+                path: path.to_path_buf(),
+                why: "a netstat was answered without a view".into(),
+            })
+        }
     }
 }
 
@@ -281,9 +286,11 @@ pub async fn act(
     match call(path, req, timeout).await? {
         Reply::Done { lines } => Ok(lines),
         Reply::Refused { error } => Err(ControlError::Refused(error)),
-        Reply::View(_) | Reply::HandOver { .. } => Err(ControlError::BadReply {
-            path: path.to_path_buf(),
-            why: "a change was answered with something else".into(),
-        }),
+        Reply::View(_) | Reply::HandOver { .. } | Reply::Share { .. } => {
+            Err(ControlError::BadReply {
+                path: path.to_path_buf(),
+                why: "a change was answered with something else".into(),
+            })
+        }
     }
 }

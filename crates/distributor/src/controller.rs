@@ -190,6 +190,9 @@ impl Controller {
             Input::HandOver(reply) => {
                 let _ = reply.send(self.offer());
             }
+            Input::Share(reply) => {
+                let _ = reply.send(self.listeners.values().map(|l| l.sock.clone()).collect());
+            }
             Input::HandedOver { pid, outcome } => {
                 self.handing = false;
                 match outcome {
@@ -568,7 +571,9 @@ impl Controller {
             }
             // Answered when the profile is read (begin_reload).
             Request::Reload { .. } => Reply::refused("a reload is handled apart"),
-            Request::HandOver { .. } => Reply::refused("a hand-over is handled apart"),
+            Request::HandOver { .. } | Request::Share { .. } => {
+                Reply::refused("a hand-over or a share is handled apart")
+            }
         }
     }
 

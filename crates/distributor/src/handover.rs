@@ -201,31 +201,9 @@ pub async fn request(path: &Path, within: Duration) -> Result<Option<Received>, 
     };
     // Only from a folder nobody else can change, and only from the same
     // user (or root): anyone else could hand over sockets of their own.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && dir.exists()
-    {
-        zha_plex::OsFs::private_dir(dir).map_err(io_err)?;
-    }
-    let mut stream = match UnixStream::connect(path).await {
-        Ok(s) => s,
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
-            ) =>
-        {
-            return Ok(None);
-        }
-        Err(e) => return Err(io_err(e)),
+    let Some(mut stream) = connect_checked(path).await? else {
+        return Ok(None);
     };
-    let me = rustix::process::geteuid().as_raw();
-    let peer = stream.peer_cred().map_err(io_err)?.uid();
-    if peer != me && peer != 0 {
-        return Err(io_err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!("the control socket is served by user {peer}, not by this user"),
-        )));
-    }
     let run = async {
         let mut line = serde_json::to_string(&Request::HandOver {
             pid: std::process::id(),
@@ -322,7 +300,7 @@ async fn receive(stream: &UnixStream, path: &Path) -> Result<(Reply, Vec<OwnedFd
             let r: Reply = serde_json::from_slice(&bytes[..end])
                 .map_err(|e| io_err(io::Error::other(format!("a bad answer: {e}"))))?;
             let want = match &r {
-                Reply::HandOver { sockets, .. } => *sockets,
+                Reply::HandOver { sockets, .. } | Reply::Share { sockets } => *sockets,
                 _ => return Ok((r, fds)),
             };
             bytes.drain(..=end);
@@ -374,30 +352,8 @@ pub async fn give(
             .collect(),
         pid: std::process::id(),
     };
-    let sent = async {
-        answer(reader, &reply).await?;
-        let stream = reader.get_ref();
-        for chunk in offer.sockets.chunks(FDS_PER_MESSAGE) {
-            let fds: Vec<BorrowedFd<'_>> = chunk.iter().map(|s| s.as_fd()).collect();
-            let mut space =
-                [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(FDS_PER_MESSAGE))];
-            let mut cmsg = SendAncillaryBuffer::new(&mut space);
-            if !cmsg.push(SendAncillaryMessage::ScmRights(&fds)) {
-                return Err(io::Error::other("descriptors do not fit a message"));
-            }
-            stream
-                .async_io(Interest::WRITABLE, || {
-                    Ok(rustix::net::sendmsg(
-                        stream,
-                        &[IoSlice::new(b"\0")],
-                        &mut cmsg,
-                        SendFlags::NOSIGNAL,
-                    )?)
-                })
-                .await?;
-        }
-        Ok::<_, io::Error>(())
-    };
+    let fds: Vec<BorrowedFd<'_>> = offer.sockets.iter().map(|s| s.as_fd()).collect();
+    let sent = send_with_fds(reader, &reply, &fds);
     let sent = sent.await;
     // Our copies in flight are the successor's now; the listeners stay
     // open through the accept loops.
@@ -432,6 +388,134 @@ pub async fn give(
     };
     let _ = tx.send(Input::HandedOver { pid, outcome }).await;
     Ok(())
+}
+
+/// Send `reply`, then the descriptors, [`FDS_PER_MESSAGE`] per message of
+/// one byte.
+async fn send_with_fds(
+    reader: &mut BufReader<UnixStream>,
+    reply: &Reply,
+    fds: &[BorrowedFd<'_>],
+) -> io::Result<()> {
+    answer(reader, reply).await?;
+    let stream = reader.get_ref();
+    for chunk in fds.chunks(FDS_PER_MESSAGE) {
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(FDS_PER_MESSAGE))];
+        let mut cmsg = SendAncillaryBuffer::new(&mut space);
+        if !cmsg.push(SendAncillaryMessage::ScmRights(chunk)) {
+            return Err(io::Error::other("descriptors do not fit a message"));
+        }
+        stream
+            .async_io(Interest::WRITABLE, || {
+                Ok(rustix::net::sendmsg(
+                    stream,
+                    &[IoSlice::new(b"\0")],
+                    &mut cmsg,
+                    SendFlags::NOSIGNAL,
+                )?)
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// A stack of the same sysplex group asks for copies of the listening
+/// sockets (SPEC §7, one machine): send them; this process goes on.
+pub async fn share(reader: &mut BufReader<UnixStream>, tx: &mpsc::Sender<Input>) -> io::Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    let peer = reader.get_ref().peer_cred()?.uid();
+    if peer != me && peer != 0 {
+        return answer(
+            reader,
+            &Reply::refused("sharing sockets needs the same user"),
+        )
+        .await;
+    }
+    let (otx, orx) = oneshot::channel();
+    if tx.send(Input::Share(otx)).await.is_err() {
+        return answer(reader, &Reply::refused("the distributor is stopping")).await;
+    }
+    let Ok(listeners) = orx.await else {
+        return answer(reader, &Reply::refused("the distributor is stopping")).await;
+    };
+    let fds: Vec<BorrowedFd<'_>> = listeners.iter().map(|l| l.as_fd()).collect();
+    send_with_fds(reader, &Reply::Share { sockets: fds.len() }, &fds).await
+}
+
+/// Ask the stack on control socket `path` for copies of its listening
+/// sockets; `None` when nobody listens there.
+pub async fn request_share(path: &Path) -> Result<Option<Inherited>, HandOverError> {
+    let io_err = |source| HandOverError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let Some(mut stream) = connect_checked(path).await? else {
+        return Ok(None);
+    };
+    let run = async {
+        let mut line = serde_json::to_string(&Request::Share {
+            pid: std::process::id(),
+        })
+        .map_err(|e| io_err(io::Error::other(e)))?;
+        line.push('\n');
+        stream.write_all(line.as_bytes()).await.map_err(io_err)?;
+        receive(&stream, path).await
+    };
+    let (reply, fds) =
+        tokio::time::timeout(ANSWER, run)
+            .await
+            .map_err(|_| HandOverError::Timeout {
+                path: path.to_path_buf(),
+            })??;
+    match reply {
+        Reply::Share { .. } => {
+            let mut sockets = Inherited::default();
+            for fd in fds {
+                sockets.add(fd, None);
+            }
+            Ok(Some(sockets))
+        }
+        Reply::Refused { error } => Err(HandOverError::Refused {
+            path: path.to_path_buf(),
+            error,
+        }),
+        _ => Err(io_err(io::Error::other("an answer that is no share"))),
+    }
+}
+
+/// Connect to a control socket in a private folder, served by this user
+/// (or root); `None` when nobody listens there.
+async fn connect_checked(path: &Path) -> Result<Option<UnixStream>, HandOverError> {
+    let io_err = |source| HandOverError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && dir.exists()
+    {
+        zha_plex::OsFs::private_dir(dir).map_err(io_err)?;
+    }
+    let stream = match UnixStream::connect(path).await {
+        Ok(s) => s,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    let me = rustix::process::geteuid().as_raw();
+    let peer = stream.peer_cred().map_err(io_err)?.uid();
+    if peer != me && peer != 0 {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("the control socket is served by user {peer}, not by this user"),
+        )));
+    }
+    Ok(Some(stream))
 }
 
 async fn answer(reader: &mut BufReader<UnixStream>, reply: &Reply) -> io::Result<()> {

@@ -42,6 +42,7 @@ pub mod services;
 pub mod settings;
 pub mod shared;
 pub mod state;
+pub mod sysplex;
 
 pub use runtime::{Options, Running, StartError, start, start_with_listeners};
 pub use settings::Settings;

@@ -91,9 +91,19 @@ pub async fn accept_loop(
                 _ = tokio::time::sleep(pause) => {}
             }
         }
+        // In a sysplex group only the owner of the DVIPA accepts; the
+        // others leave clients in the shared socket's queue for it.
+        if !shared.serves(key.dvipa) {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = shared.serving_changes(key.dvipa, false) => {}
+            }
+            continue;
+        }
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
             r = listener.accept() => r,
+            _ = shared.serving_changes(key.dvipa, true) => continue,
         };
         match accepted {
             Ok((client, peer)) => {

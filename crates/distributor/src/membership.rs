@@ -27,6 +27,10 @@ pub struct Record {
     pub name: String,
     pub pid: u32,
     pub claims: Vec<ClaimRecord>,
+    /// Its control socket, where a stack that joins on the same machine
+    /// asks for copies of the listening sockets.
+    #[serde(default)]
+    pub control: Option<PathBuf>,
 }
 
 /// A claim as the group stores it.
@@ -103,6 +107,14 @@ pub trait GroupEngine: Send {
     /// each DVIPA..port, quiesced targets): a value per key.
     fn put(&mut self, key: &str, value: &str) -> Result<(), GroupError>;
     fn get(&mut self, key: &str) -> Result<Option<String>, GroupError>;
+    /// Put `value` only if the key still holds `expected` (`None`: absent);
+    /// whether it did. Two stacks that decide a move at once: one wins.
+    fn compare_and_put(
+        &mut self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, GroupError>;
     /// Where, for messages.
     fn describe(&self) -> String;
 }
@@ -325,6 +337,21 @@ impl GroupEngine for Embedded {
 
     fn get(&mut self, key: &str) -> Result<Option<String>, GroupError> {
         read_capped(&self.state_path(key)).map_err(|e| self.io(e))
+    }
+
+    fn compare_and_put(
+        &mut self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, GroupError> {
+        let _g = self.group_lock().map_err(|e| self.io(e))?;
+        let now = read_capped(&self.state_path(key)).map_err(|e| self.io(e))?;
+        if now.as_deref() != expected {
+            return Ok(false);
+        }
+        self.put(key, value)?;
+        Ok(true)
     }
 
     fn describe(&self) -> String {
@@ -551,6 +578,31 @@ impl GroupEngine for Etcd {
             .and_then(|kv| kv.get("value"))
             .and_then(|x| x.as_str())
             .and_then(unb64))
+    }
+
+    fn compare_and_put(
+        &mut self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool, GroupError> {
+        let k = b64(&format!("{}state/{key}", self.prefix));
+        let compare = match expected {
+            None => {
+                serde_json::json!({ "key": k, "target": "CREATE", "result": "EQUAL", "create_revision": "0" })
+            }
+            Some(v) => {
+                serde_json::json!({ "key": k, "target": "VALUE", "result": "EQUAL", "value": b64(v) })
+            }
+        };
+        let txn = self.call(
+            "/v3/kv/txn",
+            serde_json::json!({
+                "compare": [compare],
+                "success": [{ "requestPut": { "key": k, "value": b64(value) } }],
+            }),
+        )?;
+        Ok(txn.get("succeeded").and_then(|s| s.as_bool()) == Some(true))
     }
 
     fn describe(&self) -> String {

@@ -38,6 +38,10 @@ pub enum Request {
         #[serde(default = "default_within")]
         within_ms: u64,
     },
+    /// Another stack of the sysplex group on this machine (process `pid`)
+    /// asks for copies of the listening sockets, to share them (SPEC §7):
+    /// answered with [`Reply::Share`] and the sockets over SCM_RIGHTS.
+    Share { pid: u32 },
 }
 
 fn default_within() -> u64 {
@@ -82,6 +86,8 @@ pub enum Reply {
         quiesced: Vec<(String, SocketAddr)>,
         pid: u32,
     },
+    /// Copies of the listening sockets follow (`sockets` of them).
+    Share { sockets: usize },
 }
 
 impl Reply {

@@ -46,6 +46,9 @@ pub struct Options {
     /// Take the listening sockets of the distributor running on the same
     /// control socket (see `handover`); start afresh when there is none.
     pub hand_over: bool,
+    /// `--system NAME --group DIR`: this stack joins the sysplex group and
+    /// serves only the DVIPAs it owns (SPEC §7); `None`: a lone stack.
+    pub group: Option<crate::sysplex::GroupOptions>,
 }
 
 /// Why the distributor did not start. Nothing runs after one of these.
@@ -57,6 +60,8 @@ pub enum StartError {
     Probe(#[from] ProbeError),
     #[error(transparent)]
     Listen(#[from] BindError),
+    #[error(transparent)]
+    Group(#[from] crate::membership::GroupError),
     #[error("no listener was handed in for {0}")]
     MissingListener(ServiceKey),
     #[error("a listener handed in for {key} cannot be used: {source}")]
@@ -161,6 +166,38 @@ async fn start_with(
         }
     }
 
+    // A stack of a group on this machine shares the listening sockets of
+    // the stacks already there: one socket per DVIPA:port, whose queue
+    // outlives any one of them (SPEC §7).
+    let mut group_engine = None;
+    if let Some(g) = &opts.group {
+        let mut engine = crate::membership::Embedded::open(&g.dir)?;
+        use crate::membership::GroupEngine as _;
+        for m in engine.members()? {
+            let Some(path) = m.record.control.as_ref() else {
+                continue;
+            };
+            match handover::request_share(path).await {
+                Ok(Some(s)) => {
+                    info!(
+                        id = codes::HANDED_IN.id,
+                        "{} shares {} listening socket(s) with this stack",
+                        m.record.name,
+                        s.len()
+                    );
+                    inherited.extend(s);
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => warn!(
+                    id = codes::GROUP.id,
+                    "{} did not share its sockets: {e}", m.record.name
+                ),
+            }
+        }
+        group_engine = Some(engine);
+    }
+
     // Bind first: nothing runs unless every port is ours.
     let sock_opts = SockOpts::of(&settings);
     let mut bound: Vec<(ServiceKey, TcpListener)> = Vec::new();
@@ -256,6 +293,32 @@ async fn start_with(
             "max_connections lowered from {wanted} to {max_connections}: the file descriptor limit is {limit} (2 per connection and 2 per splice pipe, {reserve} kept for probes, listeners, control and metrics); raise it (LimitNOFILE=, ulimit -n) or lower max_connections"
         );
     }
+    // Join the group once everything is bound: a member can be asked for
+    // its sockets at once.
+    let (serving_tx, serving_rx) = match (&opts.group, group_engine) {
+        (Some(g), Some(mut engine)) => {
+            use crate::membership::GroupEngine as _;
+            let dvipas: std::collections::BTreeSet<std::net::IpAddr> = loaded
+                .services
+                .listeners
+                .iter()
+                .map(|l| l.key.dvipa)
+                .collect();
+            let claims = crate::sysplex::claims(&loaded.stack, &dvipas);
+            let record = crate::sysplex::record(&g.system, &claims, socket_path.clone());
+            let joined = engine.join(&record)?;
+            info!(
+                id = codes::OWNER.id,
+                "{} joined the sysplex group at {} (member {joined}) with {} claim(s)",
+                g.system,
+                engine.describe(),
+                claims.len()
+            );
+            let (stx, srx) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
+            (Some((stx, engine, claims)), Some(srx))
+        }
+        _ => (None, None),
+    };
     let (tx, rx) = mpsc::channel(4096);
     let metrics = Arc::new(Metrics::new());
     let shared = Arc::new(Shared {
@@ -273,6 +336,7 @@ async fn start_with(
         pipes: Pipes::new(settings.tune.pipe_size, pipes(max_connections).max(1)),
         opts: sock_opts,
         open: CancellationToken::new(),
+        serving: serving_rx,
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -377,6 +441,20 @@ async fn start_with(
                 }
             }
         });
+    }
+    if let (Some((stx, engine, claims)), Some(g)) = (serving_tx, &opts.group) {
+        crate::sysplex::spawn(
+            Box::new(engine),
+            g.system.clone(),
+            claims,
+            shared.clone(),
+            stx,
+            stop.clone(),
+        )
+        .map_err(|source| StartError::StateDir {
+            dir: g.dir.clone(),
+            source,
+        })?;
     }
     fdstore.ready();
     if opts.signals {

@@ -132,6 +132,8 @@ pub enum Input {
     Loaded(Box<Loading>),
     /// A successor asks for the listening sockets and the active targets.
     HandOver(oneshot::Sender<Result<Offer, String>>),
+    /// Another stack of the group asks for the listening sockets, to share.
+    Share(oneshot::Sender<Vec<Arc<TcpListener>>>),
     /// The hand-over to process `pid` is over: done (stop accepting and
     /// drain) or abandoned (go on as before).
     HandedOver {
@@ -198,12 +200,39 @@ pub struct Shared {
     /// except for a successor of a hand-over, which first runs its first
     /// round of probes while its predecessor goes on accepting.
     pub open: CancellationToken,
+    /// With `--system`: the DVIPAs this stack owns and serves (the group
+    /// task says); `None` for a lone stack, which serves all it distributes.
+    pub serving: Option<tokio::sync::watch::Receiver<std::collections::BTreeSet<std::net::IpAddr>>>,
 }
 
 /// How long accepting pauses when the process is out of local resources.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 impl Shared {
+    /// Whether this stack accepts for `dvipa` now.
+    pub fn serves(&self, dvipa: std::net::IpAddr) -> bool {
+        self.serving
+            .as_ref()
+            .is_none_or(|rx| rx.borrow().contains(&dvipa))
+    }
+
+    /// Wait until whether this stack serves `dvipa` differs from `now`
+    /// (never, for a lone stack).
+    pub async fn serving_changes(&self, dvipa: std::net::IpAddr, now: bool) {
+        let Some(rx) = &self.serving else {
+            return std::future::pending().await;
+        };
+        let mut rx = rx.clone();
+        loop {
+            if rx.borrow_and_update().contains(&dvipa) != now {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
+
     /// Stop accepting for a moment: the process is out of local resources.
     pub fn pause_accepts(&self) {
         let until = self.epoch.elapsed() + ACCEPT_PAUSE;

@@ -48,6 +48,20 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
     for (k, v) in &args.symbol {
         symbols.set(k, v.clone());
     }
+    // A stack of a sysplex group: its own state folder (and control
+    // socket) by default, beside the group's shared folder.
+    let mut settings = settings;
+    let group = args.system.as_ref().map(|system| {
+        let system = system.to_ascii_uppercase();
+        let base = settings::default_state_dir();
+        if settings.state.dir.is_none() {
+            settings.state.dir = Some(base.join(&system));
+        }
+        zha_distributor::sysplex::GroupOptions {
+            dir: args.group.clone().unwrap_or_else(|| base.join("group")),
+            system,
+        }
+    });
     let rt = runtime()?;
     rt.block_on(async move {
         let stop = CancellationToken::new();
@@ -57,6 +71,7 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
             symbols,
             signals: true,
             hand_over: args.hand_over,
+            group,
         };
         let running = match zha_distributor::start(opts, stop.clone()).await {
             Ok(r) => r,

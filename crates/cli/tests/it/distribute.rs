@@ -126,6 +126,8 @@ pub(crate) struct Start<'a> {
     pub(crate) json: bool,
     /// More environment for the process.
     pub(crate) env: Vec<(String, String)>,
+    /// More arguments for `distribute` (`--system SYSA --group DIR`).
+    pub(crate) args: Vec<std::ffi::OsString>,
 }
 
 impl<'a> Start<'a> {
@@ -141,6 +143,7 @@ impl<'a> Start<'a> {
             log: Log::Piped,
             json: false,
             env: Vec::new(),
+            args: Vec::new(),
         }
     }
 
@@ -198,6 +201,7 @@ impl<'a> Start<'a> {
         if self.json {
             cmd.arg("--log-json");
         }
+        cmd.args(&self.args);
         match self.log {
             Log::Piped => cmd.stderr(Stdio::piped()),
             Log::File(f) => cmd.stderr(f),

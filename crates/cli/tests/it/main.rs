@@ -6,6 +6,7 @@ mod architecture;
 mod check;
 mod distribute;
 mod explain;
+mod group;
 mod handover;
 mod plan;
 mod sysplex;

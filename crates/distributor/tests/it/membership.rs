@@ -44,6 +44,7 @@ fn record(name: &str, claims: &[(u8, bool)]) -> Record {
                 whenidle,
             })
             .collect(),
+        control: None,
     }
 }
 
@@ -121,6 +122,24 @@ fn shared_state_outlives_its_writer(g: &dyn Engines) {
     );
 }
 
+fn compare_and_put_lets_one_of_two_win(g: &dyn Engines) {
+    let (mut a, mut b) = (g.connect(), g.connect());
+    assert!(a.compare_and_put("owner/10.0.0.10", None, "SYSA").unwrap());
+    // B read "nobody" too, but A was first.
+    assert!(!b.compare_and_put("owner/10.0.0.10", None, "SYSB").unwrap());
+    assert_eq!(b.get("owner/10.0.0.10").unwrap().as_deref(), Some("SYSA"));
+    // With what is there, B wins; A's stale expectation loses.
+    assert!(
+        b.compare_and_put("owner/10.0.0.10", Some("SYSA"), "SYSB")
+            .unwrap()
+    );
+    assert!(
+        !a.compare_and_put("owner/10.0.0.10", Some("SYSA"), "SYSA")
+            .unwrap()
+    );
+    assert_eq!(a.get("owner/10.0.0.10").unwrap().as_deref(), Some("SYSB"));
+}
+
 /// The members an engine reports drive `zha_group`: SYSA defines, SYSB
 /// backs up; SYSA dies; SYSB owns.
 fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
@@ -155,6 +174,7 @@ fn suite(make: impl Fn() -> Box<dyn Engines>) {
     a_live_name_is_refused_and_free_after_leave(make().as_ref());
     a_dead_member_loses_its_membership_at_once(make().as_ref());
     shared_state_outlives_its_writer(make().as_ref());
+    compare_and_put_lets_one_of_two_win(make().as_ref());
     the_group_decides_on_what_the_engine_reports(make().as_ref());
 }
 

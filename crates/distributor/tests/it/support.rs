@@ -352,6 +352,7 @@ impl Dist {
             symbols: Default::default(),
             signals: false,
             hand_over: false,
+            group: None,
         };
         let running = match listeners {
             Some(l) => zha_distributor::start_with_listeners(opts, l, stop.clone()).await?,
