@@ -297,7 +297,7 @@ pub struct ControlArgs {
 
 #[derive(Args, Debug)]
 pub struct NetstatArgs {
-    /// vdpt: destination port table; vcrt: connections; vipadcfg: configuration
+    /// vdpt: destination port table; vcrt: connections; vipadcfg: configuration; vipadyn: this stack's DVIPAs in the sysplex group
     #[arg(value_enum, ignore_case = true)]
     pub report: Report,
 
@@ -318,6 +318,7 @@ pub enum Report {
     Vdpt,
     Vcrt,
     Vipadcfg,
+    Vipadyn,
 }
 
 #[derive(Args, Debug)]

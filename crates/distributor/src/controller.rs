@@ -33,7 +33,7 @@ use crate::probe::Prober;
 use crate::profile::{self, Loaded, ProfileError};
 use crate::protocol::{
     ConnRow, DistMethod, Flag, Moveable, Reply, Report, Request, ServiceRow, SrvType, TargetRow,
-    VaryAction, View, VipaKind, VipaRow,
+    VaryAction, View, VipaDynRow, VipaKind, VipaRow,
 };
 use crate::services::Services;
 use crate::shared::{
@@ -472,6 +472,33 @@ impl Controller {
         }
         if report == Report::Vipadcfg {
             v.vipas = self.stack.vipas.iter().map(vipa_row).collect();
+        }
+        if report == Report::Vipadyn {
+            let group = self.shared.group.lock().ok().and_then(|g| g.clone());
+            let distributed: std::collections::BTreeSet<std::net::IpAddr> =
+                self.services.services.iter().map(|s| s.key.dvipa).collect();
+            v.vipadyn = self
+                .stack
+                .vipas
+                .iter()
+                .map(|vi| {
+                    let row = vipa_row(vi);
+                    let addr = vi.addr.value;
+                    VipaDynRow {
+                        addr,
+                        active: distributed.contains(&addr) && self.shared.serves(addr),
+                        origin: row.kind,
+                        rank: row.rank.unwrap_or(255),
+                        moveable: row.moveable,
+                        owner: group.as_ref().and_then(|g| g.owners.get(&addr).cloned()),
+                        distributed: distributed.contains(&addr),
+                    }
+                })
+                .collect();
+            if let Some(g) = group {
+                v.system = Some(g.system);
+                v.members = g.members;
+            }
         }
         v
     }

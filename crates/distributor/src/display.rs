@@ -13,7 +13,50 @@ pub fn text(v: &View, report: Report, detail: bool) -> String {
         Report::Vdpt => vdpt(v, detail),
         Report::Vcrt => vcrt(v, detail),
         Report::Vipadcfg => vipadcfg(v, detail),
+        Report::Vipadyn => vipadyn(v),
     }
+}
+
+/// NETSTAT VIPADYN: this stack's DVIPAs, as z/OS lays them out, with the
+/// rank, MOVEABLE and the owner the group sees.
+pub fn vipadyn(v: &View) -> String {
+    let mut out = String::new();
+    header(v, &mut out);
+    match &v.system {
+        Some(s) => {
+            let _ = writeln!(out, "Stack: {s}  Group: {}", v.members.join(" "));
+        }
+        None => out.push_str("Stack: lone (no --system): it owns what it distributes\n"),
+    }
+    out.push_str("Dynamic VIPA:\n");
+    for r in &v.vipadyn {
+        let origin = match r.origin {
+            VipaKind::Define => "VIPADefine",
+            VipaKind::Backup => "VIPABackup",
+        };
+        let status = if r.active { "Active" } else { "Backup" };
+        let moveable = match r.moveable {
+            Moveable::Immediate => "Immediate",
+            Moveable::WhenIdle => "WhenIdle",
+        };
+        let _ = writeln!(out, "  IpAddr: {}", r.addr);
+        let _ = writeln!(
+            out,
+            "    Status: {status:<10} Origin: {origin:<12} DistStat: {}",
+            if r.distributed { "Dist" } else { "" }
+        );
+        let _ = writeln!(
+            out,
+            "    Rank: {:03}  Moveable: {moveable:<10} Owner: {}",
+            r.rank,
+            r.owner.as_deref().unwrap_or(if v.system.is_none() {
+                "this stack"
+            } else {
+                "none"
+            })
+        );
+    }
+    out
 }
 
 /// The report as JSON: VDPT the service rows, VCRT the connection rows,
@@ -22,6 +65,13 @@ pub fn json(v: &View, report: Report) -> serde_json::Value {
     let value = match report {
         Report::Vdpt => serde_json::to_value(&v.services),
         Report::Vcrt => serde_json::to_value(&v.connections),
+        Report::Vipadyn => serde_json::to_value(&v.vipadyn).map(|rows| {
+            serde_json::json!({
+                "system": v.system,
+                "members": v.members,
+                "vipas": rows,
+            })
+        }),
         Report::Vipadcfg => serde_json::to_value(&v.vipas).and_then(|vipas| {
             Ok(serde_json::json!({
                 "vipas": vipas,
@@ -250,6 +300,7 @@ mod tests {
                 rank: None,
                 moveable: Moveable::Immediate,
             }],
+            ..View::default()
         }
     }
 
@@ -308,5 +359,38 @@ mod tests {
         let t = std::time::UNIX_EPOCH
             + std::time::Duration::from_secs(86_400 * 3 + 3600 * 15 + 60 * 37 + 51);
         assert_eq!(utc_time_of_day(t), "15:37:51");
+    }
+
+    #[test]
+    fn vipadyn_of_a_lone_stack_and_of_a_group_member() {
+        let row = |active, owner: Option<&str>| crate::protocol::VipaDynRow {
+            addr: "10.0.0.10".parse().unwrap(),
+            active,
+            origin: VipaKind::Backup,
+            rank: 100,
+            moveable: Moveable::Immediate,
+            owner: owner.map(str::to_owned),
+            distributed: true,
+        };
+        let mut v = View {
+            vipadyn: vec![row(true, None)],
+            ..View::default()
+        };
+        let t = text(&v, Report::Vipadyn, false);
+        assert!(t.contains("Stack: lone"), "{t}");
+        assert!(
+            t.contains("Status: Active") && t.contains("Owner: this stack"),
+            "{t}"
+        );
+        v.system = Some("SYSB".into());
+        v.members = vec!["SYSA".into(), "SYSB".into()];
+        v.vipadyn = vec![row(false, Some("SYSA"))];
+        let t = text(&v, Report::Vipadyn, false);
+        assert!(t.contains("Stack: SYSB  Group: SYSA SYSB"), "{t}");
+        assert!(
+            t.contains("Status: Backup") && t.contains("Rank: 100") && t.contains("Owner: SYSA"),
+            "{t}"
+        );
+        assert_eq!(json(&v, Report::Vipadyn)["vipas"][0]["owner"], "SYSA");
     }
 }

@@ -58,6 +58,9 @@ pub enum Report {
     Vcrt,
     /// The configuration as applied: VIPA Define/Backup and Distribute.
     Vipadcfg,
+    /// The DVIPAs of this stack as the sysplex group sees them: status
+    /// (Active: this stack owns it; Backup), origin, rank, the owner.
+    Vipadyn,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -108,6 +111,15 @@ pub struct View {
     pub services: Vec<ServiceRow>,
     pub connections: Vec<ConnRow>,
     pub vipas: Vec<VipaRow>,
+    /// VIPADYN: this stack's DVIPAs in the group.
+    #[serde(default)]
+    pub vipadyn: Vec<VipaDynRow>,
+    /// The system this stack is (`--system`), and the group's live members
+    /// in join order; `None` for a lone stack.
+    #[serde(default)]
+    pub system: Option<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 impl View {
@@ -221,6 +233,22 @@ pub struct VipaRow {
     pub kind: VipaKind,
     pub rank: Option<u8>,
     pub moveable: Moveable,
+}
+
+/// A DVIPA of this stack in NETSTAT VIPADYN.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VipaDynRow {
+    pub addr: IpAddr,
+    /// This stack owns it and accepts its connections.
+    pub active: bool,
+    pub origin: VipaKind,
+    /// 255 for VIPADEFINE.
+    pub rank: u8,
+    pub moveable: Moveable,
+    /// Who owns it in the group (a lone stack: itself, unnamed).
+    pub owner: Option<String>,
+    /// This stack distributes it.
+    pub distributed: bool,
 }
 
 #[cfg(test)]

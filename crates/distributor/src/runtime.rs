@@ -337,6 +337,10 @@ async fn start_with(
         opts: sock_opts,
         open: CancellationToken::new(),
         serving: serving_rx,
+        group: Mutex::new(opts.group.as_ref().map(|g| crate::shared::GroupView {
+            system: g.system.clone(),
+            ..Default::default()
+        })),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);

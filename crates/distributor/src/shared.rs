@@ -203,6 +203,18 @@ pub struct Shared {
     /// With `--system`: the DVIPAs this stack owns and serves (the group
     /// task says); `None` for a lone stack, which serves all it distributes.
     pub serving: Option<tokio::sync::watch::Receiver<std::collections::BTreeSet<std::net::IpAddr>>>,
+    /// With `--system`: the group as the group task last saw it.
+    pub group: Mutex<Option<GroupView>>,
+}
+
+/// The sysplex group as one stack sees it (for NETSTAT VIPADYN).
+#[derive(Clone, Debug, Default)]
+pub struct GroupView {
+    pub system: String,
+    /// The live members, in join order.
+    pub members: Vec<String>,
+    /// The owner of each DVIPA this stack claims.
+    pub owners: std::collections::BTreeMap<std::net::IpAddr, String>,
 }
 
 /// How long accepting pauses when the process is out of local resources.

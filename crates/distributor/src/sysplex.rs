@@ -145,6 +145,7 @@ fn step(
         return Ok(BTreeSet::new());
     }
     let mut serving = BTreeSet::new();
+    let mut owners = std::collections::BTreeMap::new();
     let mut dvipas: Vec<IpAddr> = claims.iter().map(|c| c.dvipa).collect();
     dvipas.dedup();
     for dvipa in dvipas {
@@ -184,7 +185,14 @@ fn step(
                 "{me} {what} {dvipa} (from {from})"
             );
         }
-        if engine.get(&key)?.as_deref() == Some(me) {
+        let owner = engine.get(&key)?;
+        if let Some(o) = owner
+            .as_deref()
+            .filter(|o| members.iter().any(|m| m.record.name == *o))
+        {
+            owners.insert(dvipa, o.to_owned());
+        }
+        if owner.as_deref() == Some(me) {
             serving.insert(dvipa);
             let n = open_connections(shared, dvipa);
             if published.get(&dvipa) != Some(&n) {
@@ -194,6 +202,13 @@ fn step(
         } else if published.remove(&dvipa).is_some() {
             engine.put(&conns_key(dvipa, me), "0")?;
         }
+    }
+    if let Ok(mut g) = shared.group.lock() {
+        *g = Some(crate::shared::GroupView {
+            system: me.to_owned(),
+            members: members.iter().map(|m| m.record.name.clone()).collect(),
+            owners,
+        });
     }
     Ok(serving)
 }

@@ -126,6 +126,7 @@ pub fn netstat(a: NetstatArgs) -> anyhow::Result<ExitCode> {
         Report::Vdpt => protocol::Report::Vdpt,
         Report::Vcrt => protocol::Report::Vcrt,
         Report::Vipadcfg => protocol::Report::Vipadcfg,
+        Report::Vipadyn => protocol::Report::Vipadyn,
     };
     let path = socket(&a.control)?;
     let view = match runtime()?.block_on(control::netstat(&path, report, ANSWER)) {

@@ -92,8 +92,19 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
         })
     };
     std::thread::sleep(Duration::from_millis(500));
-    // Only the owner accepts: SYSB's stack has handled no connection yet.
+    // Only the owner accepts: SYSB's stack has handled no connection yet,
+    // and its VIPADYN says it backs the DVIPA up for SYSA.
     assert_eq!(total(&sysb), 0, "SYSB accepted while SYSA owned the DVIPA");
+    let dyn_b = sysb.netstat(&["vipadyn"]).unwrap();
+    assert!(dyn_b.contains("Stack: SYSB  Group: SYSA SYSB"), "{dyn_b}");
+    assert!(
+        dyn_b.contains("Status: Backup") && dyn_b.contains("Origin: VIPABackup"),
+        "{dyn_b}"
+    );
+    assert!(
+        dyn_b.contains("Rank: 100") && dyn_b.contains("Owner: SYSA"),
+        "{dyn_b}"
+    );
     let mut sysa = sysa;
     let killed_at = std::time::SystemTime::now();
     let killed = Instant::now();
@@ -119,6 +130,12 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     assert_eq!(failed, 0, "of {} connections after the kill", after.len());
     // SYSB's stack took the DVIPA over, serves it, and says so.
     assert!(total(&sysb) > 0);
+    let dyn_b = sysb.netstat(&["vipadyn"]).unwrap();
+    assert!(
+        dyn_b.contains("Status: Active") && dyn_b.contains("Owner: SYSB"),
+        "{dyn_b}"
+    );
+    assert!(dyn_b.contains("Group: SYSB\n"), "{dyn_b}");
     let (_, log) = sysb.stop();
     let line = log
         .lines()
@@ -160,4 +177,69 @@ fn a_second_live_stack_with_the_same_name_is_refused() {
     };
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("a live stack named SYSA"), "{err}");
+}
+
+#[test]
+fn the_define_stack_takes_the_dvipa_back_when_it_returns() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let with = |system: &str| -> Vec<std::ffi::OsString> {
+        vec![
+            "--system".into(),
+            system.into(),
+            "--group".into(),
+            dir.clone().into(),
+        ]
+    };
+    // SYSB's stack alone owns the DVIPA it backs up.
+    let sysb = Start {
+        profile: profile(&net, "AUTOSWITCHBACK").replace(
+            "VIPADEFINE 255.255.255.0",
+            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
+        ),
+        args: with("SYSB"),
+        ..Start::new(&net)
+    }
+    .run();
+    let dvipa = net.addr(10);
+    sysb.wait_for(|| ask(dvipa).is_ok() && total(&sysb) > 0);
+    // A long connection through SYSB's stack, open across the takeback.
+    let mut long = TcpStream::connect(dvipa).unwrap();
+    long.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 64];
+    long.write_all(b"one\n").unwrap();
+    assert!(long.read(&mut buf).unwrap() > 0);
+    // SYSA's stack (VIPADEFINE, MOVEABLE IMMEDIATE by default) joins: it
+    // takes the DVIPA back and accepts new connections.
+    let sysa = Start {
+        args: with("SYSA"),
+        ..Start::new(&net)
+    }
+    .run();
+    let before = total(&sysa);
+    sysa.wait_for(|| {
+        let _ = ask(dvipa);
+        total(&sysa) > before
+    });
+    // New connections go through SYSA's stack only.
+    let b_then = total(&sysb);
+    for _ in 0..20 {
+        ask(dvipa).unwrap();
+    }
+    assert_eq!(
+        total(&sysb),
+        b_then,
+        "SYSB still accepts after the takeback"
+    );
+    // The connection opened through SYSB's stack goes on there.
+    long.write_all(b"two\n").unwrap();
+    assert!(
+        long.read(&mut buf).unwrap() > 0,
+        "the long connection was cut"
+    );
+    let (_, log) = sysa.stop();
+    assert!(log.contains("SYSA takes back"), "{log}");
 }
