@@ -273,8 +273,10 @@ pub struct DistributeArgs {
     /// Run as this system's stack in the sysplex group (SPEC §7): join the
     /// group, and accept only for the DVIPAs this stack owns (its
     /// VIPADEFINE, or its VIPABACKUP when the owner is gone). Its state
-    /// folder defaults to <state dir>/<SYSTEM>
-    #[arg(long, value_name = "NAME")]
+    /// folder defaults to <state dir>/<SYSTEM>. Not with --hand-over yet: a
+    /// stack of a group restarts by leaving and joining (the others take
+    /// its DVIPAs meanwhile)
+    #[arg(long, value_name = "NAME", conflicts_with = "hand_over")]
     pub system: Option<String>,
 
     /// The group's folder, shared by the stacks of this machine
@@ -326,9 +328,10 @@ pub struct VaryArgs {
     #[arg(value_enum)]
     pub action: VaryAction,
 
-    /// A system name (from [systems] in the settings), a DESTIP address, or
-    /// the address:port the distributor connects to
-    pub target: String,
+    /// quiesce/resume: a system name (from [systems] in the settings), a
+    /// DESTIP address, or the address:port the distributor connects to;
+    /// deactivate/reactivate: the DVIPA; leave/join: nothing
+    pub target: Option<String>,
 
     /// Only for this DVIPA port [default: every port where it is a target]
     #[arg(long)]
@@ -349,6 +352,16 @@ pub enum VaryAction {
     Quiesce,
     /// Eligible for new connections again
     Resume,
+    /// This stack leaves the sysplex group (--system): the others take its
+    /// DVIPAs over (z/OS: VARY TCPIP,,SYSPLEX,LEAVEGROUP)
+    Leave,
+    /// This stack joins the group again (JOINGROUP)
+    Join,
+    /// This stack's claim on a DVIPA stops counting: it moves as if the
+    /// stack had left it (DEACTIVATE,DVIPA=)
+    Deactivate,
+    /// The claim counts again, as a new definition (REACTIVATE,DVIPA=)
+    Reactivate,
 }
 
 #[derive(Args, Debug)]

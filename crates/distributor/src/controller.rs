@@ -182,6 +182,32 @@ impl Controller {
             Input::Request(Request::Reload { profile }, reply) => {
                 self.begin_reload(profile, "zosmf-ha reload", Some(reply));
             }
+            Input::Request(Request::Group { action, dvipa }, reply) => {
+                // The group task answers, at its next look at the group.
+                let tx = self
+                    .shared
+                    .group_commands
+                    .lock()
+                    .ok()
+                    .and_then(|g| g.clone());
+                match tx {
+                    Some(tx) => {
+                        let cmd = crate::sysplex::Command {
+                            action,
+                            dvipa,
+                            reply,
+                        };
+                        if let Err(std::sync::mpsc::SendError(cmd)) = tx.send(cmd) {
+                            let _ = cmd.reply.send(Reply::refused("the group task has ended"));
+                        }
+                    }
+                    None => {
+                        let _ = reply.send(Reply::refused(
+                            "this distributor is no stack of a sysplex group (start it with --system)",
+                        ));
+                    }
+                }
+            }
             Input::Request(req, reply) => {
                 let r = self.request(req, now);
                 let _ = reply.send(r);
@@ -598,7 +624,7 @@ impl Controller {
             }
             // Answered when the profile is read (begin_reload).
             Request::Reload { .. } => Reply::refused("a reload is handled apart"),
-            Request::HandOver { .. } | Request::Share { .. } => {
+            Request::HandOver { .. } | Request::Share { .. } | Request::Group { .. } => {
                 Reply::refused("a hand-over or a share is handled apart")
             }
         }

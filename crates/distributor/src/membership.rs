@@ -40,6 +40,10 @@ pub struct ClaimRecord {
     /// 255 for VIPADEFINE, else the VIPABACKUP rank.
     pub rank: u8,
     pub whenidle: bool,
+    /// When the stack (re)defined it, in the group's order (`vary
+    /// reactivate` makes it the latest); 0: when the stack joined.
+    #[serde(default)]
+    pub defined: u64,
 }
 
 impl From<Claim> for ClaimRecord {
@@ -48,6 +52,7 @@ impl From<Claim> for ClaimRecord {
             dvipa: c.dvipa,
             rank: c.origin.rank(),
             whenidle: c.moveable == Moveable::WhenIdle,
+            defined: 0,
         }
     }
 }
@@ -98,6 +103,10 @@ pub trait GroupEngine: Send {
     fn join(&mut self, record: &Record) -> Result<u64, GroupError>;
     /// Leave the group (a clean stop, or `vary leave`).
     fn leave(&mut self) -> Result<(), GroupError>;
+    /// Replace this member's record (its claims changed: `vary
+    /// deactivate|reactivate`), keeping its membership; returns a number of
+    /// the group's order, later than any before.
+    fn update(&mut self, record: &Record) -> Result<u64, GroupError>;
     /// The live members, in join order.
     fn members(&mut self) -> Result<Vec<Member>, GroupError>;
     /// Whether this stack is still a member (the fencing rule's
@@ -270,6 +279,25 @@ impl GroupEngine for Embedded {
             .map_err(|e| self.io(e))?;
         self.held = Some((name, lock));
         Ok(joined)
+    }
+
+    fn update(&mut self, record: &Record) -> Result<u64, GroupError> {
+        let Some((name, _)) = &self.held else {
+            return Err(GroupError::NotMember(record.name.clone()));
+        };
+        let name = name.clone();
+        let _g = self.group_lock().map_err(|e| self.io(e))?;
+        let path = self.record_path(&name);
+        let text = read_capped(&path)
+            .map_err(|e| self.io(e))?
+            .ok_or_else(|| GroupError::NotMember(name.clone()))?;
+        let mut stored: Stored =
+            serde_json::from_str(&text).map_err(|e| self.io(io::Error::other(e)))?;
+        let seq = self.next_seq().map_err(|e| self.io(e))?;
+        stored.record = record.clone();
+        let text = serde_json::to_vec(&stored).map_err(|e| self.io(io::Error::other(e)))?;
+        zha_plex::OsFs::write_atomic(&path, &text, 0o600).map_err(|e| self.io(e))?;
+        Ok(seq)
     }
 
     fn leave(&mut self) -> Result<(), GroupError> {
@@ -510,6 +538,30 @@ impl GroupEngine for Etcd {
             .unwrap_or(0);
         self.held = Some((record.name.clone(), lease));
         Ok(joined)
+    }
+
+    fn update(&mut self, record: &Record) -> Result<u64, GroupError> {
+        let Some((name, lease)) = self.held.clone() else {
+            return Err(GroupError::NotMember(record.name.clone()));
+        };
+        let key = b64(&self.member_key(&name));
+        let value = serde_json::to_string(record).map_err(|e| self.err(e))?;
+        // Only while the membership lives: the key must still exist.
+        let txn = self.call(
+            "/v3/kv/txn",
+            serde_json::json!({
+                "compare": [{ "key": key, "target": "CREATE", "result": "GREATER", "create_revision": "0" }],
+                "success": [{ "requestPut": { "key": key, "value": b64(&value), "lease": lease } }],
+            }),
+        )?;
+        if txn.get("succeeded").and_then(|s| s.as_bool()) != Some(true) {
+            return Err(GroupError::NotMember(name));
+        }
+        Ok(txn
+            .get("header")
+            .and_then(|h| h.get("revision"))
+            .and_then(int)
+            .unwrap_or(0))
     }
 
     fn leave(&mut self) -> Result<(), GroupError> {

@@ -28,6 +28,14 @@ pub enum Request {
     },
     /// Apply a changed profile (`None`: read the running one again).
     Reload { profile: Option<PathBuf> },
+    /// The sysplex group (`--system`): leave or join it, deactivate or
+    /// reactivate this stack's claim on a DVIPA (z/OS: VARY
+    /// TCPIP,,SYSPLEX,LEAVEGROUP / JOINGROUP / DEACTIVATE / REACTIVATE).
+    Group {
+        action: GroupAction,
+        #[serde(default)]
+        dvipa: Option<IpAddr>,
+    },
     /// A successor (process `pid`) asks for the listening sockets
     /// (`distribute --hand-over`): answered with [`Reply::HandOver`] and the
     /// sockets over SCM_RIGHTS, then the successor sends `ready` (see
@@ -68,6 +76,15 @@ pub enum Report {
 pub enum VaryAction {
     Quiesce,
     Resume,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupAction {
+    Leave,
+    Join,
+    Deactivate,
+    Reactivate,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

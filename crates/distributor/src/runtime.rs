@@ -341,6 +341,7 @@ async fn start_with(
             system: g.system.clone(),
             ..Default::default()
         })),
+        group_commands: Mutex::new(None),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -447,12 +448,18 @@ async fn start_with(
         });
     }
     if let (Some((stx, engine, claims)), Some(g)) = (serving_tx, &opts.group) {
+        let (ctx, crx) = std::sync::mpsc::channel();
+        if let Ok(mut c) = shared.group_commands.lock() {
+            *c = Some(ctx);
+        }
         crate::sysplex::spawn(
             Box::new(engine),
             g.system.clone(),
             claims,
+            socket_path.clone(),
             shared.clone(),
             stx,
+            crx,
             stop.clone(),
         )
         .map_err(|source| StartError::StateDir {

@@ -205,6 +205,8 @@ pub struct Shared {
     pub serving: Option<tokio::sync::watch::Receiver<std::collections::BTreeSet<std::net::IpAddr>>>,
     /// With `--system`: the group as the group task last saw it.
     pub group: Mutex<Option<GroupView>>,
+    /// With `--system`: commands for the group task (`vary leave` …).
+    pub group_commands: Mutex<Option<std::sync::mpsc::Sender<crate::sysplex::Command>>>,
 }
 
 /// The sysplex group as one stack sees it (for NETSTAT VIPADYN).

@@ -25,6 +25,7 @@ use zha_tcpip::{Stack, VipaOwner};
 
 use crate::codes;
 use crate::membership::{ClaimRecord, GroupEngine, Member, Record};
+use crate::protocol::{GroupAction, Reply};
 use crate::shared::Shared;
 
 /// How often the group task looks: on one machine a member's death shows
@@ -79,13 +80,135 @@ fn conns_key(dvipa: IpAddr, name: &str) -> String {
     format!("conns/{dvipa}/{name}")
 }
 
+/// A command for the group task (`vary leave|join|deactivate|reactivate`),
+/// answered when the task has carried it out.
+pub struct Command {
+    pub action: GroupAction,
+    pub dvipa: Option<IpAddr>,
+    pub reply: tokio::sync::oneshot::Sender<Reply>,
+}
+
+/// What the group task keeps of this stack's place in the group.
+struct Place {
+    name: String,
+    claims: Vec<Claim>,
+    control: PathBuf,
+    /// Left with `vary leave`: serves nothing until `vary join`.
+    joined: bool,
+    /// Claims `vary deactivate` took out of the group.
+    deactivated: BTreeSet<IpAddr>,
+    /// When `vary reactivate` defined a claim again, in the group's order.
+    defined: std::collections::HashMap<IpAddr, u64>,
+}
+
+impl Place {
+    /// The record the group sees: the active claims.
+    fn record(&self) -> Record {
+        let mut r = record(
+            &self.name,
+            &self
+                .claims
+                .iter()
+                .copied()
+                .filter(|c| !self.deactivated.contains(&c.dvipa))
+                .collect::<Vec<_>>(),
+            self.control.clone(),
+        );
+        for c in &mut r.claims {
+            c.defined = self.defined.get(&c.dvipa).copied().unwrap_or(0);
+        }
+        r
+    }
+
+    fn claimed(&self) -> Vec<Claim> {
+        self.claims
+            .iter()
+            .copied()
+            .filter(|c| !self.deactivated.contains(&c.dvipa))
+            .collect()
+    }
+
+    fn carry_out(&mut self, engine: &mut dyn GroupEngine, cmd: &Command) -> Reply {
+        let name = self.name.clone();
+        let done = |line: String| Reply::Done { lines: vec![line] };
+        let refused = |e: String| Reply::refused(e);
+        let known = |d: IpAddr| self.claims.iter().any(|c| c.dvipa == d);
+        match (cmd.action, cmd.dvipa) {
+            (GroupAction::Leave, _) if !self.joined => done(format!("{name} is not in the group")),
+            (GroupAction::Leave, _) => match engine.leave() {
+                Ok(()) => {
+                    self.joined = false;
+                    done(format!(
+                        "{name} left the group: it serves no DVIPA, the other stacks take them over"
+                    ))
+                }
+                Err(e) => refused(e.to_string()),
+            },
+            (GroupAction::Join, _) if self.joined => {
+                done(format!("{name} is in the group already"))
+            }
+            (GroupAction::Join, _) => match engine.join(&self.record()) {
+                Ok(_) => {
+                    self.joined = true;
+                    done(format!("{name} joined the group again"))
+                }
+                Err(e) => refused(e.to_string()),
+            },
+            (GroupAction::Deactivate | GroupAction::Reactivate, None) => {
+                refused("name the DVIPA: vary deactivate|reactivate ADDRESS".into())
+            }
+            (_, Some(d)) if !known(d) => refused(format!(
+                "{name} has no VIPADEFINE or VIPABACKUP for {d} that it distributes"
+            )),
+            (GroupAction::Deactivate, Some(d)) => {
+                if !self.deactivated.insert(d) {
+                    return done(format!("{d} is deactivated on {name} already"));
+                }
+                if self.joined
+                    && let Err(e) = engine.update(&self.record())
+                {
+                    self.deactivated.remove(&d);
+                    return refused(e.to_string());
+                }
+                done(format!(
+                    "{d} deactivated on {name}: it moves as if {name} had left it"
+                ))
+            }
+            (GroupAction::Reactivate, Some(d)) => {
+                if !self.deactivated.remove(&d) {
+                    return done(format!("{d} is active on {name} already"));
+                }
+                if self.joined {
+                    // A new definition: the latest, in the group's order.
+                    match engine.update(&self.record()) {
+                        Ok(seq) => {
+                            self.defined.insert(d, seq);
+                            if let Err(e) = engine.update(&self.record()) {
+                                return refused(e.to_string());
+                            }
+                        }
+                        Err(e) => {
+                            self.deactivated.insert(d);
+                            return refused(e.to_string());
+                        }
+                    }
+                }
+                done(format!("{d} reactivated on {name}"))
+            }
+        }
+    }
+}
+
 /// Run the group task until `stop`, then leave the group.
+#[allow(clippy::too_many_arguments)]
 pub fn spawn(
     mut engine: Box<dyn GroupEngine>,
     name: String,
     claims: Vec<Claim>,
+    control: PathBuf,
     shared: Arc<Shared>,
     serving: watch::Sender<BTreeSet<IpAddr>>,
+    commands: std::sync::mpsc::Receiver<Command>,
     stop: CancellationToken,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
@@ -93,8 +216,26 @@ pub fn spawn(
         .spawn(move || {
             let mut published: std::collections::HashMap<IpAddr, u64> = Default::default();
             let mut lost = false;
+            let mut place = Place {
+                name: name.clone(),
+                claims,
+                control,
+                joined: true,
+                deactivated: BTreeSet::new(),
+                defined: Default::default(),
+            };
             while !stop.is_cancelled() {
-                let now = match step(engine.as_mut(), &name, &claims, &shared, &mut published) {
+                while let Ok(cmd) = commands.try_recv() {
+                    let r = place.carry_out(engine.as_mut(), &cmd);
+                    let _ = cmd.reply.send(r);
+                }
+                let claims = place.claimed();
+                let step = if place.joined {
+                    step(engine.as_mut(), &name, &claims, &shared, &mut published)
+                } else {
+                    Ok(BTreeSet::new())
+                };
+                let now = match step {
                     Ok(s) => {
                         if lost {
                             info!(id = codes::GROUP.id, "{name}: the group answers again");
@@ -221,9 +362,14 @@ fn member_claims(members: &[Member], dvipa: IpAddr) -> Vec<(String, Claim, u64)>
             m.record
                 .claims
                 .iter()
-                .map(|&c| Claim::from(c))
                 .filter(|c| c.dvipa == dvipa)
-                .map(|c| (m.record.name.clone(), c, m.joined))
+                .map(|&c| {
+                    (
+                        m.record.name.clone(),
+                        Claim::from(c),
+                        c.defined.max(m.joined),
+                    )
+                })
         })
         .collect()
 }

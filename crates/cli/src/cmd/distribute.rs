@@ -161,18 +161,52 @@ fn act(c: &ControlArgs, req: Request) -> anyhow::Result<ExitCode> {
 }
 
 pub fn vary(a: VaryArgs) -> anyhow::Result<ExitCode> {
-    act(
-        &a.control,
-        Request::Vary {
-            action: match a.action {
-                VaryArg::Quiesce => VaryAction::Quiesce,
-                VaryArg::Resume => VaryAction::Resume,
-            },
-            target: a.target,
-            port: a.port,
-            force: a.force,
-        },
-    )
+    use zha_distributor::protocol::GroupAction;
+    let group = |action, dvipa| act(&a.control, Request::Group { action, dvipa });
+    let target = a.target.clone();
+    let need = |what: &str| -> Option<String> {
+        if target.is_none() {
+            output::error(&format!("zosmf-ha vary: name {what}"));
+        }
+        target.clone()
+    };
+    match a.action {
+        VaryArg::Quiesce | VaryArg::Resume => {
+            let Some(target) = need("the target: a system name, a DESTIP, or address:port") else {
+                return Ok(ExitCode::from(2));
+            };
+            act(
+                &a.control,
+                Request::Vary {
+                    action: if a.action == VaryArg::Quiesce {
+                        VaryAction::Quiesce
+                    } else {
+                        VaryAction::Resume
+                    },
+                    target,
+                    port: a.port,
+                    force: a.force,
+                },
+            )
+        }
+        VaryArg::Leave => group(GroupAction::Leave, None),
+        VaryArg::Join => group(GroupAction::Join, None),
+        VaryArg::Deactivate | VaryArg::Reactivate => {
+            let Some(t) = need("the DVIPA") else {
+                return Ok(ExitCode::from(2));
+            };
+            let Some(dvipa) = zha_tcpip::addr::ip(&t) else {
+                output::error(&format!("zosmf-ha vary: `{t}` is not an IP address"));
+                return Ok(ExitCode::from(2));
+            };
+            let action = if a.action == VaryArg::Deactivate {
+                GroupAction::Deactivate
+            } else {
+                GroupAction::Reactivate
+            };
+            group(action, Some(dvipa))
+        }
+    }
 }
 
 pub fn reload(a: ReloadArgs) -> anyhow::Result<ExitCode> {

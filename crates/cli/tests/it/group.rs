@@ -243,3 +243,93 @@ fn the_define_stack_takes_the_dvipa_back_when_it_returns() {
     let (_, log) = sysa.stop();
     assert!(log.contains("SYSA takes back"), "{log}");
 }
+
+/// Who owns the DVIPA, from a stack's VIPADYN.
+fn owner(d: &crate::distribute::Distributor) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(&d.netstat(&["vipadyn", "--json"])?).ok()?;
+    v["vipas"][0]["owner"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn planned_moves_refuse_no_connection() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let with = |system: &str| -> Vec<std::ffi::OsString> {
+        vec![
+            "--system".into(),
+            system.into(),
+            "--group".into(),
+            dir.clone().into(),
+        ]
+    };
+    let sysa = Start {
+        args: with("SYSA"),
+        ..Start::new(&net)
+    }
+    .run();
+    let sysb = Start {
+        profile: profile(&net, "AUTOSWITCHBACK").replace(
+            "VIPADEFINE 255.255.255.0",
+            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
+        ),
+        args: with("SYSB"),
+        ..Start::new(&net)
+    }
+    .run();
+    let dvipa = net.addr(10);
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let client = {
+        let (stop, outcomes) = (stop.clone(), outcomes.clone());
+        std::thread::spawn(move || {
+            let end = Instant::now() + Duration::from_secs(60);
+            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+                let o = once(dvipa);
+                outcomes.lock().unwrap().push(o);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let vary = |d: &crate::distribute::Distributor, args: &[&str]| {
+        let mut a = vec!["vary"];
+        a.extend_from_slice(args);
+        let o = d.zha(&a);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let d = dvipa.ip().to_string();
+    for (who, args, then) in [
+        (&sysa, vec!["leave"], "SYSB"),
+        (&sysa, vec!["join"], "SYSA"),
+        (&sysa, vec!["deactivate", d.as_str()], "SYSB"),
+        (&sysa, vec!["reactivate", d.as_str()], "SYSA"),
+    ] {
+        std::thread::sleep(Duration::from_millis(200));
+        vary(who, &args);
+        sysb.wait_for(|| owner(&sysb).as_deref() == Some(then));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    client.join().unwrap();
+    let outcomes = outcomes.lock().unwrap();
+    let failed = outcomes.iter().filter(|o| !o.ok).count();
+    assert!(outcomes.len() >= 50, "only {} connections", outcomes.len());
+    assert_eq!(
+        failed,
+        0,
+        "of {} connections across four planned moves",
+        outcomes.len()
+    );
+    // A lone stack has no group to leave.
+    let lone = Start::new(&Net::new()).run();
+    let o = lone.zha(&["vary", "leave"]);
+    assert!(!o.status.success());
+}

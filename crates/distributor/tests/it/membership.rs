@@ -42,6 +42,7 @@ fn record(name: &str, claims: &[(u8, bool)]) -> Record {
                 dvipa: "10.0.0.10".parse().unwrap(),
                 rank,
                 whenidle,
+                defined: 0,
             })
             .collect(),
         control: None,
@@ -140,6 +141,22 @@ fn compare_and_put_lets_one_of_two_win(g: &dyn Engines) {
     assert_eq!(a.get("owner/10.0.0.10").unwrap().as_deref(), Some("SYSB"));
 }
 
+fn update_keeps_the_membership_and_moves_on_in_order(g: &dyn Engines) {
+    let (mut a, mut w) = (g.connect(), g.connect());
+    let joined = a.join(&record("SYSA", &[(255, false)])).unwrap();
+    let seq = a.update(&record("SYSA", &[(100, false)])).unwrap();
+    assert!(seq > joined, "{seq} after {joined}");
+    let m = w.members().unwrap();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].record.claims[0].rank, 100);
+    assert_eq!(m[0].joined, joined, "an update is no new join");
+    // Not a member: no update.
+    assert!(matches!(
+        w.update(&record("SYSW", &[])),
+        Err(GroupError::NotMember(_))
+    ));
+}
+
 /// The members an engine reports drive `zha_group`: SYSA defines, SYSB
 /// backs up; SYSA dies; SYSB owns.
 fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
@@ -175,6 +192,7 @@ fn suite(make: impl Fn() -> Box<dyn Engines>) {
     a_dead_member_loses_its_membership_at_once(make().as_ref());
     shared_state_outlives_its_writer(make().as_ref());
     compare_and_put_lets_one_of_two_win(make().as_ref());
+    update_keeps_the_membership_and_moves_on_in_order(make().as_ref());
     the_group_decides_on_what_the_engine_reports(make().as_ref());
 }
 
