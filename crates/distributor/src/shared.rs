@@ -206,7 +206,15 @@ pub struct Shared {
     /// With `--system`: the group as the group task last saw it.
     pub group: Mutex<Option<GroupView>>,
     /// With `--system`: commands for the group task (`vary leave` …).
-    pub group_commands: Mutex<Option<std::sync::mpsc::Sender<crate::sysplex::Command>>>,
+    pub group_commands: Mutex<Option<std::sync::mpsc::Sender<GroupCommand>>>,
+}
+
+/// A command for the group task (`vary leave|join|deactivate|reactivate`),
+/// answered when the task has carried it out.
+pub struct GroupCommand {
+    pub action: crate::protocol::GroupAction,
+    pub dvipa: Option<std::net::IpAddr>,
+    pub reply: oneshot::Sender<Reply>,
 }
 
 /// The sysplex group as one stack sees it (for NETSTAT VIPADYN).

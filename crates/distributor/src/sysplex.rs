@@ -80,13 +80,7 @@ fn conns_key(dvipa: IpAddr, name: &str) -> String {
     format!("conns/{dvipa}/{name}")
 }
 
-/// A command for the group task (`vary leave|join|deactivate|reactivate`),
-/// answered when the task has carried it out.
-pub struct Command {
-    pub action: GroupAction,
-    pub dvipa: Option<IpAddr>,
-    pub reply: tokio::sync::oneshot::Sender<Reply>,
-}
+pub use crate::shared::GroupCommand as Command;
 
 /// What the group task keeps of this stack's place in the group.
 struct Place {
