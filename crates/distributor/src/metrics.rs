@@ -31,6 +31,21 @@ pub struct ServiceLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DvipaLabels {
+    pub dvipa: String,
+    /// The system this stack is (`--system`).
+    pub system: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MoveLabels {
+    pub dvipa: String,
+    pub system: String,
+    /// takeover, takeback or defined.
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RejectLabels {
     pub service: String,
     pub reason: String,
@@ -50,6 +65,10 @@ pub struct Metrics {
     pub retries: Family<ServiceLabels, Counter>,
     pub rejected: Family<RejectLabels, Counter>,
     pub lost_in_flight: Family<TargetLabels, Counter>,
+    /// With `--system`: 1 while this stack owns the DVIPA and accepts.
+    pub dvipa_owned: Family<DvipaLabels, Gauge>,
+    /// With `--system`: DVIPAs this stack took (over, back, or first).
+    pub dvipa_moves: Family<MoveLabels, Counter>,
     /// From the arrival of evidence (a probe result, a failed connect) to
     /// the published route, for inputs that changed a route or state.
     pub decision: Histogram,
@@ -71,6 +90,8 @@ impl Metrics {
             retries: Family::default(),
             rejected: Family::default(),
             lost_in_flight: Family::default(),
+            dvipa_owned: Family::default(),
+            dvipa_moves: Family::default(),
             decision: Histogram::new(exponential_buckets(0.000_05, 2.0, 16)),
             registry: Registry::default(),
         };
@@ -133,6 +154,16 @@ impl Metrics {
             "lost_in_flight",
             "connections whose target closed or reset them before sending any byte",
             m.lost_in_flight.clone(),
+        );
+        registry.register(
+            "dvipa_owned",
+            "1 while this stack of the sysplex group owns the DVIPA and accepts its connections",
+            m.dvipa_owned.clone(),
+        );
+        registry.register(
+            "dvipa_moves",
+            "DVIPAs this stack took: over from a stack that left, back as its VIPADEFINE stack, or first",
+            m.dvipa_moves.clone(),
         );
         registry.register(
             "decision_seconds",

@@ -248,6 +248,16 @@ pub fn spawn(
                         BTreeSet::new()
                     }
                 };
+                for d in place.claims.iter().map(|c| c.dvipa) {
+                    shared
+                        .metrics
+                        .dvipa_owned
+                        .get_or_create(&crate::metrics::DvipaLabels {
+                            dvipa: d.to_string(),
+                            system: name.clone(),
+                        })
+                        .set(i64::from(now.contains(&d)));
+                }
                 serving.send_if_modified(|old| {
                     if *old == now {
                         return false;
@@ -319,6 +329,20 @@ fn step(
                 dvipa = %dvipa,
                 "{me} {what} {dvipa} (from {from})"
             );
+            let reason = match what {
+                "takes back" => "takeback",
+                "takes over" => "takeover",
+                _ => "defined",
+            };
+            shared
+                .metrics
+                .dvipa_moves
+                .get_or_create(&crate::metrics::MoveLabels {
+                    dvipa: dvipa.to_string(),
+                    system: me.to_owned(),
+                    reason: reason.to_owned(),
+                })
+                .inc();
         }
         let owner = engine.get(&key)?;
         if let Some(o) = owner

@@ -65,6 +65,7 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
         ..Start::new(&net)
     }
     .run();
+    let metrics = std::net::SocketAddr::new(net.ip(99), 9464);
     let sysb = Start {
         profile: profile(&net, "AUTOSWITCHBACK").replace(
             "VIPADEFINE 255.255.255.0",
@@ -73,9 +74,15 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
         args: with("SYSB"),
         ..Start::new(&net)
     }
+    .extra(&format!("[metrics]\naddress = \"{metrics}\"\n"))
     .run();
     let dvipa = net.addr(10);
     sysa.wait_for(|| ask(dvipa).is_ok());
+    let owned = format!(
+        "zosmf_ha_dvipa_owned{{dvipa=\"{}\",system=\"SYSB\"}}",
+        dvipa.ip()
+    );
+    sysb.wait_for(|| sysb.metric(metrics, &owned) == Some(0.0));
 
     // A client every 5 ms while SYSA's stack is killed.
     let stop = Arc::new(AtomicBool::new(false));
@@ -130,6 +137,12 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     assert_eq!(failed, 0, "of {} connections after the kill", after.len());
     // SYSB's stack took the DVIPA over, serves it, and says so.
     assert!(total(&sysb) > 0);
+    assert_eq!(sysb.metric(metrics, &owned), Some(1.0));
+    let moves = format!(
+        "zosmf_ha_dvipa_moves_total{{dvipa=\"{}\",system=\"SYSB\",reason=\"takeover\"}}",
+        dvipa.ip()
+    );
+    assert_eq!(sysb.metric(metrics, &moves), Some(1.0));
     let dyn_b = sysb.netstat(&["vipadyn"]).unwrap();
     assert!(
         dyn_b.contains("Status: Active") && dyn_b.contains("Owner: SYSB"),
