@@ -129,11 +129,20 @@ pub trait GroupEngine: Send {
 }
 
 /// The engine for one machine: a folder the stacks share.
+///
+/// A dead process loses its membership at once (the kernel releases its
+/// lock); a live one that stops confirming — frozen (SIGSTOP), or stuck —
+/// loses it after [`STALE`]: each member's `confirm` touches its beat file,
+/// and a member whose beat is older is taken out of the group by the
+/// others. When it runs again, its `confirm` says it is no member.
 pub struct Embedded {
     dir: PathBuf,
     /// Our membership: the lock we hold, and our name.
     held: Option<(String, File)>,
 }
+
+/// How long a member may go without confirming its membership.
+pub const STALE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The largest record or value read: far above what a stack writes.
 const MAX_BYTES: u64 = 1 << 20;
@@ -168,6 +177,25 @@ impl Embedded {
 
     fn record_path(&self, name: &str) -> PathBuf {
         self.dir.join("members").join(format!("{name}.json"))
+    }
+
+    fn beat_path(&self, name: &str) -> PathBuf {
+        self.dir.join("members").join(format!("{name}.beat"))
+    }
+
+    /// This member is alive and working now.
+    fn beat(&self, name: &str) -> io::Result<()> {
+        let f = open_lock(&self.beat_path(name))?;
+        f.set_modified(std::time::SystemTime::now())
+    }
+
+    /// Whether `name`'s last beat is older than [`STALE`].
+    fn stale(&self, name: &str) -> bool {
+        std::fs::metadata(self.beat_path(name))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE)
     }
 
     /// Hold the group lock while changing who is a member.
@@ -263,12 +291,24 @@ impl GroupEngine for Embedded {
     fn join(&mut self, record: &Record) -> Result<u64, GroupError> {
         let name = record.name.clone();
         let _g = self.group_lock().map_err(|e| self.io(e))?;
-        let lock = open_lock(&self.lock_path(&name)).map_err(|e| self.io(e))?;
-        match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => {}
-            Err(rustix::io::Errno::WOULDBLOCK) => return Err(GroupError::NameTaken(name)),
-            Err(e) => return Err(self.io(e.into())),
-        }
+        // Joining again after the others took this member out (it stopped
+        // confirming for a while): the lock is ours already.
+        let lock = match self.held.take() {
+            Some((held, lock)) if held == name => lock,
+            _ => {
+                let lock = open_lock(&self.lock_path(&name)).map_err(|e| self.io(e))?;
+                match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+                {
+                    Ok(()) => {}
+                    Err(rustix::io::Errno::WOULDBLOCK) => {
+                        return Err(GroupError::NameTaken(name));
+                    }
+                    Err(e) => return Err(self.io(e.into())),
+                }
+                lock
+            }
+        };
+        self.beat(&name).map_err(|e| self.io(e))?;
         let joined = self.next_seq().map_err(|e| self.io(e))?;
         let stored = Stored {
             joined,
@@ -321,7 +361,8 @@ impl GroupEngine for Embedded {
             let Some(name) = file.strip_suffix(".json") else {
                 continue;
             };
-            if !self.alive(name).map_err(|e| self.io(e))? {
+            let ours = self.held.as_ref().is_some_and(|(n, _)| n == name);
+            if !self.alive(name).map_err(|e| self.io(e))? || (!ours && self.stale(name)) {
                 dead.push(name.to_owned());
                 continue;
             }
@@ -341,7 +382,7 @@ impl GroupEngine for Embedded {
         if !dead.is_empty() {
             let _g = self.group_lock().map_err(|e| self.io(e))?;
             for name in dead {
-                if !self.alive(&name).map_err(|e| self.io(e))? {
+                if !self.alive(&name).map_err(|e| self.io(e))? || self.stale(&name) {
                     let _ = std::fs::remove_file(self.record_path(&name));
                 }
             }
@@ -354,8 +395,14 @@ impl GroupEngine for Embedded {
         let Some((name, _)) = &self.held else {
             return Ok(false);
         };
-        // Still ours: the record is there (nobody cleared the folder).
-        Ok(self.record_path(name).exists())
+        // Still ours: the record is there (nobody took this member out, or
+        // cleared the folder); then say so with a beat.
+        let name = name.clone();
+        if !self.record_path(&name).exists() {
+            return Ok(false);
+        }
+        self.beat(&name).map_err(|e| self.io(e))?;
+        Ok(true)
     }
 
     fn put(&mut self, key: &str, value: &str) -> Result<(), GroupError> {

@@ -223,6 +223,17 @@ pub fn spawn(
                     let r = place.carry_out(engine.as_mut(), &cmd);
                     let _ = cmd.reply.send(r);
                 }
+                // Taken out of the group (this stack stopped confirming for
+                // a while: frozen, or starved): join again, as a new member.
+                if place.joined
+                    && matches!(engine.confirm(), Ok(false))
+                    && engine.join(&place.record()).is_ok()
+                {
+                    warn!(
+                        id = codes::GROUP.id,
+                        "{name} had been taken out of the group (it did not confirm its membership in time); it joined again"
+                    );
+                }
                 let claims = place.claimed();
                 let step = if place.joined {
                     step(engine.as_mut(), &name, &claims, &shared, &mut published)

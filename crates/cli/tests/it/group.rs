@@ -346,3 +346,45 @@ fn planned_moves_refuse_no_connection() {
     let o = lone.zha(&["vary", "leave"]);
     assert!(!o.status.success());
 }
+
+#[test]
+fn a_frozen_owner_stack_is_taken_out_and_takes_back_when_it_runs_again() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let with = |system: &str| -> Vec<std::ffi::OsString> {
+        vec![
+            "--system".into(),
+            system.into(),
+            "--group".into(),
+            dir.clone().into(),
+        ]
+    };
+    let sysa = Start {
+        args: with("SYSA"),
+        ..Start::new(&net)
+    }
+    .run();
+    let sysb = Start {
+        profile: profile(&net, "AUTOSWITCHBACK").replace(
+            "VIPADEFINE 255.255.255.0",
+            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
+        ),
+        args: with("SYSB"),
+        ..Start::new(&net)
+    }
+    .run();
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
+    // SIGSTOP: SYSA's stack keeps its lock but confirms nothing.
+    sysa.signal("STOP");
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
+    assert!(ask(net.addr(10)).is_ok(), "SYSB does not serve");
+    // SIGCONT: SYSA learns it was taken out, joins again and, as the
+    // VIPADEFINE stack, takes the DVIPA back.
+    sysa.signal("CONT");
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
+    let (_, log) = sysa.stop();
+    assert!(log.contains("it joined again"), "{log}");
+}

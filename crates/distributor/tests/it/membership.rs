@@ -301,3 +301,29 @@ fn etcd_unreachable_is_a_clear_error() {
     let text = e.to_string();
     assert!(text.contains(&endpoint), "{text}");
 }
+
+#[test]
+fn an_embedded_member_that_stops_confirming_is_taken_out_and_may_join_again() {
+    let g = EmbeddedGroup::new();
+    let (mut a, mut w) = (g.connect(), g.connect());
+    a.join(&record("SYSA", &[(255, false)])).unwrap();
+    assert_eq!(names(w.as_mut()), ["SYSA"]);
+    // SYSA keeps its lock but confirms nothing (a frozen process).
+    let end = Instant::now() + Duration::from_secs(10);
+    while !names(w.as_mut()).is_empty() {
+        assert!(Instant::now() < end, "a silent member stayed in the group");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // When it runs again it learns it is no member, and joins again.
+    assert!(!a.confirm().unwrap());
+    a.join(&record("SYSA", &[(255, false)])).unwrap();
+    assert!(a.confirm().unwrap());
+    assert_eq!(names(w.as_mut()), ["SYSA"]);
+    // Confirming keeps it in.
+    let end = Instant::now() + zha_distributor::membership::STALE * 2;
+    while Instant::now() < end {
+        assert!(a.confirm().unwrap());
+        assert_eq!(names(w.as_mut()), ["SYSA"]);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
