@@ -89,6 +89,8 @@ pub struct Controller {
 enum ReloadError {
     Profile(ProfileError),
     Bind(BindError),
+    /// A stack of a sysplex group cannot change its DVIPAs by reload yet.
+    Group(String),
 }
 
 impl ReloadError {
@@ -96,6 +98,7 @@ impl ReloadError {
         match self {
             ReloadError::Profile(e) => e.summary(),
             ReloadError::Bind(e) => e.to_string(),
+            ReloadError::Group(e) => e.clone(),
         }
     }
 
@@ -103,6 +106,7 @@ impl ReloadError {
         match self {
             ReloadError::Profile(e) => e.to_string(),
             ReloadError::Bind(e) => e.to_string(),
+            ReloadError::Group(e) => e.clone(),
         }
     }
 }
@@ -674,6 +678,31 @@ impl Controller {
         path: &std::path::Path,
         now: Instant,
     ) -> Result<Vec<String>, ReloadError> {
+        // A stack of a sysplex group published its claims and shares its
+        // listening sockets: a reload may change targets and settings, not
+        // which DVIPA:ports it distributes or how it defines them (yet).
+        if self.shared.serving.is_some() {
+            let ports =
+                |l: &[crate::services::ListenerSpec]| -> std::collections::BTreeSet<ServiceKey> {
+                    l.iter().map(|x| x.key).collect()
+                };
+            let vipas = |s: &zha_tcpip::Stack| -> Vec<(std::net::IpAddr, String)> {
+                let mut v: Vec<_> = s
+                    .vipas
+                    .iter()
+                    .map(|v| (v.addr.value, format!("{:?} {:?}", v.owner, v.moveable)))
+                    .collect();
+                v.sort();
+                v
+            };
+            if ports(&loaded.services.listeners) != ports(&self.services.listeners)
+                || vipas(&loaded.stack) != vipas(&self.stack)
+            {
+                return Err(ReloadError::Group(
+                    "this stack is in a sysplex group (--system): a reload may change targets and settings, not its DVIPAs, ports, VIPADEFINE or VIPABACKUP; restart the stack for that (the group moves its DVIPAs meanwhile)".into(),
+                ));
+            }
+        }
         // Bind the new ports before changing anything.
         let opts = self.shared.opts;
         let mut new_listeners = Vec::new();

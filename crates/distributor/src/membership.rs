@@ -139,10 +139,19 @@ pub struct Embedded {
     dir: PathBuf,
     /// Our membership: the lock we hold, and our name.
     held: Option<(String, File)>,
+    /// Each member's beat as last seen, and since when (on this process's
+    /// monotonic clock) it has not changed: a step of the wall clock never
+    /// makes a member look silent.
+    beats: std::cell::RefCell<
+        std::collections::HashMap<String, (Option<std::time::SystemTime>, std::time::Instant)>,
+    >,
 }
 
 /// How long a member may go without confirming its membership.
 pub const STALE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long a change waits for the group lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The largest record or value read: far above what a stack writes.
 const MAX_BYTES: u64 = 1 << 20;
@@ -161,6 +170,7 @@ impl Embedded {
         Ok(Embedded {
             dir: dir.to_path_buf(),
             held: None,
+            beats: Default::default(),
         })
     }
 
@@ -189,20 +199,45 @@ impl Embedded {
         f.set_modified(std::time::SystemTime::now())
     }
 
-    /// Whether `name`'s last beat is older than [`STALE`].
+    /// Whether `name`'s beat has not changed for [`STALE`], as this
+    /// process has watched it (its own clock: the file's time is only
+    /// compared with itself).
     fn stale(&self, name: &str) -> bool {
-        std::fs::metadata(self.beat_path(name))
+        let now = std::fs::metadata(self.beat_path(name))
             .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > STALE)
+            .ok();
+        let mut beats = self.beats.borrow_mut();
+        match beats.get(name) {
+            Some((seen, since)) if *seen == now => since.elapsed() > STALE,
+            _ => {
+                beats.insert(name.to_owned(), (now, std::time::Instant::now()));
+                false
+            }
+        }
     }
 
     /// Hold the group lock while changing who is a member.
+    /// Hold the group lock while changing who is a member or who owns:
+    /// waiting at most [`LOCK_WAIT`], so that a stack frozen inside it
+    /// never stops the others for longer (the step fails and is retried).
     fn group_lock(&self) -> io::Result<File> {
         let f = open_lock(&self.dir.join("group.lock"))?;
-        rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)?;
-        Ok(f)
+        let end = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(f),
+                Err(rustix::io::Errno::WOULDBLOCK) if std::time::Instant::now() < end => {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                Err(rustix::io::Errno::WOULDBLOCK) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        "the group lock is held by a stack that does not let go",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Whether some process holds `name`'s lock (a live member).
@@ -362,7 +397,12 @@ impl GroupEngine for Embedded {
                 continue;
             };
             let ours = self.held.as_ref().is_some_and(|(n, _)| n == name);
-            if !self.alive(name).map_err(|e| self.io(e))? || (!ours && self.stale(name)) {
+            // An entry that cannot be judged (not a lock file, unreadable)
+            // is skipped: one bad file stops nobody.
+            let Ok(alive) = self.alive(name) else {
+                continue;
+            };
+            if !alive || (!ours && self.stale(name)) {
                 dead.push(name.to_owned());
                 continue;
             }
@@ -379,10 +419,12 @@ impl GroupEngine for Embedded {
         }
         // A stale membership (a killed process): cleared under the group
         // lock, unless its name joined again meanwhile.
-        if !dead.is_empty() {
-            let _g = self.group_lock().map_err(|e| self.io(e))?;
+        // The lock busy: next time.
+        if !dead.is_empty()
+            && let Ok(_g) = self.group_lock()
+        {
             for name in dead {
-                if !self.alive(&name).map_err(|e| self.io(e))? || self.stale(&name) {
+                if !self.alive(&name).unwrap_or(true) || self.stale(&name) {
                     let _ = std::fs::remove_file(self.record_path(&name));
                 }
             }
@@ -398,7 +440,14 @@ impl GroupEngine for Embedded {
         // Still ours: the record is there (nobody took this member out, or
         // cleared the folder); then say so with a beat.
         let name = name.clone();
-        if !self.record_path(&name).exists() {
+        // Our record, readable and ours: a damaged one counts as none (the
+        // group task then joins again, which writes it anew).
+        let ours = read_capped(&self.record_path(&name))
+            .ok()
+            .flatten()
+            .and_then(|t| serde_json::from_str::<Stored>(&t).ok())
+            .is_some_and(|s| s.record.name == name);
+        if !ours {
             return Ok(false);
         }
         self.beat(&name).map_err(|e| self.io(e))?;

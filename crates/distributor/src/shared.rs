@@ -233,9 +233,11 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 impl Shared {
     /// Whether this stack accepts for `dvipa` now.
     pub fn serves(&self, dvipa: std::net::IpAddr) -> bool {
+        // A group task that has ended (stopping, or a bug) says nothing
+        // more: serve nothing rather than what it said last.
         self.serving
             .as_ref()
-            .is_none_or(|rx| rx.borrow().contains(&dvipa))
+            .is_none_or(|rx| rx.has_changed().is_ok() && rx.borrow().contains(&dvipa))
     }
 
     /// Wait until whether this stack serves `dvipa` differs from `now`
@@ -246,10 +248,12 @@ impl Shared {
         };
         let mut rx = rx.clone();
         loop {
-            if rx.borrow_and_update().contains(&dvipa) != now {
+            // As `serves`: an ended group task means serving nothing.
+            let serving = rx.has_changed().is_ok() && rx.borrow_and_update().contains(&dvipa);
+            if serving != now {
                 return;
             }
-            if rx.changed().await.is_err() {
+            if rx.changed().await.is_err() && !now {
                 return std::future::pending().await;
             }
         }

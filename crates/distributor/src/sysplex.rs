@@ -129,15 +129,42 @@ impl Place {
         let known = |d: IpAddr| self.claims.iter().any(|c| c.dvipa == d);
         match (cmd.action, cmd.dvipa) {
             (GroupAction::Leave, _) if !self.joined => done(format!("{name} is not in the group")),
-            (GroupAction::Leave, _) => match engine.leave() {
-                Ok(()) => {
-                    self.joined = false;
-                    done(format!(
-                        "{name} left the group: it serves no DVIPA, the other stacks take them over"
-                    ))
+            (GroupAction::Leave, _) => {
+                // Who else claims what this stack claims: nobody may serve
+                // a DVIPA once its only stack leaves.
+                let others: Vec<Member> = engine
+                    .members()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|m| m.record.name != name)
+                    .collect();
+                let orphans: Vec<String> = self
+                    .claimed()
+                    .iter()
+                    .filter(|c| {
+                        !others
+                            .iter()
+                            .any(|m| m.record.claims.iter().any(|o| o.dvipa == c.dvipa))
+                    })
+                    .map(|c| c.dvipa.to_string())
+                    .collect();
+                match engine.leave() {
+                    Ok(()) => {
+                        self.joined = false;
+                        let mut line = format!(
+                            "{name} left the group: it serves no DVIPA, the other stacks take them over"
+                        );
+                        if !orphans.is_empty() {
+                            line = format!(
+                                "{line}; no other stack claims {}: nobody serves it until {name} joins again",
+                                orphans.join(", ")
+                            );
+                        }
+                        done(line)
+                    }
+                    Err(e) => refused(e.to_string()),
                 }
-                Err(e) => refused(e.to_string()),
-            },
+            }
             (GroupAction::Join, _) if self.joined => {
                 done(format!("{name} is in the group already"))
             }
@@ -252,7 +279,7 @@ pub fn spawn(
                         if !lost {
                             warn!(
                                 id = codes::GROUP.id,
-                                "{name}: the group cannot be read ({e}): serving nothing until it can"
+                                "{name}: the group cannot be read or written ({e}): serving nothing until it can"
                             );
                             lost = true;
                         }
@@ -364,13 +391,16 @@ fn step(
         }
         if owner.as_deref() == Some(me) {
             serving.insert(dvipa);
+            // Best effort: a count that cannot be written only delays a
+            // WHENIDLE takeback; it is no reason to stop serving.
             let n = open_connections(shared, dvipa);
-            if published.get(&dvipa) != Some(&n) {
-                engine.put(&conns_key(dvipa, me), &n.to_string())?;
+            if published.get(&dvipa) != Some(&n)
+                && engine.put(&conns_key(dvipa, me), &n.to_string()).is_ok()
+            {
                 published.insert(dvipa, n);
             }
         } else if published.remove(&dvipa).is_some() {
-            engine.put(&conns_key(dvipa, me), "0")?;
+            let _ = engine.put(&conns_key(dvipa, me), "0");
         }
     }
     if let Ok(mut g) = shared.group.lock() {

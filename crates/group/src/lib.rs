@@ -5,9 +5,10 @@
 //! each owner's open connections as inputs, with the time passed in, and
 //! says who owns every DVIPA and why it moved ([`Move`]); [`Fence`] says
 //! when a stack may serve what it owns, so that two owners never serve at
-//! once however late the news of a death arrives. The group engines (the
-//! embedded one for one machine, etcd across hosts) and the address moves
-//! are the shell's.
+//! once however late the news of a death arrives (for stacks on different
+//! hosts; `distribute` does not use it yet, see README). The group engines
+//! (the embedded one for one machine, etcd across hosts) and the address
+//! moves are the shell's.
 //!
 //! Architecture invariant: this crate does no I/O, never reads the clock and
 //! depends on nothing but `std`.

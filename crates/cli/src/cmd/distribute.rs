@@ -51,6 +51,18 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
     // A stack of a sysplex group: its own state folder (and control
     // socket) by default, beside the group's shared folder.
     let mut settings = settings;
+    // A z/OS system name: it names files in the group's folder.
+    if let Some(s) = &args.system {
+        let ok = (1..=8).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'#' | b'$'));
+        if !ok {
+            output::error(&format!(
+                "zosmf-ha distribute: `{s}` is no system name: 1-8 letters, digits, @ # $ (e.g. --system SYSA)"
+            ));
+            return Ok(ExitCode::from(2));
+        }
+    }
     let group = args.system.as_ref().map(|system| {
         let system = system.to_ascii_uppercase();
         let base = settings::default_state_dir();

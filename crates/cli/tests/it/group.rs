@@ -388,3 +388,50 @@ fn a_frozen_owner_stack_is_taken_out_and_takes_back_when_it_runs_again() {
     let (_, log) = sysa.stop();
     assert!(log.contains("it joined again"), "{log}");
 }
+
+#[test]
+fn a_system_name_that_is_no_z_os_name_is_refused() {
+    for bad in ["../EVIL", "", "TOOLONGNAME", "SYS A"] {
+        let o = bin()
+            .args(["distribute", "--profile", "x", "--system", bad])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("is no system name"), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn a_stack_in_a_group_refuses_a_reload_that_changes_its_dvipas() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let group = tempfile::tempdir().unwrap();
+    let args: Vec<std::ffi::OsString> = vec![
+        "--system".into(),
+        "SYSA".into(),
+        "--group".into(),
+        group.path().join("group").into(),
+    ];
+    let sysa = Start {
+        args,
+        ..Start::new(&net)
+    }
+    .run();
+    // The same DVIPAs and ports: a reload goes through.
+    let same = sysa.dir.path().join("SAME.TCPIP");
+    std::fs::write(&same, profile(&net, "NOAUTOSWITCHBACK")).unwrap();
+    let o = sysa.zha(&["reload", same.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Another port: refused, and said why.
+    let more = sysa.dir.path().join("MORE.TCPIP");
+    std::fs::write(
+        &more,
+        profile(&net, "AUTOSWITCHBACK").replace("PORT 8443", "PORT 8443 8444"),
+    )
+    .unwrap();
+    let o = sysa.zha(&["reload", more.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let out = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("this stack is in a sysplex group"), "{out}");
+}

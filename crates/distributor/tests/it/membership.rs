@@ -327,3 +327,61 @@ fn an_embedded_member_that_stops_confirming_is_taken_out_and_may_join_again() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn the_embedded_group_survives_junk_a_held_lock_a_clock_step_and_a_damaged_record() {
+    let g = EmbeddedGroup::new();
+    let (mut a, mut w) = (g.connect(), g.connect());
+    a.join(&record("SYSA", &[(255, false)])).unwrap();
+    let members = g.0.path().join("group/members");
+    // Junk beside the records: skipped, nobody stops.
+    std::fs::create_dir(members.join("JUNK.lock")).unwrap();
+    std::fs::write(members.join("JUNK.json"), "{garbage").unwrap();
+    assert_eq!(names(w.as_mut()), ["SYSA"]);
+    // The wall clock steps: a beat that looks 3 s old is no silence.
+    let beat = std::fs::File::options()
+        .write(true)
+        .open(members.join("SYSA.beat"))
+        .unwrap();
+    beat.set_modified(std::time::SystemTime::now() - Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(names(w.as_mut()), ["SYSA"]);
+    // The group lock held by a stuck process: changes fail, in bounded
+    // time, and reading the members goes on.
+    let lock = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(g.0.path().join("group/group.lock"))
+        .unwrap();
+    let held = std::process::Command::new(zha_testkit::require(
+        "flock",
+        "apt-get install -y util-linux",
+    ))
+    .arg("-o") // the lock stays with flock, not with its sleep
+    .arg(g.0.path().join("group/group.lock"))
+    .args(["sleep", "5"])
+    .spawn()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let t = Instant::now();
+    let mut b = g.connect();
+    assert!(b.join(&record("SYSB", &[(100, false)])).is_err());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "join waited {:?}",
+        t.elapsed()
+    );
+    assert!(a.confirm().unwrap());
+    assert_eq!(names(w.as_mut()), ["SYSA"]);
+    let mut held = held;
+    let _ = held.kill();
+    let _ = held.wait();
+    drop(lock);
+    // A damaged record of its own: the member is told it is no member, and
+    // joining again writes it anew.
+    std::fs::write(members.join("SYSA.json"), "{garbage").unwrap();
+    assert!(!a.confirm().unwrap());
+    a.join(&record("SYSA", &[(255, false)])).unwrap();
+    assert!(a.confirm().unwrap());
+    assert_eq!(names(w.as_mut()), ["SYSA"]);
+}
