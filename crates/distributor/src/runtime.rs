@@ -172,29 +172,7 @@ async fn start_with(
     let mut group_engine = None;
     if let Some(g) = &opts.group {
         let mut engine = crate::membership::Embedded::open(&g.dir)?;
-        use crate::membership::GroupEngine as _;
-        for m in engine.members()? {
-            let Some(path) = m.record.control.as_ref() else {
-                continue;
-            };
-            match handover::request_share(path).await {
-                Ok(Some(s)) => {
-                    info!(
-                        id = codes::HANDED_IN.id,
-                        "{} shares {} listening socket(s) with this stack",
-                        m.record.name,
-                        s.len()
-                    );
-                    inherited.extend(s);
-                    break;
-                }
-                Ok(None) => {}
-                Err(e) => warn!(
-                    id = codes::GROUP.id,
-                    "{} did not share its sockets: {e}", m.record.name
-                ),
-            }
-        }
+        ask_shares(&mut engine, &mut inherited).await?;
         group_engine = Some(engine);
     }
 
@@ -204,10 +182,31 @@ async fn start_with(
     match handed {
         None => {
             for l in &loaded.services.listeners {
-                let sock = match inherited.take_tcp(l.bind) {
-                    Some(s) => listener::tune(s, sock_opts)
-                        .map_err(|source| StartError::HandedListener { key: l.key, source })?,
-                    None => listener::bind(l.bind, sock_opts)?,
+                let mut tries = 0;
+                let sock = loop {
+                    let r = match inherited.take_tcp(l.bind) {
+                        Some(s) => listener::tune(s, sock_opts)
+                            .map_err(|source| StartError::HandedListener { key: l.key, source })?,
+                        None => match listener::bind(l.bind, sock_opts) {
+                            Ok(s) => s,
+                            // A stack of the group that started at the same
+                            // moment bound it first: ask again for a share.
+                            Err(e)
+                                if e.source.kind() == std::io::ErrorKind::AddrInUse
+                                    && tries < 20
+                                    && group_engine.is_some() =>
+                            {
+                                tries += 1;
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                                if let Some(engine) = group_engine.as_mut() {
+                                    ask_shares(engine, &mut inherited).await?;
+                                }
+                                continue;
+                            }
+                            Err(e) => return Err(e.into()),
+                        },
+                    };
+                    break r;
                 };
                 bound.push((l.key, sock));
             }
@@ -505,6 +504,37 @@ async fn start_with(
         metrics_addr,
         done,
     })
+}
+
+/// Ask every live member of the group for copies of its listening sockets
+/// (each DVIPA:port one socket, whoever bound it first).
+async fn ask_shares(
+    engine: &mut crate::membership::Embedded,
+    inherited: &mut Inherited,
+) -> Result<(), StartError> {
+    use crate::membership::GroupEngine as _;
+    for m in engine.members()? {
+        let Some(path) = m.record.control.as_ref() else {
+            continue;
+        };
+        match handover::request_share(path).await {
+            Ok(Some(s)) => {
+                info!(
+                    id = codes::HANDED_IN.id,
+                    "{} shares {} listening socket(s) with this stack",
+                    m.record.name,
+                    s.len()
+                );
+                inherited.extend(s);
+            }
+            Ok(None) => {}
+            Err(e) => warn!(
+                id = codes::GROUP.id,
+                "{} did not share its sockets: {e}", m.record.name
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// Run `task` once `open` is cancelled (not at all if `stop` comes first).

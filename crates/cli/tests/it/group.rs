@@ -435,3 +435,43 @@ fn a_stack_in_a_group_refuses_a_reload_that_changes_its_dvipas() {
     let out = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("this stack is in a sysplex group"), "{out}");
 }
+
+#[test]
+fn two_stacks_started_at_the_same_moment_both_start() {
+    for _ in 0..3 {
+        let net = Net::new();
+        let _a = Backend::start(net.addr(11), "SYSA");
+        let group = tempfile::tempdir().unwrap();
+        let dir = group.path().join("group");
+        let start = |system: &str, define: bool| {
+            let p = profile(&net, "AUTOSWITCHBACK");
+            let p = if define {
+                p
+            } else {
+                p.replace(
+                    "VIPADEFINE 255.255.255.0",
+                    "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
+                )
+            };
+            Start {
+                profile: p,
+                args: vec![
+                    "--system".into(),
+                    system.into(),
+                    "--group".into(),
+                    dir.clone().into(),
+                ],
+                ..Start::new(&net)
+            }
+            .try_run()
+            .map(|d| d.stop())
+            .map_err(|(st, err)| format!("{system}: {st}: {err}"))
+        };
+        std::thread::scope(|s| {
+            let a = s.spawn(|| start("SYSA", true));
+            let b = s.spawn(|| start("SYSB", false));
+            a.join().unwrap().unwrap();
+            b.join().unwrap().unwrap();
+        });
+    }
+}
