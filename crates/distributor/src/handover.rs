@@ -204,22 +204,11 @@ pub async fn request(path: &Path, within: Duration) -> Result<Option<Received>, 
     let Some(mut stream) = connect_checked(path).await? else {
         return Ok(None);
     };
-    let run = async {
-        let mut line = serde_json::to_string(&Request::HandOver {
-            pid: std::process::id(),
-            within_ms: u64::try_from(within.as_millis()).unwrap_or(u64::MAX),
-        })
-        .map_err(|e| io_err(io::Error::other(e)))?;
-        line.push('\n');
-        stream.write_all(line.as_bytes()).await.map_err(io_err)?;
-        receive(&stream, path).await
+    let req = Request::HandOver {
+        pid: std::process::id(),
+        within_ms: u64::try_from(within.as_millis()).unwrap_or(u64::MAX),
     };
-    let (reply, fds) =
-        tokio::time::timeout(ANSWER, run)
-            .await
-            .map_err(|_| HandOverError::Timeout {
-                path: path.to_path_buf(),
-            })??;
+    let (reply, fds) = ask(&mut stream, path, &req).await?;
     match reply {
         Reply::HandOver {
             state,
@@ -248,6 +237,30 @@ pub async fn request(path: &Path, within: Duration) -> Result<Option<Received>, 
         }),
         _ => Err(io_err(io::Error::other("an answer that is no hand-over"))),
     }
+}
+
+/// Send one request line and read the reply with its descriptors, within
+/// [`ANSWER`].
+async fn ask(
+    stream: &mut UnixStream,
+    path: &Path,
+    req: &Request,
+) -> Result<(Reply, Vec<OwnedFd>), HandOverError> {
+    let io_err = |source| HandOverError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let run = async {
+        let mut line = serde_json::to_string(req).map_err(|e| io_err(io::Error::other(e)))?;
+        line.push('\n');
+        stream.write_all(line.as_bytes()).await.map_err(io_err)?;
+        receive(stream, path).await
+    };
+    tokio::time::timeout(ANSWER, run)
+        .await
+        .map_err(|_| HandOverError::Timeout {
+            path: path.to_path_buf(),
+        })?
 }
 
 /// Read the reply line and the descriptors that follow it: each in a
@@ -452,21 +465,10 @@ pub async fn request_share(path: &Path) -> Result<Option<Inherited>, HandOverErr
     let Some(mut stream) = connect_checked(path).await? else {
         return Ok(None);
     };
-    let run = async {
-        let mut line = serde_json::to_string(&Request::Share {
-            pid: std::process::id(),
-        })
-        .map_err(|e| io_err(io::Error::other(e)))?;
-        line.push('\n');
-        stream.write_all(line.as_bytes()).await.map_err(io_err)?;
-        receive(&stream, path).await
+    let req = Request::Share {
+        pid: std::process::id(),
     };
-    let (reply, fds) =
-        tokio::time::timeout(ANSWER, run)
-            .await
-            .map_err(|_| HandOverError::Timeout {
-                path: path.to_path_buf(),
-            })??;
+    let (reply, fds) = ask(&mut stream, path, &req).await?;
     match reply {
         Reply::Share { .. } => {
             let mut sockets = Inherited::default();

@@ -13,6 +13,25 @@ use std::time::{Duration, Instant};
 use crate::distribute::{Backend, Start, ask, profile};
 use crate::*;
 
+/// `--system NAME --group DIR`.
+fn member(system: &str, dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    vec![
+        "--system".into(),
+        system.into(),
+        "--group".into(),
+        dir.into(),
+    ]
+}
+
+/// SYSB's profile: it backs the DVIPA up (rank 100) and distributes it as
+/// SYSA does.
+fn backup_profile(net: &Net) -> String {
+    profile(net, "AUTOSWITCHBACK").replace(
+        "VIPADEFINE 255.255.255.0",
+        "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
+    )
+}
+
 /// One client connection's outcome: when its connect returned, and
 /// whether it got its answer.
 struct Outcome {
@@ -51,14 +70,7 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     let _b = Backend::start(net.addr(12), "SYSB");
     let group = tempfile::tempdir().unwrap();
     let dir = group.path().join("group");
-    let with = |system: &str| -> Vec<std::ffi::OsString> {
-        vec![
-            "--system".into(),
-            system.into(),
-            "--group".into(),
-            dir.clone().into(),
-        ]
-    };
+    let with = |system: &str| member(system, &dir);
     // SYSA's stack defines the DVIPA, SYSB's backs it up; both distribute.
     let sysa = Start {
         args: with("SYSA"),
@@ -67,10 +79,7 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     .run();
     let metrics = std::net::SocketAddr::new(net.ip(99), 9464);
     let sysb = Start {
-        profile: profile(&net, "AUTOSWITCHBACK").replace(
-            "VIPADEFINE 255.255.255.0",
-            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
-        ),
+        profile: backup_profile(&net),
         args: with("SYSB"),
         ..Start::new(&net)
     }
@@ -169,12 +178,7 @@ fn a_second_live_stack_with_the_same_name_is_refused() {
     let _a = Backend::start(net.addr(11), "SYSA");
     let group = tempfile::tempdir().unwrap();
     let dir = group.path().join("group");
-    let args: Vec<std::ffi::OsString> = vec![
-        "--system".into(),
-        "SYSA".into(),
-        "--group".into(),
-        dir.into(),
-    ];
+    let args = member("SYSA", &dir);
     let _first = Start {
         args: args.clone(),
         ..Start::new(&net)
@@ -199,20 +203,10 @@ fn the_define_stack_takes_the_dvipa_back_when_it_returns() {
     let _b = Backend::start(net.addr(12), "SYSB");
     let group = tempfile::tempdir().unwrap();
     let dir = group.path().join("group");
-    let with = |system: &str| -> Vec<std::ffi::OsString> {
-        vec![
-            "--system".into(),
-            system.into(),
-            "--group".into(),
-            dir.clone().into(),
-        ]
-    };
+    let with = |system: &str| member(system, &dir);
     // SYSB's stack alone owns the DVIPA it backs up.
     let sysb = Start {
-        profile: profile(&net, "AUTOSWITCHBACK").replace(
-            "VIPADEFINE 255.255.255.0",
-            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
-        ),
+        profile: backup_profile(&net),
         args: with("SYSB"),
         ..Start::new(&net)
     }
@@ -270,24 +264,14 @@ fn planned_moves_refuse_no_connection() {
     let _b = Backend::start(net.addr(12), "SYSB");
     let group = tempfile::tempdir().unwrap();
     let dir = group.path().join("group");
-    let with = |system: &str| -> Vec<std::ffi::OsString> {
-        vec![
-            "--system".into(),
-            system.into(),
-            "--group".into(),
-            dir.clone().into(),
-        ]
-    };
+    let with = |system: &str| member(system, &dir);
     let sysa = Start {
         args: with("SYSA"),
         ..Start::new(&net)
     }
     .run();
     let sysb = Start {
-        profile: profile(&net, "AUTOSWITCHBACK").replace(
-            "VIPADEFINE 255.255.255.0",
-            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
-        ),
+        profile: backup_profile(&net),
         args: with("SYSB"),
         ..Start::new(&net)
     }
@@ -354,24 +338,14 @@ fn a_frozen_owner_stack_is_taken_out_and_takes_back_when_it_runs_again() {
     let _b = Backend::start(net.addr(12), "SYSB");
     let group = tempfile::tempdir().unwrap();
     let dir = group.path().join("group");
-    let with = |system: &str| -> Vec<std::ffi::OsString> {
-        vec![
-            "--system".into(),
-            system.into(),
-            "--group".into(),
-            dir.clone().into(),
-        ]
-    };
+    let with = |system: &str| member(system, &dir);
     let sysa = Start {
         args: with("SYSA"),
         ..Start::new(&net)
     }
     .run();
     let sysb = Start {
-        profile: profile(&net, "AUTOSWITCHBACK").replace(
-            "VIPADEFINE 255.255.255.0",
-            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
-        ),
+        profile: backup_profile(&net),
         args: with("SYSB"),
         ..Start::new(&net)
     }
@@ -407,12 +381,7 @@ fn a_stack_in_a_group_refuses_a_reload_that_changes_its_dvipas() {
     let net = Net::new();
     let _a = Backend::start(net.addr(11), "SYSA");
     let group = tempfile::tempdir().unwrap();
-    let args: Vec<std::ffi::OsString> = vec![
-        "--system".into(),
-        "SYSA".into(),
-        "--group".into(),
-        group.path().join("group").into(),
-    ];
+    let args = member("SYSA", &group.path().join("group"));
     let sysa = Start {
         args,
         ..Start::new(&net)
@@ -444,23 +413,14 @@ fn two_stacks_started_at_the_same_moment_both_start() {
         let group = tempfile::tempdir().unwrap();
         let dir = group.path().join("group");
         let start = |system: &str, define: bool| {
-            let p = profile(&net, "AUTOSWITCHBACK");
             let p = if define {
-                p
+                profile(&net, "AUTOSWITCHBACK")
             } else {
-                p.replace(
-                    "VIPADEFINE 255.255.255.0",
-                    "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
-                )
+                backup_profile(&net)
             };
             Start {
                 profile: p,
-                args: vec![
-                    "--system".into(),
-                    system.into(),
-                    "--group".into(),
-                    dir.clone().into(),
-                ],
+                args: member(system, &dir),
                 ..Start::new(&net)
             }
             .try_run()
