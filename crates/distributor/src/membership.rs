@@ -589,16 +589,21 @@ impl Etcd {
             .map_err(|e| self.err(e))?;
         // A streaming endpoint answers one JSON object per line.
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("{}");
-        let v: serde_json::Value = serde_json::from_str(first).map_err(|e| self.err(e))?;
+        let parsed = serde_json::from_str::<serde_json::Value>(first);
         if !status.is_success() {
-            let msg = v
-                .get("message")
-                .or_else(|| v.get("error"))
-                .and_then(|m| m.as_str())
-                .unwrap_or("request failed");
+            // etcd's JSON error, or whatever a proxy in between said.
+            let msg = match &parsed {
+                Ok(v) => v
+                    .get("message")
+                    .or_else(|| v.get("error"))
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("request failed")
+                    .to_owned(),
+                Err(_) => first.chars().take(200).collect(),
+            };
             return Err(self.err(format!("{path}: {status}: {msg}")));
         }
-        Ok(v)
+        parsed.map_err(|e| self.err(format!("{path}: not etcd's JSON: {e}")))
     }
 
     fn member_key(&self, name: &str) -> String {
@@ -623,7 +628,14 @@ impl GroupEngine for Etcd {
                 "success": [{ "requestPut": { "key": key, "value": b64(&value), "lease": lease } }],
             }),
         )?;
+        // The gateway leaves out a `succeeded` that is false; an answer
+        // without even a header is no transaction's.
+        if txn.get("header").is_none() {
+            let _ = self.call("/v3/lease/revoke", serde_json::json!({ "ID": lease }));
+            return Err(self.err("an answer that is no transaction's"));
+        }
         if txn.get("succeeded").and_then(|s| s.as_bool()) != Some(true) {
+            // The key exists: a live member has the name.
             let _ = self.call("/v3/lease/revoke", serde_json::json!({ "ID": lease }));
             return Err(GroupError::NameTaken(record.name.clone()));
         }
@@ -642,11 +654,12 @@ impl GroupEngine for Etcd {
         };
         let key = b64(&self.member_key(&name));
         let value = serde_json::to_string(record).map_err(|e| self.err(e))?;
-        // Only while the membership lives: the key must still exist.
+        // Only while this membership lives: the key must still be bound to
+        // our lease (not deleted, not another process's of the same name).
         let txn = self.call(
             "/v3/kv/txn",
             serde_json::json!({
-                "compare": [{ "key": key, "target": "CREATE", "result": "GREATER", "create_revision": "0" }],
+                "compare": [{ "key": key, "target": "LEASE", "result": "EQUAL", "lease": lease }],
                 "success": [{ "requestPut": { "key": key, "value": b64(&value), "lease": lease } }],
             }),
         )?;
