@@ -206,7 +206,16 @@ is tried on the next target. Existing connections are never moved or cut.
 
 The profile is checked first, like `zosmf-ha check`; with errors it does
 not start. Settings z/OS does not say (probes, timeouts, port remapping,
-control socket, metrics ...) come from --config, all optional.";
+control socket, metrics ...) come from --config, all optional.
+
+With --system NAME it is that system's TCP/IP stack in a sysplex group on
+this machine: the stacks meet in --group DIR, share one listening
+socket per DVIPA:port, and only the owner of a DVIPA accepts for it (the
+live VIPADEFINE stack, else the highest-ranked live VIPABACKUP stack); when
+the owner's stack dies, the next one takes the DVIPA over, and the VIPADEFINE
+stack takes it back when it returns (MOVEABLE IMMEDIATE or WHENIDLE):
+  zosmf-ha distribute --system SYSA --profile PROFA.TCPIP
+  zosmf-ha distribute --system SYSB --profile PROFB.TCPIP";
 
 const DISTRIBUTE_AFTER: &str = "\
 While it runs:
@@ -214,6 +223,9 @@ While it runs:
   zosmf-ha vary quiesce SYSA       no new connections for SYSA (--force
                                    for the last available target)
   zosmf-ha reload                  apply a changed profile (or send SIGHUP)
+  zosmf-ha netstat vipadyn         this stack's DVIPAs in the sysplex group
+  zosmf-ha vary leave|join         take the stack out of the group, and back
+  zosmf-ha vary deactivate DVIPA   move one DVIPA away (reactivate: back)
 SIGTERM or Ctrl-C stops accepting and lets open connections finish.
 To restart or upgrade without refusing a client, start the new one with
 --hand-over: it takes the listening sockets of the one running, which then
