@@ -13,10 +13,7 @@ use crate::support::*;
 #[tokio::test]
 async fn netstat_reports_in_text_and_json() {
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, "").await;
     assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
     let v = d.vdpt().await;
     assert!(
@@ -157,10 +154,7 @@ async fn reload_removes_a_target_with_open_connections_and_adds_a_port() {
 #[tokio::test]
 async fn an_invalid_profile_is_rejected_whole() {
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, "").await;
     let bad = net.profile(&[None, None], true);
     let path = d.dir.path().join("BAD.TCPIP");
     std::fs::write(&path, bad).unwrap();
@@ -435,10 +429,7 @@ async fn a_hand_over_keeps_the_predecessor_accepting_until_ready() {
 async fn a_hand_over_answered_with_junk_changes_nothing() {
     use tokio::io::AsyncBufReadExt;
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(&net, &net.profile(&[None, Some(100)], true), "").await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, "").await;
     // Something else than `ready` is no `ready`; nothing after it is
     // acknowledged, and the distributor goes on.
     for junk in [&b"go\n"[..], b"ready now\n", b""] {

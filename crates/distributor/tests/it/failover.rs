@@ -109,15 +109,7 @@ async fn three_targets_by_rank() {
 #[tokio::test]
 async fn quiesce_and_resume() {
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(
-        &net,
-        &net.profile(&[None, Some(100)], true),
-        &format!("[systems]\nSYSA = \"{}\"\n", net.ip(11)),
-    )
-    .await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, &format!("[systems]\nSYSA = \"{}\"\n", net.ip(11))).await;
     // An open connection to SYSA keeps working through the quiesce.
     let mut open = tokio::net::TcpStream::connect(d.addr).await.unwrap();
     let r = d.vary(VaryAction::Quiesce, "sysa", None).await;

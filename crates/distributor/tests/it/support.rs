@@ -281,6 +281,16 @@ impl Silent {
     }
 }
 
+/// SYSA (preferred) and SYSB (BACKUP 100) answering with their names, and a
+/// distributor for them with `extra` settings, once SYSA is active.
+pub async fn pair(net: &Net, extra: &str) -> (Backend, Backend, Dist) {
+    let a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
+    let b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
+    let d = Dist::start(net, &net.profile(&[None, Some(100)], true), extra).await;
+    d.wait_active(Some(net.sys(1))).await;
+    (a, b, d)
+}
+
 /// A distributor running in this process.
 pub struct Dist {
     pub stop: CancellationToken,

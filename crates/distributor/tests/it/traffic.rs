@@ -116,15 +116,7 @@ async fn proxy_protocol_header_is_sent() {
 #[tokio::test]
 async fn connection_limit_closes_the_extra_client_at_once() {
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(
-        &net,
-        &net.profile(&[None, Some(100)], true),
-        "[limits]\nmax_connections = 1\n",
-    )
-    .await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, "[limits]\nmax_connections = 1\n").await;
     let mut held = TcpStream::connect(d.addr).await.unwrap();
     held.write_all(b"x\n").await.unwrap();
     let mut buf = [0u8; 8];
@@ -147,15 +139,7 @@ async fn connection_limit_closes_the_extra_client_at_once() {
 #[tokio::test]
 async fn idle_connections_are_closed() {
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(
-        &net,
-        &net.profile(&[None, Some(100)], true),
-        "[limits]\nidle_timeout = \"300ms\"\n",
-    )
-    .await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, "[limits]\nidle_timeout = \"300ms\"\n").await;
     let mut c = TcpStream::connect(d.addr).await.unwrap();
     c.write_all(b"x\n").await.unwrap();
     let mut buf = [0u8; 8];
@@ -231,15 +215,7 @@ async fn a_half_closed_connection_that_goes_quiet_is_closed() {
 #[tokio::test]
 async fn socket_buffers_are_capped_on_both_legs() {
     let net = Net::new();
-    let _a = Backend::start(net.sys(1), "SYSA", Kind::Name).await;
-    let _b = Backend::start(net.sys(2), "SYSB", Kind::Name).await;
-    let d = Dist::start(
-        &net,
-        &net.profile(&[None, Some(100)], true),
-        "[tune]\nrcvbuf = 50000\nsndbuf = 20000\n",
-    )
-    .await;
-    d.wait_active(Some(net.sys(1))).await;
+    let (_a, _b, d) = pair(&net, "[tune]\nrcvbuf = 50000\nsndbuf = 20000\n").await;
     let mut c = TcpStream::connect(d.addr).await.unwrap();
     c.write_all(b"who\n").await.unwrap();
     let mut buf = [0u8; 8];
