@@ -53,16 +53,21 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 "#;
+        Backend::python(
+            script,
+            &[&addr.ip().to_string(), &addr.port().to_string(), name, mode],
+            name,
+        )
+    }
+
+    /// A Python backend: `script` with `args`, started once it prints
+    /// `ready`.
+    pub(crate) fn python(script: &str, args: &[&str], name: &str) -> Backend {
         let python = zha_testkit::require("python3", "apt-get install -y python3");
         let mut child = Command::new(python)
-            .args([
-                "-c",
-                script,
-                &addr.ip().to_string(),
-                &addr.port().to_string(),
-                name,
-                mode,
-            ])
+            .arg("-c")
+            .arg(script)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -70,7 +75,7 @@ while True:
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready");
+        assert_eq!(line.trim(), "ready", "the backend of {name} did not start");
         Backend(child)
     }
 
@@ -1030,25 +1035,11 @@ while True:
         except OSError:
             pass
 "#;
-    let python = zha_testkit::require("python3", "apt-get install -y python3");
-    let mut child = Command::new(python)
-        .args([
-            "-c",
-            script,
-            &ip.to_string(),
-            &lo.to_string(),
-            &hi.to_string(),
-            name,
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready", "the backend of {name} did not start");
-    Backend(child)
+    Backend::python(
+        script,
+        &[&ip.to_string(), &lo.to_string(), &hi.to_string(), name],
+        name,
+    )
 }
 
 /// What the backend behind `addr` says its name is.

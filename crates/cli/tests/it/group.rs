@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::distribute::{Backend, Start, ask, profile};
+use crate::distribute::{Backend, Distributor, Start, ask, profile};
 use crate::*;
 
 /// `--system NAME --group DIR`.
@@ -30,6 +30,43 @@ fn backup_profile(net: &Net) -> String {
         "VIPADEFINE 255.255.255.0",
         "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
     )
+}
+
+/// A group on one machine: SYSA's stack (VIPADEFINE) and SYSB's
+/// (VIPABACKUP 100), both distributing to SYSA (preferred) and SYSB, with
+/// each system's backend; `sysb_extra` goes into SYSB's settings.
+struct Pair {
+    sysa: Distributor,
+    sysb: Distributor,
+    _backends: [Backend; 2],
+    _group: tempfile::TempDir,
+}
+
+fn pair(net: &Net, sysb_extra: &str) -> Pair {
+    let backends = [
+        Backend::start(net.addr(11), "SYSA"),
+        Backend::start(net.addr(12), "SYSB"),
+    ];
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let sysa = Start {
+        args: member("SYSA", &dir),
+        ..Start::new(net)
+    }
+    .run();
+    let sysb = Start {
+        profile: backup_profile(net),
+        args: member("SYSB", &dir),
+        ..Start::new(net)
+    }
+    .extra(sysb_extra)
+    .run();
+    Pair {
+        sysa,
+        sysb,
+        _backends: backends,
+        _group: group,
+    }
 }
 
 /// One client connection's outcome: when its connect returned, and
@@ -66,25 +103,13 @@ fn total(d: &crate::distribute::Distributor) -> u64 {
 #[test]
 fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     let net = Net::new();
-    let _a = Backend::start(net.addr(11), "SYSA");
-    let _b = Backend::start(net.addr(12), "SYSB");
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
-    let with = |system: &str| member(system, &dir);
-    // SYSA's stack defines the DVIPA, SYSB's backs it up; both distribute.
-    let sysa = Start {
-        args: with("SYSA"),
-        ..Start::new(&net)
-    }
-    .run();
     let metrics = std::net::SocketAddr::new(net.ip(99), 9464);
-    let sysb = Start {
-        profile: backup_profile(&net),
-        args: with("SYSB"),
-        ..Start::new(&net)
-    }
-    .extra(&format!("[metrics]\naddress = \"{metrics}\"\n"))
-    .run();
+    let Pair {
+        sysa,
+        sysb,
+        _backends,
+        _group,
+    } = pair(&net, &format!("[metrics]\naddress = \"{metrics}\"\n"));
     let dvipa = net.addr(10);
     sysa.wait_for(|| ask(dvipa).is_ok());
     let owned = format!(
@@ -260,22 +285,12 @@ fn owner(d: &crate::distribute::Distributor) -> Option<String> {
 #[test]
 fn planned_moves_refuse_no_connection() {
     let net = Net::new();
-    let _a = Backend::start(net.addr(11), "SYSA");
-    let _b = Backend::start(net.addr(12), "SYSB");
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
-    let with = |system: &str| member(system, &dir);
-    let sysa = Start {
-        args: with("SYSA"),
-        ..Start::new(&net)
-    }
-    .run();
-    let sysb = Start {
-        profile: backup_profile(&net),
-        args: with("SYSB"),
-        ..Start::new(&net)
-    }
-    .run();
+    let Pair {
+        sysa,
+        sysb,
+        _backends,
+        _group,
+    } = pair(&net, "");
     let dvipa = net.addr(10);
     sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
 
@@ -334,22 +349,12 @@ fn planned_moves_refuse_no_connection() {
 #[test]
 fn a_frozen_owner_stack_is_taken_out_and_takes_back_when_it_runs_again() {
     let net = Net::new();
-    let _a = Backend::start(net.addr(11), "SYSA");
-    let _b = Backend::start(net.addr(12), "SYSB");
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
-    let with = |system: &str| member(system, &dir);
-    let sysa = Start {
-        args: with("SYSA"),
-        ..Start::new(&net)
-    }
-    .run();
-    let sysb = Start {
-        profile: backup_profile(&net),
-        args: with("SYSB"),
-        ..Start::new(&net)
-    }
-    .run();
+    let Pair {
+        sysa,
+        sysb,
+        _backends,
+        _group,
+    } = pair(&net, "");
     sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
     // SIGSTOP: SYSA's stack keeps its lock but confirms nothing.
     sysa.signal("STOP");
