@@ -11,7 +11,6 @@
 //! conformance tests in `tests/it/membership.rs` are written against the
 //! trait so that both pass the same suite.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
 use std::net::IpAddr;
@@ -79,6 +78,17 @@ impl From<ClaimRecord> for Claim {
 pub struct Member {
     pub record: Record,
     pub joined: u64,
+}
+
+impl Member {
+    /// Its claims as `zha_group` takes them, each with when it was defined:
+    /// its join, or a later `vary reactivate`.
+    pub fn claims(&self) -> impl Iterator<Item = (Claim, u64)> + '_ {
+        self.record
+            .claims
+            .iter()
+            .map(|&c| (Claim::from(c), c.defined.max(self.joined)))
+    }
 }
 
 /// What can go wrong with the group.
@@ -300,13 +310,9 @@ fn open_lock(path: &Path) -> io::Result<File> {
         .create(true)
         .truncate(false)
         .mode(0o600)
-        .custom_flags(libc_nofollow())
+        // Never reached through a link.
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(path)
-}
-
-/// O_NOFOLLOW: a lock file is never reached through a link.
-fn libc_nofollow() -> i32 {
-    rustix::fs::OFlags::NOFOLLOW.bits() as i32
 }
 
 fn read_capped(path: &Path) -> io::Result<Option<String>> {
@@ -481,19 +487,6 @@ impl GroupEngine for Embedded {
     fn describe(&self) -> String {
         format!("the group folder {}", self.dir.display())
     }
-}
-
-/// The live members' claims, for `zha_group::Group`.
-pub fn claims_by_member(members: &[Member]) -> BTreeMap<String, Vec<Claim>> {
-    members
-        .iter()
-        .map(|m| {
-            (
-                m.record.name.clone(),
-                m.record.claims.iter().map(|&c| c.into()).collect(),
-            )
-        })
-        .collect()
 }
 
 /// The engine for hosts: etcd, through its JSON gateway (HTTP/1.1, no

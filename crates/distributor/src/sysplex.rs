@@ -413,22 +413,14 @@ fn step(
     Ok(serving)
 }
 
-/// Every live member's claim on `dvipa`, with when it joined.
+/// Every live member's claim on `dvipa`, with when it was defined.
 fn member_claims(members: &[Member], dvipa: IpAddr) -> Vec<(String, Claim, u64)> {
     members
         .iter()
         .flat_map(|m| {
-            m.record
-                .claims
-                .iter()
-                .filter(|c| c.dvipa == dvipa)
-                .map(|&c| {
-                    (
-                        m.record.name.clone(),
-                        Claim::from(c),
-                        c.defined.max(m.joined),
-                    )
-                })
+            m.claims()
+                .filter(|(c, _)| c.dvipa == dvipa)
+                .map(|(c, defined)| (m.record.name.clone(), c, defined))
         })
         .collect()
 }

@@ -8,10 +8,8 @@ use std::time::Instant;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zha_distributor::membership::{
-    ClaimRecord, Embedded, Etcd, GroupEngine, GroupError, Record, claims_by_member,
-};
-use zha_group::Group;
+use zha_distributor::membership::{ClaimRecord, Embedded, Etcd, GroupEngine, GroupError, Record};
+use zha_group::{Decision, decide};
 
 /// Opens connections to one group.
 trait Engines {
@@ -164,12 +162,20 @@ fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
     let mut watcher = g.connect();
     let mut b = g.connect();
     b.join(&record("SYSB", &[(100, false)])).unwrap();
+    // Who owns it for a stack that starts now (no owner yet), decided as
+    // `distribute` decides.
     let owner = |w: &mut dyn GroupEngine| {
-        let mut group = Group::new();
-        for (name, claims) in claims_by_member(&w.members().unwrap()) {
-            group.join(&name, &claims, Instant::now()).unwrap();
+        let members = w.members().unwrap();
+        let claims: Vec<(&str, zha_group::Claim, u64)> = members
+            .iter()
+            .flat_map(|m| m.claims().map(move |(c, d)| (m.record.name.as_str(), c, d)))
+            .collect();
+        match decide(dvipa, claims.iter().copied(), None, 0) {
+            Decision::Move {
+                to: Some((w, _)), ..
+            } => Some(w),
+            _ => None,
         }
-        group.owner(dvipa).map(|o| o.system.clone())
     };
     {
         let mut a = g.connect();
