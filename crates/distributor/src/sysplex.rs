@@ -98,16 +98,7 @@ struct Place {
 impl Place {
     /// The record the group sees: the active claims.
     fn record(&self) -> Record {
-        let mut r = record(
-            &self.name,
-            &self
-                .claims
-                .iter()
-                .copied()
-                .filter(|c| !self.deactivated.contains(&c.dvipa))
-                .collect::<Vec<_>>(),
-            self.control.clone(),
-        );
+        let mut r = record(&self.name, &self.claimed(), self.control.clone());
         for c in &mut r.claims {
             c.defined = self.defined.get(&c.dvipa).copied().unwrap_or(0);
         }
