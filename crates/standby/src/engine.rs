@@ -13,6 +13,14 @@ use crate::hysteresis::Hysteresis;
 /// a restart does not switch back under NOAUTOSWITCHBACK (SPEC §1).
 pub type Persisted = BTreeMap<ServiceKey, SocketAddr>;
 
+/// What the sysplex group holds for the services of a DVIPA: their
+/// quiesced targets and active targets (see [`Engine::adopt`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Adopted {
+    pub active: Persisted,
+    pub quiesced: BTreeSet<(ServiceKey, SocketAddr)>,
+}
+
 /// Probe this endpoint now; report with [`Engine::probe_result`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProbeRequest {
@@ -521,6 +529,70 @@ impl Engine {
             }
         }
         Ok(self.set_quiesced(&hits, true, now))
+    }
+
+    /// Take over what the group holds for the services of `dvipas` (SPEC
+    /// §7): the stack that owned them decided which targets are quiesced
+    /// and, under NOAUTOSWITCHBACK, which one is active; this stack now
+    /// owns them and keeps both. The quiesced set is replaced; an active
+    /// target that is not available here is ignored (§1), as a persisted
+    /// one is; a service still in its first round takes it as persisted.
+    pub fn adopt(&mut self, dvipas: &BTreeSet<IpAddr>, state: &Adopted, now: Instant) {
+        let affected: Vec<usize> = (0..self.services.len())
+            .filter(|&i| dvipas.contains(&self.services[i].spec.key.dvipa))
+            .collect();
+        let before = self.shown_all(&affected);
+        for &i in &affected {
+            let key = self.services[i].spec.key;
+            let mut changed = Vec::new();
+            for ti in 0..self.services[i].targets.len() {
+                let t = &mut self.services[i].targets[ti];
+                let q = state.quiesced.contains(&(key, t.spec.endpoint));
+                if t.quiesced != q {
+                    t.quiesced = q;
+                    changed.push((q, Self::target_id(&self.services[i], ti)));
+                }
+            }
+            for (q, target) in changed {
+                let kind = if q {
+                    EventKind::Quiesced {
+                        service: key,
+                        target,
+                    }
+                } else {
+                    EventKind::Resumed {
+                        service: key,
+                        target,
+                    }
+                };
+                self.events.push_back(Event { kind });
+            }
+            let s = &self.services[i];
+            let Some(&want) = state.active.get(&key).filter(|_| !s.spec.switchback) else {
+                continue;
+            };
+            if s.starting.is_some() {
+                self.persisted.insert(key, want);
+                continue;
+            }
+            let Some(w) = s.targets.iter().position(|t| t.spec.endpoint == want) else {
+                continue;
+            };
+            if s.active == Some(w) || self.availability(s, w) != Availability::Available {
+                continue;
+            }
+            let kind = EventKind::Switch {
+                service: key,
+                from: s.active.map(|a| Self::target_id(s, a)),
+                to: Self::target_id(s, w),
+                reason: SwitchReason::Adopted,
+            };
+            self.events.push_back(Event { kind });
+            let s = &mut self.services[i];
+            s.active = Some(w);
+            s.in_fallback = false;
+        }
+        self.update_touched(&affected, before, now, None);
     }
 
     /// Make quiesced targets eligible again.

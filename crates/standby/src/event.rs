@@ -43,6 +43,9 @@ pub enum SwitchReason {
     Reconfigured,
     /// No target was available (none, or only unhealthy ones) and one is now.
     Recovered,
+    /// This stack took the DVIPA over and follows the group's active target
+    /// (NOAUTOSWITCHBACK across a takeover, SPEC §7).
+    Adopted,
 }
 
 impl SwitchReason {
@@ -55,6 +58,7 @@ impl SwitchReason {
             SwitchReason::Quiesced => "quiesced",
             SwitchReason::Reconfigured => "reconfigured",
             SwitchReason::Recovered => "recovered",
+            SwitchReason::Adopted => "adopted",
         }
     }
 }
@@ -68,6 +72,9 @@ impl fmt::Display for SwitchReason {
             SwitchReason::Quiesced => "the active target was quiesced",
             SwitchReason::Reconfigured => "configuration changed",
             SwitchReason::Recovered => "a target is available again",
+            SwitchReason::Adopted => {
+                "this stack took the DVIPA over and keeps the group's active target"
+            }
         })
     }
 }

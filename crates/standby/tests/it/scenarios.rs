@@ -699,3 +699,63 @@ fn an_input_touches_only_the_services_of_its_endpoint() {
     e.probe_result(p.endpoint, ok, later);
     assert!(e.take_changed().is_empty());
 }
+
+#[test]
+fn a_stack_that_takes_over_keeps_the_groups_active_and_quiesced_targets() {
+    use std::collections::BTreeSet;
+    let dvipas = BTreeSet::from([key().dvipa]);
+    // NOAUTOSWITCHBACK: this stack has the preferred active; the group says
+    // the owner had switched to the backup and quiesced nothing.
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(1)));
+    let group = Adopted {
+        active: BTreeMap::from([(key(), ep(2))]),
+        quiesced: BTreeSet::new(),
+    };
+    s.engine.adopt(&dvipas, &group, s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(2)));
+    assert_eq!(
+        s.switches(),
+        vec![(Some(ep(1)), ep(2), SwitchReason::Adopted)]
+    );
+    s.rounds(4, all_up_but(&[]));
+    assert_eq!(s.active(), Some(ep(2)), "and stays there");
+
+    // An adopted active target that is not available here is ignored.
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    s.rounds(2, all_up_but(&[2]));
+    s.engine.adopt(&dvipas, &group, s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(1)));
+    assert!(s.switches().is_empty(), "{:?}", s.switches());
+
+    // The quiesced set is the group's: a target quiesced there is
+    // quiesced here (and the active one moves off it); one resumed there
+    // is resumed here.
+    let mut s = Sim::new(service(true, &[1]), false, BTreeMap::new());
+    s.rounds(1, all_up_but(&[]));
+    let quiesced = Adopted {
+        active: BTreeMap::new(),
+        quiesced: BTreeSet::from([(key(), ep(1))]),
+    };
+    s.engine.adopt(&dvipas, &quiesced, s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(2)));
+    assert!(s.engine.snapshot().services[0].targets[0].quiesced);
+    s.engine.adopt(&dvipas, &Adopted::default(), s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(1)), "AUTOSWITCHBACK once resumed");
+    // Another DVIPA's state touches nothing here.
+    let other = BTreeSet::from(["192.0.2.99".parse().unwrap()]);
+    s.engine.adopt(&other, &quiesced, s.now);
+    s.drain();
+    assert_eq!(s.active(), Some(ep(1)));
+
+    // A service in its first round takes the group's target as persisted.
+    let mut s = Sim::new(service(false, &[1]), false, BTreeMap::new());
+    s.engine.adopt(&dvipas, &group, s.now);
+    s.rounds(1, all_up_but(&[]));
+    assert_eq!(s.first_active(), vec![(ep(2), StartReason::Restored)]);
+}

@@ -24,6 +24,9 @@ enum Op {
     Resume(u8),
     /// Reconfigure to a subset of the four targets (bitmask) with ranks.
     Reconfigure(u8, [u8; 4], bool),
+    /// Take over the group's state: target n active, the quiesced targets
+    /// (bitmask).
+    Adopt(u8, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -33,6 +36,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (1u8..=4).prop_map(Op::ConnectFailed),
         1 => (1u8..=4, any::<bool>()).prop_map(|(t, f)| Op::Quiesce(t, f)),
         1 => (1u8..=4).prop_map(Op::Resume),
+        1 => (1u8..=4, 0u8..16).prop_map(|(t, q)| Op::Adopt(t, q)),
         1 => (1u8..16, proptest::array::uniform4(1u8..=254), any::<bool>()).prop_map(|(m, r, sb)| Op::Reconfigure(m, r, sb)),
     ]
 }
@@ -122,6 +126,33 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                     },
                     now,
                 );
+            }
+            Op::Adopt(t, q) => {
+                let quiesced = (1..=4u8)
+                    .filter(|i| q & (1 << (i - 1)) != 0)
+                    .map(|i| (key(), ep(i)))
+                    .collect();
+                let state = Adopted {
+                    active: BTreeMap::from([(key(), ep(*t))]),
+                    quiesced,
+                };
+                engine.adopt(&std::collections::BTreeSet::from([key().dvipa]), &state, now);
+                reconfigured = true;
+                // The group's active target is taken when it is available
+                // here (NOAUTOSWITCHBACK, first round over).
+                let v = engine.snapshot().services.first().cloned();
+                if let Some(v) = v.filter(|v| !cfg_switchback && !v.starting)
+                    && v.targets
+                        .iter()
+                        .any(|x| x.endpoint == ep(*t) && x.availability == Availability::Available)
+                    && v.active != Some(ep(*t))
+                {
+                    return Err(format!(
+                        "step {n} {op:?}: the group's active {} is available but {:?} is active",
+                        ep(*t),
+                        v.active
+                    ));
+                }
             }
             Op::Reconfigure(mask, ranks, sb) => {
                 cfg_switchback = *sb;
