@@ -285,7 +285,8 @@ pub struct DistributeArgs {
     /// Run as this system's stack in the sysplex group (SPEC §7): join the
     /// group, and accept only for the DVIPAs this stack owns (its
     /// VIPADEFINE, or its VIPABACKUP when the owner is gone). Its state
-    /// folder defaults to <state dir>/<SYSTEM>. Not with --hand-over yet: a
+    /// and control socket are in <state dir>/<SYSTEM>, so one settings file
+    /// serves every stack (netstat, vary: --system NAME). Not with --hand-over yet: a
     /// stack of a group restarts by leaving and joining (the others take
     /// its DVIPAs meanwhile)
     #[arg(long, value_name = "NAME", conflicts_with = "hand_over")]
@@ -307,6 +308,11 @@ pub struct ControlArgs {
     /// The distributor's settings file, to find its control socket
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+
+    /// The stack of this system in the sysplex group (as started with
+    /// `distribute --system`): its control socket is <state dir>/<SYSTEM>/control.sock
+    #[arg(long, value_name = "NAME", global = true)]
+    pub system: Option<String>,
 }
 
 #[derive(Args, Debug)]

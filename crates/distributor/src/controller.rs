@@ -83,6 +83,8 @@ pub struct Controller {
     pub(crate) fdstore: FdStore,
     /// A hand-over to a successor is under way.
     pub(crate) handing: bool,
+    /// Group tasks waiting for an adopted state to be routed.
+    pub(crate) adopting: Vec<std::sync::mpsc::SyncSender<()>>,
 }
 
 /// Why a reload changed nothing.
@@ -220,6 +222,14 @@ impl Controller {
             Input::HandOver(reply) => {
                 let _ = reply.send(self.offer());
             }
+            Input::Adopt {
+                dvipas,
+                state,
+                done,
+            } => {
+                self.engine.adopt(&dvipas, &state, now);
+                self.adopting.push(done);
+            }
             Input::Share(reply) => {
                 let _ = reply.send(self.listeners.values().map(|l| l.sock.clone()).collect());
             }
@@ -317,6 +327,31 @@ impl Controller {
         });
     }
 
+    /// A stack of a group quiesces and resumes only for the DVIPAs it owns:
+    /// the owner's choices are the group's (SPEC §7), and a takeover makes
+    /// every stack keep them; why not, when the selector names another's.
+    fn owned_elsewhere(&self, sel: &Selector) -> Option<String> {
+        let serving = self.shared.serving.as_ref()?.borrow().clone();
+        let keys = self.engine.selected(sel).ok()?;
+        let group = self.shared.group.lock().ok()?.clone()?;
+        let mut foreign: Vec<std::net::IpAddr> = keys
+            .iter()
+            .map(|k| k.dvipa)
+            .filter(|d| !serving.contains(d))
+            .collect();
+        foreign.dedup();
+        let d = *foreign.first()?;
+        Some(match group.owners.get(&d) {
+            Some(owner) => format!(
+                "{} does not own {d}, {owner} does, and the owner's quiesced targets are the group's: vary it there (zosmf-ha vary ... --system {owner})",
+                group.system
+            ),
+            None => format!(
+                "no stack owns {d} yet, and only the owner's quiesced targets are the group's: vary it once a stack owns it (netstat vipadyn)"
+            ),
+        })
+    }
+
     /// After each input: publish routes, start due probes, report events,
     /// save the active targets.
     fn step(&mut self) {
@@ -361,9 +396,23 @@ impl Controller {
         }
         self.shared.refusals.flush(false);
         // A successor of a hand-over accepts once every first round is
-        // over (its predecessor accepts meanwhile).
-        if !self.shared.open.is_cancelled() && !self.engine.starting() {
+        // over (its predecessor accepts meanwhile); a stack of a group
+        // claims its DVIPAs then.
+        if !self.engine.starting() {
             self.shared.open.cancel();
+            self.shared.ready.cancel();
+        }
+        if self.shared.serving.is_some() {
+            let states = crate::sysplex::states(&self.engine);
+            if let Ok(mut g) = self.shared.group_state.lock()
+                && *g != states
+            {
+                *g = states;
+            }
+        }
+        // The routes follow what was adopted: the group task may serve.
+        for done in self.adopting.drain(..) {
+            let _ = done.try_send(());
         }
     }
 
@@ -598,6 +647,9 @@ impl Controller {
                 force,
             } => {
                 let sel = Selector { target, port };
+                if let Some(why) = self.owned_elsewhere(&sel) {
+                    return Reply::refused(why);
+                }
                 let res = match action {
                     VaryAction::Quiesce => self.engine.quiesce(&sel, force, now),
                     VaryAction::Resume => self.engine.resume(&sel, now),

@@ -304,7 +304,9 @@ async fn start_with(
                 .map(|l| l.key.dvipa)
                 .collect();
             let claims = crate::sysplex::claims(&loaded.stack, &dvipas);
-            let record = crate::sysplex::record(&g.system, &claims, socket_path.clone());
+            // No claim before the first round of probes is over (the group
+            // task publishes them then), but the name is taken at once.
+            let record = crate::sysplex::record(&g.system, &[], socket_path.clone());
             let joined = engine.join(&record)?;
             info!(
                 id = codes::OWNER.id,
@@ -341,6 +343,8 @@ async fn start_with(
             ..Default::default()
         })),
         group_commands: Mutex::new(None),
+        ready: CancellationToken::new(),
+        group_state: Mutex::new(Default::default()),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -386,6 +390,7 @@ async fn start_with(
         metrics_listener: metrics_listener.clone(),
         fdstore,
         handing: false,
+        adopting: Vec::new(),
     };
     // The routes first: an accept loop must never find a service without
     // its route (a client accepted then would be closed at once). Then the

@@ -360,6 +360,16 @@ impl Settings {
         self.state.dir.clone().unwrap_or_else(default_state_dir)
     }
 
+    /// The settings of system `system`'s stack in a sysplex group on this
+    /// machine: its own folder `<state dir>/<SYSTEM>` (state, control
+    /// socket), beside the group's `<state dir>/group`, which it returns.
+    /// One settings file so serves every stack of a machine.
+    pub fn for_system(&mut self, system: &str) -> PathBuf {
+        let base = self.state_dir();
+        self.state.dir = Some(base.join(system));
+        base.join("group")
+    }
+
     pub fn control_socket(&self) -> PathBuf {
         self.control
             .socket

@@ -134,6 +134,13 @@ pub enum Input {
     HandOver(oneshot::Sender<Result<Offer, String>>),
     /// Another stack of the group asks for the listening sockets, to share.
     Share(oneshot::Sender<Vec<Arc<TcpListener>>>),
+    /// This stack takes DVIPAs over: keep the group's state for them
+    /// (`Engine::adopt`); `done` is answered once the routes follow it.
+    Adopt {
+        dvipas: std::collections::BTreeSet<std::net::IpAddr>,
+        state: zha_standby::Adopted,
+        done: std::sync::mpsc::SyncSender<()>,
+    },
     /// The hand-over to process `pid` is over: done (stop accepting and
     /// drain) or abandoned (go on as before).
     HandedOver {
@@ -207,6 +214,13 @@ pub struct Shared {
     pub group: Mutex<Option<GroupView>>,
     /// With `--system`: commands for the group task (`vary leave` …).
     pub group_commands: Mutex<Option<std::sync::mpsc::Sender<GroupCommand>>>,
+    /// Cancelled once every service's first round of probes is over: a
+    /// stack of a group claims its DVIPAs only then, so a stack that takes
+    /// a DVIPA (back) knows where to send its connections.
+    pub ready: CancellationToken,
+    /// With `--system`: this stack's choices per DVIPA (active and
+    /// quiesced targets), which the group keeps while it owns the DVIPA.
+    pub group_state: Mutex<std::collections::BTreeMap<std::net::IpAddr, DvipaState>>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),
@@ -215,6 +229,29 @@ pub struct GroupCommand {
     pub action: crate::protocol::GroupAction,
     pub dvipa: Option<std::net::IpAddr>,
     pub reply: oneshot::Sender<Reply>,
+}
+
+/// What the group keeps for a DVIPA (SPEC §7, shared state): the choices
+/// of the stack that owns it, which the next owner keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DvipaState {
+    /// Each service's active target: (DVIPA:port, target).
+    pub active: Vec<(SocketAddr, SocketAddr)>,
+    /// The quiesced targets: (DVIPA:port, target).
+    pub quiesced: Vec<(SocketAddr, SocketAddr)>,
+}
+
+impl DvipaState {
+    pub fn adopted(&self) -> zha_standby::Adopted {
+        let key = |a: &SocketAddr| zha_standby::ServiceKey {
+            dvipa: a.ip(),
+            port: a.port(),
+        };
+        zha_standby::Adopted {
+            active: self.active.iter().map(|(s, t)| (key(s), *t)).collect(),
+            quiesced: self.quiesced.iter().map(|(s, t)| (key(s), *t)).collect(),
+        }
+    }
 }
 
 /// The sysplex group as one stack sees it (for NETSTAT VIPADYN).

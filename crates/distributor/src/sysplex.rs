@@ -11,8 +11,8 @@
 //! serves. Losing the group (an error, or no longer a member) serves
 //! nothing: a stack that cannot confirm its membership steps down.
 
-use std::collections::BTreeSet;
-use std::net::IpAddr;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +21,9 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use zha_group::{Claim, Decision, MoveReason, Moveable, Origin, decide};
+use zha_standby::Engine;
+
+pub use crate::shared::DvipaState;
 use zha_tcpip::{Stack, VipaOwner};
 
 use crate::codes;
@@ -80,6 +83,27 @@ fn conns_key(dvipa: IpAddr, name: &str) -> String {
     format!("conns/{dvipa}/{name}")
 }
 
+fn state_key(dvipa: IpAddr) -> String {
+    format!("state/{dvipa}")
+}
+
+/// The engine's choices, per DVIPA.
+pub fn states(engine: &Engine) -> BTreeMap<IpAddr, DvipaState> {
+    let persisted = engine.persisted();
+    let mut out: BTreeMap<IpAddr, DvipaState> = BTreeMap::new();
+    for s in engine.snapshot().services {
+        let at = SocketAddr::new(s.key.dvipa, s.key.port);
+        let e = out.entry(s.key.dvipa).or_default();
+        if let Some(a) = persisted.get(&s.key) {
+            e.active.push((at, *a));
+        }
+        for t in s.targets.iter().filter(|t| t.quiesced) {
+            e.quiesced.push((at, t.endpoint));
+        }
+    }
+    out
+}
+
 pub use crate::shared::GroupCommand as Command;
 
 /// What the group task keeps of this stack's place in the group.
@@ -92,7 +116,9 @@ struct Place {
     /// Claims `vary deactivate` took out of the group.
     deactivated: BTreeSet<IpAddr>,
     /// When `vary reactivate` defined a claim again, in the group's order.
-    defined: std::collections::HashMap<IpAddr, u64>,
+    defined: HashMap<IpAddr, u64>,
+    /// The first round of probes is over: the claims are published.
+    ready: bool,
 }
 
 impl Place {
@@ -109,7 +135,7 @@ impl Place {
         self.claims
             .iter()
             .copied()
-            .filter(|c| !self.deactivated.contains(&c.dvipa))
+            .filter(|c| self.ready && !self.deactivated.contains(&c.dvipa))
             .collect()
     }
 
@@ -226,7 +252,6 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("zha-group".into())
         .spawn(move || {
-            let mut published: std::collections::HashMap<IpAddr, u64> = Default::default();
             let mut lost = false;
             let mut place = Place {
                 name: name.clone(),
@@ -235,7 +260,9 @@ pub fn spawn(
                 joined: true,
                 deactivated: BTreeSet::new(),
                 defined: Default::default(),
+                ready: false,
             };
+            let mut kept = Kept::default();
             while !stop.is_cancelled() {
                 while let Ok(cmd) = commands.try_recv() {
                     let r = place.carry_out(engine.as_mut(), &cmd);
@@ -252,9 +279,25 @@ pub fn spawn(
                         "{name} had been taken out of the group (it did not confirm its membership in time); it joined again"
                     );
                 }
+                // Claims once the first round of probes is over.
+                if !place.ready && shared.ready.is_cancelled() {
+                    place.ready = true;
+                    if place.joined {
+                        match engine.update(&place.record()) {
+                            Ok(_) => info!(
+                                id = codes::GROUP.id,
+                                "{name}: its first probes are in; it claims {} DVIPA(s)",
+                                place.claimed().len()
+                            ),
+                            // Again at the next look.
+                            Err(_) => place.ready = false,
+                        }
+                    }
+                }
                 let claims = place.claimed();
+                let was = serving.borrow().clone();
                 let step = if place.joined {
-                    step(engine.as_mut(), &name, &claims, &shared, &mut published)
+                    step(engine.as_mut(), &name, &claims, &shared, &was, &mut kept)
                 } else {
                     Ok(BTreeSet::new())
                 };
@@ -312,14 +355,15 @@ fn step(
     me: &str,
     claims: &[Claim],
     shared: &Shared,
-    published: &mut std::collections::HashMap<IpAddr, u64>,
+    was: &BTreeSet<IpAddr>,
+    kept: &mut Kept,
 ) -> Result<BTreeSet<IpAddr>, crate::membership::GroupError> {
     let members = engine.members()?;
     if !engine.confirm()? {
         return Ok(BTreeSet::new());
     }
     let mut serving = BTreeSet::new();
-    let mut owners = std::collections::BTreeMap::new();
+    let mut owners = BTreeMap::new();
     let mut dvipas: Vec<IpAddr> = claims.iter().map(|c| c.dvipa).collect();
     dvipas.dedup();
     for dvipa in dvipas {
@@ -381,17 +425,38 @@ fn step(
             owners.insert(dvipa, o.to_owned());
         }
         if owner.as_deref() == Some(me) {
+            if !was.contains(&dvipa) {
+                // Taken (back): keep what the group holds before serving.
+                adopt(engine, shared, dvipa)?;
+                kept.state.remove(&dvipa);
+            }
             serving.insert(dvipa);
             // Best effort: a count that cannot be written only delays a
             // WHENIDLE takeback; it is no reason to stop serving.
             let n = open_connections(shared, dvipa);
-            if published.get(&dvipa) != Some(&n)
+            if kept.conns.get(&dvipa) != Some(&n)
                 && engine.put(&conns_key(dvipa, me), &n.to_string()).is_ok()
             {
-                published.insert(dvipa, n);
+                kept.conns.insert(dvipa, n);
             }
-        } else if published.remove(&dvipa).is_some() {
-            let _ = engine.put(&conns_key(dvipa, me), "0");
+            // This owner's choices are the group's.
+            let mine = shared
+                .group_state
+                .lock()
+                .ok()
+                .and_then(|g| g.get(&dvipa).cloned())
+                .unwrap_or_default();
+            if kept.state.get(&dvipa) != Some(&mine)
+                && let Ok(text) = serde_json::to_string(&mine)
+                && engine.put(&state_key(dvipa), &text).is_ok()
+            {
+                kept.state.insert(dvipa, mine);
+            }
+        } else {
+            kept.state.remove(&dvipa);
+            if kept.conns.remove(&dvipa).is_some() {
+                let _ = engine.put(&conns_key(dvipa, me), "0");
+            }
         }
     }
     if let Ok(mut g) = shared.group.lock() {
@@ -402,6 +467,52 @@ fn step(
         });
     }
     Ok(serving)
+}
+
+/// What this stack last wrote to the group for the DVIPAs it owns.
+#[derive(Default)]
+struct Kept {
+    /// Its open connections (for WHENIDLE).
+    conns: HashMap<IpAddr, u64>,
+    /// Its choices (active and quiesced targets).
+    state: HashMap<IpAddr, DvipaState>,
+}
+
+/// How long a stack that takes a DVIPA waits for its routes to follow the
+/// group's state; past it, it serves with its own.
+const ADOPT_WAIT: Duration = Duration::from_secs(1);
+
+/// Keep the group's state of `dvipa` (the previous owner's choices), if
+/// it has one: the controller adopts it and publishes the routes, then
+/// this stack may serve.
+fn adopt(
+    engine: &mut dyn GroupEngine,
+    shared: &Shared,
+    dvipa: IpAddr,
+) -> Result<(), crate::membership::GroupError> {
+    let Some(text) = engine.get(&state_key(dvipa))? else {
+        return Ok(());
+    };
+    let Ok(state) = serde_json::from_str::<DvipaState>(&text) else {
+        warn!(
+            id = codes::GROUP.id,
+            "the group's state of {dvipa} is damaged; this stack keeps its own choices"
+        );
+        return Ok(());
+    };
+    let (done, routed) = std::sync::mpsc::sync_channel(1);
+    let input = crate::shared::Input::Adopt {
+        dvipas: BTreeSet::from([dvipa]),
+        state: state.adopted(),
+        done,
+    };
+    if shared.inputs.blocking_send(input).is_ok() && routed.recv_timeout(ADOPT_WAIT).is_err() {
+        warn!(
+            id = codes::GROUP.id,
+            "the group's state of {dvipa} was not applied within {ADOPT_WAIT:?}; serving with this stack's own choices"
+        );
+    }
+    Ok(())
 }
 
 /// Every live member's claim on `dvipa`, with when it was defined.

@@ -605,6 +605,15 @@ impl Engine {
         Ok(self.set_quiesced(&hits, false, now))
     }
 
+    /// The services whose targets a selector names.
+    pub fn selected(&self, sel: &Selector) -> Result<Vec<ServiceKey>, SelectError> {
+        Ok(self
+            .select(sel)?
+            .into_iter()
+            .map(|(si, _)| self.services[si].spec.key)
+            .collect())
+    }
+
     /// The targets a selector names: (service index, target indexes).
     fn select(&self, sel: &Selector) -> Result<Vec<(usize, Vec<usize>)>, SelectError> {
         let ip: Option<IpAddr> = sel.target.parse().ok();

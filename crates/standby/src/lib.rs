@@ -20,7 +20,7 @@ pub use config::{
     Config, ProbeSpec, ServiceKey, ServiceSpec, TargetRole, TargetSpec, takeover_order,
 };
 pub use engine::{
-    Adopted, Availability, ConfigDiff, Engine, Persisted, ProbeOutcome, ProbeRequest, SelectError, Selector,
-    ServiceView, Snapshot, TargetView, first_round,
+    Adopted, Availability, ConfigDiff, Engine, Persisted, ProbeOutcome, ProbeRequest, SelectError,
+    Selector, ServiceView, Snapshot, TargetView, first_round,
 };
 pub use event::{Event, EventKind, StartReason, SwitchReason, TargetId};

@@ -49,7 +49,7 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
         symbols.set(k, v.clone());
     }
     // A stack of a sysplex group: its own state folder (and control
-    // socket) by default, beside the group's shared folder.
+    // socket) in the state folder, beside the group's shared folder.
     let mut settings = settings;
     // A z/OS system name: it names files in the group's folder.
     if let Some(s) = &args.system {
@@ -65,12 +65,9 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
     }
     let group = args.system.as_ref().map(|system| {
         let system = system.to_ascii_uppercase();
-        let base = settings::default_state_dir();
-        if settings.state.dir.is_none() {
-            settings.state.dir = Some(base.join(&system));
-        }
+        let dir = settings.for_system(&system);
         zha_distributor::sysplex::GroupOptions {
-            dir: args.group.clone().unwrap_or_else(|| base.join("group")),
+            dir: args.group.clone().unwrap_or(dir),
             system,
         }
     });
@@ -126,7 +123,13 @@ fn start_error(e: &StartError) -> String {
 fn socket(c: &ControlArgs) -> anyhow::Result<PathBuf> {
     match &c.control {
         Some(p) => Ok(p.clone()),
-        None => Ok(settings(c.config.as_ref())?.control_socket()),
+        None => {
+            let mut s = settings(c.config.as_ref())?;
+            if let Some(system) = &c.system {
+                s.for_system(&system.to_ascii_uppercase());
+            }
+            Ok(s.control_socket())
+        }
     }
 }
 

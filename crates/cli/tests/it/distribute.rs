@@ -113,6 +113,8 @@ pub(crate) struct Distributor {
     /// Shared with a successor started on the same files.
     pub(crate) dir: std::sync::Arc<tempfile::TempDir>,
     pub(crate) config: PathBuf,
+    /// `--system NAME`: the commands name the stack.
+    pub(crate) system: Option<std::ffi::OsString>,
 }
 
 pub(crate) struct Start<'a> {
@@ -216,10 +218,16 @@ impl<'a> Start<'a> {
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .spawn()
             .unwrap();
+        let system = self
+            .args
+            .iter()
+            .position(|a| a == "--system")
+            .and_then(|i| self.args.get(i + 1).cloned());
         let mut d = Distributor {
             child,
             dir: std::sync::Arc::new(dir),
             config,
+            system,
         };
         let end = Instant::now() + LIMIT;
         while !d.netstat(&["vdpt"]).is_some_and(|o| o.contains("Dest:")) {
@@ -261,6 +269,7 @@ impl Distributor {
             child,
             dir: self.dir.clone(),
             config: self.config.clone(),
+            system: self.system.clone(),
         }
     }
 
@@ -272,12 +281,12 @@ impl Distributor {
     }
 
     pub(crate) fn zha(&self, args: &[&str]) -> std::process::Output {
-        bin()
-            .args(args)
-            .arg("--config")
-            .arg(&self.config)
-            .output()
-            .unwrap()
+        let mut c = bin();
+        c.args(args).arg("--config").arg(&self.config);
+        if let Some(s) = &self.system {
+            c.arg("--system").arg(s);
+        }
+        c.output().unwrap()
     }
 
     pub(crate) fn netstat(&self, args: &[&str]) -> Option<String> {

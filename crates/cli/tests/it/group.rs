@@ -440,3 +440,88 @@ fn two_stacks_started_at_the_same_moment_both_start() {
         });
     }
 }
+
+/// A stack's VDPT: the active target and the quiesced ones.
+fn table(d: &crate::distribute::Distributor) -> (Option<String>, Vec<String>) {
+    let rows: Vec<zha_distributor::protocol::ServiceRow> =
+        serde_json::from_str(&d.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
+    let row = &rows[0];
+    let quiesced = row
+        .targets
+        .iter()
+        .filter(|t| t.flag == zha_distributor::protocol::Flag::Quiesced)
+        .filter_map(|t| t.system.clone())
+        .collect();
+    let active = row.active_target().and_then(|t| t.system.clone());
+    (active, quiesced)
+}
+
+#[test]
+fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
+    let net = Net::new();
+    let _backends = [
+        Backend::start(net.addr(11), "SYSA"),
+        Backend::start(net.addr(12), "SYSB"),
+    ];
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let noauto = |p: String| p.replace("AUTOSWITCHBACK", "NOAUTOSWITCHBACK");
+    let start_a = || {
+        Start {
+            profile: noauto(profile(&net, "AUTOSWITCHBACK")),
+            args: member("SYSA", &dir),
+            ..Start::new(&net)
+        }
+        .run()
+    };
+    let mut sysa = start_a();
+    sysa.wait_for(|| table(&sysa).0.is_some());
+    let sysb = Start {
+        profile: noauto(backup_profile(&net)),
+        args: member("SYSB", &dir),
+        ..Start::new(&net)
+    }
+    .run();
+    let dvipa = net.addr(10);
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA") && table(&sysb).0.is_some());
+    // Both stacks chose SYSA's server (NOAUTOSWITCHBACK, both ready). The
+    // owner moves to SYSB's by a quiesce and a resume; it stays there.
+    assert_eq!(table(&sysb).0.as_deref(), Some("SYSA"));
+    let vary = |d: &crate::distribute::Distributor, what: &[&str]| {
+        let mut a = vec!["vary"];
+        a.extend_from_slice(what);
+        d.zha(&a)
+    };
+    assert!(vary(&sysa, &["quiesce", "SYSA"]).status.success());
+    assert!(vary(&sysa, &["resume", "SYSA"]).status.success());
+    assert_eq!(table(&sysa), (Some("SYSB".into()), vec![]));
+    assert_eq!(ask(dvipa).unwrap(), "SYSB");
+    // Only the owner's choices are the group's: a backup stack refuses.
+    let o = vary(&sysb, &["quiesce", "SYSB"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("SYSB does not own") && err.contains("SYSA does"),
+        "{err}"
+    );
+    // SYSA's stack dies: SYSB's takes over and keeps SYSB's server active,
+    // though its own choice was SYSA's.
+    std::thread::sleep(Duration::from_millis(100));
+    let _ = sysa.child.kill();
+    let _ = sysa.child.wait();
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
+    assert_eq!(table(&sysb), (Some("SYSB".into()), vec![]));
+    for _ in 0..10 {
+        assert_eq!(ask(dvipa).unwrap(), "SYSB");
+    }
+    // The new owner quiesces SYSA's server; SYSA's stack returns and takes
+    // the DVIPA back (IMMEDIATE) with both choices.
+    assert!(vary(&sysb, &["quiesce", "SYSA"]).status.success());
+    std::thread::sleep(Duration::from_millis(100));
+    sysa = start_a();
+    sysa.wait_for(|| owner(&sysa).as_deref() == Some("SYSA"));
+    assert_eq!(table(&sysa), (Some("SYSB".into()), vec!["SYSA".to_owned()]));
+    assert_eq!(ask(dvipa).unwrap(), "SYSB");
+    let (_, log) = sysa.stop();
+    assert!(log.contains("adopted"), "{log}");
+}

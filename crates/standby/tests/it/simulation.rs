@@ -136,7 +136,11 @@ fn run(ops: &[Op], switchback: bool, application: bool) -> Result<(), String> {
                     active: BTreeMap::from([(key(), ep(*t))]),
                     quiesced,
                 };
-                engine.adopt(&std::collections::BTreeSet::from([key().dvipa]), &state, now);
+                engine.adopt(
+                    &std::collections::BTreeSet::from([key().dvipa]),
+                    &state,
+                    now,
+                );
                 reconfigured = true;
                 // The group's active target is taken when it is available
                 // here (NOAUTOSWITCHBACK, first round over).
