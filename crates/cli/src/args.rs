@@ -154,6 +154,8 @@ pub struct UpArgs {
 pub enum Scenario {
     /// Crash the preferred server under load, restart it, switch back, then a planned stop
     Failover,
+    /// Crash a whole system under load (its TCP/IP stack, which owns the DVIPA, and its z/OSMF server): the next stack takes the DVIPA over; the system returns and takes it back
+    SystemFailure,
 }
 
 #[derive(Args, Debug)]

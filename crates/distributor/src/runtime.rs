@@ -310,7 +310,7 @@ async fn start_with(
             let joined = engine.join(&record)?;
             info!(
                 id = codes::OWNER.id,
-                "{} joined the sysplex group at {} (member {joined}) with {} claim(s)",
+                "{} joined the sysplex group at {} (member {joined}); it claims its {} DVIPA(s) once its first probes are in",
                 g.system,
                 engine.describe(),
                 claims.len()

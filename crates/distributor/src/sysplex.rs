@@ -285,7 +285,7 @@ pub fn spawn(
                     if place.joined {
                         match engine.update(&place.record()) {
                             Ok(_) => info!(
-                                id = codes::GROUP.id,
+                                id = codes::OWNER.id,
                                 "{name}: its first probes are in; it claims {} DVIPA(s)",
                                 place.claimed().len()
                             ),

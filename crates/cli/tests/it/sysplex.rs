@@ -189,14 +189,14 @@ fn probe(net: &Net, work: &Path, secs: &str) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), String::from_utf8_lossy(&o.stderr)))
 }
 
-/// Wait until the distributor of `up` sees every server initialized and
-/// `system` active (a backup that finishes initializing first takes the
-/// connections until the preferred one has too).
+/// Wait until SYSA's stack (the owner) of `up` sees every server
+/// initialized and `system` active (a backup that finishes initializing
+/// first takes the connections until the preferred one has too).
 fn wait_settled(work: &Path, system: &str) {
     let end = Instant::now() + LIMIT;
     loop {
         let o = bin()
-            .args(["netstat", "vdpt", "--json", "--config"])
+            .args(["netstat", "vdpt", "--json", "--system", "SYSA", "--config"])
             .arg(work.join("zosmf-ha.toml"))
             .output()
             .unwrap();
@@ -251,7 +251,8 @@ fn plan_check_up_probe_curl_and_zowe() {
             .process_group(0);
         Proc::spawn(c)
     };
-    up.expect("started the distributor");
+    up.expect("started SYSA's TCP/IP stack (VIPADEFINE");
+    up.expect("started SYSB's TCP/IP stack (VIPABACKUP 100");
     // Its hints, shown without a terminal too.
     up.expect("tables:  zosmf-ha netstat vdpt --detail --config");
     up.expect("pids:    SYSA ");
@@ -362,6 +363,82 @@ fn the_failover_scenario_without_switchback() {
     assert_eq!(status, 0, "{out}");
     assert!(out.contains("stays active (NOAUTOSWITCHBACK)"), "{out}");
     assert!(out.contains("failed client connections: 0"), "{out}");
+}
+
+#[test]
+fn the_system_failure_scenario_fails_no_client_connection() {
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), &net, true);
+    let (status, out) = up(
+        &plex,
+        &dir.path().join("work"),
+        &["--scenario", "system-failure"],
+    )
+    .wait();
+    println!("{out}");
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains("SYSA fails: its TCP/IP stack (pid")
+            && out.contains("SYSB's stack took the DVIPA over"),
+        "{out}"
+    );
+    assert!(out.contains("SYSA's stack took the DVIPA back"), "{out}");
+    assert!(out.contains("switched back to SYSA's server"), "{out}");
+    assert!(
+        out.contains("end: SYSA's stack owns the DVIPA, SYSA active"),
+        "{out}"
+    );
+    assert!(out.contains("failed client connections: 0"), "{out}");
+    // Both systems answered: SYSB's server while SYSA was down.
+    assert!(
+        out.contains("answered by SYSA ") && out.contains("SYSB "),
+        "{out}"
+    );
+    assert!(
+        out.contains("takeover: the next stack owned the DVIPA"),
+        "{out}"
+    );
+    assert!(out.contains("verdict: PASS"), "{out}");
+    all_gone(&net);
+}
+
+#[test]
+fn up_restarts_a_stack_that_dies_and_the_other_stack_serves_meanwhile() {
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), &net, true);
+    let work = dir.path().join("work");
+    let mut up = up(&plex, &work, &[]);
+    up.expect("owner: SYSA's stack; active: SYSA");
+    let pids = up
+        .seen
+        .iter()
+        .find(|l| l.starts_with("pids:"))
+        .cloned()
+        .unwrap_or_default();
+    let pid = pids
+        .split(", ")
+        .find_map(|p| {
+            p.trim_start_matches("pids:")
+                .trim()
+                .strip_prefix("SYSA/TCPIP ")
+        })
+        .unwrap_or_else(|| panic!("no pid of SYSA's stack in {pids:?}"))
+        .to_owned();
+    let ok = Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    assert!(ok.success());
+    // up sees the death, then the new owner, and restarts the stack.
+    up.expect("SYSA/TCPIP (stack) ended");
+    up.expect("owner: SYSB's stack");
+    wait_answering(&net, &work, "SYSA");
+    up.expect("SYSA/TCPIP restarted");
+    up.expect("owner: SYSA's stack; active: SYSA");
+    wait_answering(&net, &work, "SYSA");
+    ctrl_c(&up);
+    let (status, out) = up.wait();
+    assert_eq!(status, 0, "{out}");
+    all_gone(&net);
 }
 
 fn server(plex: &Path, work: &Path, system: &str) -> Proc {

@@ -1,6 +1,6 @@
-//! What `up` runs, found in a checked sysplex: the DVIPA, the distributing
-//! system's profile, and the servers in takeover order; and the settings
-//! the distributor gets.
+//! What `up` runs, found in a checked sysplex: the DVIPA, the stacks that
+//! distribute it (one per system, owner first), and the servers in
+//! takeover order; and the settings the stacks get.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,12 +8,49 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use zha_plex::Sysplex;
 
+/// A system's TCP/IP stack: `distribute --system NAME --profile FILE`.
+#[derive(Clone, Debug)]
+pub struct StackPlan {
+    pub system: String,
+    pub profile: PathBuf,
+    /// VIPADEFINE, else the VIPABACKUP rank.
+    pub rank: Option<u8>,
+}
+
+impl StackPlan {
+    /// Its name among `up`'s children.
+    pub fn proc_name(&self) -> String {
+        stack_proc(&self.system)
+    }
+
+    /// What it is in the group, for the screen: `VIPADEFINE`, `VIPABACKUP 100`.
+    pub fn origin(&self) -> String {
+        match self.rank {
+            None => "VIPADEFINE".into(),
+            Some(r) => format!("VIPABACKUP {r}"),
+        }
+    }
+}
+
+/// The child name of a system's stack: its TCP/IP address space.
+pub fn stack_proc(system: &str) -> String {
+    format!("{system}{STACK}")
+}
+
+const STACK: &str = "/TCPIP";
+
+/// Whether a child is a stack (not a server).
+pub fn is_stack(name: &str) -> bool {
+    name.ends_with(STACK)
+}
+
 /// Everything `up` runs, found in the sysplex.
 pub struct Layout {
     pub name: String,
     pub dvipa: SocketAddr,
-    /// The distributing system's profile.
-    pub profile: PathBuf,
+    /// The stacks that distribute the DVIPA, one per system, in takeover
+    /// order: the VIPADEFINE stack, then the VIPABACKUP stacks by rank.
+    pub stacks: Vec<StackPlan>,
     pub switchback: bool,
     /// (system, DESTIP address:port), in takeover order.
     pub servers: Vec<(String, SocketAddr)>,
@@ -55,12 +92,12 @@ pub fn layout(plex: &Sysplex, report: &zha_plex::Report) -> Result<Layout, Strin
             );
         }
     };
-    // The owner's applied statement is what its distributor runs.
-    let Some((h, d)) = z
+    // The owner's applied statement: the targets and their order.
+    let Some(d) = z
         .statements
         .iter()
         .filter(|h| h.on_owner())
-        .find_map(|h| h.applied.map(|d| (h, d)))
+        .find_map(|h| h.applied)
     else {
         return Err(format!(
             "no system owns (VIPADEFINE) and distributes z/OSMF's DVIPA {}: nothing to run",
@@ -70,13 +107,29 @@ pub fn layout(plex: &Sysplex, report: &zha_plex::Report) -> Result<Layout, Strin
     let Some(port) = z.key.port.or_else(|| d.ports.first().map(|p| p.value.lo)) else {
         return Err(format!("the distribution of {} names no port", z.key.dvipa));
     };
-    let Some(profile) = h
-        .system
-        .profile
-        .map(|f| PathBuf::from(report.sources.file(f).name()))
-    else {
-        return Err(format!("{} has no profile", h.system.name));
-    };
+    // Every stack that distributes the DVIPA (VIPADEFINE or VIPABACKUP,
+    // and a VIPADISTRIBUTE of its own): one `distribute --system` each.
+    let mut stacks: Vec<StackPlan> = Vec::new();
+    for st in z.statements.iter().filter(|s| s.applied.is_some()) {
+        let sys = st.system;
+        let Some(v) = sys.stack.as_ref().and_then(|k| k.vipa(d.dvipa.value)) else {
+            continue;
+        };
+        let Some(file) = sys.profile else { continue };
+        if stacks.iter().any(|s| s.system == sys.name) {
+            continue;
+        }
+        stacks.push(StackPlan {
+            system: sys.name.clone(),
+            profile: PathBuf::from(report.sources.file(file).name()),
+            rank: match v.owner {
+                zha_tcpip::VipaOwner::Define => None,
+                zha_tcpip::VipaOwner::Backup(r) => Some(r),
+            },
+        });
+    }
+    // The owner first, then the backups by rank (highest first).
+    stacks.sort_by_key(|s| std::cmp::Reverse(s.rank.map_or(256, u16::from)));
     let mut servers = Vec::new();
     for t in d.takeover_order() {
         let Some(s) = plex
@@ -98,7 +151,7 @@ pub fn layout(plex: &Sysplex, report: &zha_plex::Report) -> Result<Layout, Strin
     Ok(Layout {
         name: plex.name.clone(),
         dvipa: SocketAddr::new(d.dvipa.value, port),
-        profile,
+        stacks,
         switchback: d.switchback,
         servers,
         preferred,

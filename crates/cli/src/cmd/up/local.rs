@@ -1,6 +1,6 @@
-//! A local sysplex that runs: what the status screen and the scenario read
-//! from it (typed NETSTAT rows over the control socket) and a client of its
-//! DVIPA.
+//! A local sysplex that runs: what the status screen and the scenarios
+//! read from it (typed NETSTAT rows over each stack's control socket) and a
+//! client of its DVIPA.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use zha_client::{Client, Trust};
 use zha_distributor::control::{self, ControlError};
 use zha_distributor::protocol::{Report, ServiceRow};
 
-use super::layout::Layout;
+use super::layout::{Layout, StackPlan};
 
 /// Why a step of `up` stopped before it was done.
 pub enum Halt {
@@ -24,25 +24,80 @@ impl From<anyhow::Error> for Halt {
     }
 }
 
-/// What the status screen and the scenario need.
+/// A system's stack as `up` reaches it.
+pub struct LocalStack {
+    pub plan: StackPlan,
+    /// Its control socket.
+    pub socket: PathBuf,
+}
+
+/// What one stack says of itself and of the DVIPA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackStatus {
+    pub system: String,
+    /// It answers on its control socket.
+    pub up: bool,
+    /// It owns the DVIPA and accepts its connections.
+    pub owns: bool,
+}
+
+/// What the status screen and the scenarios need.
 pub struct Local {
     pub layout: Layout,
-    /// The distributor's control socket.
-    pub socket: PathBuf,
-    /// Its settings file (for the `netstat --config` hint).
+    /// The stacks, in takeover order.
+    pub stacks: Vec<LocalStack>,
+    /// The settings file every stack reads (for the `netstat` hint).
     pub config: PathBuf,
     pub ca: PathBuf,
     pub work: PathBuf,
 }
 
+const ASK: Duration = Duration::from_secs(3);
+
 impl Local {
-    /// The distributor's services, from its VDPT.
+    /// Every stack, as it answers now.
+    pub async fn stacks(&self) -> Vec<StackStatus> {
+        let mut out = Vec::new();
+        for s in &self.stacks {
+            let view = control::netstat(&s.socket, Report::Vipadyn, ASK).await;
+            let owns = view.as_ref().is_ok_and(|v| {
+                v.vipadyn
+                    .iter()
+                    .any(|r| r.addr == self.layout.dvipa.ip() && r.active)
+            });
+            out.push(StackStatus {
+                system: s.plan.system.clone(),
+                up: view.is_ok(),
+                owns,
+            });
+        }
+        out
+    }
+
+    /// The system whose stack owns the DVIPA.
+    pub async fn owner(&self) -> Option<String> {
+        self.stacks()
+            .await
+            .into_iter()
+            .find(|s| s.owns)
+            .map(|s| s.system)
+    }
+
+    /// The owning stack's services, from its VDPT (the first stack's while
+    /// none owns the DVIPA).
     pub async fn services(&self) -> Result<Vec<ServiceRow>, ControlError> {
-        Ok(
-            control::netstat(&self.socket, Report::Vdpt, Duration::from_secs(3))
-                .await?
-                .services,
-        )
+        let owner = self.owner().await;
+        let stack = self
+            .stacks
+            .iter()
+            .find(|s| Some(&s.plan.system) == owner.as_ref())
+            .or(self.stacks.first());
+        let Some(stack) = stack else {
+            return Ok(Vec::new());
+        };
+        Ok(control::netstat(&stack.socket, Report::Vdpt, ASK)
+            .await?
+            .services)
     }
 
     /// The first service (the z/OSMF DVIPA..port).
@@ -55,6 +110,14 @@ impl Local {
         let svc = self.service().await?;
         let t = svc.active_target()?;
         Some(t.system.clone().unwrap_or_else(|| t.target.to_string()))
+    }
+
+    /// A stack's control socket.
+    pub fn socket(&self, system: &str) -> Option<&PathBuf> {
+        self.stacks
+            .iter()
+            .find(|s| s.plan.system == system)
+            .map(|s| &s.socket)
     }
 
     /// A client of the DVIPA, trusting the local key ring.

@@ -1,11 +1,13 @@
-//! `zosmf-ha up`: a local sysplex — a z/OSMF stand-in per system and the
-//! distributor on the DVIPA, as child processes of this one — with a live
-//! status, or a scripted failover scenario.
+//! `zosmf-ha up`: a local sysplex — a z/OSMF stand-in per system and a
+//! TCP/IP stack per system that distributes the DVIPA (`distribute
+//! --system`, one sysplex group), as child processes of this one — with a
+//! live status, or a scripted scenario.
 //!
 //! - `layout`: what to run, found in the checked sysplex.
 //! - `procs`: the children (own process groups, they die with `up`).
 //! - `local`: the running sysplex as the screen and the scenario read it.
-//! - `status`: the live screen; `scenario`: the failover script.
+//! - `status`: the live screen; `scenario`: the failover and
+//!   system-failure scripts.
 
 mod layout;
 mod local;
@@ -22,8 +24,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use self::layout::{layout, write_settings};
-use self::local::{Halt, Local};
-use self::procs::{DISTRIBUTOR, Procs};
+use self::local::{Halt, Local, LocalStack};
+use self::procs::Procs;
 use crate::args::{Scenario, UpArgs};
 use crate::child::INTERRUPTED;
 use crate::output::{self, say};
@@ -45,10 +47,9 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot resolve the work folder {}", work.display()))?;
     // One `up` per work folder: a second one would fight the first for its
     // ports and USER_DIRs (and rewrite its files).
-    let sock = work.join("state/control.sock");
-    if std::os::unix::net::UnixStream::connect(&sock).is_ok() {
+    if let Some(sock) = running_stack(&work.join("state")) {
         output::error(&format!(
-            "zosmf-ha up: a local sysplex is already running with the work folder {} (its distributor answers on {}); stop it first (Ctrl-C in its terminal), or give this one another --work and other addresses",
+            "zosmf-ha up: a local sysplex is already running with the work folder {} (a stack answers on {}); stop it first (Ctrl-C in its terminal), or give this one another --work and other addresses",
             work.display(),
             sock.display()
         ));
@@ -127,7 +128,19 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
     let ring = zha_zosmf::keyring::ensure(&first.keyring_dir, &first.cert_names)?;
     let config = work.join("zosmf-ha.toml");
     write_settings(&config, &work, &ring.ca, plex)?;
-    let socket = zha_distributor::settings::read(&config)?.control_socket();
+    let settings = zha_distributor::settings::read(&config)?;
+    let stacks = layout
+        .stacks
+        .iter()
+        .map(|plan| {
+            let mut s = settings.clone();
+            s.for_system(&plan.system);
+            LocalStack {
+                plan: plan.clone(),
+                socket: s.control_socket(),
+            }
+        })
+        .collect();
 
     let (tx, rx) = mpsc::unbounded_channel();
     let mut procs = Procs::new(
@@ -139,7 +152,7 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
     );
     let local = Local {
         layout,
-        socket,
+        stacks,
         config,
         ca: ring.ca.clone(),
         work,
@@ -155,50 +168,117 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         }
         match a.scenario {
             None => status::status(&local, &mut procs, rx, stop).await,
-            Some(Scenario::Failover) => scenario::failover(&local, &mut procs, rx, stop).await,
+            Some(Scenario::Failover) => {
+                scenario::run(Scenario::Failover, &local, &mut procs, rx, stop).await
+            }
+            Some(Scenario::SystemFailure) => {
+                scenario::run(Scenario::SystemFailure, &local, &mut procs, rx, stop).await
+            }
         }
     })
 }
 
-/// Start the servers, each once the one before listens, then the
-/// distributor; a Ctrl-C on the way stops it without blaming a child.
+/// Start the servers, each once the one before listens, then the stacks,
+/// the owner's first, and wait until a stack owns the DVIPA; a Ctrl-C on
+/// the way stops it without blaming a child.
 async fn start(local: &Local, procs: &mut Procs, stop: &CancellationToken) -> Result<(), Halt> {
-    for (sys, addr) in &local.layout.servers {
-        procs.spawn_server(sys)?;
-        wait_until(
-            procs,
-            stop,
-            &format!("nothing listens on {addr}"),
-            || async { tokio::net::TcpStream::connect(*addr).await.is_ok() },
-        )
-        .await?;
-        say(&format!(
-            "started the z/OSMF stand-in of {sys} on https://{addr} (pid {})",
-            procs.pid(sys).unwrap_or(0)
-        ));
+    for (sys, _) in &local.layout.servers {
+        start_server(local, procs, stop, sys).await?;
     }
-    procs.spawn_distributor(&local.layout.profile, &local.config)?;
+    for s in &local.stacks {
+        start_stack(local, procs, stop, &s.plan.system).await?;
+    }
     wait_until(
         procs,
         stop,
-        &format!(
-            "the distributor does not answer on {}",
-            local.socket.display()
-        ),
-        || async { local.services().await.is_ok() },
+        &format!("no stack owns the DVIPA {}", local.layout.dvipa.ip()),
+        || async { local.owner().await.is_some() },
     )
     .await?;
     say(&format!(
-        "started the distributor on the DVIPA {} ({}, pid {})",
+        "the DVIPA {} is {}'s ({}); new connections go to the preferred server while it is available",
         local.layout.dvipa,
+        local.owner().await.unwrap_or_default(),
         if local.layout.switchback {
             "AUTOSWITCHBACK"
         } else {
             "NOAUTOSWITCHBACK"
         },
-        procs.pid(DISTRIBUTOR).unwrap_or(0)
     ));
     Ok(())
+}
+
+/// Start a system's z/OSMF stand-in and wait until it listens.
+async fn start_server(
+    local: &Local,
+    procs: &mut Procs,
+    stop: &CancellationToken,
+    system: &str,
+) -> Result<(), Halt> {
+    let Some(addr) = local
+        .layout
+        .servers
+        .iter()
+        .find(|s| s.0 == system)
+        .map(|s| s.1)
+    else {
+        return Ok(());
+    };
+    procs.spawn_server(system)?;
+    wait_until(
+        procs,
+        stop,
+        &format!("nothing listens on {addr}"),
+        || async { tokio::net::TcpStream::connect(addr).await.is_ok() },
+    )
+    .await?;
+    say(&format!(
+        "started the z/OSMF stand-in of {system} on https://{addr} (pid {})",
+        procs.pid(system).unwrap_or(0)
+    ));
+    Ok(())
+}
+
+/// Start a system's stack and wait until it answers.
+async fn start_stack(
+    local: &Local,
+    procs: &mut Procs,
+    stop: &CancellationToken,
+    system: &str,
+) -> Result<(), Halt> {
+    let Some(s) = local.stacks.iter().find(|s| s.plan.system == system) else {
+        return Ok(());
+    };
+    procs.spawn_stack(&s.plan, &local.config)?;
+    wait_until(
+        procs,
+        stop,
+        &format!("{system}'s stack does not answer on {}", s.socket.display()),
+        || async {
+            zha_distributor::control::netstat(
+                &s.socket,
+                zha_distributor::protocol::Report::Vipadyn,
+                Duration::from_secs(3),
+            )
+            .await
+            .is_ok()
+        },
+    )
+    .await?;
+    say(&format!(
+        "started {system}'s TCP/IP stack ({}, pid {})",
+        s.plan.origin(),
+        procs.pid(&s.plan.proc_name()).unwrap_or(0)
+    ));
+    Ok(())
+}
+
+/// The control socket of a stack that answers in `state`, if one does.
+fn running_stack(state: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dirs = std::fs::read_dir(state).ok()?;
+    dirs.flatten()
+        .map(|e| e.path().join("control.sock"))
+        .find(|p| std::os::unix::net::UnixStream::connect(p).is_ok())
 }
 
 /// Wait up to 20 s for `ready`; a child that ends meanwhile is the cause,

@@ -1,5 +1,6 @@
-//! The children of `up`: a z/OSMF stand-in per system and the distributor,
-//! each this binary in another mode. Each runs in its own process group,
+//! The children of `up`: a z/OSMF stand-in per system and a stack
+//! (`distribute --system`) per system that distributes the DVIPA, each this
+//! binary in another mode. Each runs in its own process group,
 //! so a Ctrl-C in the terminal reaches `up` alone and `up` stops them in
 //! order; and each dies with `up` (see `child`).
 
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::mpsc;
 
+use super::layout::{StackPlan, is_stack};
 use crate::output;
 
 /// A line one of the children wrote.
@@ -25,7 +27,7 @@ struct Proc {
     child: Child,
 }
 
-/// The children: servers and the distributor. Dropping it stops them.
+/// The children: servers and stacks. Dropping it stops them.
 pub struct Procs {
     pub exe: PathBuf,
     pub work: PathBuf,
@@ -101,13 +103,20 @@ impl Procs {
         self.spawn(system, cmd)
     }
 
-    pub fn spawn_distributor(&mut self, profile: &Path, config: &Path) -> anyhow::Result<()> {
+    /// A system's stack; the group meets in the settings' state folder.
+    pub fn spawn_stack(&mut self, plan: &StackPlan, config: &Path) -> anyhow::Result<()> {
         let mut cmd = Command::new(&self.exe);
-        cmd.args(["distribute", "--log-json", "--profile"])
-            .arg(profile)
-            .arg("--config")
-            .arg(config);
-        self.spawn(DISTRIBUTOR, cmd)
+        cmd.args([
+            "distribute",
+            "--log-json",
+            "--system",
+            &plan.system,
+            "--profile",
+        ])
+        .arg(&plan.profile)
+        .arg("--config")
+        .arg(config);
+        self.spawn(&plan.proc_name(), cmd)
     }
 
     pub fn pid(&self, name: &str) -> Option<u32> {
@@ -155,13 +164,10 @@ impl Procs {
     }
 }
 
-/// The distributor's name among the children.
-pub const DISTRIBUTOR: &str = "distributor";
-
 impl Drop for Procs {
     fn drop(&mut self) {
-        // The distributor first, so that it does not probe dying servers.
-        self.running.sort_by_key(|p| p.name != DISTRIBUTOR);
+        // The stacks first, so that they do not probe dying servers.
+        self.running.sort_by_key(|p| !is_stack(&p.name));
         for mut p in std::mem::take(&mut self.running) {
             terminate(&mut p.child);
         }

@@ -1,8 +1,12 @@
-//! `zosmf-ha up --scenario failover`: the life of a hot-standby pair under
-//! client load, with a timeline and a verdict. Exits 0 only if no client
-//! connection failed (SPEC §1: refused, reset or closed before any byte);
-//! 130 if Ctrl-C stopped it (the load is stopped first, and nothing the
-//! shutdown does is counted).
+//! `zosmf-ha up --scenario failover|system-failure`: the life of a
+//! hot-standby pair under client load, with a timeline and a verdict.
+//! `failover` crashes the active z/OSMF server; `system-failure` crashes a
+//! whole system — its z/OSMF server and the TCP/IP stack that owns the
+//! DVIPA — so the next stack takes the DVIPA over, and the system's return
+//! takes it back. Exits 0 only if no client connection failed (SPEC §1:
+//! refused, reset or closed before any byte; those in flight at the crash
+//! are counted apart); 130 if Ctrl-C stopped it (the load is stopped first,
+//! and nothing the shutdown does is counted).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,9 +18,11 @@ use zha_client::{Crash, Outcome, Tally};
 use zha_distributor::control;
 use zha_distributor::protocol::{Request, VaryAction};
 
+use super::layout::stack_proc;
 use super::local::{Halt, Local};
 use super::procs::{Line, Procs};
 use super::status::event;
+use crate::args::Scenario;
 use crate::child::INTERRUPTED;
 use crate::output::say;
 
@@ -27,6 +33,8 @@ struct Timeline {
     start: Instant,
     rows: Vec<(Duration, String)>,
     crash: Option<Crash>,
+    /// From the system's failure to the next stack owning the DVIPA.
+    takeover: Option<Duration>,
 }
 
 impl Timeline {
@@ -86,6 +94,26 @@ async fn wait_all_available(local: &Local, stop: &CancellationToken) -> Result<(
     }
 }
 
+/// Wait until `want`'s stack owns the DVIPA; the time it took.
+async fn wait_owner(local: &Local, want: &str, stop: &CancellationToken) -> Result<Duration, Halt> {
+    let t = Instant::now();
+    loop {
+        if local.owner().await.as_deref() == Some(want) {
+            return Ok(t.elapsed());
+        }
+        if t.elapsed() > WAIT {
+            return Err(anyhow::anyhow!(
+                "the DVIPA is {:?}'s after {WAIT:?}, not {want}'s",
+                local.owner().await
+            )
+            .into());
+        }
+        pause(Duration::from_millis(2), stop).await?;
+    }
+}
+
+/// Quiesce or resume a server, on the stack that owns the DVIPA (its
+/// choices are the group's).
 async fn vary(local: &Local, action: VaryAction, system: &str) -> anyhow::Result<()> {
     let req = Request::Vary {
         action,
@@ -93,7 +121,12 @@ async fn vary(local: &Local, action: VaryAction, system: &str) -> anyhow::Result
         port: None,
         force: false,
     };
-    control::act(&local.socket, &req, Duration::from_secs(5)).await?;
+    let owner = local.owner().await;
+    let socket = owner
+        .as_deref()
+        .and_then(|o| local.socket(o))
+        .ok_or_else(|| anyhow::anyhow!("no stack owns the DVIPA"))?;
+    control::act(socket, &req, Duration::from_secs(5)).await?;
     Ok(())
 }
 
@@ -121,7 +154,8 @@ fn drained(system: &str, open: u64, took: Duration) -> String {
     }
 }
 
-pub async fn failover(
+pub async fn run(
+    kind: Scenario,
     local: &Local,
     procs: &mut Procs,
     mut rx: mpsc::UnboundedReceiver<Line>,
@@ -139,9 +173,14 @@ pub async fn failover(
         start: Instant::now(),
         rows: Vec::new(),
         crash: None,
+        takeover: None,
     };
     say(&format!(
-        "\nscenario failover: {preferred} preferred, {backup} backup, {} — client load on https://{}/zosmf/info\n",
+        "\nscenario {}: {preferred} preferred, {backup} backup, {} — client load on https://{}/zosmf/info\n",
+        match kind {
+            Scenario::Failover => "failover",
+            Scenario::SystemFailure => "system-failure",
+        },
         if local.layout.switchback {
             "AUTOSWITCHBACK"
         } else {
@@ -194,7 +233,10 @@ pub async fn failover(
             }
         }));
     }
-    let result = steps(local, procs, &mut tl, &preferred, &backup, &stop).await;
+    let result = match kind {
+        Scenario::Failover => steps(local, procs, &mut tl, &preferred, &backup, &stop).await,
+        Scenario::SystemFailure => system_failure(local, procs, &mut tl, &stop).await,
+    };
     // The load stops first, before anything is stopped.
     load_stop.cancel();
     for w in workers {
@@ -244,6 +286,12 @@ pub async fn failover(
         tally.percentile(99.0),
         tally.percentile(100.0)
     ));
+    if let Some(t) = tl.takeover {
+        say(&format!(
+            "  takeover: the next stack owned the DVIPA {:.1} ms after the system failed",
+            t.as_secs_f64() * 1000.0
+        ));
+    }
     match result {
         Err(Halt::Interrupted) => {
             say("\nscenario interrupted (Ctrl-C): the load was stopped first; no verdict");
@@ -365,6 +413,113 @@ async fn steps(
         local.active().await.unwrap_or_else(|| "none".into())
     ));
     Ok(())
+}
+
+/// A whole system fails: its TCP/IP stack, which owns the DVIPA, and its
+/// z/OSMF server die at once; the next stack takes the DVIPA over and goes
+/// on distributing. The system returns after a pause (an IPL): its server,
+/// then its stack, which takes the DVIPA back (MOVEABLE).
+async fn system_failure(
+    local: &Local,
+    procs: &mut Procs,
+    tl: &mut Timeline,
+    stop: &CancellationToken,
+) -> Result<(), Halt> {
+    let Some(failing) = local.owner().await else {
+        return Err(anyhow::anyhow!("no stack owns the DVIPA").into());
+    };
+    let Some(next) = local
+        .stacks
+        .iter()
+        .map(|s| s.plan.system.clone())
+        .find(|s| *s != failing)
+    else {
+        return Err(anyhow::anyhow!(
+            "only {failing}'s stack distributes the DVIPA: nothing can take it over (give another system VIPABACKUP and a VIPADISTRIBUTE, as `zosmf-ha plan` does)"
+        )
+        .into());
+    };
+    tl.mark(format!(
+        "steady state: {failing}'s stack owns the DVIPA, {} active",
+        local.active().await.unwrap_or_else(|| "none".into())
+    ));
+    pause(Duration::from_secs(2), stop).await?;
+    let stack = stack_proc(&failing);
+    tl.mark(format!(
+        "{failing} fails: its TCP/IP stack (pid {}) and z/OSMF server (pid {}) killed (SIGKILL)",
+        procs.pid(&stack).unwrap_or(0),
+        procs.pid(&failing).unwrap_or(0)
+    ));
+    let begin = Instant::now();
+    procs.kill(&stack);
+    let dead = Instant::now();
+    procs.kill(&failing);
+    tl.crash = Some(Crash {
+        begin,
+        end: Instant::now(),
+    });
+    wait_owner(local, &next, stop).await?;
+    // From the stack's death (its SIGKILL reaped) to the new owner seen.
+    let took = dead.elapsed();
+    tl.takeover = Some(took);
+    tl.mark(format!(
+        "{next}'s stack took the DVIPA over, {:.1} ms after {failing}'s stack died",
+        took.as_secs_f64() * 1000.0
+    ));
+    let active = wait_not(local, &failing, stop).await?;
+    tl.mark(format!("{active} active"));
+    pause(Duration::from_secs(5), stop).await?;
+
+    tl.mark(format!(
+        "{failing} returns: its z/OSMF server, then its stack (the server answers 503 while it initializes)"
+    ));
+    super::start_server(local, procs, stop, &failing).await?;
+    let restarted = Instant::now();
+    super::start_stack(local, procs, stop, &failing).await?;
+    wait_owner(local, &failing, stop).await?;
+    tl.mark(format!(
+        "{failing}'s stack took the DVIPA back, {} ms after it started (MOVEABLE)",
+        restarted.elapsed().as_millis()
+    ));
+    if local.layout.switchback && failing == local.layout.preferred {
+        let took = wait_active(local, Some(&failing), stop).await?;
+        tl.mark(format!(
+            "switched back to {failing}'s server, {} ms later (AUTOSWITCHBACK)",
+            took.as_millis()
+        ));
+    } else {
+        pause(Duration::from_secs(3), stop).await?;
+        tl.mark(format!(
+            "{} stays active ({})",
+            local.active().await.unwrap_or_else(|| "none".into()),
+            if local.layout.switchback {
+                "it is the preferred one"
+            } else {
+                "NOAUTOSWITCHBACK: the group kept the active target"
+            }
+        ));
+    }
+    pause(Duration::from_secs(2), stop).await?;
+    tl.mark(format!(
+        "end: {}'s stack owns the DVIPA, {} active",
+        local.owner().await.unwrap_or_else(|| "nobody".into()),
+        local.active().await.unwrap_or_else(|| "none".into())
+    ));
+    Ok(())
+}
+
+/// Wait until the active target is a server other than `gone`'s.
+async fn wait_not(local: &Local, gone: &str, stop: &CancellationToken) -> Result<String, Halt> {
+    let t = Instant::now();
+    loop {
+        if let Some(a) = local.active().await.filter(|a| a != gone) {
+            return Ok(a);
+        }
+        if t.elapsed() > WAIT {
+            return Err(anyhow::anyhow!("{gone}'s server is still active after {WAIT:?}").into());
+        }
+        pause(Duration::from_millis(25), stop).await?;
+    }
 }
 
 #[cfg(test)]

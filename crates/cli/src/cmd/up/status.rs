@@ -1,7 +1,7 @@
 //! `up`'s live status: on a terminal a screen redrawn twice a second that
-//! keeps its hints (how to reach the distributor, the children's pids); a
-//! plain log of events and switches otherwise. A server that dies is
-//! restarted after a pause, as an automatic restart manager would.
+//! keeps its hints (how to reach the stacks, the children's pids); a plain
+//! log of events, owners and switches otherwise. A server or a stack that
+//! dies is restarted after a pause, as an automatic restart manager would.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zha_distributor::protocol::{Flag, ServiceRow, SrvType};
 
-use super::local::Local;
-use super::procs::{DISTRIBUTOR, Line, Procs};
+use super::layout::is_stack;
+use super::local::{Local, StackStatus};
+use super::procs::{Line, Procs};
 use crate::output::say;
 
 /// How long `up` waits before it restarts a server that ended.
@@ -36,8 +37,10 @@ pub fn event(l: &Line) -> Option<String> {
 }
 
 /// The hints that stay in view: how to reach the sysplex and its children.
-pub fn hints(local: &Local, pids: &[(String, u32)]) -> Vec<String> {
+pub fn hints(local: &Local, owner: Option<&str>, pids: &[(String, u32)]) -> Vec<String> {
     let pids: Vec<String> = pids.iter().map(|(n, p)| format!("{n} {p}")).collect();
+    let first = local.stacks.first().map(|s| s.plan.system.as_str());
+    let stack = owner.or(first).unwrap_or("SYSA");
     vec![
         format!(
             "try:     curl --cacert {} https://{}/zosmf/info",
@@ -45,7 +48,11 @@ pub fn hints(local: &Local, pids: &[(String, u32)]) -> Vec<String> {
             local.layout.dvipa
         ),
         format!(
-            "tables:  zosmf-ha netstat vdpt --detail --config {}",
+            "tables:  zosmf-ha netstat vdpt --detail --config {} --system {stack}",
+            local.config.display()
+        ),
+        format!(
+            "group:   zosmf-ha netstat vipadyn --config {} --system {stack}",
             local.config.display()
         ),
         format!("pids:    {}", pids.join(", ")),
@@ -53,16 +60,44 @@ pub fn hints(local: &Local, pids: &[(String, u32)]) -> Vec<String> {
     ]
 }
 
-/// The terminal screen: every service with its targets, the latest events,
-/// and the hints.
-pub fn screen(local: &Local, rows: &[ServiceRow], events: &[String], hints: &[String]) -> String {
+/// The terminal screen: the stacks and who owns the DVIPA, every service
+/// with its targets, the latest events, and the hints.
+pub fn screen(
+    local: &Local,
+    stacks: &[StackStatus],
+    rows: &[ServiceRow],
+    events: &[String],
+    hints: &[String],
+) -> String {
     let mut s = format!(
         "zosmf-ha up: local sysplex {} (work folder {})\n\n",
         local.layout.name,
         local.work.display()
     );
+    for (i, st) in stacks.iter().enumerate() {
+        let origin = local
+            .stacks
+            .iter()
+            .find(|l| l.plan.system == st.system)
+            .map(|l| l.plan.origin())
+            .unwrap_or_default();
+        let state = match (st.up, st.owns) {
+            (false, _) => "down".to_owned(),
+            (true, true) => format!("owns {}", local.layout.dvipa.ip()),
+            (true, false) => "backup".to_owned(),
+        };
+        s.push_str(&format!(
+            "{:<9} {:<12} {:<16} {state}\n",
+            if i == 0 { "stacks:" } else { "" },
+            super::layout::stack_proc(&st.system),
+            origin
+        ));
+    }
+    if !stacks.is_empty() {
+        s.push('\n');
+    }
     if rows.is_empty() {
-        s.push_str("(the distributor does not answer)\n\n");
+        s.push_str("(no stack answers)\n\n");
     }
     for svc in rows {
         let active = svc
@@ -132,10 +167,11 @@ pub async fn status(
     let tty = std::io::stdout().is_terminal();
     let mut events: Vec<String> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
-    let mut last_active: Option<String> = None;
+    let mut last: Option<(Option<String>, Option<String>)> = None;
     let mut restarts: Vec<(Instant, String)> = Vec::new();
     if !tty {
-        for h in hints(local, &procs.pids()) {
+        let owner = local.owner().await;
+        for h in hints(local, owner.as_deref(), &procs.pids()) {
             say(&h);
         }
     }
@@ -158,30 +194,38 @@ pub async fn status(
             }
             _ = tick.tick() => {
                 if let Some((name, st)) = procs.exited() {
-                    if name == DISTRIBUTOR {
-                        say(&format!("the distributor ended unexpectedly ({st}); stopping"));
-                        return Ok(ExitCode::from(1));
-                    }
+                    let what = if is_stack(&name) { "stack" } else { "server" };
                     note(
-                        format!("{name}'s server ended ({st}); restarting it in {} s", RESTART.as_secs()),
+                        format!("{name} ({what}) ended ({st}); restarting it in {} s", RESTART.as_secs()),
                         &mut events,
                     );
                     restarts.push((Instant::now() + RESTART, name));
                 }
                 if let Some(i) = restarts.iter().position(|r| r.0 <= Instant::now()) {
                     let (_, name) = restarts.remove(i);
-                    procs.spawn_server(&name)?;
-                    note(format!("{name}'s server restarted"), &mut events);
+                    let plan = local.stacks.iter().find(|s| s.plan.proc_name() == name);
+                    match plan {
+                        Some(s) => procs.spawn_stack(&s.plan, &local.config)?,
+                        None => procs.spawn_server(&name)?,
+                    }
+                    note(format!("{name} restarted"), &mut events);
                 }
+                let stacks = local.stacks().await;
+                let owner = stacks.iter().find(|s| s.owns).map(|s| s.system.clone());
                 if tty {
                     let rows = local.services().await.unwrap_or_default();
-                    let screen = screen(local, &rows, &events, &hints(local, &procs.pids()));
+                    let hints = hints(local, owner.as_deref(), &procs.pids());
+                    let screen = screen(local, &stacks, &rows, &events, &hints);
                     crate::output::print(&format!("\x1b[H\x1b[2J{screen}")).ok();
                 } else {
-                    let a = local.active().await;
-                    if a != last_active {
-                        say(&format!("active: {}", a.clone().unwrap_or_else(|| "none".into())));
-                        last_active = a;
+                    let now = (owner, local.active().await);
+                    if last.as_ref() != Some(&now) {
+                        say(&format!(
+                            "owner: {}'s stack; active: {}",
+                            now.0.clone().unwrap_or_else(|| "no".into()),
+                            now.1.clone().unwrap_or_else(|| "none".into())
+                        ));
+                        last = Some(now);
                     }
                 }
             }
@@ -196,7 +240,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::cmd::up::layout::Layout;
+    use crate::cmd::up::layout::{Layout, StackPlan};
+    use crate::cmd::up::local::LocalStack;
     use zha_distributor::protocol::{DistMethod, TargetRow};
 
     #[test]
@@ -205,12 +250,23 @@ mod tests {
             layout: Layout {
                 name: "LOCAL".into(),
                 dvipa: "127.0.0.10:8443".parse().unwrap(),
-                profile: PathBuf::from("SYSA.TCPIP"),
+                stacks: vec![],
                 switchback: true,
                 servers: vec![],
                 preferred: "SYSA".into(),
             },
-            socket: PathBuf::from("/w/state/control.sock"),
+            stacks: ["SYSA", "SYSB"]
+                .iter()
+                .enumerate()
+                .map(|(i, s)| LocalStack {
+                    plan: StackPlan {
+                        system: (*s).into(),
+                        profile: PathBuf::from(format!("{s}.TCPIP")),
+                        rank: (i > 0).then_some(100),
+                    },
+                    socket: PathBuf::from(format!("/w/state/{s}/control.sock")),
+                })
+                .collect(),
             config: PathBuf::from("/w/zosmf-ha.toml"),
             ca: PathBuf::from("/w/ca.pem"),
             work: PathBuf::from("/w"),
@@ -237,15 +293,41 @@ mod tests {
                 active_conn: 1,
             }],
         };
-        let pids = vec![("SYSA".to_owned(), 101), ("distributor".to_owned(), 103)];
+        let pids = vec![("SYSA".to_owned(), 101), ("SYSB/TCPIP".to_owned(), 103)];
+        let stacks = [
+            StackStatus {
+                system: "SYSA".into(),
+                up: false,
+                owns: false,
+            },
+            StackStatus {
+                system: "SYSB".into(),
+                up: true,
+                owns: true,
+            },
+        ];
         let events: Vec<String> = (0..30).map(|i| format!("event {i}")).collect();
-        let s = screen(&local, &[row], &events, &hints(&local, &pids));
-        assert!(s.contains("active target SYSA (127.0.0.11:8443)"), "{s}");
+        let s = screen(
+            &local,
+            &stacks,
+            &[row],
+            &events,
+            &hints(&local, Some("SYSB"), &pids),
+        );
         assert!(
-            s.contains("zosmf-ha netstat vdpt --detail --config /w/zosmf-ha.toml"),
+            s.contains("stacks:   SYSA/TCPIP   VIPADEFINE       down\n"),
             "{s}"
         );
-        assert!(s.contains("pids:    SYSA 101, distributor 103"), "{s}");
+        assert!(
+            s.contains("          SYSB/TCPIP   VIPABACKUP 100   owns 127.0.0.10\n"),
+            "{s}"
+        );
+        assert!(s.contains("active target SYSA (127.0.0.11:8443)"), "{s}");
+        assert!(
+            s.contains("zosmf-ha netstat vdpt --detail --config /w/zosmf-ha.toml --system SYSB"),
+            "{s}"
+        );
+        assert!(s.contains("pids:    SYSA 101, SYSB/TCPIP 103"), "{s}");
         assert!(
             s.contains("curl --cacert /w/ca.pem https://127.0.0.10:8443/zosmf/info"),
             "{s}"
