@@ -16,6 +16,7 @@
 //! - `probe`: TCP and HTTP(S) probes.
 //! - `protocol`: the control protocol, typed; `control`: its Unix socket,
 //!   server and client; `display`: NETSTAT-style text and JSON of a view.
+//! - `address`: moving a DVIPA between hosts (netlink, gratuitous ARP).
 //! - `settings` (zosmf-ha.toml), `services` (profile → services and
 //!   listeners), `profile` (load and check), `state` (persisted active
 //!   targets), `metrics`, `codes` (the catalog of message ids).
@@ -23,6 +24,7 @@
 //! Architecture invariant: every decision about targets is the engine's;
 //! this crate only executes and observes.
 
+pub mod address;
 pub mod codes;
 pub mod conn;
 pub mod control;

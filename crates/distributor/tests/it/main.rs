@@ -4,6 +4,7 @@
 
 mod support;
 
+mod address;
 mod control;
 mod failover;
 mod load;
