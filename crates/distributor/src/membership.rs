@@ -134,6 +134,11 @@ pub trait GroupEngine: Send {
         expected: Option<&str>,
         value: &str,
     ) -> Result<bool, GroupError>;
+    /// End another member's membership, on the evidence of its silence
+    /// (across hosts: its beats stopped); whether it was ended here. The
+    /// embedded engine ends a dead process's membership itself (the kernel
+    /// releases its lock) and leaves this to it.
+    fn evict(&mut self, name: &str) -> Result<bool, GroupError>;
     /// Where, for messages.
     fn describe(&self) -> String;
 }
@@ -484,6 +489,10 @@ impl GroupEngine for Embedded {
         Ok(true)
     }
 
+    fn evict(&mut self, _name: &str) -> Result<bool, GroupError> {
+        Ok(false)
+    }
+
     fn describe(&self) -> String {
         format!("the group folder {}", self.dir.display())
     }
@@ -502,8 +511,10 @@ pub struct Etcd {
     held: Option<(String, String)>,
 }
 
-/// How long one etcd request may take before the group counts as lost.
-const ETCD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long one etcd request may take before the group counts as lost:
+/// short, so that a stalled etcd never holds the group task for long (the
+/// fence does not wait for it, see `sysplex`).
+const ETCD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 fn b64(s: &str) -> String {
     use base64::Engine as _;
@@ -757,6 +768,29 @@ impl GroupEngine for Etcd {
             }),
         )?;
         Ok(txn.get("succeeded").and_then(|s| s.as_bool()) == Some(true))
+    }
+
+    fn evict(&mut self, name: &str) -> Result<bool, GroupError> {
+        // Its membership is its key's lease: revoke that lease (the key
+        // goes with it), whichever process of that name holds it now.
+        let v = self.call(
+            "/v3/kv/range",
+            serde_json::json!({ "key": b64(&self.member_key(name)) }),
+        )?;
+        let Some(lease) = v
+            .get("kvs")
+            .and_then(|k| k.as_array())
+            .and_then(|a| a.first())
+            .and_then(|kv| kv.get("lease"))
+            .and_then(int)
+        else {
+            return Ok(false);
+        };
+        if self.held.as_ref().is_some_and(|(_, l)| *l == lease.to_string()) {
+            return Ok(false);
+        }
+        self.call("/v3/lease/revoke", serde_json::json!({ "ID": lease.to_string() }))?;
+        Ok(true)
     }
 
     fn describe(&self) -> String {

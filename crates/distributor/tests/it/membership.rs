@@ -14,6 +14,11 @@ use zha_group::{Decision, decide};
 /// Opens connections to one group.
 trait Engines {
     fn connect(&self) -> Box<dyn GroupEngine>;
+    /// Whether its stacks end a silent member's membership (`evict`), or
+    /// the engine does it itself.
+    fn evicts(&self) -> bool {
+        false
+    }
 }
 
 struct EmbeddedGroup(tempfile::TempDir);
@@ -192,6 +197,30 @@ fn the_group_decides_on_what_the_engine_reports(g: &dyn Engines) {
 }
 
 /// Every engine passes every test of the suite.
+fn a_member_ended_by_evict_knows_it(g: &dyn Engines) {
+    let mut a = g.connect();
+    let mut b = g.connect();
+    a.join(&record("SYSA", &[(255, false)])).unwrap();
+    b.join(&record("SYSB", &[(100, false)])).unwrap();
+    assert!(!b.evict("SYSZ").unwrap(), "no such member");
+    assert!(!b.evict("SYSB").unwrap(), "a stack does not evict itself");
+    let evicted = b.evict("SYSA").unwrap();
+    assert_eq!(evicted, g.evicts());
+    if evicted {
+        // Ended: gone for everyone, and its own confirmation fails, so it
+        // stops serving and joins again.
+        assert_eq!(names(b.as_mut()), ["SYSB"]);
+        assert!(!a.confirm().unwrap());
+        a.join(&record("SYSA", &[(255, false)])).unwrap();
+        assert_eq!(names(b.as_mut()), ["SYSB", "SYSA"]);
+    } else {
+        // The engine ends memberships itself (the embedded one: a lock):
+        // a live member stays.
+        assert_eq!(names(b.as_mut()), ["SYSA", "SYSB"]);
+        assert!(a.confirm().unwrap());
+    }
+}
+
 fn suite(make: impl Fn() -> Box<dyn Engines>) {
     members_are_seen_by_all_in_join_order(make().as_ref());
     a_live_name_is_refused_and_free_after_leave(make().as_ref());
@@ -200,6 +229,7 @@ fn suite(make: impl Fn() -> Box<dyn Engines>) {
     compare_and_put_lets_one_of_two_win(make().as_ref());
     update_keeps_the_membership_and_moves_on_in_order(make().as_ref());
     the_group_decides_on_what_the_engine_reports(make().as_ref());
+    a_member_ended_by_evict_knows_it(make().as_ref());
 }
 
 #[test]
@@ -281,6 +311,10 @@ struct EtcdGroup {
 impl Engines for EtcdGroup {
     fn connect(&self) -> Box<dyn GroupEngine> {
         Box::new(Etcd::open(&self.server.endpoint, &self.plex, 2).unwrap())
+    }
+
+    fn evicts(&self) -> bool {
+        true
     }
 }
 
