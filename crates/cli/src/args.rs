@@ -296,8 +296,28 @@ pub struct DistributeArgs {
 
     /// The group's folder, shared by the stacks of this machine
     /// [default: <state dir>/group]
-    #[arg(long, value_name = "DIR", requires = "system")]
+    #[arg(long, value_name = "DIR", requires = "system", conflicts_with = "etcd")]
     pub group: Option<PathBuf>,
+
+    /// Stacks on several hosts: the group meets in etcd at URL
+    /// (http://HOST:2379), and the owner puts the DVIPA on --interface
+    /// (needs CAP_NET_ADMIN and CAP_NET_RAW)
+    #[arg(long, value_name = "URL", requires_all = ["system", "interface"])]
+    pub etcd: Option<String>,
+
+    /// With --etcd: the interface that carries the DVIPA (e.g. eth0)
+    #[arg(long, value_name = "NAME", requires = "etcd")]
+    pub interface: Option<String>,
+
+    /// With --etcd: the sysplex's name, so that several groups can share
+    /// one etcd (its keys are under /zosmf-ha/<SYSPLEX>/)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "SYSPLEX",
+        requires = "etcd"
+    )]
+    pub sysplex: String,
 }
 
 /// Where a running distributor is: its control socket.

@@ -253,6 +253,18 @@ pub const TAKEOVER: Msg = Msg {
     explanation: "This stack took a DVIPA: over from an owner that left the group (it ended, died, or left), or back as its VIPADEFINE stack (MOVEABLE IMMEDIATE at once, WHENIDLE when the owner had no connection to it), or as its first owner. The move is recorded in the group with a compare-and-put, so when two stacks decide at once only one wins.",
 };
 
+pub const FENCED: Msg = Msg {
+    id: "ZHA3043W",
+    title: "a stack fenced, or a silent member's membership ended",
+    explanation: "Across hosts (etcd), SPEC §7's fencing rule: an owner stops serving F (300 ms) after its last confirmed membership — etcd did not answer, or its lease is gone — and serves again once the group confirms it (it joins again if it was taken out). The others end the membership of a member that wrote no beat for 250 ms by revoking its lease, and serve its DVIPAs only F later, so two owners never serve at once. Frequent fencing means etcd stalls longer than F: look at etcd's latency and the network to it.",
+};
+
+pub const ADDRESS: Msg = Msg {
+    id: "ZHA3044I",
+    title: "a DVIPA added to or removed from the interface",
+    explanation: "Across hosts, the owner of a DVIPA holds it on its interface (netlink, CAP_NET_ADMIN) and announces it with a gratuitous ARP or an unsolicited neighbour advertisement (CAP_NET_RAW), so that neighbours send to it at once; a stack that loses the DVIPA removes it. When the address cannot be added or removed, the message says why (most often a missing capability: run as root, or give the binary cap_net_admin,cap_net_raw, or AmbientCapabilities= in the unit).",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -292,6 +304,8 @@ pub const CATALOG: &[&Msg] = &[
     &GROUP,
     &OWNER,
     &TAKEOVER,
+    &FENCED,
+    &ADDRESS,
 ];
 
 /// The catalog as `explain` reads it.

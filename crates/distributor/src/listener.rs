@@ -50,6 +50,13 @@ pub fn bind(addr: SocketAddr, opts: SockOpts) -> Result<TcpListener, BindError> 
     )
     .map_err(fail)?;
     sock.set_reuse_address(true).map_err(fail)?;
+    if opts.freebind {
+        match addr {
+            SocketAddr::V4(_) => sock.set_freebind_v4(true),
+            SocketAddr::V6(_) => sock.set_freebind_v6(true),
+        }
+        .map_err(fail)?;
+    }
     sock.bind(&addr.into()).map_err(fail)?;
     tune(sock.into(), opts).map_err(fail)
 }

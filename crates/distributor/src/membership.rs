@@ -786,10 +786,17 @@ impl GroupEngine for Etcd {
         else {
             return Ok(false);
         };
-        if self.held.as_ref().is_some_and(|(_, l)| *l == lease.to_string()) {
+        if self
+            .held
+            .as_ref()
+            .is_some_and(|(_, l)| *l == lease.to_string())
+        {
             return Ok(false);
         }
-        self.call("/v3/lease/revoke", serde_json::json!({ "ID": lease.to_string() }))?;
+        self.call(
+            "/v3/lease/revoke",
+            serde_json::json!({ "ID": lease.to_string() }),
+        )?;
         Ok(true)
     }
 

@@ -34,6 +34,7 @@ use crate::settings::Settings;
 use crate::settings::SockOpts;
 use crate::shared::{Input, Refusals, Routes, Shared};
 use crate::state::{FileStore, StateStore};
+use crate::sysplex::GroupAt;
 
 /// Everything a start needs.
 pub struct Options {
@@ -62,6 +63,8 @@ pub enum StartError {
     Listen(#[from] BindError),
     #[error(transparent)]
     Group(#[from] crate::membership::GroupError),
+    #[error(transparent)]
+    Address(#[from] crate::address::AddressError),
     #[error("no listener was handed in for {0}")]
     MissingListener(ServiceKey),
     #[error("a listener handed in for {key} cannot be used: {source}")]
@@ -169,15 +172,44 @@ async fn start_with(
     // A stack of a group on this machine shares the listening sockets of
     // the stacks already there: one socket per DVIPA:port, whose queue
     // outlives any one of them (SPEC §7).
-    let mut group_engine = None;
-    if let Some(g) = &opts.group {
-        let mut engine = crate::membership::Embedded::open(&g.dir)?;
-        ask_shares(&mut engine, &mut inherited).await?;
-        group_engine = Some(engine);
+    let mut group_engine: Option<Box<dyn crate::membership::GroupEngine>> = None;
+    let mut hosts = None;
+    match opts.group.as_ref().map(|g| &g.at) {
+        None => {}
+        Some(GroupAt::Folder(dir)) => {
+            let mut engine = crate::membership::Embedded::open(dir)?;
+            ask_shares(&mut engine, &mut inherited).await?;
+            group_engine = Some(Box::new(engine));
+        }
+        Some(GroupAt::Etcd {
+            url,
+            sysplex,
+            interface,
+        }) => {
+            // No membership, no DVIPA: etcd answers now, or no start.
+            let engine = crate::membership::Etcd::open(url, sysplex, 1)?;
+            let iface = crate::address::Interface::named(interface)?;
+            // A DVIPA left on the interface by an earlier run is removed:
+            // this stack owns nothing before the group says so. It also
+            // finds out now whether the privilege is there.
+            for l in &loaded.services.listeners {
+                let d = l.key.dvipa;
+                iface.remove(d, if d.is_ipv4() { 32 } else { 128 })?;
+            }
+            group_engine = Some(Box::new(engine));
+            hosts = Some(crate::sysplex::Hosts {
+                iface,
+                fence: crate::sysplex::FENCE,
+                silence: crate::sysplex::SILENCE,
+            });
+        }
     }
 
-    // Bind first: nothing runs unless every port is ours.
-    let sock_opts = SockOpts::of(&settings);
+    // Bind first: nothing runs unless every port is ours. Across hosts the
+    // DVIPA is on the interface only while this stack owns it: bind it
+    // anyway (IP_FREEBIND).
+    let mut sock_opts = SockOpts::of(&settings);
+    sock_opts.freebind = hosts.is_some();
     let mut bound: Vec<(ServiceKey, TcpListener)> = Vec::new();
     match handed {
         None => {
@@ -194,12 +226,13 @@ async fn start_with(
                             Err(e)
                                 if e.source.kind() == std::io::ErrorKind::AddrInUse
                                     && tries < 20
+                                    && hosts.is_none()
                                     && group_engine.is_some() =>
                             {
                                 tries += 1;
                                 tokio::time::sleep(Duration::from_millis(100)).await;
                                 if let Some(engine) = group_engine.as_mut() {
-                                    ask_shares(engine, &mut inherited).await?;
+                                    ask_shares(engine.as_mut(), &mut inherited).await?;
                                 }
                                 continue;
                             }
@@ -296,7 +329,6 @@ async fn start_with(
     // its sockets at once.
     let (serving_tx, serving_rx) = match (&opts.group, group_engine) {
         (Some(g), Some(mut engine)) => {
-            use crate::membership::GroupEngine as _;
             let dvipas: std::collections::BTreeSet<std::net::IpAddr> = loaded
                 .services
                 .listeners
@@ -345,6 +377,7 @@ async fn start_with(
         group_commands: Mutex::new(None),
         ready: CancellationToken::new(),
         group_state: Mutex::new(Default::default()),
+        fence_until: AtomicU64::new(u64::MAX),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -457,17 +490,18 @@ async fn start_with(
             *c = Some(ctx);
         }
         crate::sysplex::spawn(
-            Box::new(engine),
+            engine,
             g.system.clone(),
             claims,
             socket_path.clone(),
             shared.clone(),
             stx,
             crx,
+            hosts,
             stop.clone(),
         )
         .map_err(|source| StartError::StateDir {
-            dir: g.dir.clone(),
+            dir: g.folder().cloned().unwrap_or_default(),
             source,
         })?;
     }
@@ -514,10 +548,9 @@ async fn start_with(
 /// Ask every live member of the group for copies of its listening sockets
 /// (each DVIPA:port one socket, whoever bound it first).
 async fn ask_shares(
-    engine: &mut crate::membership::Embedded,
+    engine: &mut dyn crate::membership::GroupEngine,
     inherited: &mut Inherited,
 ) -> Result<(), StartError> {
-    use crate::membership::GroupEngine as _;
     for m in engine.members()? {
         let Some(path) = m.record.control.as_ref() else {
             continue;

@@ -677,6 +677,9 @@ pub struct SockOpts {
     pub keepalive: Duration,
     pub sndbuf: usize,
     pub rcvbuf: usize,
+    /// Listeners bind an address that is not on this host yet (across
+    /// hosts, the DVIPA is there only while this stack owns it).
+    pub freebind: bool,
 }
 
 impl SockOpts {
@@ -685,6 +688,7 @@ impl SockOpts {
             keepalive: settings.connect.keepalive,
             sndbuf: settings.tune.sndbuf,
             rcvbuf: settings.tune.rcvbuf,
+            freebind: false,
         }
     }
 

@@ -221,6 +221,10 @@ pub struct Shared {
     /// With `--system`: this stack's choices per DVIPA (active and
     /// quiesced targets), which the group keeps while it owns the DVIPA.
     pub group_state: Mutex<std::collections::BTreeMap<std::net::IpAddr, DvipaState>>,
+    /// Across hosts: until when (milliseconds since `epoch`) this stack's
+    /// membership counts as confirmed; `u64::MAX`: no fencing (one machine,
+    /// a lone stack).
+    pub fence_until: AtomicU64,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),
@@ -275,6 +279,21 @@ impl Shared {
         self.serving
             .as_ref()
             .is_none_or(|rx| rx.has_changed().is_ok() && rx.borrow().contains(&dvipa))
+    }
+
+    /// Across hosts: the membership is confirmed until `until` (the fencing
+    /// rule: an owner serves at most F past its last confirmation).
+    pub fn confirmed(&self, until: Instant) {
+        let ms = until.saturating_duration_since(self.epoch).as_millis();
+        self.fence_until
+            .store(u64::try_from(ms).unwrap_or(u64::MAX - 1), Ordering::Relaxed);
+    }
+
+    /// Across hosts: the last confirmation is older than F. Never on one
+    /// machine (no confirmation is ever recorded).
+    pub fn fenced(&self) -> bool {
+        let until = self.fence_until.load(Ordering::Relaxed);
+        until != u64::MAX && (self.epoch.elapsed().as_millis() as u64) >= until
     }
 
     /// Wait until whether this stack serves `dvipa` differs from `now`

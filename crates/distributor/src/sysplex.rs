@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 use zha_group::{Claim, Decision, MoveReason, Moveable, Origin, decide};
 use zha_standby::Engine;
 
@@ -35,13 +35,64 @@ use crate::shared::Shared;
 /// at once (its lock), so this bounds the takeover time.
 pub const TICK: Duration = Duration::from_millis(10);
 
-/// `distribute --system NAME --group DIR`.
+/// `distribute --system NAME [--group DIR | --etcd URL --interface IF]`.
 #[derive(Clone, Debug)]
 pub struct GroupOptions {
     /// The system's name: this stack's identity in the group.
     pub system: String,
-    /// The embedded engine's folder, shared by the stacks of one machine.
-    pub dir: PathBuf,
+    pub at: GroupAt,
+}
+
+/// Where the group meets.
+#[derive(Clone, Debug)]
+pub enum GroupAt {
+    /// One machine: the embedded engine's folder, shared by its stacks,
+    /// which share one listening socket per DVIPA:port.
+    Folder(PathBuf),
+    /// Hosts: etcd; the owner puts the DVIPA on `interface` (SPEC §7).
+    Etcd {
+        /// `http://host:2379`.
+        url: String,
+        /// The group's name in etcd (keys under `/zosmf-ha/<sysplex>/`).
+        sysplex: String,
+        interface: String,
+    },
+}
+
+impl GroupOptions {
+    /// The folder of the embedded engine, when it is the one.
+    pub fn folder(&self) -> Option<&PathBuf> {
+        match &self.at {
+            GroupAt::Folder(d) => Some(d),
+            GroupAt::Etcd { .. } => None,
+        }
+    }
+}
+
+/// Across hosts: how this stack moves its DVIPAs and fences itself (SPEC
+/// §7). An owner stops serving [`FENCE`] after its last confirmed
+/// membership, whatever its group task is doing; a stack that takes a
+/// DVIPA over from another serves it only [`FENCE`] after it did; a member
+/// that gives no sign of life (its beat, written every [`HOSTS_TICK`]) for
+/// [`SILENCE`] has its membership ended by the others.
+pub struct Hosts {
+    pub iface: crate::address::Interface,
+    pub fence: Duration,
+    pub silence: Duration,
+}
+
+/// How often a stack across hosts confirms its membership and beats.
+pub const HOSTS_TICK: Duration = Duration::from_millis(50);
+/// F of SPEC §7's fencing rule: well above [`HOSTS_TICK`], so that a
+/// confirmation or two may be late without a step-down.
+pub const FENCE: Duration = Duration::from_millis(300);
+/// How long a member may be silent before the others end its membership.
+pub const SILENCE: Duration = Duration::from_millis(250);
+
+/// The prefix a DVIPA is added with: the address alone (/32, /128), so it
+/// never becomes an interface's primary address nor adds a route.
+fn host_prefix(d: IpAddr) -> u8 {
+    if d.is_ipv4() { 32 } else { 128 }
 }
 
 /// This stack's claims: its VIPADEFINE and VIPABACKUP of the DVIPAs it
@@ -85,6 +136,10 @@ fn conns_key(dvipa: IpAddr, name: &str) -> String {
 
 fn state_key(dvipa: IpAddr) -> String {
     format!("state/{dvipa}")
+}
+
+fn beat_key(name: &str) -> String {
+    format!("beat/{name}")
 }
 
 /// The engine's choices, per DVIPA.
@@ -247,11 +302,21 @@ pub fn spawn(
     shared: Arc<Shared>,
     serving: watch::Sender<BTreeSet<IpAddr>>,
     commands: std::sync::mpsc::Receiver<Command>,
+    hosts: Option<Hosts>,
     stop: CancellationToken,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    if hosts.is_some() {
+        let (shared, serving, stop, name) =
+            (shared.clone(), serving.clone(), stop.clone(), name.clone());
+        std::thread::Builder::new()
+            .name("zha-fence".into())
+            .spawn(move || fence_watch(&shared, &serving, &stop, &name))?;
+    }
     std::thread::Builder::new()
         .name("zha-group".into())
         .spawn(move || {
+            let tick = if hosts.is_some() { HOSTS_TICK } else { TICK };
+            let mut held: BTreeSet<IpAddr> = BTreeSet::new();
             let mut lost = false;
             let mut place = Place {
                 name: name.clone(),
@@ -297,7 +362,12 @@ pub fn spawn(
                 let claims = place.claimed();
                 let was = serving.borrow().clone();
                 let step = if place.joined {
-                    step(engine.as_mut(), &name, &claims, &shared, &was, &mut kept)
+                    let me = Me {
+                        name: &name,
+                        shared: &shared,
+                        hosts: hosts.as_ref(),
+                    };
+                    step(engine.as_mut(), &me, &claims, &was, &mut kept)
                 } else {
                     Ok(BTreeSet::new())
                 };
@@ -320,6 +390,15 @@ pub fn spawn(
                         BTreeSet::new()
                     }
                 };
+                // A fenced stack serves nothing, whatever it read.
+                let mut now = if shared.fenced() { BTreeSet::new() } else { now };
+                if let Some(h) = &hosts {
+                    // Stop accepting what is lost before its address goes;
+                    // put a gained address on before accepting.
+                    publish(&serving, &name, now.intersection(&held).copied().collect());
+                    move_addresses(h, &name, &now, &mut held);
+                    now.retain(|d| held.contains(d));
+                }
                 for d in place.claims.iter().map(|c| c.dvipa) {
                     shared
                         .metrics
@@ -330,37 +409,118 @@ pub fn spawn(
                         })
                         .set(i64::from(now.contains(&d)));
                 }
-                serving.send_if_modified(|old| {
-                    if *old == now {
-                        return false;
-                    }
-                    for d in now.difference(old) {
-                        info!(id = codes::OWNER.id, dvipa = %d, "{name} owns {d} and accepts its connections");
-                    }
-                    for d in old.difference(&now) {
-                        info!(id = codes::OWNER.id, dvipa = %d, "{name} no longer owns {d}: it stops accepting");
-                    }
-                    *old = now;
-                    true
-                });
-                std::thread::sleep(TICK);
+                publish(&serving, &name, now);
+                std::thread::sleep(tick);
+            }
+            publish(&serving, &name, BTreeSet::new());
+            if let Some(h) = &hosts {
+                move_addresses(h, &name, &BTreeSet::new(), &mut held);
             }
             let _ = engine.leave();
         })
 }
 
+/// Say which DVIPAs this stack accepts for, and log what changed.
+fn publish(serving: &watch::Sender<BTreeSet<IpAddr>>, name: &str, now: BTreeSet<IpAddr>) {
+    serving.send_if_modified(|old| {
+        if *old == now {
+            return false;
+        }
+        for d in now.difference(old) {
+            info!(id = codes::OWNER.id, dvipa = %d, "{name} owns {d} and accepts its connections");
+        }
+        for d in old.difference(&now) {
+            info!(id = codes::OWNER.id, dvipa = %d, "{name} no longer owns {d}: it stops accepting");
+        }
+        *old = now;
+        true
+    });
+}
+
+/// Across hosts: make the interface hold exactly the DVIPAs this stack
+/// owns — remove the lost ones, add and announce the gained ones (an
+/// address that cannot be added is not served).
+fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut BTreeSet<IpAddr>) {
+    let iface = h.iface.name();
+    for d in held.clone().difference(want) {
+        match h.iface.remove(*d, host_prefix(*d)) {
+            Ok(()) => {
+                held.remove(d);
+                info!(id = codes::ADDRESS.id, dvipa = %d, "{name} removed {d} from {iface}");
+            }
+            Err(e) => {
+                error!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot remove {d} from {iface}: {e}")
+            }
+        }
+    }
+    for d in want.difference(&held.clone()) {
+        let added = h
+            .iface
+            .add(*d, host_prefix(*d))
+            .and_then(|()| h.iface.announce(*d));
+        match added {
+            Ok(()) => {
+                held.insert(*d);
+                info!(
+                    id = codes::ADDRESS.id,
+                    dvipa = %d,
+                    "{name} added {d} to {iface} and announced it (gratuitous ARP / unsolicited neighbour advertisement)"
+                );
+            }
+            Err(e) => {
+                error!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot take {d} on {iface}: {e}")
+            }
+        }
+    }
+}
+
+/// Across hosts: stop serving [`FENCE`] after the last confirmed
+/// membership, even while the group task waits for etcd.
+fn fence_watch(
+    shared: &Shared,
+    serving: &watch::Sender<BTreeSet<IpAddr>>,
+    stop: &CancellationToken,
+    name: &str,
+) {
+    while !stop.is_cancelled() {
+        if shared.fenced() && !serving.borrow().is_empty() {
+            warn!(
+                id = codes::FENCED.id,
+                "{name} fenced: its membership was not confirmed for {FENCE:?}; it stops serving until the group confirms it again"
+            );
+            publish(serving, name, BTreeSet::new());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// This stack, for a look at the group.
+struct Me<'a> {
+    name: &'a str,
+    shared: &'a Shared,
+    hosts: Option<&'a Hosts>,
+}
+
 /// One look at the group: the DVIPAs this stack serves now.
 fn step(
     engine: &mut dyn GroupEngine,
-    me: &str,
+    who: &Me,
     claims: &[Claim],
-    shared: &Shared,
     was: &BTreeSet<IpAddr>,
     kept: &mut Kept,
 ) -> Result<BTreeSet<IpAddr>, crate::membership::GroupError> {
+    let (me, shared) = (who.name, who.shared);
     let members = engine.members()?;
+    let sent = std::time::Instant::now();
     if !engine.confirm()? {
         return Ok(BTreeSet::new());
+    }
+    if let Some(h) = who.hosts {
+        // The fencing rule's confirmation, from when it was asked; and a
+        // sign of life for the others.
+        shared.confirmed(sent + h.fence);
+        kept.beat += 1;
+        engine.put(&beat_key(me), &kept.beat.to_string())?;
     }
     let mut serving = BTreeSet::new();
     let mut owners = BTreeMap::new();
@@ -381,6 +541,9 @@ fn step(
                 .unwrap_or(0),
             None => 0,
         };
+        if let (Some(h), Some(o)) = (who.hosts, live.filter(|o| *o != me)) {
+            silent(engine, h, o, kept)?;
+        }
         let claims_ref = all.iter().map(|(n, c, j)| (n.as_str(), *c, *j));
         if let Decision::Move {
             to: Some((w, _)),
@@ -397,10 +560,22 @@ fn step(
                 _ if current.is_some() => "takes over",
                 _ => "owns",
             };
+            // Across hosts the previous owner may still serve until its
+            // fence: this stack serves F later.
+            let wait = who
+                .hosts
+                .filter(|_| current.as_deref().is_some_and(|c| c != me));
+            if let Some(h) = wait {
+                kept.wait.insert(dvipa, std::time::Instant::now() + h.fence);
+            }
             info!(
                 id = codes::TAKEOVER.id,
                 dvipa = %dvipa,
-                "{me} {what} {dvipa} (from {from})"
+                "{me} {what} {dvipa} (from {from}){}",
+                match wait {
+                    Some(h) => format!("; it serves in {:?}, once {from} has fenced itself", h.fence),
+                    None => String::new(),
+                }
             );
             let reason = match what {
                 "takes back" => "takeback",
@@ -424,7 +599,12 @@ fn step(
         {
             owners.insert(dvipa, o.to_owned());
         }
-        if owner.as_deref() == Some(me) {
+        let fencing = kept
+            .wait
+            .get(&dvipa)
+            .is_some_and(|t| std::time::Instant::now() < *t);
+        if owner.as_deref() == Some(me) && !fencing {
+            kept.wait.remove(&dvipa);
             if !was.contains(&dvipa) {
                 // Taken (back): keep what the group holds before serving.
                 adopt(engine, shared, dvipa)?;
@@ -452,7 +632,8 @@ fn step(
             {
                 kept.state.insert(dvipa, mine);
             }
-        } else {
+        } else if owner.as_deref() != Some(me) {
+            kept.wait.remove(&dvipa);
             kept.state.remove(&dvipa);
             if kept.conns.remove(&dvipa).is_some() {
                 let _ = engine.put(&conns_key(dvipa, me), "0");
@@ -469,13 +650,48 @@ fn step(
     Ok(serving)
 }
 
-/// What this stack last wrote to the group for the DVIPAs it owns.
+/// What this stack keeps between its looks at the group.
 #[derive(Default)]
 struct Kept {
-    /// Its open connections (for WHENIDLE).
+    /// Its open connections (for WHENIDLE), as last written.
     conns: HashMap<IpAddr, u64>,
-    /// Its choices (active and quiesced targets).
+    /// Its choices (active and quiesced targets), as last written.
     state: HashMap<IpAddr, DvipaState>,
+    /// Across hosts: its beat.
+    beat: u64,
+    /// Across hosts: each owner's last beat, and when it last changed.
+    beats: HashMap<String, (Option<String>, std::time::Instant)>,
+    /// Across hosts: DVIPAs taken over, served from this instant on.
+    wait: HashMap<IpAddr, std::time::Instant>,
+}
+
+/// Across hosts: end the membership of an owner that gave no sign of life
+/// for [`Hosts::silence`] (SPEC §7: faster evidence than its lease).
+fn silent(
+    engine: &mut dyn GroupEngine,
+    h: &Hosts,
+    owner: &str,
+    kept: &mut Kept,
+) -> Result<(), crate::membership::GroupError> {
+    let beat = engine.get(&beat_key(owner))?;
+    let now = std::time::Instant::now();
+    let seen = kept
+        .beats
+        .entry(owner.to_owned())
+        .or_insert_with(|| (beat.clone(), now));
+    if seen.0 != beat {
+        *seen = (beat, now);
+    } else if now.duration_since(seen.1) > h.silence {
+        seen.1 = now;
+        if engine.evict(owner)? {
+            warn!(
+                id = codes::FENCED.id,
+                "{owner} gave no sign of life for {:?}: its membership is ended (its lease revoked)",
+                h.silence
+            );
+        }
+    }
+    Ok(())
 }
 
 /// How long a stack that takes a DVIPA waits for its routes to follow the

@@ -65,11 +65,17 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
     }
     let group = args.system.as_ref().map(|system| {
         let system = system.to_ascii_uppercase();
+        use zha_distributor::sysplex::{GroupAt, GroupOptions};
         let dir = settings.for_system(&system);
-        zha_distributor::sysplex::GroupOptions {
-            dir: args.group.clone().unwrap_or(dir),
-            system,
-        }
+        let at = match (&args.etcd, &args.interface) {
+            (Some(url), Some(interface)) => GroupAt::Etcd {
+                url: url.clone(),
+                sysplex: args.sysplex.clone(),
+                interface: interface.clone(),
+            },
+            _ => GroupAt::Folder(args.group.clone().unwrap_or(dir)),
+        };
+        GroupOptions { system, at }
     });
     let rt = runtime()?;
     rt.block_on(async move {

@@ -27,6 +27,15 @@ impl Backend {
     }
 
     pub(crate) fn start_as(addr: SocketAddr, name: &str, mode: &str) -> Backend {
+        Backend::start_in_as(None, addr, name, mode)
+    }
+
+    /// `start` in network namespace `ns`.
+    pub(crate) fn start_in(ns: &str, addr: SocketAddr, name: &str) -> Backend {
+        Backend::start_in_as(Some(ns), addr, name, "name")
+    }
+
+    fn start_in_as(ns: Option<&str>, addr: SocketAddr, name: &str, mode: &str) -> Backend {
         let script = r#"
 import socket, sys, threading, time
 host, port, name, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
@@ -53,7 +62,8 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 "#;
-        Backend::python(
+        Backend::python_in(
+            ns,
             script,
             &[&addr.ip().to_string(), &addr.port().to_string(), name, mode],
             name,
@@ -63,8 +73,21 @@ while True:
     /// A Python backend: `script` with `args`, started once it prints
     /// `ready`.
     pub(crate) fn python(script: &str, args: &[&str], name: &str) -> Backend {
+        Backend::python_in(None, script, args, name)
+    }
+
+    /// `python` in network namespace `ns`.
+    fn python_in(ns: Option<&str>, script: &str, args: &[&str], name: &str) -> Backend {
         let python = zha_testkit::require("python3", "apt-get install -y python3");
-        let mut child = Command::new(python)
+        let mut cmd = match ns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(python);
+                c
+            }
+            None => Command::new(python),
+        };
+        let mut child = cmd
             .arg("-c")
             .arg(script)
             .args(args)

@@ -8,6 +8,7 @@ mod distribute;
 mod explain;
 mod group;
 mod handover;
+mod hosts;
 mod plan;
 mod sysplex;
 

@@ -1,0 +1,527 @@
+//! The sysplex group across hosts (SPEC §7): "systems" are network
+//! namespaces on a bridge that the test makes — SYSA and SYSB, each with
+//! its stack (`distribute --system … --etcd … --interface eth0`) and its
+//! server, a client, and etcd on the bridge's own namespace — and the DVIPA
+//! moves between the systems' interfaces. Everything is named after the
+//! test process and removed when the test ends, however it ends; the
+//! host's own namespace is never touched. Needs root and iproute2, etcd
+//! (Debian's etcd-server) and nftables: a test that cannot set up says so
+//! in one line and fails.
+//!
+//! The commands are those of the README's recipe for real hosts.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::distribute::Backend;
+use crate::*;
+
+/// Every wait here is bounded by this.
+const LIMIT: Duration = Duration::from_secs(20);
+const PORT: u16 = 8443;
+const SUBNET: &str = "10.201.1";
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn ip(args: &[&str]) -> Result<String, String> {
+    let o = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip: {e}"))?;
+    if o.status.success() {
+        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&o.stderr).trim().to_owned())
+    }
+}
+
+fn must(args: &[&str]) -> String {
+    ip(args).unwrap_or_else(|e| panic!("ip {}: {e}", args.join(" ")))
+}
+
+fn addr(host: u8) -> IpAddr {
+    format!("{SUBNET}.{host}").parse().unwrap()
+}
+
+/// The lab: namespaces `<tag>-br` (the bridge and etcd), `<tag>-a`,
+/// `<tag>-b` (the systems) and `<tag>-c` (the client). Dropping it kills
+/// what runs in them and deletes them.
+struct Lab {
+    tag: String,
+    dir: tempfile::TempDir,
+    etcd: Option<Child>,
+    /// The systems' servers, SYSA's first.
+    backends: Vec<Backend>,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        zha_testkit::require("ip", "apt-get install -y iproute2");
+        let k = NEXT.fetch_add(1, Ordering::SeqCst);
+        let mut lab = Lab {
+            tag: format!("zha{}-{k}", std::process::id()),
+            dir: tempfile::tempdir().unwrap(),
+            etcd: None,
+            backends: Vec::new(),
+        };
+        let br = lab.ns("br");
+        if let Err(e) = ip(&["netns", "add", &br]) {
+            panic!(
+                "this test needs network namespaces (root and iproute2): `ip netns add {br}` failed: {e}"
+            );
+        }
+        must(&["-n", &br, "link", "add", "zbr", "type", "bridge"]);
+        must(&["-n", &br, "link", "set", "zbr", "up"]);
+        must(&["-n", &br, "link", "set", "lo", "up"]);
+        must(&[
+            "-n",
+            &br,
+            "addr",
+            "add",
+            &format!("{SUBNET}.1/24"),
+            "dev",
+            "zbr",
+        ]);
+        for (name, host) in [("a", 11), ("b", 12), ("c", 100)] {
+            let ns = lab.ns(name);
+            must(&["netns", "add", &ns]);
+            let peer = format!("v{name}");
+            must(&[
+                "-n", &ns, "link", "add", "eth0", "type", "veth", "peer", "name", &peer, "netns",
+                &br,
+            ]);
+            must(&["-n", &br, "link", "set", &peer, "master", "zbr", "up"]);
+            must(&[
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("{SUBNET}.{host}/24"),
+                "dev",
+                "eth0",
+            ]);
+            must(&["-n", &ns, "link", "set", "eth0", "up"]);
+            must(&["-n", &ns, "link", "set", "lo", "up"]);
+        }
+        // Every link up with its queue (the kernel drops what is sent on a
+        // link in its first moments, announcements too).
+        let end = Instant::now() + LIMIT;
+        for (name, dev) in [("a", "eth0"), ("b", "eth0"), ("c", "eth0"), ("br", "zbr")] {
+            let ns = lab.ns(name);
+            while !must(&["-n", &ns, "link", "show", dev]).contains("state UP") {
+                assert!(Instant::now() < end, "{dev} in {ns} does not come up");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        lab.start_etcd();
+        lab
+    }
+
+    fn ns(&self, name: &str) -> String {
+        format!("{}-{name}", self.tag)
+    }
+
+    fn url(&self) -> String {
+        format!("http://{SUBNET}.1:2379")
+    }
+
+    /// etcd in the bridge's namespace, tuned as the README says (leases of
+    /// one second).
+    fn start_etcd(&mut self) {
+        let etcd = zha_testkit::require("etcd", "apt-get install -y etcd-server");
+        let (client, peer) = (self.url(), format!("http://{SUBNET}.1:2380"));
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns("br")])
+            .arg(etcd)
+            .args(["--name", "zha", "--data-dir"])
+            .arg(self.dir.path().join("etcd"))
+            .args(["--listen-client-urls", &client])
+            .args(["--advertise-client-urls", &client])
+            .args(["--listen-peer-urls", &peer])
+            .args(["--initial-advertise-peer-urls", &peer])
+            .args(["--initial-cluster", &format!("zha={peer}")])
+            .args(["--heartbeat-interval", "50", "--election-timeout", "250"])
+            .args(["--log-level", "error"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.etcd = Some(child);
+        let end = Instant::now() + Duration::from_secs(30);
+        while !self.in_ns("c", || TcpStream::connect((addr(1), 2379)).is_ok()) {
+            assert!(Instant::now() < end, "etcd did not start at {}", self.url());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Run `f` on a thread inside namespace `name` (a network namespace is
+    /// per thread).
+    fn in_ns<T: Send + 'static>(&self, name: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = PathBuf::from("/run/netns").join(self.ns(name));
+        std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).unwrap();
+            rustix::thread::move_into_link_name_space(
+                file.as_fd(),
+                Some(rustix::thread::LinkNameSpaceType::Network),
+            )
+            .unwrap();
+            f()
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// A system's profile: SYSA defines the DVIPA, SYSB backs it up; both
+    /// distribute it to SYSA (preferred) and SYSB.
+    fn profile(&self, system: &str) -> PathBuf {
+        let (me, vipa) = match system {
+            "SYSA" => (addr(11), "VIPADEFINE".to_owned()),
+            _ => (addr(12), "VIPABACKUP 100 MOVEABLE IMMEDIATE".to_owned()),
+        };
+        let text = format!(
+            "IPCONFIG SYSPLEXROUTING DYNAMICXCF {me} 255.255.255.0 1\nVIPADYNAMIC\n  {vipa} 255.255.255.0 {d}\n  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY AUTOSWITCHBACK {d} PORT {PORT}\n    DESTIP {a} PREFERRED {b} BACKUP\nENDVIPADYNAMIC\n",
+            d = addr(10),
+            a = addr(11),
+            b = addr(12)
+        );
+        let p = self.dir.path().join(format!("{system}.TCPIP"));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn config(&self, system: &str) -> PathBuf {
+        let p = self.dir.path().join(format!("{system}.toml"));
+        std::fs::write(
+            &p,
+            format!(
+                "[probe]\ninterval = \"100ms\"\ntimeout = \"300ms\"\n[connect]\ntimeout = \"300ms\"\n[state]\ndir = \"{}\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n",
+                self.dir.path().join(format!("state-{system}")).display(),
+                addr(11),
+                addr(12)
+            ),
+        )
+        .unwrap();
+        p
+    }
+
+    /// A system's stack in its namespace; its log goes to a file.
+    fn stack(&mut self, system: &str) -> Stack {
+        let ns = self.ns(if system == "SYSA" { "a" } else { "b" });
+        let log = self.dir.path().join(format!("{system}.log"));
+        let (profile, config) = (self.profile(system), self.config(system));
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns])
+            .arg(env!("CARGO_BIN_EXE_zosmf-ha"))
+            .args(["distribute", "--system", system, "--etcd", &self.url()])
+            .args(["--interface", "eth0", "--sysplex", &self.tag])
+            .arg("--profile")
+            .arg(&profile)
+            .arg("--config")
+            .arg(&config)
+            .env("ZOSMF_HA_LOG", "info")
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Stack {
+            system: system.to_owned(),
+            child,
+            config,
+            log,
+        }
+    }
+
+    /// Whether a system's interface holds the DVIPA.
+    fn holds(&self, name: &str) -> bool {
+        must(&["-n", &self.ns(name), "addr", "show", "dev", "eth0"])
+            .contains(&format!("{}/32", addr(10)))
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for b in &mut self.backends {
+            b.kill9();
+        }
+        if let Some(c) = self.etcd.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for name in ["a", "b", "c", "br"] {
+            let _ = ip(&["netns", "del", &self.ns(name)]);
+        }
+    }
+}
+
+struct Stack {
+    system: String,
+    child: Child,
+    config: PathBuf,
+    log: PathBuf,
+}
+
+impl Stack {
+    fn zha(&self, args: &[&str]) -> std::process::Output {
+        bin()
+            .args(args)
+            .arg("--config")
+            .arg(&self.config)
+            .args(["--system", &self.system])
+            .output()
+            .unwrap()
+    }
+
+    /// Whether this stack owns the DVIPA (its VIPADYN).
+    fn owns(&self) -> bool {
+        let o = self.zha(&["netstat", "vipadyn", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        v["vipas"][0]["active"].as_bool() == Some(true)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The time of the first log line that contains `what`.
+    fn logged(&self, what: &str) -> Option<SystemTime> {
+        let log = self.log();
+        let line = log.lines().find(|l| l.contains(what))?;
+        humantime::parse_rfc3339(line.split_whitespace().next()?).ok()
+    }
+
+    fn wait_for(&mut self, what: &str, mut ok: impl FnMut(&Stack) -> bool) {
+        let end = Instant::now() + LIMIT;
+        while !ok(self) {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                panic!("{}'s stack ended ({st}):\n{}", self.system, self.log());
+            }
+            assert!(
+                Instant::now() < end,
+                "{}: {what} after {LIMIT:?}:\n{}",
+                self.system,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One client connection through the DVIPA.
+struct Outcome {
+    started: Instant,
+    connect: Option<Duration>,
+    ok: bool,
+}
+
+/// A client in namespace `c`: a new connection every 5 ms until `stop`.
+fn client(lab: &Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<Outcome>> {
+    let path = PathBuf::from("/run/netns").join(lab.ns("c"));
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).unwrap();
+        rustix::thread::move_into_link_name_space(
+            file.as_fd(),
+            Some(rustix::thread::LinkNameSpaceType::Network),
+        )
+        .unwrap();
+        let dvipa = SocketAddr::new(addr(10), PORT);
+        let mut out = Vec::new();
+        let end = Instant::now() + Duration::from_secs(60);
+        while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+            let started = Instant::now();
+            let (connect, ok) = match TcpStream::connect_timeout(&dvipa, Duration::from_secs(5)) {
+                Err(_) => (None, false),
+                Ok(mut c) => {
+                    let connect = Some(started.elapsed());
+                    let _ = c.set_read_timeout(Some(Duration::from_secs(3)));
+                    let mut buf = [0u8; 64];
+                    let ok = c.write_all(b"who\n").is_ok() && c.read(&mut buf).is_ok_and(|n| n > 0);
+                    (connect, ok)
+                }
+            };
+            out.push(Outcome {
+                started,
+                connect,
+                ok,
+            });
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        out
+    })
+}
+
+/// SYSA's stack and server, SYSB's, both started; SYSA owns the DVIPA.
+fn sysplex(lab: &mut Lab) -> (Stack, Stack) {
+    let a = Backend::start_in(&lab.ns("a"), SocketAddr::new(addr(11), PORT), "SYSA");
+    let b = Backend::start_in(&lab.ns("b"), SocketAddr::new(addr(12), PORT), "SYSB");
+    lab.backends.push(a);
+    lab.backends.push(b);
+    let mut sysa = lab.stack("SYSA");
+    sysa.wait_for("does not own the DVIPA", |s| s.owns());
+    let mut sysb = lab.stack("SYSB");
+    sysb.wait_for("does not back the DVIPA up", |s| {
+        s.log().contains("its first probes are in")
+    });
+    assert!(lab.holds("a") && !lab.holds("b"));
+    (sysa, sysb)
+}
+
+#[test]
+fn the_owning_host_dies_and_no_client_connection_fails() {
+    let mut lab = Lab::new();
+    let (mut sysa, mut sysb) = sysplex(&mut lab);
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = client(&lab, stop.clone());
+    std::thread::sleep(Duration::from_secs(1));
+    // SYSA dies: its link first, then its processes.
+    let died = Instant::now();
+    let died_at = SystemTime::now();
+    must(&["-n", &lab.ns("a"), "link", "set", "eth0", "down"]);
+    let _ = sysa.child.kill();
+    let _ = sysa.child.wait();
+    lab.backends[0].kill9();
+    sysb.wait_for("does not take the DVIPA over", |s| s.owns());
+    let took = sysb
+        .logged("owns ")
+        .and_then(|t| t.duration_since(died_at).ok());
+    assert!(lab.holds("b"), "SYSB's interface does not hold the DVIPA");
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    let outcomes = load.join().unwrap();
+
+    // Connections open on SYSA when it died are cut with it (SPEC §1):
+    // reported apart. Every other one succeeded.
+    let cut = outcomes
+        .iter()
+        .filter(|o| !o.ok && o.connect.is_some_and(|c| o.started + c < died))
+        .count();
+    let failed: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| !o.ok && o.connect.is_none_or(|c| o.started + c >= died))
+        .collect();
+    let after = outcomes.iter().filter(|o| o.started > died).count();
+    let max_connect = outcomes
+        .iter()
+        .filter_map(|o| o.connect)
+        .max()
+        .unwrap_or_default();
+    eprintln!(
+        "hosts: takeover {} ms after the link went down; {} connections ({after} after), {} failed, {cut} cut with SYSA; max connect {} ms",
+        took.map_or(-1, |t| t.as_millis() as i64),
+        outcomes.len(),
+        failed.len(),
+        max_connect.as_millis()
+    );
+    assert!(after >= 20, "only {after} connections after the death");
+    assert_eq!(
+        failed.len(),
+        0,
+        "failed client connections; SYSB's log:\n{}",
+        sysb.log()
+    );
+    let took = took.unwrap_or_else(|| panic!("no takeover in SYSB's log:\n{}", sysb.log()));
+    assert!(took < Duration::from_secs(5), "takeover took {took:?}");
+}
+
+#[test]
+fn a_partitioned_owner_stops_serving_before_the_backup_starts() {
+    let nft = zha_testkit::require("nft", "apt-get install -y nftables");
+    let mut lab = Lab::new();
+    let (mut sysa, mut sysb) = sysplex(&mut lab);
+    // SYSA loses etcd, and only etcd: its clients still reach it.
+    let rule = format!(
+        "table inet zha_cut {{\n chain out {{\n  type filter hook output priority 0;\n  ip daddr {} tcp dport 2379 drop\n }}\n}}\n",
+        addr(1)
+    );
+    let o = Command::new("ip")
+        .args(["netns", "exec", &lab.ns("a")])
+        .arg(&nft)
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(rule.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "nft: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    sysb.wait_for("does not take the DVIPA over", |s| s.owns());
+    sysa.wait_for("does not fence itself", |s| s.log().contains("fenced"));
+    let fenced = sysa.logged("fenced").unwrap();
+    let stopped = sysa.logged("no longer owns").unwrap_or(fenced);
+    let served = sysb.logged("owns ").unwrap();
+    eprintln!(
+        "partition: SYSA stopped serving {} ms before SYSB started",
+        served
+            .duration_since(stopped.min(fenced))
+            .map_or(-1, |d| d.as_millis() as i64)
+    );
+    assert!(
+        stopped.min(fenced) < served,
+        "two owners: SYSA stopped at {stopped:?}, SYSB served at {served:?}\nSYSA:\n{}\nSYSB:\n{}",
+        sysa.log(),
+        sysb.log()
+    );
+    // The address moved: SYSA removed it, SYSB holds it.
+    let end = Instant::now() + LIMIT;
+    while lab.holds("a") {
+        assert!(Instant::now() < end, "SYSA still holds the DVIPA");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(lab.holds("b"));
+    // etcd back: SYSA joins again and takes the DVIPA back (IMMEDIATE).
+    let o = Command::new("ip")
+        .args(["netns", "exec", &lab.ns("a")])
+        .arg(&nft)
+        .args(["delete", "table", "inet", "zha_cut"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "nft: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    sysa.wait_for("does not take the DVIPA back", |s| s.owns());
+    let end = Instant::now() + LIMIT;
+    while !lab.holds("a") || lab.holds("b") {
+        assert!(Instant::now() < end, "the DVIPA did not move back to SYSA");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn etcd_unreachable_at_start_is_a_clear_error_and_nothing_is_served() {
+    let mut lab = Lab::new();
+    if let Some(mut e) = lab.etcd.take() {
+        let _ = e.kill();
+        let _ = e.wait();
+    }
+    let mut sysa = lab.stack("SYSA");
+    let end = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(st) = sysa.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < end, "it started without etcd");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = sysa.log();
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains("etcd http://10.201.1.1:2379"), "{log}");
+    assert!(!lab.holds("a"));
+}
