@@ -316,7 +316,7 @@ pub fn spawn(
         .name("zha-group".into())
         .spawn(move || {
             let tick = if hosts.is_some() { HOSTS_TICK } else { TICK };
-            let mut held: BTreeSet<IpAddr> = BTreeSet::new();
+            let mut held = Held::default();
             let mut lost = false;
             let mut place = Place {
                 name: name.clone(),
@@ -395,9 +395,9 @@ pub fn spawn(
                 if let Some(h) = &hosts {
                     // Stop accepting what is lost before its address goes;
                     // put a gained address on before accepting.
-                    publish(&serving, &name, now.intersection(&held).copied().collect());
+                    publish(&serving, &name, now.intersection(&held.on).copied().collect());
                     move_addresses(h, &name, &now, &mut held);
-                    now.retain(|d| held.contains(d));
+                    now.retain(|d| held.on.contains(d));
                 }
                 for d in place.claims.iter().map(|c| c.dvipa) {
                     shared
@@ -437,15 +437,35 @@ fn publish(serving: &watch::Sender<BTreeSet<IpAddr>>, name: &str, now: BTreeSet<
     });
 }
 
+/// Across hosts: the DVIPAs on this stack's interface, and when each is
+/// announced again.
+#[derive(Default)]
+struct Held {
+    on: BTreeSet<IpAddr>,
+    again: Vec<(IpAddr, std::time::Instant)>,
+}
+
+/// When an address taken is announced again, after the first time: a
+/// neighbour ignores an update of an entry younger than its locktime (1 s
+/// by default on Linux), so one announcement right after another move may
+/// be lost (keepalived repeats its own for the same reason).
+const ANNOUNCE_AGAIN: [Duration; 3] = [
+    Duration::from_millis(500),
+    Duration::from_millis(1100),
+    Duration::from_millis(2500),
+];
+
 /// Across hosts: make the interface hold exactly the DVIPAs this stack
 /// owns — remove the lost ones, add and announce the gained ones (an
-/// address that cannot be added is not served).
-fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut BTreeSet<IpAddr>) {
+/// address that cannot be added is not served) — and repeat the
+/// announcements that are due.
+fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut Held) {
     let iface = h.iface.name();
-    for d in held.clone().difference(want) {
+    for d in held.on.clone().difference(want) {
         match h.iface.remove(*d, host_prefix(*d)) {
             Ok(()) => {
-                held.remove(d);
+                held.on.remove(d);
+                held.again.retain(|(a, _)| a != d);
                 info!(id = codes::ADDRESS.id, dvipa = %d, "{name} removed {d} from {iface}");
             }
             Err(e) => {
@@ -453,14 +473,17 @@ fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut BTr
             }
         }
     }
-    for d in want.difference(&held.clone()) {
+    for d in want.difference(&held.on.clone()) {
         let added = h
             .iface
             .add(*d, host_prefix(*d))
             .and_then(|()| h.iface.announce(*d));
         match added {
             Ok(()) => {
-                held.insert(*d);
+                held.on.insert(*d);
+                let now = std::time::Instant::now();
+                held.again
+                    .extend(ANNOUNCE_AGAIN.iter().map(|a| (*d, now + *a)));
                 info!(
                     id = codes::ADDRESS.id,
                     dvipa = %d,
@@ -470,6 +493,19 @@ fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut BTr
             Err(e) => {
                 error!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot take {d} on {iface}: {e}")
             }
+        }
+    }
+    let now = std::time::Instant::now();
+    let due: Vec<IpAddr> = held
+        .again
+        .iter()
+        .filter(|(_, at)| *at <= now)
+        .map(|(d, _)| *d)
+        .collect();
+    held.again.retain(|(_, at)| *at > now);
+    for d in due {
+        if let Err(e) = h.iface.announce(d) {
+            warn!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot announce {d} again on {iface}: {e}");
         }
     }
 }

@@ -109,18 +109,31 @@ impl Lab {
             must(&["-n", &ns, "link", "set", "eth0", "up"]);
             must(&["-n", &ns, "link", "set", "lo", "up"]);
         }
-        // Every link up with its queue (the kernel drops what is sent on a
-        // link in its first moments, announcements too).
-        let end = Instant::now() + LIMIT;
         for (name, dev) in [("a", "eth0"), ("b", "eth0"), ("c", "eth0"), ("br", "zbr")] {
-            let ns = lab.ns(name);
-            while !must(&["-n", &ns, "link", "show", dev]).contains("state UP") {
-                assert!(Instant::now() < end, "{dev} in {ns} does not come up");
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            lab.wait_up(name, dev);
         }
         lab.start_etcd();
         lab
+    }
+
+    /// Wait until a link is up with its queue: the kernel drops what is
+    /// sent on a link in its first moments (until its link watch attaches
+    /// the queue, up to a second), announcements too — as on a host that
+    /// has just booted, before any service starts.
+    fn wait_up(&self, name: &str, dev: &str) {
+        let ns = self.ns(name);
+        let end = Instant::now() + LIMIT;
+        loop {
+            let out = must(&["-n", &ns, "-j", "link", "show", dev]);
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+            if v[0]["operstate"].as_str() == Some("UP")
+                && v[0]["qdisc"].as_str().is_some_and(|q| q != "noop")
+            {
+                return;
+            }
+            assert!(Instant::now() < end, "{dev} in {ns} does not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn ns(&self, name: &str) -> String {
@@ -289,9 +302,16 @@ impl Stack {
 
     /// The time of the first log line that contains `what`.
     fn logged(&self, what: &str) -> Option<SystemTime> {
-        let log = self.log();
-        let line = log.lines().find(|l| l.contains(what))?;
-        humantime::parse_rfc3339(line.split_whitespace().next()?).ok()
+        self.logged_after(what, SystemTime::UNIX_EPOCH)
+    }
+
+    /// The time of the first log line after `after` that contains `what`.
+    fn logged_after(&self, what: &str, after: SystemTime) -> Option<SystemTime> {
+        self.log()
+            .lines()
+            .filter(|l| l.contains(what))
+            .filter_map(|l| humantime::parse_rfc3339(l.split_whitespace().next()?).ok())
+            .find(|t| *t >= after)
     }
 
     fn wait_for(&mut self, what: &str, mut ok: impl FnMut(&Stack) -> bool) {
@@ -323,6 +343,9 @@ struct Outcome {
     started: Instant,
     connect: Option<Duration>,
     ok: bool,
+    /// Why it failed.
+    error: String,
+    ended: Instant,
 }
 
 /// A client in namespace `c`: a new connection every 5 ms until `stop`.
@@ -340,20 +363,27 @@ fn client(lab: &Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<Outco
         let end = Instant::now() + Duration::from_secs(60);
         while !stop.load(Ordering::Relaxed) && Instant::now() < end {
             let started = Instant::now();
-            let (connect, ok) = match TcpStream::connect_timeout(&dvipa, Duration::from_secs(5)) {
-                Err(_) => (None, false),
-                Ok(mut c) => {
-                    let connect = Some(started.elapsed());
-                    let _ = c.set_read_timeout(Some(Duration::from_secs(3)));
-                    let mut buf = [0u8; 64];
-                    let ok = c.write_all(b"who\n").is_ok() && c.read(&mut buf).is_ok_and(|n| n > 0);
-                    (connect, ok)
-                }
-            };
+            let (connect, ok, error) =
+                match TcpStream::connect_timeout(&dvipa, Duration::from_secs(5)) {
+                    Err(e) => (None, false, format!("connect: {e}")),
+                    Ok(mut c) => {
+                        let connect = Some(started.elapsed());
+                        let _ = c.set_read_timeout(Some(Duration::from_secs(3)));
+                        let mut buf = [0u8; 64];
+                        let r = c.write_all(b"who\n").and_then(|()| c.read(&mut buf));
+                        match r {
+                            Ok(n) if n > 0 => (connect, true, String::new()),
+                            Ok(_) => (connect, false, "closed before any byte".into()),
+                            Err(e) => (connect, false, format!("after connect: {e}")),
+                        }
+                    }
+                };
             out.push(Outcome {
                 started,
                 connect,
                 ok,
+                error,
+                ended: Instant::now(),
             });
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -377,61 +407,138 @@ fn sysplex(lab: &mut Lab) -> (Stack, Stack) {
     (sysa, sysb)
 }
 
+/// How many times the owning host dies in a row.
+const DEATHS: usize = 10;
+/// The pause after each move of the DVIPA.
+const SETTLE: Duration = Duration::from_millis(1500);
+
 #[test]
-fn the_owning_host_dies_and_no_client_connection_fails() {
+fn the_owning_host_dies_ten_times_and_no_client_connection_fails() {
     let mut lab = Lab::new();
     let (mut sysa, mut sysb) = sysplex(&mut lab);
     let stop = Arc::new(AtomicBool::new(false));
     let load = client(&lab, stop.clone());
-    std::thread::sleep(Duration::from_secs(1));
-    // SYSA dies: its link first, then its processes.
-    let died = Instant::now();
-    let died_at = SystemTime::now();
-    must(&["-n", &lab.ns("a"), "link", "set", "eth0", "down"]);
-    let _ = sysa.child.kill();
-    let _ = sysa.child.wait();
-    lab.backends[0].kill9();
-    sysb.wait_for("does not take the DVIPA over", |s| s.owns());
-    let took = sysb
-        .logged("owns ")
-        .and_then(|t| t.duration_since(died_at).ok());
-    assert!(lab.holds("b"), "SYSB's interface does not hold the DVIPA");
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut deaths: Vec<Instant> = Vec::new();
+    let mut takebacks: Vec<Instant> = Vec::new();
+    let mut takeovers: Vec<Duration> = Vec::new();
+    for _ in 0..DEATHS {
+        // SYSA dies: its link first, then its processes.
+        must(&["-n", &lab.ns("a"), "link", "set", "eth0", "down"]);
+        let died = Instant::now();
+        let died_at = SystemTime::now();
+        let _ = sysa.child.kill();
+        let _ = sysa.child.wait();
+        lab.backends[0].kill9();
+        deaths.push(died);
+        sysb.wait_for("does not take the DVIPA over", |s| s.owns());
+        assert!(lab.holds("b"), "SYSB's interface does not hold the DVIPA");
+        let took = sysb
+            .logged_after("SYSB owns ", died_at)
+            .and_then(|t| t.duration_since(died_at).ok())
+            .unwrap_or_else(|| panic!("no takeover in SYSB's log:\n{}", sysb.log()));
+        takeovers.push(took);
+        // Moves spaced as in life: a client's SYN lost in one is sent
+        // again a second later (and again 2 s after that), before the next.
+        std::thread::sleep(SETTLE);
+        // SYSA boots again (addresses are not kept across a boot): its
+        // server, then its stack, which takes the DVIPA back.
+        must(&[
+            "-n",
+            &lab.ns("a"),
+            "addr",
+            "del",
+            &format!("{}/32", addr(10)),
+            "dev",
+            "eth0",
+        ]);
+        must(&["-n", &lab.ns("a"), "link", "set", "eth0", "up"]);
+        lab.wait_up("a", "eth0");
+        lab.backends[0] = Backend::start_in(&lab.ns("a"), SocketAddr::new(addr(11), PORT), "SYSA");
+        sysa = lab.stack("SYSA");
+        sysa.wait_for("does not take the DVIPA back", |s| s.owns());
+        takebacks.push(Instant::now());
+        let end = Instant::now() + LIMIT;
+        while lab.holds("b") || !lab.holds("a") {
+            assert!(Instant::now() < end, "the DVIPA did not move back to SYSA");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(SETTLE);
+    }
     stop.store(true, Ordering::Relaxed);
     let outcomes = load.join().unwrap();
 
-    // Connections open on SYSA when it died are cut with it (SPEC §1):
-    // reported apart. Every other one succeeded.
-    let cut = outcomes
+    // Connections open on SYSA when it died are cut with it (SPEC §1); an
+    // IMMEDIATE takeback across hosts cuts those open through SYSB (SPEC
+    // §7: the address moves under them). Both reported apart; every other
+    // connection succeeded.
+    // Which move cut a connection: the first one after it connected and
+    // before it ended.
+    let cut_by = |o: &Outcome| {
+        let connected = o.started + o.connect?;
+        let first = |moves: &[Instant]| {
+            moves
+                .iter()
+                .copied()
+                .filter(|m| *m > connected && *m <= o.ended)
+                .min()
+        };
+        match (first(&deaths), first(&takebacks)) {
+            (Some(d), Some(b)) => Some(if d < b { "death" } else { "takeback" }),
+            (Some(_), None) => Some("death"),
+            (None, Some(_)) => Some("takeback"),
+            (None, None) => None,
+        }
+    };
+    let not_ok: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    let cut = not_ok.iter().filter(|o| cut_by(o) == Some("death")).count();
+    let cut_back = not_ok
         .iter()
-        .filter(|o| !o.ok && o.connect.is_some_and(|c| o.started + c < died))
+        .filter(|o| cut_by(o) == Some("takeback"))
         .count();
-    let failed: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| !o.ok && o.connect.is_none_or(|c| o.started + c >= died))
-        .collect();
-    let after = outcomes.iter().filter(|o| o.started > died).count();
+    let failed = not_ok.iter().filter(|o| cut_by(o).is_none()).count();
     let max_connect = outcomes
         .iter()
         .filter_map(|o| o.connect)
         .max()
         .unwrap_or_default();
+    takeovers.sort();
     eprintln!(
-        "hosts: takeover {} ms after the link went down; {} connections ({after} after), {} failed, {cut} cut with SYSA; max connect {} ms",
-        took.map_or(-1, |t| t.as_millis() as i64),
+        "hosts: {DEATHS} deaths of the owning host; takeover p50 {} ms, max {} ms (from its link going down to SYSB serving); {} connections, {failed} failed, {cut} cut with SYSA, {cut_back} cut by the takeback; max connect {} ms",
+        takeovers[DEATHS / 2].as_millis(),
+        takeovers[DEATHS - 1].as_millis(),
         outcomes.len(),
-        failed.len(),
         max_connect.as_millis()
     );
-    assert!(after >= 20, "only {after} connections after the death");
+    let since = |t: Instant| {
+        let d = deaths.iter().filter(|d| **d <= t).max();
+        let b = takebacks.iter().filter(|b| **b <= t).max();
+        format!(
+            "{} ms after a death, {} ms after a takeback",
+            d.map_or(-1, |d| (t - *d).as_millis() as i64),
+            b.map_or(-1, |b| (t - *b).as_millis() as i64)
+        )
+    };
+    for o in outcomes.iter().filter(|o| !o.ok) {
+        eprintln!(
+            "  not ok: started {}; connect {:?}; {}",
+            since(o.started),
+            o.connect,
+            o.error
+        );
+    }
+    assert!(outcomes.len() > 200, "only {} connections", outcomes.len());
     assert_eq!(
-        failed.len(),
+        failed,
         0,
         "failed client connections; SYSB's log:\n{}",
         sysb.log()
     );
-    let took = took.unwrap_or_else(|| panic!("no takeover in SYSB's log:\n{}", sysb.log()));
-    assert!(took < Duration::from_secs(5), "takeover took {took:?}");
+    // Loose: SPEC §7's 1 s is a figure to report, not to assert.
+    assert!(
+        takeovers[DEATHS - 1] < Duration::from_secs(5),
+        "{takeovers:?}"
+    );
 }
 
 #[test]
