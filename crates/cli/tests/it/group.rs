@@ -525,3 +525,126 @@ fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
     let (_, log) = sysa.stop();
     assert!(log.contains("adopted"), "{log}");
 }
+
+#[test]
+fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
+    use crate::distribute::Log;
+    let net = Net::new();
+    let _backends = [
+        Backend::start(net.addr(11), "SYSA"),
+        Backend::start(net.addr(12), "SYSB"),
+    ];
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let sysa = || {
+        Start {
+            args: member("SYSA", &dir),
+            ..Start::new(&net)
+        }
+        .run()
+    };
+    let log_b = group.path().join("SYSB.log");
+    let _sysb = Start {
+        profile: backup_profile(&net),
+        args: member("SYSB", &dir),
+        log: Log::File(std::fs::File::create(&log_b).unwrap()),
+        ..Start::new(&net)
+    }
+    .run();
+    let mut a = sysa();
+    let dvipa = net.addr(10);
+    a.wait_for(|| owner(&a).as_deref() == Some("SYSA"));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let client = {
+        let (stop, outcomes) = (stop.clone(), outcomes.clone());
+        std::thread::spawn(move || {
+            let end = Instant::now() + Duration::from_secs(60);
+            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+                let started = Instant::now();
+                let o = once(dvipa);
+                outcomes.lock().unwrap().push((started, o, Instant::now()));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let mut kills = Vec::new();
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(300));
+        let at = std::time::SystemTime::now();
+        let begin = Instant::now();
+        let _ = a.child.kill();
+        let _ = a.child.wait();
+        kills.push((begin, Instant::now(), at));
+        // SYSB's stack serves; SYSA's returns and takes the DVIPA back.
+        std::thread::sleep(Duration::from_millis(300));
+        a = sysa();
+        a.wait_for(|| owner(&a).as_deref() == Some("SYSA"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::Relaxed);
+    client.join().unwrap();
+
+    // The takeover times, from SYSB's log.
+    let log = std::fs::read_to_string(&log_b).unwrap();
+    let stamps: Vec<std::time::SystemTime> = log
+        .lines()
+        .filter(|l| l.contains("SYSB takes over"))
+        .filter_map(|l| humantime::parse_rfc3339(l.split_whitespace().next()?).ok())
+        .collect();
+    let mut took: Vec<Duration> = kills
+        .iter()
+        .filter_map(|(_, _, at)| {
+            let t = stamps.iter().find(|t| *t >= at)?;
+            t.duration_since(*at).ok()
+        })
+        .collect();
+    assert_eq!(took.len(), 10, "takeovers in SYSB's log:\n{log}");
+    took.sort();
+    // Connections the killed stack had accepted are cut with it (SPEC §1):
+    // apart. No other failed, and none was refused.
+    let outcomes = outcomes.lock().unwrap();
+    // (Connected before the killed process was gone, ended after the kill
+    // began.)
+    let cut_with_a = |o: &Outcome, ended: Instant| {
+        o.connected.is_some_and(|c| {
+            kills
+                .iter()
+                .any(|(begin, end, _)| c < *end && ended >= *begin)
+        })
+    };
+    let not_ok: Vec<_> = outcomes.iter().filter(|(_, o, _)| !o.ok).collect();
+    let cut = not_ok.iter().filter(|(_, o, e)| cut_with_a(o, *e)).count();
+    let failed = not_ok.len() - cut;
+    eprintln!(
+        "one machine: 10 owner stacks killed; takeover p50 {:.1} ms, max {:.1} ms; {} connections, {failed} failed, {cut} cut with the killed stack",
+        took[5].as_secs_f64() * 1000.0,
+        took[9].as_secs_f64() * 1000.0,
+        outcomes.len()
+    );
+    let t0 = kills[0].0;
+    let at = |t: Instant| t.saturating_duration_since(t0).as_secs_f64() * 1000.0;
+    let failures: Vec<String> = not_ok
+        .iter()
+        .filter(|(_, o, e)| !cut_with_a(o, *e))
+        .map(|(s, o, e)| {
+            format!(
+                "started {:.1} ms, connected {:?}, ended {:.1} ms",
+                at(*s),
+                o.connected.map(at),
+                at(*e)
+            )
+        })
+        .collect();
+    let kill_times: Vec<String> = kills
+        .iter()
+        .map(|(k, _, _)| format!("{:.1}", at(*k)))
+        .collect();
+    assert!(outcomes.len() > 100, "only {} connections", outcomes.len());
+    assert_eq!(
+        failed, 0,
+        "{failures:?}; kills at {kill_times:?} ms; SYSB's log:\n{log}"
+    );
+    assert!(took[9] < Duration::from_secs(1), "{took:?}");
+}
