@@ -265,6 +265,12 @@ pub const ADDRESS: Msg = Msg {
     explanation: "Across hosts, the owner of a DVIPA holds it on its interface (netlink, CAP_NET_ADMIN) and announces it with a gratuitous ARP or an unsolicited neighbour advertisement (CAP_NET_RAW), so that neighbours send to it at once; a stack that loses the DVIPA removes it. When the address cannot be added or removed, the message says why (most often a missing capability: run as root, or give the binary cap_net_admin,cap_net_raw, or AmbientCapabilities= in the unit).",
 };
 
+pub const DEFINED_TWICE: Msg = Msg {
+    id: "ZHA3045W",
+    title: "a DVIPA defined by VIPADEFINE on more than one live stack",
+    explanation: "Two or more live stacks of the group have a VIPADEFINE for the DVIPA (`zosmf-ha check` says ZHA2012). As on z/OS, the stack that defined it last owns it, so a stack that restarts takes the DVIPA from the others. Define it on one stack and back it up (VIPABACKUP) on the others.",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -306,6 +312,7 @@ pub const CATALOG: &[&Msg] = &[
     &TAKEOVER,
     &FENCED,
     &ADDRESS,
+    &DEFINED_TWICE,
 ];
 
 /// The catalog as `explain` reads it.

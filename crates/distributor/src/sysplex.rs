@@ -580,6 +580,7 @@ fn step(
         if let (Some(h), Some(o)) = (who.hosts, live.filter(|o| *o != me)) {
             silent(engine, h, o, kept)?;
         }
+        defined_twice(me, dvipa, &all, kept);
         let claims_ref = all.iter().map(|(n, c, j)| (n.as_str(), *c, *j));
         if let Decision::Move {
             to: Some((w, _)),
@@ -699,6 +700,39 @@ struct Kept {
     beats: HashMap<String, (Option<String>, std::time::Instant)>,
     /// Across hosts: DVIPAs taken over, served from this instant on.
     wait: HashMap<IpAddr, std::time::Instant>,
+    /// The live VIPADEFINE stacks of each DVIPA, as last said.
+    definers: HashMap<IpAddr, Vec<String>>,
+}
+
+/// Say once per set of stacks that a DVIPA has several live VIPADEFINE
+/// stacks (ZHA2012): the latest to define it owns it.
+fn defined_twice(me: &str, dvipa: IpAddr, all: &[(String, Claim, u64)], kept: &mut Kept) {
+    let mut definers: Vec<(&str, u64)> = all
+        .iter()
+        .filter(|(_, c, _)| c.origin == Origin::Define)
+        .map(|(n, _, d)| (n.as_str(), *d))
+        .collect();
+    definers.sort_by_key(|d| d.1);
+    let names: Vec<&str> = definers.iter().map(|d| d.0).collect();
+    let seen = kept
+        .definers
+        .get(&dvipa)
+        .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>());
+    if seen.as_deref() == Some(names.as_slice()) {
+        return;
+    }
+    kept.definers
+        .insert(dvipa, names.iter().map(|n| (*n).to_owned()).collect());
+    if let [.., (latest, _)] = definers.as_slice()
+        && definers.len() > 1
+    {
+        warn!(
+            id = codes::DEFINED_TWICE.id,
+            dvipa = %dvipa,
+            "{me}: {dvipa} is defined by VIPADEFINE on {} (ZHA2012): {latest}, the latest to define it, owns it, as on z/OS; define it on one stack and back it up (VIPABACKUP) on the others",
+            names.join(" and ")
+        );
+    }
 }
 
 /// Across hosts: end the membership of an owner that gave no sign of life

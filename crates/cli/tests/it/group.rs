@@ -648,3 +648,126 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
     );
     assert!(took[9] < Duration::from_secs(1), "{took:?}");
 }
+
+#[test]
+fn whenidle_takes_the_dvipa_back_only_once_the_backup_has_no_connection() {
+    use crate::distribute::Log;
+    let net = Net::new();
+    let _backends = [
+        Backend::start(net.addr(11), "SYSA"),
+        Backend::start(net.addr(12), "SYSB"),
+    ];
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let sysb = Start {
+        profile: backup_profile(&net),
+        args: member("SYSB", &dir),
+        ..Start::new(&net)
+    }
+    .run();
+    let dvipa = net.addr(10);
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB") && ask(dvipa).is_ok());
+    // A long connection through SYSB's stack.
+    let mut long = TcpStream::connect(dvipa).unwrap();
+    long.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 64];
+    long.write_all(b"one\n").unwrap();
+    assert!(long.read(&mut buf).unwrap() > 0);
+    // SYSA's stack returns with MOVEABLE WHENIDLE: it waits.
+    let log_a = group.path().join("SYSA.log");
+    let sysa = Start {
+        profile: profile(&net, "AUTOSWITCHBACK").replace(
+            "VIPADEFINE 255.255.255.0",
+            "VIPADEFINE MOVEABLE WHENIDLE 255.255.255.0",
+        ),
+        args: member("SYSA", &dir),
+        log: Log::File(std::fs::File::create(&log_a).unwrap()),
+        ..Start::new(&net)
+    }
+    .run();
+    sysa.wait_for(|| {
+        std::fs::read_to_string(&log_a).is_ok_and(|l| l.contains("first probes are in"))
+    });
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            owner(&sysa).as_deref(),
+            Some("SYSB"),
+            "taken back while SYSB had a connection"
+        );
+        assert_eq!(
+            ask(dvipa).unwrap(),
+            "SYSA",
+            "new connections go on through SYSB's stack"
+        );
+    }
+    let a_before = total(&sysa);
+    assert_eq!(
+        a_before, 0,
+        "SYSA's stack accepted before it owned the DVIPA"
+    );
+    // The long connection still works, then ends: SYSA takes the DVIPA back.
+    long.write_all(b"two\n").unwrap();
+    assert!(long.read(&mut buf).unwrap() > 0);
+    drop(long);
+    sysa.wait_for(|| owner(&sysa).as_deref() == Some("SYSA"));
+    sysa.wait_for(|| {
+        let _ = ask(dvipa);
+        total(&sysa) > 0
+    });
+    let log = std::fs::read_to_string(&log_a).unwrap();
+    assert!(log.contains("SYSA takes back"), "{log}");
+}
+
+#[test]
+fn two_vipadefine_stacks_the_later_definer_owns_with_zha2012s_warning() {
+    use crate::distribute::Log;
+    let net = Net::new();
+    let _backends = [
+        Backend::start(net.addr(11), "SYSA"),
+        Backend::start(net.addr(12), "SYSB"),
+    ];
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let sysa = Start {
+        args: member("SYSA", &dir),
+        ..Start::new(&net)
+    }
+    .run();
+    sysa.wait_for(|| owner(&sysa).as_deref() == Some("SYSA"));
+    // SYSB's profile defines it too (as the seed's plan did).
+    let log_b = group.path().join("SYSB.log");
+    let sysb = Start {
+        args: member("SYSB", &dir),
+        log: Log::File(std::fs::File::create(&log_b).unwrap()),
+        ..Start::new(&net)
+    }
+    .run();
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
+    assert_eq!(owner(&sysa).as_deref(), Some("SYSB"));
+    let log = std::fs::read_to_string(&log_b).unwrap();
+    assert!(
+        log.contains("ZHA3045W")
+            && log.contains("defined by VIPADEFINE on SYSA and SYSB (ZHA2012): SYSB"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_stack_without_vipadefine_or_vipabackup_for_its_dvipa_is_refused() {
+    let net = Net::new();
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    let r = Start {
+        profile: profile(&net, "AUTOSWITCHBACK")
+            .replace(&format!("  VIPADEFINE 255.255.255.0 {}\n", net.ip(10)), ""),
+        args: member("SYSA", &dir),
+        ..Start::new(&net)
+    }
+    .try_run();
+    let Err((status, err)) = r else {
+        panic!("a stack without VIPADEFINE or VIPABACKUP for its DVIPA started");
+    };
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("ZHA2011E"), "{err}");
+}
