@@ -119,7 +119,20 @@ async fn start_with(
     stop: CancellationToken,
 ) -> Result<Running, StartError> {
     let settings = opts.settings;
-    let loaded = profile::load(&opts.profile, &opts.symbols, &settings)?;
+    let loaded = match profile::load(&opts.profile, &opts.symbols, &settings) {
+        // A stack of a group that defines or backs up a DVIPA without
+        // distributing it would inherit the owner's VIPADISTRIBUTE on z/OS
+        // (or, as its owner, deliver to its own server): not done yet.
+        Err(ProfileError::Services { path, mut problems })
+            if opts.group.is_some() && problems.iter().any(|p| p == crate::services::NOTHING) =>
+        {
+            problems.push(
+                "a stack of the sysplex group that only defines (VIPADEFINE) or backs up (VIPABACKUP) a DVIPA, without a VIPADISTRIBUTE of its own, is not supported yet (z/OS would have it use the owner's); give it the same VIPADISTRIBUTE as the owning stack, as `zosmf-ha plan` does".into(),
+            );
+            return Err(ProfileError::Services { path, problems }.into());
+        }
+        r => r?,
+    };
     for s in &loaded.services.skipped {
         warn!(id = codes::NOT_RUN.id, "{s}");
     }

@@ -24,6 +24,9 @@ pub struct Services {
     pub skipped: Vec<String>,
 }
 
+/// Why a profile with no distribution at all is refused.
+pub const NOTHING: &str = "the profile has no VIPADISTRIBUTE DISTMETHOD HOTSTANDBY that z/OS would apply: nothing to distribute";
+
 /// At most this many ports in all: a PORT range is a listener per port.
 pub const MAX_PORTS: usize = 1024;
 
@@ -107,10 +110,7 @@ pub fn services(stack: &Stack, settings: &Settings) -> Result<Services, Vec<Stri
         }
     }
     if p.services.is_empty() && errors.is_empty() {
-        errors.push(
-            "the profile has no VIPADISTRIBUTE DISTMETHOD HOTSTANDBY that z/OS would apply: nothing to distribute"
-                .to_owned(),
-        );
+        errors.push(NOTHING.to_owned());
     }
     let mut binds: Vec<SocketAddr> = p.listeners.iter().map(|l| l.bind).collect();
     binds.sort();

@@ -771,3 +771,30 @@ fn a_stack_without_vipadefine_or_vipabackup_for_its_dvipa_is_refused() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("ZHA2011E"), "{err}");
 }
+
+#[test]
+fn a_stack_that_only_backs_the_dvipa_up_is_refused_with_what_to_do() {
+    let net = Net::new();
+    let group = tempfile::tempdir().unwrap();
+    let dir = group.path().join("group");
+    // VIPABACKUP without a VIPADISTRIBUTE: z/OS would inherit the owner's.
+    let text = format!(
+        "IPCONFIG SYSPLEXROUTING DYNAMICXCF {} 255.0.0.0 1\nVIPADYNAMIC\n  VIPABACKUP 100 255.255.255.0 {}\nENDVIPADYNAMIC\n",
+        net.ip(12),
+        net.ip(10)
+    );
+    let Err((status, err)) = Start {
+        profile: text,
+        args: member("SYSB", &dir),
+        ..Start::new(&net)
+    }
+    .try_run() else {
+        panic!("a stack with nothing to distribute started");
+    };
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("nothing to distribute")
+            && err.contains("give it the same VIPADISTRIBUTE as the owning stack"),
+        "{err}"
+    );
+}
