@@ -779,7 +779,7 @@ fn a_stack_that_only_backs_the_dvipa_up_is_refused_with_what_to_do() {
     let dir = group.path().join("group");
     // VIPABACKUP without a VIPADISTRIBUTE: z/OS would inherit the owner's.
     let text = format!(
-        "IPCONFIG SYSPLEXROUTING DYNAMICXCF {} 255.0.0.0 1\nVIPADYNAMIC\n  VIPABACKUP 100 255.255.255.0 {}\nENDVIPADYNAMIC\n",
+        "IPCONFIG SYSPLEXROUTING DYNAMICXCF {} 255.0.0.0 1\nVIPADYNAMIC\n  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 {}\nENDVIPADYNAMIC\n",
         net.ip(12),
         net.ip(10)
     );
