@@ -390,7 +390,7 @@ async fn start_with(
         group_commands: Mutex::new(None),
         ready: CancellationToken::new(),
         group_state: Mutex::new(Default::default()),
-        fence_until: AtomicU64::new(u64::MAX),
+        fence: Mutex::new(hosts.as_ref().map(|h| zha_group::Fence::new(h.fence))),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);

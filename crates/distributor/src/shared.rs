@@ -221,10 +221,9 @@ pub struct Shared {
     /// With `--system`: this stack's choices per DVIPA (active and
     /// quiesced targets), which the group keeps while it owns the DVIPA.
     pub group_state: Mutex<std::collections::BTreeMap<std::net::IpAddr, DvipaState>>,
-    /// Across hosts: until when (milliseconds since `epoch`) this stack's
-    /// membership counts as confirmed; `u64::MAX`: no fencing (one machine,
-    /// a lone stack).
-    pub fence_until: AtomicU64,
+    /// Across hosts: when this stack may serve (its membership confirmed
+    /// within F); `None` on one machine and for a lone stack.
+    pub fence: Mutex<Option<zha_group::Fence>>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),
@@ -281,19 +280,23 @@ impl Shared {
             .is_none_or(|rx| rx.has_changed().is_ok() && rx.borrow().contains(&dvipa))
     }
 
-    /// Across hosts: the membership is confirmed until `until` (the fencing
-    /// rule: an owner serves at most F past its last confirmation).
-    pub fn confirmed(&self, until: Instant) {
-        let ms = until.saturating_duration_since(self.epoch).as_millis();
-        self.fence_until
-            .store(u64::try_from(ms).unwrap_or(u64::MAX - 1), Ordering::Relaxed);
+    /// Across hosts: the group confirmed this stack's membership in answer
+    /// to a request sent at `sent` (SPEC §7's fencing rule, `zha_group::Fence`).
+    pub fn confirmed(&self, sent: Instant) {
+        if let Ok(mut f) = self.fence.lock()
+            && let Some(f) = f.as_mut()
+        {
+            f.confirmed(sent);
+        }
     }
 
-    /// Across hosts: the last confirmation is older than F. Never on one
-    /// machine (no confirmation is ever recorded).
+    /// Across hosts: the last confirmation is older than F (or there was
+    /// none yet): this stack must not serve. Never on one machine.
     pub fn fenced(&self) -> bool {
-        let until = self.fence_until.load(Ordering::Relaxed);
-        until != u64::MAX && (self.epoch.elapsed().as_millis() as u64) >= until
+        match self.fence.lock() {
+            Ok(f) => f.as_ref().is_some_and(|f| !f.may_serve(Instant::now())),
+            Err(_) => true,
+        }
     }
 
     /// Wait until whether this stack serves `dvipa` differs from `now`

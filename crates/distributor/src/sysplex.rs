@@ -551,10 +551,10 @@ fn step(
     if !engine.confirm()? {
         return Ok(BTreeSet::new());
     }
-    if let Some(h) = who.hosts {
+    if who.hosts.is_some() {
         // The fencing rule's confirmation, from when it was asked; and a
         // sign of life for the others.
-        shared.confirmed(sent + h.fence);
+        shared.confirmed(sent);
         kept.beat += 1;
         engine.put(&beat_key(me), &kept.beat.to_string())?;
     }
@@ -598,7 +598,8 @@ fn step(
                 _ => "owns",
             };
             // Across hosts the previous owner may still serve until its
-            // fence: this stack serves F later.
+            // fence: this stack serves F after its membership ended — now,
+            // or earlier (`zha_group::Fence::took_over`).
             let wait = who
                 .hosts
                 .filter(|_| current.as_deref().is_some_and(|c| c != me));
