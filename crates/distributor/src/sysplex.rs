@@ -305,18 +305,27 @@ pub fn spawn(
     hosts: Option<Hosts>,
     stop: CancellationToken,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    if hosts.is_some() {
-        let (shared, serving, stop, name) =
-            (shared.clone(), serving.clone(), stop.clone(), name.clone());
+    let hosts = hosts.map(Arc::new);
+    // The addresses on the interface: the group task and the fence
+    // watchdog both change them, never while waiting for the group.
+    let held = Arc::new(std::sync::Mutex::new(Held::default()));
+    if let Some(h) = &hosts {
+        let (shared, serving, stop, name, h, held) = (
+            shared.clone(),
+            serving.clone(),
+            stop.clone(),
+            name.clone(),
+            h.clone(),
+            held.clone(),
+        );
         std::thread::Builder::new()
             .name("zha-fence".into())
-            .spawn(move || fence_watch(&shared, &serving, &stop, &name))?;
+            .spawn(move || fence_watch(&shared, &serving, &h, &held, &stop, &name))?;
     }
     std::thread::Builder::new()
         .name("zha-group".into())
         .spawn(move || {
             let tick = if hosts.is_some() { HOSTS_TICK } else { TICK };
-            let mut held = Held::default();
             let mut lost = false;
             let mut place = Place {
                 name: name.clone(),
@@ -365,7 +374,7 @@ pub fn spawn(
                     let me = Me {
                         name: &name,
                         shared: &shared,
-                        hosts: hosts.as_ref(),
+                        hosts: hosts.as_deref(),
                     };
                     step(engine.as_mut(), &me, &claims, &was, &mut kept)
                 } else {
@@ -392,7 +401,9 @@ pub fn spawn(
                 };
                 // A fenced stack serves nothing, whatever it read.
                 let mut now = if shared.fenced() { BTreeSet::new() } else { now };
-                if let Some(h) = &hosts {
+                if let Some(h) = &hosts
+                    && let Ok(mut held) = held.lock()
+                {
                     // Stop accepting what is lost before its address goes;
                     // put a gained address on before accepting.
                     publish(&serving, &name, now.intersection(&held.on).copied().collect());
@@ -413,7 +424,9 @@ pub fn spawn(
                 std::thread::sleep(tick);
             }
             publish(&serving, &name, BTreeSet::new());
-            if let Some(h) = &hosts {
+            if let Some(h) = &hosts
+                && let Ok(mut held) = held.lock()
+            {
                 move_addresses(h, &name, &BTreeSet::new(), &mut held);
             }
             let _ = engine.leave();
@@ -511,10 +524,15 @@ fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut Hel
 }
 
 /// Across hosts: stop serving [`FENCE`] after the last confirmed
-/// membership, even while the group task waits for etcd.
+/// membership, and take the DVIPAs off the interface, even while the group
+/// task waits for etcd (a client that still reached this host would wait
+/// in a queue nobody accepts from; without the address its SYN is sent
+/// again, to the next owner).
 fn fence_watch(
     shared: &Shared,
     serving: &watch::Sender<BTreeSet<IpAddr>>,
+    h: &Hosts,
+    held: &std::sync::Mutex<Held>,
     stop: &CancellationToken,
     name: &str,
 ) {
@@ -525,6 +543,9 @@ fn fence_watch(
                 "{name} fenced: its membership was not confirmed for {FENCE:?}; it stops serving until the group confirms it again"
             );
             publish(serving, name, BTreeSet::new());
+            if let Ok(mut held) = held.lock() {
+                move_addresses(h, name, &BTreeSet::new(), &mut held);
+            }
         }
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -584,13 +584,20 @@ fn a_partitioned_owner_stops_serving_before_the_backup_starts() {
         sysa.log(),
         sysb.log()
     );
-    // The address moved: SYSA removed it, SYSB holds it.
+    // The address moved: SYSA removed it (by its fence, etcd or not)
+    // before SYSB put it on.
     let end = Instant::now() + LIMIT;
     while lab.holds("a") {
         assert!(Instant::now() < end, "SYSA still holds the DVIPA");
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(lab.holds("b"));
+    let removed = sysa.logged("removed 10.201.1.10 from eth0").unwrap();
+    let added = sysb.logged("added 10.201.1.10 to eth0").unwrap();
+    assert!(
+        removed < added,
+        "SYSA removed the DVIPA at {removed:?}, SYSB added it at {added:?}"
+    );
     // etcd back: SYSA joins again and takes the DVIPA back (IMMEDIATE).
     let o = Command::new("ip")
         .args(["netns", "exec", &lab.ns("a")])
