@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::distribute::{Backend, Distributor, Start, ask, profile};
@@ -42,13 +42,42 @@ struct Pair {
     _group: tempfile::TempDir,
 }
 
-fn pair(net: &Net, sysb_extra: &str) -> Pair {
+/// Start a stack that must be refused: its stderr, once it exited with 2.
+fn refused(start: Start) -> String {
+    let Err((status, err)) = start.try_run() else {
+        panic!("the stack started");
+    };
+    assert_eq!(status.code(), Some(2), "{err}");
+    err
+}
+
+/// SYSA's and SYSB's backends, and a folder for the group (`dir`).
+struct Systems {
+    _backends: [Backend; 2],
+    folder: tempfile::TempDir,
+    dir: std::path::PathBuf,
+}
+
+fn systems(net: &Net) -> Systems {
     let backends = [
         Backend::start(net.addr(11), "SYSA"),
         Backend::start(net.addr(12), "SYSB"),
     ];
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().join("group");
+    Systems {
+        _backends: backends,
+        folder,
+        dir,
+    }
+}
+
+fn pair(net: &Net, sysb_extra: &str) -> Pair {
+    let Systems {
+        _backends: backends,
+        folder: group,
+        dir,
+    } = systems(net);
     let sysa = Start {
         args: member("SYSA", &dir),
         ..Start::new(net)
@@ -69,25 +98,64 @@ fn pair(net: &Net, sysb_extra: &str) -> Pair {
     }
 }
 
-/// One client connection's outcome: when its connect returned, and
-/// whether it got its answer.
+/// One client connection's outcome: when it started, when its connect
+/// returned, whether it got its answer, and when it ended.
 struct Outcome {
+    started: Instant,
     connected: Option<Instant>,
     ok: bool,
+    ended: Instant,
 }
 
 fn once(addr: std::net::SocketAddr) -> Outcome {
+    let started = Instant::now();
     let Ok(mut c) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) else {
         return Outcome {
+            started,
             connected: None,
             ok: false,
+            ended: Instant::now(),
         };
     };
     let connected = Some(Instant::now());
     let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = [0u8; 64];
     let ok = c.write_all(b"who\n").is_ok() && c.read(&mut buf).is_ok_and(|n| n > 0);
-    Outcome { connected, ok }
+    Outcome {
+        started,
+        connected,
+        ok,
+        ended: Instant::now(),
+    }
+}
+
+/// A client opening a new connection to `addr` every 5 ms (for at most a
+/// minute) until `finish`.
+struct Load {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<Outcome>>,
+}
+
+impl Load {
+    fn start(addr: std::net::SocketAddr) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let end = Instant::now() + Duration::from_secs(60);
+            while !s.load(Ordering::Relaxed) && Instant::now() < end {
+                out.push(once(addr));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            out
+        });
+        Load { stop, thread }
+    }
+
+    fn finish(self) -> Vec<Outcome> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
 }
 
 /// Every connection a stack has handled, from its `netstat vdpt --json`.
@@ -119,19 +187,7 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     sysb.wait_for(|| sysb.metric(metrics, &owned) == Some(0.0));
 
     // A client every 5 ms while SYSA's stack is killed.
-    let stop = Arc::new(AtomicBool::new(false));
-    let outcomes = Arc::new(Mutex::new(Vec::new()));
-    let client = {
-        let (stop, outcomes) = (stop.clone(), outcomes.clone());
-        std::thread::spawn(move || {
-            let end = Instant::now() + Duration::from_secs(30);
-            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
-                let o = once(dvipa);
-                outcomes.lock().unwrap().push(o);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let load = Load::start(dvipa);
     std::thread::sleep(Duration::from_millis(500));
     // Only the owner accepts: SYSB's stack has handled no connection yet,
     // and its VIPADYN says it backs the DVIPA up for SYSA.
@@ -152,10 +208,7 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     let _ = sysa.child.kill(); // SIGKILL: the stack dies whole
     let _ = sysa.child.wait();
     std::thread::sleep(Duration::from_millis(1500));
-    stop.store(true, Ordering::Relaxed);
-    client.join().unwrap();
-
-    let outcomes = outcomes.lock().unwrap();
+    let outcomes = load.finish();
     let after: Vec<&Outcome> = outcomes
         .iter()
         .filter(|o| o.connected.is_none_or(|c| c > killed))
@@ -209,15 +262,10 @@ fn a_second_live_stack_with_the_same_name_is_refused() {
         ..Start::new(&net)
     }
     .run();
-    let second = Start {
+    let err = refused(Start {
         args,
         ..Start::new(&net)
-    }
-    .try_run();
-    let Err((status, err)) = second else {
-        panic!("a second SYSA started");
-    };
-    assert_eq!(status.code(), Some(2), "{err}");
+    });
     assert!(err.contains("a live stack named SYSA"), "{err}");
 }
 
@@ -293,20 +341,7 @@ fn planned_moves_refuse_no_connection() {
     } = pair(&net, "");
     let dvipa = net.addr(10);
     sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let outcomes = Arc::new(Mutex::new(Vec::new()));
-    let client = {
-        let (stop, outcomes) = (stop.clone(), outcomes.clone());
-        std::thread::spawn(move || {
-            let end = Instant::now() + Duration::from_secs(60);
-            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
-                let o = once(dvipa);
-                outcomes.lock().unwrap().push(o);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let load = Load::start(dvipa);
     let vary = |d: &crate::distribute::Distributor, args: &[&str]| {
         let mut a = vec!["vary"];
         a.extend_from_slice(args);
@@ -329,9 +364,7 @@ fn planned_moves_refuse_no_connection() {
         sysb.wait_for(|| owner(&sysb).as_deref() == Some(then));
     }
     std::thread::sleep(Duration::from_millis(200));
-    stop.store(true, Ordering::Relaxed);
-    client.join().unwrap();
-    let outcomes = outcomes.lock().unwrap();
+    let outcomes = load.finish();
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     assert!(outcomes.len() >= 50, "only {} connections", outcomes.len());
     assert_eq!(
@@ -459,17 +492,13 @@ fn table(d: &crate::distribute::Distributor) -> (Option<String>, Vec<String>) {
 #[test]
 fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
     let net = Net::new();
-    let _backends = [
-        Backend::start(net.addr(11), "SYSA"),
-        Backend::start(net.addr(12), "SYSB"),
-    ];
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
+    let sys = systems(&net);
+    let dir = &sys.dir;
     let noauto = |p: String| p.replace("AUTOSWITCHBACK", "NOAUTOSWITCHBACK");
     let start_a = || {
         Start {
             profile: noauto(profile(&net, "AUTOSWITCHBACK")),
-            args: member("SYSA", &dir),
+            args: member("SYSA", dir),
             ..Start::new(&net)
         }
         .run()
@@ -478,7 +507,7 @@ fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
     sysa.wait_for(|| table(&sysa).0.is_some());
     let sysb = Start {
         profile: noauto(backup_profile(&net)),
-        args: member("SYSB", &dir),
+        args: member("SYSB", dir),
         ..Start::new(&net)
     }
     .run();
@@ -530,15 +559,11 @@ fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
 fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
     use crate::distribute::Log;
     let net = Net::new();
-    let _backends = [
-        Backend::start(net.addr(11), "SYSA"),
-        Backend::start(net.addr(12), "SYSB"),
-    ];
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
+    let sys = systems(&net);
+    let (group, dir) = (&sys.folder, &sys.dir);
     let sysa = || {
         Start {
-            args: member("SYSA", &dir),
+            args: member("SYSA", dir),
             ..Start::new(&net)
         }
         .run()
@@ -546,7 +571,7 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
     let log_b = group.path().join("SYSB.log");
     let _sysb = Start {
         profile: backup_profile(&net),
-        args: member("SYSB", &dir),
+        args: member("SYSB", dir),
         log: Log::File(std::fs::File::create(&log_b).unwrap()),
         ..Start::new(&net)
     }
@@ -554,21 +579,7 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
     let mut a = sysa();
     let dvipa = net.addr(10);
     a.wait_for(|| owner(&a).as_deref() == Some("SYSA"));
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let outcomes = Arc::new(Mutex::new(Vec::new()));
-    let client = {
-        let (stop, outcomes) = (stop.clone(), outcomes.clone());
-        std::thread::spawn(move || {
-            let end = Instant::now() + Duration::from_secs(60);
-            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
-                let started = Instant::now();
-                let o = once(dvipa);
-                outcomes.lock().unwrap().push((started, o, Instant::now()));
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let load = Load::start(dvipa);
     let mut kills = Vec::new();
     for _ in 0..10 {
         std::thread::sleep(Duration::from_millis(300));
@@ -583,8 +594,7 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
         a.wait_for(|| owner(&a).as_deref() == Some("SYSA"));
     }
     std::thread::sleep(Duration::from_millis(300));
-    stop.store(true, Ordering::Relaxed);
-    client.join().unwrap();
+    let outcomes = load.finish();
 
     // The takeover times, from SYSB's log.
     let log = std::fs::read_to_string(&log_b).unwrap();
@@ -604,18 +614,17 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
     took.sort();
     // Connections the killed stack had accepted are cut with it (SPEC §1):
     // apart. No other failed, and none was refused.
-    let outcomes = outcomes.lock().unwrap();
     // (Connected before the killed process was gone, ended after the kill
     // began.)
-    let cut_with_a = |o: &Outcome, ended: Instant| {
+    let cut_with_a = |o: &Outcome| {
         o.connected.is_some_and(|c| {
             kills
                 .iter()
-                .any(|(begin, end, _)| c < *end && ended >= *begin)
+                .any(|(begin, end, _)| c < *end && o.ended >= *begin)
         })
     };
-    let not_ok: Vec<_> = outcomes.iter().filter(|(_, o, _)| !o.ok).collect();
-    let cut = not_ok.iter().filter(|(_, o, e)| cut_with_a(o, *e)).count();
+    let not_ok: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    let cut = not_ok.iter().filter(|o| cut_with_a(o)).count();
     let failed = not_ok.len() - cut;
     eprintln!(
         "one machine: 10 owner stacks killed; takeover p50 {:.1} ms, max {:.1} ms; {} connections, {failed} failed, {cut} cut with the killed stack",
@@ -627,13 +636,13 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
     let at = |t: Instant| t.saturating_duration_since(t0).as_secs_f64() * 1000.0;
     let failures: Vec<String> = not_ok
         .iter()
-        .filter(|(_, o, e)| !cut_with_a(o, *e))
-        .map(|(s, o, e)| {
+        .filter(|o| !cut_with_a(o))
+        .map(|o| {
             format!(
                 "started {:.1} ms, connected {:?}, ended {:.1} ms",
-                at(*s),
+                at(o.started),
                 o.connected.map(at),
-                at(*e)
+                at(o.ended)
             )
         })
         .collect();
@@ -653,15 +662,11 @@ fn ten_owner_stacks_killed_in_a_row_fail_no_client_connection() {
 fn whenidle_takes_the_dvipa_back_only_once_the_backup_has_no_connection() {
     use crate::distribute::Log;
     let net = Net::new();
-    let _backends = [
-        Backend::start(net.addr(11), "SYSA"),
-        Backend::start(net.addr(12), "SYSB"),
-    ];
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
+    let sys = systems(&net);
+    let (group, dir) = (&sys.folder, &sys.dir);
     let sysb = Start {
         profile: backup_profile(&net),
-        args: member("SYSB", &dir),
+        args: member("SYSB", dir),
         ..Start::new(&net)
     }
     .run();
@@ -680,7 +685,7 @@ fn whenidle_takes_the_dvipa_back_only_once_the_backup_has_no_connection() {
             "VIPADEFINE 255.255.255.0",
             "VIPADEFINE MOVEABLE WHENIDLE 255.255.255.0",
         ),
-        args: member("SYSA", &dir),
+        args: member("SYSA", dir),
         log: Log::File(std::fs::File::create(&log_a).unwrap()),
         ..Start::new(&net)
     }
@@ -723,14 +728,10 @@ fn whenidle_takes_the_dvipa_back_only_once_the_backup_has_no_connection() {
 fn two_vipadefine_stacks_the_later_definer_owns_with_zha2012s_warning() {
     use crate::distribute::Log;
     let net = Net::new();
-    let _backends = [
-        Backend::start(net.addr(11), "SYSA"),
-        Backend::start(net.addr(12), "SYSB"),
-    ];
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
+    let sys = systems(&net);
+    let (group, dir) = (&sys.folder, &sys.dir);
     let sysa = Start {
-        args: member("SYSA", &dir),
+        args: member("SYSA", dir),
         ..Start::new(&net)
     }
     .run();
@@ -738,7 +739,7 @@ fn two_vipadefine_stacks_the_later_definer_owns_with_zha2012s_warning() {
     // SYSB's profile defines it too (as the seed's plan did).
     let log_b = group.path().join("SYSB.log");
     let sysb = Start {
-        args: member("SYSB", &dir),
+        args: member("SYSB", dir),
         log: Log::File(std::fs::File::create(&log_b).unwrap()),
         ..Start::new(&net)
     }
@@ -758,17 +759,12 @@ fn a_stack_without_vipadefine_or_vipabackup_for_its_dvipa_is_refused() {
     let net = Net::new();
     let group = tempfile::tempdir().unwrap();
     let dir = group.path().join("group");
-    let r = Start {
+    let err = refused(Start {
         profile: profile(&net, "AUTOSWITCHBACK")
             .replace(&format!("  VIPADEFINE 255.255.255.0 {}\n", net.ip(10)), ""),
         args: member("SYSA", &dir),
         ..Start::new(&net)
-    }
-    .try_run();
-    let Err((status, err)) = r else {
-        panic!("a stack without VIPADEFINE or VIPABACKUP for its DVIPA started");
-    };
-    assert_eq!(status.code(), Some(2), "{err}");
+    });
     assert!(err.contains("ZHA2011E"), "{err}");
 }
 
@@ -783,15 +779,11 @@ fn a_stack_that_only_backs_the_dvipa_up_is_refused_with_what_to_do() {
         net.ip(12),
         net.ip(10)
     );
-    let Err((status, err)) = Start {
+    let err = refused(Start {
         profile: text,
         args: member("SYSB", &dir),
         ..Start::new(&net)
-    }
-    .try_run() else {
-        panic!("a stack with nothing to distribute started");
-    };
-    assert_eq!(status.code(), Some(2), "{err}");
+    });
     assert!(
         err.contains("nothing to distribute")
             && err.contains("give it the same VIPADISTRIBUTE as the owning stack"),

@@ -178,12 +178,7 @@ impl Lab {
     fn in_ns<T: Send + 'static>(&self, name: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
         let path = PathBuf::from("/run/netns").join(self.ns(name));
         std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).unwrap();
-            rustix::thread::move_into_link_name_space(
-                file.as_fd(),
-                Some(rustix::thread::LinkNameSpaceType::Network),
-            )
-            .unwrap();
+            enter(&path);
             f()
         })
         .join()
@@ -348,16 +343,21 @@ struct Outcome {
     ended: Instant,
 }
 
+/// Move this thread into the network namespace at `path`.
+fn enter(path: &std::path::Path) {
+    let file = std::fs::File::open(path).unwrap();
+    rustix::thread::move_into_link_name_space(
+        file.as_fd(),
+        Some(rustix::thread::LinkNameSpaceType::Network),
+    )
+    .unwrap();
+}
+
 /// A client in namespace `c`: a new connection every 5 ms until `stop`.
 fn client(lab: &Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<Outcome>> {
     let path = PathBuf::from("/run/netns").join(lab.ns("c"));
     std::thread::spawn(move || {
-        let file = std::fs::File::open(&path).unwrap();
-        rustix::thread::move_into_link_name_space(
-            file.as_fd(),
-            Some(rustix::thread::LinkNameSpaceType::Network),
-        )
-        .unwrap();
+        enter(&path);
         let dvipa = SocketAddr::new(addr(10), PORT);
         let mut out = Vec::new();
         let end = Instant::now() + Duration::from_secs(60);

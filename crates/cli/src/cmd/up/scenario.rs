@@ -54,62 +54,63 @@ async fn pause(d: Duration, stop: &CancellationToken) -> Result<(), Halt> {
     }
 }
 
+/// Ask `look` every `every` until it finds what it looks for; the value and
+/// the time it took. Past [`WAIT`], fail with what `look` last saw.
+async fn until<T>(
+    every: Duration,
+    stop: &CancellationToken,
+    mut look: impl AsyncFnMut() -> Result<T, String>,
+) -> Result<(T, Duration), Halt> {
+    let t = Instant::now();
+    loop {
+        let seen = match look().await {
+            Ok(v) => return Ok((v, t.elapsed())),
+            Err(seen) => seen,
+        };
+        if t.elapsed() > WAIT {
+            return Err(anyhow::anyhow!("{seen} after {WAIT:?}").into());
+        }
+        pause(every, stop).await?;
+    }
+}
+
 /// Wait until the active target is `want` (a system name); the time it took.
 async fn wait_active(
     local: &Local,
     want: Option<&str>,
     stop: &CancellationToken,
 ) -> Result<Duration, Halt> {
-    let t = Instant::now();
-    loop {
-        if local.active().await.as_deref() == want {
-            return Ok(t.elapsed());
-        }
-        if t.elapsed() > WAIT {
-            return Err(anyhow::anyhow!(
-                "the active target is {:?} after {WAIT:?}, not {want:?}",
-                local.active().await
-            )
-            .into());
-        }
-        pause(Duration::from_millis(25), stop).await?;
-    }
+    let look = async || match local.active().await {
+        a if a.as_deref() == want => Ok(()),
+        a => Err(format!("the active target is {a:?}, not {want:?},")),
+    };
+    Ok(until(Duration::from_millis(25), stop, look).await?.1)
 }
 
 /// Wait until every target can take connections (listening and healthy).
 async fn wait_all_available(local: &Local, stop: &CancellationToken) -> Result<(), Halt> {
-    let t = Instant::now();
-    loop {
+    let look = async || {
         let all = local
             .service()
             .await
             .is_some_and(|s| !s.targets.is_empty() && s.targets.iter().all(|t| t.tsr == 100));
         if all {
-            return Ok(());
+            Ok(())
+        } else {
+            Err("the servers are not all available".to_owned())
         }
-        if t.elapsed() > WAIT {
-            return Err(anyhow::anyhow!("the servers are not all available after {WAIT:?}").into());
-        }
-        pause(Duration::from_millis(50), stop).await?;
-    }
+    };
+    until(Duration::from_millis(50), stop, look).await?;
+    Ok(())
 }
 
 /// Wait until `want`'s stack owns the DVIPA; the time it took.
 async fn wait_owner(local: &Local, want: &str, stop: &CancellationToken) -> Result<Duration, Halt> {
-    let t = Instant::now();
-    loop {
-        if local.owner().await.as_deref() == Some(want) {
-            return Ok(t.elapsed());
-        }
-        if t.elapsed() > WAIT {
-            return Err(anyhow::anyhow!(
-                "the DVIPA is {:?}'s after {WAIT:?}, not {want}'s",
-                local.owner().await
-            )
-            .into());
-        }
-        pause(Duration::from_millis(2), stop).await?;
-    }
+    let look = async || match local.owner().await {
+        o if o.as_deref() == Some(want) => Ok(()),
+        o => Err(format!("the DVIPA is {o:?}'s, not {want}'s,")),
+    };
+    Ok(until(Duration::from_millis(2), stop, look).await?.1)
 }
 
 /// Quiesce or resume a server, on the stack that owns the DVIPA (its
@@ -510,16 +511,11 @@ async fn system_failure(
 
 /// Wait until the active target is a server other than `gone`'s.
 async fn wait_not(local: &Local, gone: &str, stop: &CancellationToken) -> Result<String, Halt> {
-    let t = Instant::now();
-    loop {
-        if let Some(a) = local.active().await.filter(|a| a != gone) {
-            return Ok(a);
-        }
-        if t.elapsed() > WAIT {
-            return Err(anyhow::anyhow!("{gone}'s server is still active after {WAIT:?}").into());
-        }
-        pause(Duration::from_millis(25), stop).await?;
-    }
+    let look = async || match local.active().await {
+        Some(a) if a != gone => Ok(a),
+        _ => Err(format!("{gone}'s server is still active")),
+    };
+    Ok(until(Duration::from_millis(25), stop, look).await?.0)
 }
 
 #[cfg(test)]
