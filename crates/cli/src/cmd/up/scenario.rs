@@ -21,6 +21,7 @@ use zha_distributor::protocol::{Request, VaryAction};
 use super::layout::stack_proc;
 use super::local::{Halt, Local};
 use super::procs::{Line, Procs};
+use super::start::{start_server, start_stack};
 use super::status::event;
 use crate::args::Scenario;
 use crate::child::INTERRUPTED;
@@ -474,9 +475,9 @@ async fn system_failure(
     tl.mark(format!(
         "{failing} returns: its z/OSMF server, then its stack (the server answers 503 while it initializes)"
     ));
-    super::start_server(local, procs, stop, &failing).await?;
+    start_server(local, procs, stop, &failing).await?;
     let restarted = Instant::now();
-    super::start_stack(local, procs, stop, &failing).await?;
+    start_stack(local, procs, stop, &failing).await?;
     wait_owner(local, &failing, stop).await?;
     tl.mark(format!(
         "{failing}'s stack took the DVIPA back, {} ms after it started (MOVEABLE)",
