@@ -242,6 +242,33 @@ impl Interface {
         sent.map_err(|e| self.error(operation, e, Capability::NetRaw))
     }
 
+    /// Whether `announce` can work for `addr` here, without sending
+    /// anything: an Ethernet interface, and the socket it needs (CAP_NET_RAW).
+    /// A stack checks at start, so that it never owns an address it cannot
+    /// announce.
+    pub fn can_announce(&self, addr: IpAddr) -> Result<(), AddressError> {
+        let operation = format!("announce {addr} on {}", self.name);
+        if self.mac.is_none() {
+            return Err(AddressError::NotEthernet {
+                addr,
+                interface: self.name.clone(),
+            });
+        }
+        let opened = match addr {
+            IpAddr::V4(_) => {
+                rustix::net::socket(rustix::net::AddressFamily::PACKET, SocketType::RAW, None)
+            }
+            IpAddr::V6(_) => rustix::net::socket(
+                rustix::net::AddressFamily::INET6,
+                SocketType::RAW,
+                Some(ipproto::ICMPV6),
+            ),
+        };
+        opened
+            .map(drop)
+            .map_err(|e| self.error(operation, io::Error::from(e), Capability::NetRaw))
+    }
+
     /// The interface as the kernel sees it now (looked up by index).
     fn refreshed(&self, operation: &str) -> Result<Interface, AddressError> {
         let mut link = LinkMessage::default();

@@ -331,13 +331,13 @@ impl Controller {
     /// the owner's choices are the group's (SPEC §7), and a takeover makes
     /// every stack keep them; why not, when the selector names another's.
     fn owned_elsewhere(&self, sel: &Selector) -> Option<String> {
-        let serving = self.shared.serving.as_ref()?.borrow().clone();
+        self.shared.serving.as_ref()?;
         let keys = self.engine.selected(sel).ok()?;
         let group = self.shared.group.lock().ok()?.clone()?;
         let mut foreign: Vec<std::net::IpAddr> = keys
             .iter()
             .map(|k| k.dvipa)
-            .filter(|d| !serving.contains(d))
+            .filter(|d| group.owners.get(d) != Some(&group.system))
             .collect();
         foreign.dedup();
         let d = *foreign.first()?;

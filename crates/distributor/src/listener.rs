@@ -107,10 +107,13 @@ pub async fn accept_loop(
             }
             continue;
         }
+        // Biased: once this stack no longer serves the DVIPA, a client
+        // ready in the queue is left for the owner.
         let accepted = tokio::select! {
+            biased;
             _ = stop.cancelled() => return,
-            r = listener.accept() => r,
             _ = shared.serving_changes(key.dvipa, true) => continue,
+            r = listener.accept() => r,
         };
         match accepted {
             Ok((client, peer)) => {

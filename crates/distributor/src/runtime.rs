@@ -202,12 +202,10 @@ async fn start_with(
             // No membership, no DVIPA: etcd answers now, or no start.
             let engine = crate::membership::Etcd::open(url, sysplex, 1)?;
             let iface = crate::address::Interface::named(interface)?;
-            // A DVIPA left on the interface by an earlier run is removed:
-            // this stack owns nothing before the group says so. It also
-            // finds out now whether the privilege is there.
+            // Whether it could announce what it would own: an owner that
+            // cannot is no owner.
             for l in &loaded.services.listeners {
-                let d = l.key.dvipa;
-                iface.remove(d, if d.is_ipv4() { 32 } else { 128 })?;
+                iface.can_announce(l.key.dvipa)?;
             }
             group_engine = Some(Box::new(engine));
             hosts = Some(crate::sysplex::Hosts {
@@ -353,6 +351,19 @@ async fn start_with(
             // task publishes them then), but the name is taken at once.
             let record = crate::sysplex::record(&g.system, &[], socket_path.clone());
             let joined = engine.join(&record)?;
+            // Its name is its own now: a DVIPA left on the interface by an
+            // earlier run of this stack is removed (this stack owns nothing
+            // before the group says so), which also shows whether the
+            // privilege is there.
+            if let Some(h) = &hosts {
+                for l in &loaded.services.listeners {
+                    let d = l.key.dvipa;
+                    if let Err(e) = h.iface.remove(d, if d.is_ipv4() { 32 } else { 128 }) {
+                        let _ = engine.leave();
+                        return Err(e.into());
+                    }
+                }
+            }
             info!(
                 id = codes::OWNER.id,
                 "{} joined the sysplex group at {} (member {joined}); it claims its {} DVIPA(s) once its first probes are in",
@@ -391,6 +402,7 @@ async fn start_with(
         ready: CancellationToken::new(),
         group_state: Mutex::new(Default::default()),
         fence: Mutex::new(hosts.as_ref().map(|h| zha_group::Fence::new(h.fence))),
+        owned: Mutex::new(HashMap::new()),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -497,26 +509,29 @@ async fn start_with(
             }
         });
     }
+    let mut group_task = None;
     if let (Some((stx, engine, claims)), Some(g)) = (serving_tx, &opts.group) {
         let (ctx, crx) = std::sync::mpsc::channel();
         if let Ok(mut c) = shared.group_commands.lock() {
             *c = Some(ctx);
         }
-        crate::sysplex::spawn(
-            engine,
-            g.system.clone(),
-            claims,
-            socket_path.clone(),
-            shared.clone(),
-            stx,
-            crx,
-            hosts,
-            stop.clone(),
-        )
-        .map_err(|source| StartError::StateDir {
-            dir: g.folder().cloned().unwrap_or_default(),
-            source,
-        })?;
+        group_task = Some(
+            crate::sysplex::spawn(
+                engine,
+                g.system.clone(),
+                claims,
+                socket_path.clone(),
+                shared.clone(),
+                stx,
+                crx,
+                hosts,
+                stop.clone(),
+            )
+            .map_err(|source| StartError::StateDir {
+                dir: g.folder().cloned().unwrap_or_default(),
+                source,
+            })?,
+        );
     }
     fdstore.ready();
     if opts.signals {
@@ -526,6 +541,12 @@ async fn start_with(
     let done = tokio::spawn(async move {
         ctl.run(rx).await;
         fdstore.stopping();
+        // A stack of a group leaves it now (its task sees `stop` within a
+        // tick): the others take its DVIPAs, and across hosts its
+        // addresses are off the interface before this process ends.
+        if let Some(t) = group_task {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
         // Stop accepting (the listeners watch `stop`), then let open
         // connections finish within the drain time.
         tracker.close();

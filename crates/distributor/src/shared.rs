@@ -224,6 +224,9 @@ pub struct Shared {
     /// Across hosts: when this stack may serve (its membership confirmed
     /// within F); `None` on one machine and for a lone stack.
     pub fence: Mutex<Option<zha_group::Fence>>,
+    /// Across hosts: when the group last said this stack owns each DVIPA
+    /// (the send time of the read).
+    pub owned: Mutex<HashMap<IpAddr, Instant>>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),
@@ -290,13 +293,31 @@ impl Shared {
         }
     }
 
-    /// Across hosts: the last confirmation is older than F (or there was
-    /// none yet): this stack must not serve. Never on one machine.
-    pub fn fenced(&self) -> bool {
-        match self.fence.lock() {
-            Ok(f) => f.as_ref().is_some_and(|f| !f.may_serve(Instant::now())),
-            Err(_) => true,
+    /// Across hosts: the group said this stack owns `dvipa` in answer to a
+    /// read sent at `asked`.
+    pub fn owns(&self, dvipa: IpAddr, asked: Instant) {
+        if let Ok(mut o) = self.owned.lock() {
+            let e = o.entry(dvipa).or_insert(asked);
+            *e = (*e).max(asked);
         }
+    }
+
+    /// Whether this stack may serve `dvipa` now: always on one machine;
+    /// across hosts, while its membership and its ownership of `dvipa`
+    /// were confirmed within F (SPEC §7's fencing rule).
+    pub fn may_serve(&self, dvipa: IpAddr) -> bool {
+        let Ok(fence) = self.fence.lock() else {
+            return false;
+        };
+        let Some(f) = fence.as_ref() else {
+            return true;
+        };
+        let now = Instant::now();
+        f.may_serve(now)
+            && self
+                .owned
+                .lock()
+                .is_ok_and(|o| o.get(&dvipa).is_some_and(|asked| now < *asked + f.f()))
     }
 
     /// Wait until whether this stack serves `dvipa` differs from `now`

@@ -399,15 +399,18 @@ pub fn spawn(
                         BTreeSet::new()
                     }
                 };
-                // A fenced stack serves nothing, whatever it read.
-                let mut now = if shared.fenced() { BTreeSet::new() } else { now };
+                let mut now = now;
                 if let Some(h) = &hosts
                     && let Ok(mut held) = held.lock()
                 {
+                    // Fenced (membership or ownership not confirmed within
+                    // F): serve nothing of it, whatever it read — judged
+                    // under the lock the watchdog takes too.
+                    now.retain(|d| shared.may_serve(*d));
                     // Stop accepting what is lost before its address goes;
                     // put a gained address on before accepting.
                     publish(&serving, &name, now.intersection(&held.on).copied().collect());
-                    move_addresses(h, &name, &now, &mut held);
+                    move_addresses(h, &name, &now, &mut held, &|d| shared.may_serve(d));
                     now.retain(|d| held.on.contains(d));
                 }
                 for d in place.claims.iter().map(|c| c.dvipa) {
@@ -427,7 +430,7 @@ pub fn spawn(
             if let Some(h) = &hosts
                 && let Ok(mut held) = held.lock()
             {
-                move_addresses(h, &name, &BTreeSet::new(), &mut held);
+                move_addresses(h, &name, &BTreeSet::new(), &mut held, &|_| false);
             }
             let _ = engine.leave();
         })
@@ -469,11 +472,24 @@ const ANNOUNCE_AGAIN: [Duration; 3] = [
 ];
 
 /// Across hosts: make the interface hold exactly the DVIPAs this stack
-/// owns — remove the lost ones, add and announce the gained ones (an
-/// address that cannot be added is not served) — and repeat the
-/// announcements that are due.
-fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut Held) {
+/// owns — remove the lost ones, add and announce the gained ones (`may`
+/// is asked again right before: an address that cannot be added is not
+/// served) — and repeat the announcements that are due. An address that
+/// left the interface behind this stack's back is added again.
+fn move_addresses(
+    h: &Hosts,
+    name: &str,
+    want: &BTreeSet<IpAddr>,
+    held: &mut Held,
+    may: &dyn Fn(IpAddr) -> bool,
+) {
     let iface = h.iface.name();
+    for d in held.on.clone() {
+        if matches!(h.iface.has(d), Ok(false)) {
+            warn!(id = codes::ADDRESS.id, dvipa = %d, "{name}: {d} is no longer on {iface} (removed by someone else)");
+            held.on.remove(&d);
+        }
+    }
     for d in held.on.clone().difference(want) {
         match h.iface.remove(*d, host_prefix(*d)) {
             Ok(()) => {
@@ -487,25 +503,28 @@ fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut Hel
         }
     }
     for d in want.difference(&held.on.clone()) {
-        let added = h
-            .iface
-            .add(*d, host_prefix(*d))
-            .and_then(|()| h.iface.announce(*d));
-        match added {
-            Ok(()) => {
-                held.on.insert(*d);
-                let now = std::time::Instant::now();
-                held.again
-                    .extend(ANNOUNCE_AGAIN.iter().map(|a| (*d, now + *a)));
-                info!(
-                    id = codes::ADDRESS.id,
-                    dvipa = %d,
-                    "{name} added {d} to {iface} and announced it (gratuitous ARP / unsolicited neighbour advertisement)"
-                );
-            }
-            Err(e) => {
-                error!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot take {d} on {iface}: {e}")
-            }
+        if !may(*d) {
+            continue;
+        }
+        if let Err(e) = h.iface.add(*d, host_prefix(*d)) {
+            error!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot take {d} on {iface}: {e}");
+            continue;
+        }
+        held.on.insert(*d);
+        let now = std::time::Instant::now();
+        held.again
+            .extend(ANNOUNCE_AGAIN.iter().map(|a| (*d, now + *a)));
+        match h.iface.announce(*d) {
+            Ok(()) => info!(
+                id = codes::ADDRESS.id,
+                dvipa = %d,
+                "{name} added {d} to {iface} and announced it (gratuitous ARP / unsolicited neighbour advertisement)"
+            ),
+            Err(e) => warn!(
+                id = codes::ADDRESS.id,
+                dvipa = %d,
+                "{name} added {d} to {iface} but cannot announce it ({e}); neighbours learn it when they ask, and it is announced again"
+            ),
         }
     }
     let now = std::time::Instant::now();
@@ -516,18 +535,18 @@ fn move_addresses(h: &Hosts, name: &str, want: &BTreeSet<IpAddr>, held: &mut Hel
         .map(|(d, _)| *d)
         .collect();
     held.again.retain(|(_, at)| *at > now);
-    for d in due {
+    for d in due.into_iter().filter(|d| held.on.contains(d) && may(*d)) {
         if let Err(e) = h.iface.announce(d) {
             warn!(id = codes::ADDRESS.id, dvipa = %d, "{name} cannot announce {d} again on {iface}: {e}");
         }
     }
 }
 
-/// Across hosts: stop serving [`FENCE`] after the last confirmed
-/// membership, and take the DVIPAs off the interface, even while the group
-/// task waits for etcd (a client that still reached this host would wait
-/// in a queue nobody accepts from; without the address its SYN is sent
-/// again, to the next owner).
+/// Across hosts: stop serving a DVIPA [`FENCE`] after the last
+/// confirmation that this stack is a member and owns it, and take it off
+/// the interface, even while the group task waits for etcd (a client that
+/// still reached this host would wait in a queue nobody accepts from;
+/// without the address its SYN is sent again, to the next owner).
 fn fence_watch(
     shared: &Shared,
     serving: &watch::Sender<BTreeSet<IpAddr>>,
@@ -537,14 +556,23 @@ fn fence_watch(
     name: &str,
 ) {
     while !stop.is_cancelled() {
-        if shared.fenced() && !serving.borrow().is_empty() {
-            warn!(
-                id = codes::FENCED.id,
-                "{name} fenced: its membership was not confirmed for {FENCE:?}; it stops serving until the group confirms it again"
-            );
-            publish(serving, name, BTreeSet::new());
-            if let Ok(mut held) = held.lock() {
-                move_addresses(h, name, &BTreeSet::new(), &mut held);
+        if let Ok(mut held) = held.lock() {
+            let now = serving.borrow().clone();
+            let keep: BTreeSet<IpAddr> = now
+                .iter()
+                .copied()
+                .filter(|d| shared.may_serve(*d))
+                .collect();
+            if keep != now {
+                let dropped: Vec<String> = now.difference(&keep).map(ToString::to_string).collect();
+                warn!(
+                    id = codes::FENCED.id,
+                    "{name} fenced: its membership or its ownership of {} was not confirmed for {FENCE:?}; it stops serving until the group confirms them again",
+                    dropped.join(", ")
+                );
+                publish(serving, name, keep.clone());
+                let want: BTreeSet<IpAddr> = keep.intersection(&held.on).copied().collect();
+                move_addresses(h, name, &want, &mut held, &|_| false);
             }
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -599,7 +627,11 @@ fn step(
             None => 0,
         };
         if let (Some(h), Some(o)) = (who.hosts, live.filter(|o| *o != me)) {
-            silent(engine, h, o, kept)?;
+            let joined = members
+                .iter()
+                .find(|m| m.record.name == o)
+                .map_or(0, |m| m.joined);
+            silent(engine, h, (o, joined), kept)?;
         }
         defined_twice(me, dvipa, &all, kept);
         let claims_ref = all.iter().map(|(n, c, j)| (n.as_str(), *c, *j));
@@ -651,7 +683,14 @@ fn step(
                 })
                 .inc();
         }
+        let asked = std::time::Instant::now();
         let owner = engine.get(&key)?;
+        if owner.as_deref() == Some(me) {
+            // Across hosts: this stack may serve the DVIPA until F after
+            // this read (a takeover or takeback by another stack is a
+            // compare-and-put that this read would have seen).
+            shared.owns(dvipa, asked);
+        }
         if let Some(o) = owner
             .as_deref()
             .filter(|o| members.iter().any(|m| m.record.name == *o))
@@ -699,6 +738,8 @@ fn step(
             }
         }
     }
+    let heard = std::mem::take(&mut kept.heard);
+    kept.beats.retain(|k, _| heard.contains(k));
     if let Ok(mut g) = shared.group.lock() {
         *g = Some(crate::shared::GroupView {
             system: me.to_owned(),
@@ -718,8 +759,11 @@ struct Kept {
     state: HashMap<IpAddr, DvipaState>,
     /// Across hosts: its beat.
     beat: u64,
-    /// Across hosts: each owner's last beat, and when it last changed.
-    beats: HashMap<String, (Option<String>, std::time::Instant)>,
+    /// Across hosts: each owner's (name, join) last beat, and when it last
+    /// changed; only for owners looked at in the last step.
+    beats: HashMap<(String, u64), (Option<String>, std::time::Instant)>,
+    /// The owners looked at in this step.
+    heard: BTreeSet<(String, u64)>,
     /// Across hosts: DVIPAs taken over, served from this instant on.
     wait: HashMap<IpAddr, std::time::Instant>,
     /// The live VIPADEFINE stacks of each DVIPA, as last said.
@@ -762,15 +806,17 @@ fn defined_twice(me: &str, dvipa: IpAddr, all: &[(String, Claim, u64)], kept: &m
 fn silent(
     engine: &mut dyn GroupEngine,
     h: &Hosts,
-    owner: &str,
+    (owner, joined): (&str, u64),
     kept: &mut Kept,
 ) -> Result<(), crate::membership::GroupError> {
     let beat = engine.get(&beat_key(owner))?;
     let now = std::time::Instant::now();
+    // One membership's beats: a member that joined again starts afresh.
     let seen = kept
         .beats
-        .entry(owner.to_owned())
+        .entry((owner.to_owned(), joined))
         .or_insert_with(|| (beat.clone(), now));
+    kept.heard.insert((owner.to_owned(), joined));
     if seen.0 != beat {
         *seen = (beat, now);
     } else if now.duration_since(seen.1) > h.silence {
@@ -788,7 +834,9 @@ fn silent(
 
 /// How long a stack that takes a DVIPA waits for its routes to follow the
 /// group's state; past it, it serves with its own.
-const ADOPT_WAIT: Duration = Duration::from_secs(1);
+/// Shorter than F less a tick: across hosts, a stack that waits longer
+/// would miss its own confirmations and beats.
+const ADOPT_WAIT: Duration = Duration::from_millis(150);
 
 /// Keep the group's state of `dvipa` (the previous owner's choices), if
 /// it has one: the controller adopts it and publishes the routes, then

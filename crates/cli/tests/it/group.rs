@@ -533,9 +533,18 @@ fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
         err.contains("SYSB does not own") && err.contains("SYSA does"),
         "{err}"
     );
-    // SYSA's stack dies: SYSB's takes over and keeps SYSB's server active,
-    // though its own choice was SYSA's.
-    std::thread::sleep(Duration::from_millis(100));
+    // The group holds the owner's choice (the embedded engine's file of
+    // `state/<dvipa>`), then SYSA's stack dies: SYSB's takes over and
+    // keeps SYSB's server active, though its own choice was SYSA's.
+    let state = dir.join("state").join(format!("state_{}", dvipa.ip()));
+    let sysb_target = format!("\"{}\"", net.addr(12));
+    sysa.wait_for(|| {
+        std::fs::read_to_string(&state).is_ok_and(|t| {
+            t.split("quiesced")
+                .next()
+                .is_some_and(|active| active.contains(&sysb_target))
+        })
+    });
     let _ = sysa.child.kill();
     let _ = sysa.child.wait();
     sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
@@ -546,7 +555,14 @@ fn the_groups_active_and_quiesced_targets_survive_takeover_and_takeback() {
     // The new owner quiesces SYSA's server; SYSA's stack returns and takes
     // the DVIPA back (IMMEDIATE) with both choices.
     assert!(vary(&sysb, &["quiesce", "SYSA"]).status.success());
-    std::thread::sleep(Duration::from_millis(100));
+    let sysa_target = format!("\"{}\"", net.addr(11));
+    sysb.wait_for(|| {
+        std::fs::read_to_string(&state).is_ok_and(|t| {
+            t.split("quiesced")
+                .nth(1)
+                .is_some_and(|q| q.contains(&sysa_target))
+        })
+    });
     sysa = start_a();
     sysa.wait_for(|| owner(&sysa).as_deref() == Some("SYSA"));
     assert_eq!(table(&sysa), (Some("SYSB".into()), vec!["SYSA".to_owned()]));

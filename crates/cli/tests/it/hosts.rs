@@ -220,11 +220,17 @@ impl Lab {
 
     /// A system's stack in its namespace; its log goes to a file.
     fn stack(&mut self, system: &str) -> Stack {
+        self.stack_as(system, &[])
+    }
+
+    /// A system's stack, its binary run through `wrapper` (e.g. `setpriv`).
+    fn stack_as(&mut self, system: &str, wrapper: &[&str]) -> Stack {
         let ns = self.ns(if system == "SYSA" { "a" } else { "b" });
         let log = self.dir.path().join(format!("{system}.log"));
         let (profile, config) = (self.profile(system), self.config(system));
         let child = Command::new("ip")
             .args(["netns", "exec", &ns])
+            .args(wrapper)
             .arg(env!("CARGO_BIN_EXE_zosmf-ha"))
             .args(["distribute", "--system", system, "--etcd", &self.url()])
             .args(["--interface", "eth0", "--sysplex", &self.tag])
@@ -457,7 +463,12 @@ fn the_owning_host_dies_ten_times_and_no_client_connection_fails() {
         lab.backends[0] = Backend::start_in(&lab.ns("a"), SocketAddr::new(addr(11), PORT), "SYSA");
         sysa = lab.stack("SYSA");
         sysa.wait_for("does not take the DVIPA back", |s| s.owns());
-        takebacks.push(Instant::now());
+        // The takeback's moment: when SYSB stopped accepting (its log).
+        let lost = sysb
+            .logged_after("SYSB no longer owns", died_at)
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .unwrap_or_else(|| panic!("SYSB did not let go:\n{}", sysb.log()));
+        takebacks.push(Instant::now() - lost);
         let end = Instant::now() + LIMIT;
         while lab.holds("b") || !lab.holds("a") {
             assert!(Instant::now() < end, "the DVIPA did not move back to SYSA");
@@ -616,6 +627,53 @@ fn a_partitioned_owner_stops_serving_before_the_backup_starts() {
         assert!(Instant::now() < end, "the DVIPA did not move back to SYSA");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // A clean stop (SIGTERM) leaves the group and takes the DVIPA off the
+    // interface before the process ends; SYSB takes it over.
+    let ok = Command::new("kill")
+        .args(["-TERM", &sysa.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let end = Instant::now() + LIMIT;
+    while sysa.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < end, "SYSA's stack did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !lab.holds("a"),
+        "SYSA's stack stopped and left the DVIPA on its interface"
+    );
+    sysb.wait_for("does not take the DVIPA over", |s| s.owns());
+}
+
+/// Start SYSA's stack without `cap`: it must exit 2 and name it.
+fn refused_without(cap: &str, named: &str) {
+    zha_testkit::require("setpriv", "apt-get install -y util-linux");
+    let mut lab = Lab::new();
+    let drop = format!("-{cap}");
+    let mut sysa = lab.stack_as("SYSA", &["setpriv", "--bounding-set", &drop, "--"]);
+    let end = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(st) = sysa.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            Instant::now() < end,
+            "it started without {cap}:\n{}",
+            sysa.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = sysa.log();
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains(named), "{log}");
+    assert!(!lab.holds("a"));
+}
+
+#[test]
+fn a_stack_without_the_privileges_does_not_start_and_says_which() {
+    refused_without("net_raw", "needs CAP_NET_RAW");
+    refused_without("net_admin", "needs CAP_NET_ADMIN");
 }
 
 #[test]
