@@ -48,5 +48,15 @@ lines.append("")
 lines.append("Ratios: for rates and throughput higher is better; for latency and memory lower is better. Memory per idle connection is (RSS with 5,000 open keep-alive connections − RSS idle) / 5,000 of the proxy process; a direct connection has no proxy, hence n/a.\n")
 runs = max((len(v) for m in data.values() for v in m.values()), default=0)
 lines.append(f"Runs: {runs}. Raw results: `bench/results.jsonl` of the run.\n")
-open(out_file, "w").write("\n".join(lines) + "\n")
+# Sections other scripts or tests produced (`## Many ports`, `## Sysplex
+# takeover` ...) follow the generated table: keep them.
+kept = ""
+try:
+    old = open(out_file).read()
+    at = old.find("\n## ")
+    if at >= 0:
+        kept = old[at:]
+except FileNotFoundError:
+    pass
+open(out_file, "w").write("\n".join(lines) + kept.rstrip("\n") + "\n")
 print("\n".join(lines))
