@@ -59,6 +59,57 @@ pub struct Distribution {
 }
 
 impl Distribution {
+    /// A VIPADISTRIBUTE that applies as this one does, for another stack's
+    /// profile (a stack of a sysplex group inherits the owner's, SPEC §7):
+    /// HOTSTANDBY with its DESTIPs only; `None` otherwise.
+    pub fn statement(&self) -> Option<String> {
+        if self.method != DistMethod::HotStandby {
+            return None;
+        }
+        let targets = self.targets.as_ref()?;
+        let mut s = format!(
+            "VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY\n  {} {}\n  {}\n",
+            if self.switchback {
+                "AUTOSWITCHBACK"
+            } else {
+                "NOAUTOSWITCHBACK"
+            },
+            if self.healthswitch {
+                "HEALTHSWITCH"
+            } else {
+                "NOHEALTHSWITCH"
+            },
+            self.dvipa.value
+        );
+        if !self.ports.is_empty() {
+            s.push_str("  PORT");
+            for (i, p) in self.ports.iter().enumerate() {
+                // Short lines: a profile line ends at column 71.
+                if i > 0 && i % 6 == 0 {
+                    s.push_str("\n      ");
+                }
+                let PortRange { lo, hi } = p.value;
+                if lo == hi {
+                    s.push_str(&format!(" {lo}"));
+                } else {
+                    s.push_str(&format!(" {lo}-{hi}"));
+                }
+            }
+            s.push('\n');
+        }
+        s.push_str("  DESTIP\n");
+        for t in targets {
+            let addr = t.addr.value;
+            s.push_str(&match t.role {
+                Role::Preferred => format!("    {addr} PREFERRED\n"),
+                Role::Backup { rank, .. } => format!("    {addr} BACKUP {rank}\n"),
+                Role::Plain => format!("    {addr}\n"),
+                Role::Weight(w) => format!("    {addr} WEIGHT {w}\n"),
+            });
+        }
+        Some(s)
+    }
+
     pub fn covers_port(&self, port: u16) -> bool {
         ports_cover(&self.ports, port)
     }

@@ -1097,3 +1097,54 @@ fn a_delete_that_matches_nothing_is_said_to_remove_nothing() {
     );
     assert!(stack.distributions.is_empty());
 }
+
+/// Strip the spans: what a distribution means.
+fn meaning(d: &zha_tcpip::Distribution) -> String {
+    let ports: Vec<(u16, u16)> = d.ports.iter().map(|p| (p.value.lo, p.value.hi)).collect();
+    // (A rank written or the default one means the same.)
+    let targets: Vec<(IpAddr, String)> = d
+        .targets
+        .iter()
+        .flatten()
+        .map(|t| {
+            let role = match t.role {
+                Role::Backup { rank, .. } => format!("BACKUP {rank}"),
+                other => format!("{other:?}"),
+            };
+            (t.addr.value, role)
+        })
+        .collect();
+    format!(
+        "{} {:?} {} {} {ports:?} {targets:?}",
+        d.dvipa.value, d.method, d.switchback, d.healthswitch
+    )
+}
+
+#[test]
+fn a_rendered_statement_applies_as_the_original() {
+    let many: String = (0..14).map(|i| format!(" {}", 8000 + 2 * i)).collect();
+    for dist in [
+        format!("{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 100 10.1.9.3 BACKUP"),
+        "VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY NOAUTOSWITCHBACK NOHEALTHSWITCH 10.1.1.10 PORT 443 8000-8010 DESTIP 10.1.9.2 BACKUP 7 10.1.9.1 PREFERRED".to_owned(),
+        format!("VIPADISTRIBUTE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT{many} DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 2"),
+    ] {
+        let r = run(&profile(&dist));
+        assert_applies(&r);
+        let original = &r.stack.distributions[0];
+        let text = original.statement().expect("hot standby renders");
+        let again = run(&profile(&text));
+        assert_applies(&again);
+        assert_eq!(
+            meaning(&again.stack.distributions[0]),
+            meaning(original),
+            "{text}"
+        );
+        assert!(text.lines().all(|l| l.len() <= 71), "{text}");
+    }
+    // Other methods are not rendered.
+    let r = run(&profile(
+        "VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 10.1.1.10 PORT 443 DESTIP 10.1.9.1 10.1.9.2",
+    ));
+    assert_eq!(r.stack.distributions.len(), 1);
+    assert!(r.stack.distributions[0].statement().is_none());
+}
