@@ -271,6 +271,12 @@ pub const DEFINED_TWICE: Msg = Msg {
     explanation: "Two or more live stacks of the group have a VIPADEFINE for the DVIPA (`zosmf-ha check` says ZHA2012). As on z/OS, the stack that defined it last owns it, so a stack that restarts takes the DVIPA from the others. Define it on one stack and back it up (VIPABACKUP) on the others.",
 };
 
+pub const INHERITED: Msg = Msg {
+    id: "ZHA3046I",
+    title: "a stack uses another stack's VIPADISTRIBUTE",
+    explanation: "A stack of the sysplex group defines (VIPADEFINE) or backs up (VIPABACKUP) a DVIPA without a VIPADISTRIBUTE of its own. As on z/OS, a backup inherits the VIPADISTRIBUTE of a stack that distributes the DVIPA (it is written beside its state, as INHERITED-<dvipa>.TCPIP, and checked like a profile); an owner without one (ZHA2018) sends every connection to its own system's server. It is read at start: a stack started before any stack distributes the DVIPA does not claim it (the message says so); start it again once one does.",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -313,6 +319,7 @@ pub const CATALOG: &[&Msg] = &[
     &FENCED,
     &ADDRESS,
     &DEFINED_TWICE,
+    &INHERITED,
 ];
 
 /// The catalog as `explain` reads it.

@@ -30,6 +30,11 @@ pub struct Record {
     /// asks for copies of the listening sockets.
     #[serde(default)]
     pub control: Option<PathBuf>,
+    /// Its own HOTSTANDBY VIPADISTRIBUTE statements, per DVIPA: a stack
+    /// that defines or backs up a DVIPA without distributing it inherits
+    /// one (SPEC §7).
+    #[serde(default)]
+    pub distributions: Vec<(IpAddr, String)>,
 }
 
 /// A claim as the group stores it.

@@ -110,19 +110,22 @@ impl std::fmt::Display for ProfileError {
 
 impl std::error::Error for ProfileError {}
 
-/// Check the profile and work out its services.
-pub fn load(path: &Path, symbols: &Symbols, settings: &Settings) -> Result<Loaded, ProfileError> {
+/// Check the profile: its stack, or the findings that refuse it.
+pub fn check(path: &Path, symbols: &Symbols) -> Result<Stack, ProfileError> {
     let (report, stack) = zha_plex::check::check_profile(&zha_plex::OsFs, path, symbols);
     let s = Summary::of(&report.diagnostics);
-    let stack = match stack {
-        Some(st) if !report.fatal && s.errors == 0 => st,
-        _ => {
-            return Err(ProfileError::Check {
-                path: path.to_path_buf(),
-                report: Box::new(report),
-            });
-        }
-    };
+    match stack {
+        Some(st) if !report.fatal && s.errors == 0 => Ok(st),
+        _ => Err(ProfileError::Check {
+            path: path.to_path_buf(),
+            report: Box::new(report),
+        }),
+    }
+}
+
+/// Check the profile and work out its services.
+pub fn load(path: &Path, symbols: &Symbols, settings: &Settings) -> Result<Loaded, ProfileError> {
+    let stack = check(path, symbols)?;
     let services = services(&stack, settings).map_err(|problems| ProfileError::Services {
         path: path.to_path_buf(),
         problems,

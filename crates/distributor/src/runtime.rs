@@ -119,19 +119,27 @@ async fn start_with(
     stop: CancellationToken,
 ) -> Result<Running, StartError> {
     let settings = opts.settings;
-    let loaded = match profile::load(&opts.profile, &opts.symbols, &settings) {
-        // A stack of a group that defines or backs up a DVIPA without
-        // distributing it would inherit the owner's VIPADISTRIBUTE on z/OS
-        // (or, as its owner, deliver to its own server): not done yet.
-        Err(ProfileError::Services { path, mut problems })
-            if opts.group.is_some() && problems.iter().any(|p| p == crate::services::NOTHING) =>
-        {
-            problems.push(
-                "a stack of the sysplex group that only defines (VIPADEFINE) or backs up (VIPABACKUP) a DVIPA, without a VIPADISTRIBUTE of its own, is not supported yet (z/OS would have it use the owner's); give it the same VIPADISTRIBUTE as the owning stack, as `zosmf-ha plan` does".into(),
-            );
-            return Err(ProfileError::Services { path, problems }.into());
-        }
-        r => r?,
+    // A stack of a group meets the group first: one that defines or backs
+    // up a DVIPA without distributing it inherits another member's
+    // VIPADISTRIBUTE (SPEC §7). No membership, no DVIPA: the engine
+    // answers now, or no start.
+    let mut group_engine: Option<Box<dyn crate::membership::GroupEngine>> =
+        match opts.group.as_ref().map(|g| &g.at) {
+            None => None,
+            Some(GroupAt::Folder(dir)) => Some(Box::new(crate::membership::Embedded::open(dir)?)),
+            Some(GroupAt::Etcd { url, sysplex, .. }) => {
+                Some(Box::new(crate::membership::Etcd::open(url, sysplex, 1)?))
+            }
+        };
+    let loaded = match (&opts.group, group_engine.as_mut()) {
+        (Some(g), Some(engine)) => load_member(
+            &opts.profile,
+            &opts.symbols,
+            &settings,
+            &g.system,
+            engine.as_mut(),
+        )?,
+        _ => profile::load(&opts.profile, &opts.symbols, &settings)?,
     };
     for s in &loaded.services.skipped {
         warn!(id = codes::NOT_RUN.id, "{s}");
@@ -185,35 +193,25 @@ async fn start_with(
     // A stack of a group on this machine shares the listening sockets of
     // the stacks already there: one socket per DVIPA:port, whose queue
     // outlives any one of them (SPEC §7).
-    let mut group_engine: Option<Box<dyn crate::membership::GroupEngine>> = None;
     let mut hosts = None;
-    match opts.group.as_ref().map(|g| &g.at) {
-        None => {}
-        Some(GroupAt::Folder(dir)) => {
-            let mut engine = crate::membership::Embedded::open(dir)?;
-            ask_shares(&mut engine, &mut inherited).await?;
-            group_engine = Some(Box::new(engine));
+    match (opts.group.as_ref().map(|g| &g.at), group_engine.as_mut()) {
+        (Some(GroupAt::Folder(_)), Some(engine)) => {
+            ask_shares(engine.as_mut(), &mut inherited).await?;
         }
-        Some(GroupAt::Etcd {
-            url,
-            sysplex,
-            interface,
-        }) => {
-            // No membership, no DVIPA: etcd answers now, or no start.
-            let engine = crate::membership::Etcd::open(url, sysplex, 1)?;
+        (Some(GroupAt::Etcd { interface, .. }), Some(_)) => {
             let iface = crate::address::Interface::named(interface)?;
             // Whether it could announce what it would own: an owner that
             // cannot is no owner.
             for l in &loaded.services.listeners {
                 iface.can_announce(l.key.dvipa)?;
             }
-            group_engine = Some(Box::new(engine));
             hosts = Some(crate::sysplex::Hosts {
                 iface,
                 fence: crate::sysplex::FENCE,
                 silence: crate::sysplex::SILENCE,
             });
         }
+        _ => {}
     }
 
     // Bind first: nothing runs unless every port is ours. Across hosts the
@@ -349,7 +347,8 @@ async fn start_with(
             let claims = crate::sysplex::claims(&loaded.stack, &dvipas);
             // No claim before the first round of probes is over (the group
             // task publishes them then), but the name is taken at once.
-            let record = crate::sysplex::record(&g.system, &[], socket_path.clone());
+            let own = crate::sysplex::statements(&loaded.stack);
+            let record = crate::sysplex::record(&g.system, &[], socket_path.clone(), &own);
             let joined = engine.join(&record)?;
             // Its name is its own now: a DVIPA left on the interface by an
             // earlier run of this stack is removed (this stack owns nothing
@@ -372,7 +371,7 @@ async fn start_with(
                 claims.len()
             );
             let (stx, srx) = tokio::sync::watch::channel(std::collections::BTreeSet::new());
-            (Some((stx, engine, claims)), Some(srx))
+            (Some((stx, engine, claims, own)), Some(srx))
         }
         _ => (None, None),
     };
@@ -510,7 +509,7 @@ async fn start_with(
         });
     }
     let mut group_task = None;
-    if let (Some((stx, engine, claims)), Some(g)) = (serving_tx, &opts.group) {
+    if let (Some((stx, engine, claims, own)), Some(g)) = (serving_tx, &opts.group) {
         let (ctx, crx) = std::sync::mpsc::channel();
         if let Ok(mut c) = shared.group_commands.lock() {
             *c = Some(ctx);
@@ -520,6 +519,7 @@ async fn start_with(
                 engine,
                 g.system.clone(),
                 claims,
+                own,
                 socket_path.clone(),
                 shared.clone(),
                 stx,
@@ -577,6 +577,97 @@ async fn start_with(
         metrics_addr,
         done,
     })
+}
+
+/// Load a stack of a group's profile: its own distributions, and for each
+/// DVIPA it defines or backs up without distributing it, another member's
+/// VIPADISTRIBUTE (written beside its state as a profile of its own, and
+/// checked like one). As SPEC §7 says of an owner with no VIPADISTRIBUTE
+/// (ZHA2018), a VIPADEFINE stack sends every connection to its own
+/// system's server. A DVIPA that no member distributes yet is not claimed.
+fn load_member(
+    path: &std::path::Path,
+    symbols: &zha_diag::symbols::Symbols,
+    settings: &Settings,
+    me: &str,
+    engine: &mut dyn crate::membership::GroupEngine,
+) -> Result<profile::Loaded, StartError> {
+    let stack = profile::check(path, symbols)?;
+    let refused = |problems: Vec<String>| ProfileError::Services {
+        path: path.to_path_buf(),
+        problems,
+    };
+    let mut services = match crate::services::services(&stack, settings) {
+        Ok(s) => s,
+        Err(p) if p.iter().all(|p| p == crate::services::NOTHING) => Default::default(),
+        Err(p) => return Err(refused(p).into()),
+    };
+    let undistributed = crate::sysplex::undistributed(&stack);
+    if !undistributed.is_empty() {
+        let members = engine.members()?;
+        let dir = settings.state_dir();
+        zha_plex::OsFs::private_dir(&dir).map_err(|source| StartError::StateDir {
+            dir: dir.clone(),
+            source,
+        })?;
+        for v in undistributed {
+            let d = v.addr.value;
+            let define = v.owner == zha_tcpip::VipaOwner::Define;
+            let Some((from, statement)) = crate::sysplex::published(&members, me, d) else {
+                warn!(
+                    id = codes::INHERITED.id,
+                    "{me} has a {} for {d} but no VIPADISTRIBUTE, and no stack of the group distributes it yet: {me} does not claim it (start it again once one does)",
+                    if define { "VIPADEFINE" } else { "VIPABACKUP" }
+                );
+                continue;
+            };
+            let file = dir.join(format!("INHERITED-{d}.TCPIP"));
+            let text = crate::sysplex::inherited_profile(&stack, v, from, statement);
+            zha_plex::OsFs::write_atomic(&file, text.as_bytes(), 0o600).map_err(|source| {
+                StartError::StateDir {
+                    dir: dir.clone(),
+                    source,
+                }
+            })?;
+            let mut got = profile::load(&file, symbols, settings)?.services;
+            if define {
+                // ZHA2018: no distribution of its own; its own server only.
+                let own = stack.dynamic_xcf.map(|x| x.value);
+                for svc in &mut got.services {
+                    svc.targets.retain(|t| Some(t.destip) == own);
+                    for t in &mut svc.targets {
+                        t.role = zha_standby::TargetRole::Preferred;
+                    }
+                }
+                if got.services.iter().any(|s| s.targets.is_empty()) {
+                    return Err(refused(vec![format!(
+                        "{me} owns {d} (VIPADEFINE) without a VIPADISTRIBUTE, so it would send every connection to its own system's server (ZHA2018), but its DYNAMICXCF address is no DESTIP of {from}'s VIPADISTRIBUTE"
+                    )])
+                    .into());
+                }
+                info!(
+                    id = codes::INHERITED.id,
+                    "{me} owns {d} (VIPADEFINE) without a VIPADISTRIBUTE (ZHA2018): while it owns it, it sends every connection to its own system's server, on the ports of {from}'s VIPADISTRIBUTE"
+                );
+            } else {
+                info!(
+                    id = codes::INHERITED.id,
+                    "{me} backs {d} up without a VIPADISTRIBUTE: it inherits {from}'s ({})",
+                    file.display()
+                );
+            }
+            services.services.extend(got.services);
+            services.listeners.extend(got.listeners);
+        }
+    }
+    if services.services.is_empty() {
+        return Err(refused(vec![
+            crate::services::NOTHING.to_owned(),
+            "a stack of the sysplex group inherits the VIPADISTRIBUTE of a DVIPA it defines or backs up from a stack that distributes it: start that stack first, or give this one its own (as `zosmf-ha plan` does)".into(),
+        ])
+        .into());
+    }
+    Ok(profile::Loaded { stack, services })
 }
 
 /// Ask every live member of the group for copies of its listening sockets

@@ -117,13 +117,92 @@ pub fn claims(stack: &Stack, dvipas: &BTreeSet<IpAddr>) -> Vec<Claim> {
 }
 
 /// The record this stack publishes.
-pub fn record(name: &str, claims: &[Claim], control: PathBuf) -> Record {
+pub fn record(
+    name: &str,
+    claims: &[Claim],
+    control: PathBuf,
+    distributions: &[(IpAddr, String)],
+) -> Record {
     Record {
         name: name.to_owned(),
         pid: std::process::id(),
         claims: claims.iter().map(|&c| ClaimRecord::from(c)).collect(),
         control: Some(control),
+        distributions: distributions.to_vec(),
     }
+}
+
+/// This stack's own HOTSTANDBY VIPADISTRIBUTE statements of the DVIPAs it
+/// defines or backs up, to publish.
+pub fn statements(stack: &Stack) -> Vec<(IpAddr, String)> {
+    stack
+        .distributions
+        .iter()
+        .filter(|d| stack.vipa(d.dvipa.value).is_some())
+        .filter_map(|d| Some((d.dvipa.value, d.statement()?)))
+        .collect()
+}
+
+/// The DVIPAs this stack defines or backs up without a HOTSTANDBY
+/// VIPADISTRIBUTE of its own (IPv4: the inherited statement is applied
+/// beside this stack's IPCONFIG).
+pub fn undistributed(stack: &Stack) -> Vec<&zha_tcpip::Vipa> {
+    stack
+        .vipas
+        .iter()
+        .filter(|v| v.addr.value.is_ipv4())
+        .filter(|v| {
+            !stack.distributions.iter().any(|d| {
+                d.dvipa.value == v.addr.value && d.method == zha_tcpip::DistMethod::HotStandby
+            })
+        })
+        .collect()
+}
+
+/// A VIPADISTRIBUTE for `dvipa` another member publishes: (its name, the
+/// statement), the earliest member's first.
+pub fn published<'a>(members: &'a [Member], me: &str, dvipa: IpAddr) -> Option<(&'a str, &'a str)> {
+    members
+        .iter()
+        .filter(|m| m.record.name != me)
+        .find_map(|m| {
+            m.record
+                .distributions
+                .iter()
+                .find(|(d, _)| *d == dvipa)
+                .map(|(_, s)| (m.record.name.as_str(), s.as_str()))
+        })
+}
+
+/// A profile that applies `statement` on this stack: its DYNAMICXCF
+/// address and its own VIPADEFINE or VIPABACKUP of the DVIPA, checked and
+/// loaded like any profile.
+pub fn inherited_profile(
+    stack: &Stack,
+    vipa: &zha_tcpip::Vipa,
+    from: &str,
+    statement: &str,
+) -> String {
+    let xcf = stack
+        .dynamic_xcf
+        .map(|x| {
+            format!(
+                "IPCONFIG SYSPLEXROUTING DYNAMICXCF {} 255.255.255.0 1\n",
+                x.value
+            )
+        })
+        .unwrap_or_else(|| "IPCONFIG SYSPLEXROUTING\n".to_owned());
+    let define = match vipa.owner {
+        VipaOwner::Define => format!("VIPADEFINE 255.255.255.255 {}", vipa.addr.value),
+        VipaOwner::Backup(rank) => format!(
+            "VIPABACKUP {rank} MOVEABLE IMMEDIATE 255.255.255.255 {}",
+            vipa.addr.value
+        ),
+    };
+    format!(
+        "; Written by zosmf-ha distribute: {from}'s VIPADISTRIBUTE for {}, which\n; this stack inherits (SPEC §7). Rewritten at each start.\n{xcf}VIPADYNAMIC\n  {define}\n{statement}ENDVIPADYNAMIC\n",
+        vipa.addr.value
+    )
 }
 
 fn owner_key(dvipa: IpAddr) -> String {
@@ -174,12 +253,19 @@ struct Place {
     defined: HashMap<IpAddr, u64>,
     /// The first round of probes is over: the claims are published.
     ready: bool,
+    /// Its own VIPADISTRIBUTE statements.
+    distributions: Vec<(IpAddr, String)>,
 }
 
 impl Place {
     /// The record the group sees: the active claims.
     fn record(&self) -> Record {
-        let mut r = record(&self.name, &self.claimed(), self.control.clone());
+        let mut r = record(
+            &self.name,
+            &self.claimed(),
+            self.control.clone(),
+            &self.distributions,
+        );
         for c in &mut r.claims {
             c.defined = self.defined.get(&c.dvipa).copied().unwrap_or(0);
         }
@@ -298,6 +384,7 @@ pub fn spawn(
     mut engine: Box<dyn GroupEngine>,
     name: String,
     claims: Vec<Claim>,
+    distributions: Vec<(IpAddr, String)>,
     control: PathBuf,
     shared: Arc<Shared>,
     serving: watch::Sender<BTreeSet<IpAddr>>,
@@ -335,6 +422,7 @@ pub fn spawn(
                 deactivated: BTreeSet::new(),
                 defined: Default::default(),
                 ready: false,
+                distributions,
             };
             let mut kept = Kept::default();
             while !stop.is_cancelled() {

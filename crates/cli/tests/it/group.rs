@@ -784,25 +784,95 @@ fn a_stack_without_vipadefine_or_vipabackup_for_its_dvipa_is_refused() {
     assert!(err.contains("ZHA2011E"), "{err}");
 }
 
-#[test]
-fn a_stack_that_only_backs_the_dvipa_up_is_refused_with_what_to_do() {
-    let net = Net::new();
-    let group = tempfile::tempdir().unwrap();
-    let dir = group.path().join("group");
-    // VIPABACKUP without a VIPADISTRIBUTE: z/OS would inherit the owner's.
-    let text = format!(
-        "IPCONFIG SYSPLEXROUTING DYNAMICXCF {} 255.0.0.0 1\nVIPADYNAMIC\n  VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0 {}\nENDVIPADYNAMIC\n",
-        net.ip(12),
+/// A profile with only a VIPADEFINE or VIPABACKUP of the DVIPA (no
+/// VIPADISTRIBUTE), for `system` at `.host`.
+fn bare(net: &Net, host: u8, vipa: &str) -> String {
+    format!(
+        "IPCONFIG SYSPLEXROUTING DYNAMICXCF {} 255.0.0.0 1\nVIPADYNAMIC\n  {vipa} 255.255.255.0 {}\nENDVIPADYNAMIC\n",
+        net.ip(host),
         net.ip(10)
-    );
+    )
+}
+
+#[test]
+fn a_backup_without_vipadistribute_inherits_the_owners() {
+    let net = Net::new();
+    let sys = systems(&net);
+    let backup = bare(&net, 12, "VIPABACKUP 100 MOVEABLE IMMEDIATE");
+    // Alone, it has nothing to inherit: refused, with what to do.
     let err = refused(Start {
-        profile: text,
-        args: member("SYSB", &dir),
+        profile: backup.clone(),
+        args: member("SYSB", &sys.dir),
         ..Start::new(&net)
     });
     assert!(
-        err.contains("nothing to distribute")
-            && err.contains("give it the same VIPADISTRIBUTE as the owning stack"),
+        err.contains("nothing to distribute") && err.contains("start that stack first"),
         "{err}"
     );
+    // With SYSA's stack distributing the DVIPA, it inherits SYSA's
+    // VIPADISTRIBUTE and takes over when SYSA's stack dies.
+    let mut sysa = Start {
+        args: member("SYSA", &sys.dir),
+        ..Start::new(&net)
+    }
+    .run();
+    let dvipa = net.addr(10);
+    sysa.wait_for(|| owner(&sysa).as_deref() == Some("SYSA"));
+    let log_b = sys.folder.path().join("SYSB.log");
+    let sysb = Start {
+        profile: backup,
+        args: member("SYSB", &sys.dir),
+        log: crate::distribute::Log::File(std::fs::File::create(&log_b).unwrap()),
+        ..Start::new(&net)
+    }
+    .run();
+    let log = std::fs::read_to_string(&log_b).unwrap();
+    assert!(
+        log.contains("ZHA3046I") && log.contains("it inherits SYSA's"),
+        "{log}"
+    );
+    let _ = sysa.child.kill();
+    let _ = sysa.child.wait();
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
+    // SYSB's stack distributes as SYSA's did: SYSA's server preferred.
+    assert_eq!(ask(dvipa).unwrap(), "SYSA");
+    assert_eq!(table(&sysb).0.as_deref(), Some("SYSA"));
+}
+
+#[test]
+fn an_owner_without_vipadistribute_sends_every_connection_to_its_own_server() {
+    let net = Net::new();
+    let sys = systems(&net);
+    // SYSB backs the DVIPA up and distributes it (SYSA preferred, SYSB
+    // backup); SYSA only defines it (ZHA2018).
+    let sysb = Start {
+        profile: backup_profile(&net),
+        args: member("SYSB", &sys.dir),
+        ..Start::new(&net)
+    }
+    .run();
+    let dvipa = net.addr(10);
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
+    let log_a = sys.folder.path().join("SYSA.log");
+    let sysa = Start {
+        profile: bare(&net, 11, "VIPADEFINE"),
+        args: member("SYSA", &sys.dir),
+        log: crate::distribute::Log::File(std::fs::File::create(&log_a).unwrap()),
+        ..Start::new(&net)
+    }
+    .run();
+    sysa.wait_for(|| owner(&sysa).as_deref() == Some("SYSA"));
+    let log = std::fs::read_to_string(&log_a).unwrap();
+    assert!(
+        log.contains("(ZHA2018)") && log.contains("its own system's server"),
+        "{log}"
+    );
+    // Its table holds its own server only, and every connection goes there.
+    let rows: Vec<zha_distributor::protocol::ServiceRow> =
+        serde_json::from_str(&sysa.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
+    let systems: Vec<Option<String>> = rows[0].targets.iter().map(|t| t.system.clone()).collect();
+    assert_eq!(systems, [Some("SYSA".to_owned())]);
+    for _ in 0..10 {
+        assert_eq!(ask(dvipa).unwrap(), "SYSA");
+    }
 }

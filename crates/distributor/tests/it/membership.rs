@@ -49,6 +49,7 @@ fn record(name: &str, claims: &[(u8, bool)]) -> Record {
             })
             .collect(),
         control: None,
+        distributions: Vec::new(),
     }
 }
 
