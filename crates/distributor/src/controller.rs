@@ -574,10 +574,13 @@ impl Controller {
                     }
                 })
                 .collect();
-            if let Some(g) = group {
-                v.system = Some(g.system);
-                v.members = g.members;
-            }
+        }
+        // The group, as this stack sees it, in its VIPA displays.
+        if matches!(report, Report::Vipadyn | Report::Vipadcfg)
+            && let Some(g) = self.shared.group.lock().ok().and_then(|g| g.clone())
+        {
+            v.system = Some(g.system);
+            v.members = g.members;
         }
         v
     }

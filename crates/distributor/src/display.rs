@@ -76,6 +76,8 @@ pub fn json(v: &View, report: Report) -> serde_json::Value {
             Ok(serde_json::json!({
                 "vipas": vipas,
                 "distribute": serde_json::to_value(&v.services)?,
+                "system": v.system,
+                "members": v.members,
             }))
         }),
     };
@@ -189,6 +191,13 @@ pub fn vipadcfg(v: &View, detail: bool) -> String {
     let mut out = String::new();
     header(v, &mut out);
     out.push_str("Dynamic VIPA Information:\n");
+    if let Some(system) = &v.system {
+        let _ = writeln!(
+            out,
+            "  Sysplex Group: {}  This Stack: {system}",
+            v.members.join(" ")
+        );
+    }
     for (kind, name) in [(VipaKind::Backup, "Backup"), (VipaKind::Define, "Define")] {
         let rows: Vec<&VipaRow> = v.vipas.iter().filter(|r| r.kind == kind).collect();
         if rows.is_empty() {

@@ -194,6 +194,11 @@ fn a_killed_owner_stack_is_taken_over_with_no_failed_connection() {
     assert_eq!(total(&sysb), 0, "SYSB accepted while SYSA owned the DVIPA");
     let dyn_b = sysb.netstat(&["vipadyn"]).unwrap();
     assert!(dyn_b.contains("Stack: SYSB  Group: SYSA SYSB"), "{dyn_b}");
+    let cfg_b = sysb.netstat(&["vipadcfg"]).unwrap();
+    assert!(
+        cfg_b.contains("Sysplex Group: SYSA SYSB  This Stack: SYSB"),
+        "{cfg_b}"
+    );
     assert!(
         dyn_b.contains("Status: Backup") && dyn_b.contains("Origin: VIPABackup"),
         "{dyn_b}"
