@@ -217,7 +217,11 @@ live VIPADEFINE stack, else the highest-ranked live VIPABACKUP stack); when
 the owner's stack dies, the next one takes the DVIPA over, and the VIPADEFINE
 stack takes it back when it returns (MOVEABLE IMMEDIATE or WHENIDLE):
   zosmf-ha distribute --system SYSA --profile PROFA.TCPIP
-  zosmf-ha distribute --system SYSB --profile PROFB.TCPIP";
+  zosmf-ha distribute --system SYSB --profile PROFB.TCPIP
+Across hosts the group meets in etcd, and the owner puts the DVIPA on its
+interface and announces it (root, or CAP_NET_ADMIN and CAP_NET_RAW):
+  zosmf-ha distribute --system SYSA --etcd http://10.1.1.5:2379 \\
+    --interface eth0 --profile PROFA.TCPIP";
 
 const DISTRIBUTE_AFTER: &str = "\
 While it runs:
