@@ -404,6 +404,35 @@ fn the_system_failure_scenario_fails_no_client_connection() {
 }
 
 #[test]
+fn the_system_failure_scenario_keeps_the_groups_active_target_without_switchback() {
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), &net, false);
+    let (status, out) = up(
+        &plex,
+        &dir.path().join("work"),
+        &["--scenario", "system-failure"],
+    )
+    .wait();
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains("steady state: SYSA's stack owns the DVIPA, SYSA active"),
+        "{out}"
+    );
+    assert!(out.contains("SYSA's stack took the DVIPA back"), "{out}");
+    assert!(
+        out.contains("SYSB stays active (NOAUTOSWITCHBACK: the group kept the active target)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("end: SYSA's stack owns the DVIPA, SYSB active"),
+        "{out}"
+    );
+    assert!(out.contains("failed client connections: 0"), "{out}");
+    all_gone(&net);
+}
+
+#[test]
 fn up_restarts_a_stack_that_dies_and_the_other_stack_serves_meanwhile() {
     let net = Net::new();
     let dir = tempfile::tempdir().unwrap();

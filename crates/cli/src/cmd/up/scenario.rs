@@ -441,6 +441,21 @@ async fn system_failure(
         )
         .into());
     };
+    // The failing system's server active, so that its failure moves the
+    // connections: under NOAUTOSWITCHBACK the first server ready may be
+    // another's; a quiesce and a resume of that one (on the owner) put
+    // the failing system's server first.
+    if !local.layout.switchback
+        && let Some(other) = local.active().await.filter(|a| *a != failing)
+    {
+        wait_all_available(local, stop).await?;
+        vary(local, VaryAction::Quiesce, &other).await?;
+        wait_active(local, Some(&failing), stop).await?;
+        vary(local, VaryAction::Resume, &other).await?;
+        tl.mark(format!(
+            "{other}'s server was ready first (NOAUTOSWITCHBACK): quiesced and resumed, so that {failing}'s is active"
+        ));
+    }
     tl.mark(format!(
         "steady state: {failing}'s stack owns the DVIPA, {} active",
         local.active().await.unwrap_or_else(|| "none".into())
