@@ -31,7 +31,7 @@ pub enum Command {
     Distribute(DistributeArgs),
     /// Show a running distributor's tables, laid out like z/OS NETSTAT
     Netstat(NetstatArgs),
-    /// Quiesce or resume a target of a running distributor
+    /// Quiesce or resume a target; move a stack's DVIPAs in its sysplex group (leave, join, deactivate, reactivate)
     Vary(VaryArgs),
     /// Replace a running distributor's profile by a changed one, applied as a diff
     Reload(ReloadArgs),
@@ -232,6 +232,7 @@ While it runs:
   zosmf-ha netstat vipadyn         this stack's DVIPAs in the sysplex group
   zosmf-ha vary leave|join         take the stack out of the group, and back
   zosmf-ha vary deactivate DVIPA   move one DVIPA away (reactivate: back)
+(Each takes --config FILE; a stack of a group also --system NAME.)
 SIGTERM or Ctrl-C stops accepting and lets open connections finish.
 To restart or upgrade without refusing a client, start the new one with
 --hand-over: it takes the listening sockets of the one running, which then
@@ -313,8 +314,8 @@ pub struct DistributeArgs {
     #[arg(long, value_name = "NAME", requires = "etcd")]
     pub interface: Option<String>,
 
-    /// With --etcd: the sysplex's name, so that several groups can share
-    /// one etcd (its keys are under /zosmf-ha/<SYSPLEX>/)
+    /// With --etcd (only): the sysplex's name, so that several groups can
+    /// share one etcd (its keys are under /zosmf-ha/<SYSPLEX>/)
     #[arg(
         long,
         value_name = "NAME",

@@ -256,7 +256,7 @@ pub const TAKEOVER: Msg = Msg {
 pub const FENCED: Msg = Msg {
     id: "ZHA3043W",
     title: "a stack fenced, or a silent member's membership ended",
-    explanation: "Across hosts (etcd), SPEC §7's fencing rule: an owner stops serving F (300 ms) after its last confirmed membership — etcd did not answer, or its lease is gone — and serves again once the group confirms it (it joins again if it was taken out). The others end the membership of a member that wrote no beat for 250 ms by revoking its lease, and serve its DVIPAs only F later, so two owners never serve at once. Frequent fencing means etcd stalls longer than F: look at etcd's latency and the network to it.",
+    explanation: "Across hosts (etcd) two stacks must never serve one DVIPA at once. So a stack serves a DVIPA only while etcd has confirmed, within the last 300 ms, that it is a member (its lease) and that it owns the DVIPA; past that (etcd did not answer, or the lease is gone) it stops accepting for the DVIPA and takes it off its interface: it is fenced, and serves again once etcd confirms both (joining again if it was taken out). The other stacks end the membership of a member that wrote no beat for 250 ms by revoking its lease, and a stack that takes a DVIPA from another serves it only 300 ms later, after the other has fenced itself. Frequent fencing means etcd answers slower than 300 ms now and then: look at etcd's latency and the network to it.",
 };
 
 pub const ADDRESS: Msg = Msg {
@@ -275,6 +275,12 @@ pub const INHERITED: Msg = Msg {
     id: "ZHA3046I",
     title: "a stack uses another stack's VIPADISTRIBUTE",
     explanation: "A stack of the sysplex group defines (VIPADEFINE) or backs up (VIPABACKUP) a DVIPA without a VIPADISTRIBUTE of its own. As on z/OS, a backup inherits the VIPADISTRIBUTE of a stack that distributes the DVIPA (it is written beside its state, as INHERITED-<dvipa>.TCPIP, and checked like a profile); an owner without one (ZHA2018) sends every connection to its own system's server. It is read at start: a stack started before any stack distributes the DVIPA does not claim it (the message says so); start it again once one does.",
+};
+
+pub const SYSTEM_NAME: Msg = Msg {
+    id: "ZHA3047W",
+    title: "a stack's system name that the settings or the profile contradict",
+    explanation: "`distribute --system NAME` names the stack in the group; the settings' [systems] table names each system's DESTIP (its DYNAMICXCF address). The name is not in [systems] (a typo starts a stack under a name no operator expects), or [systems] gives the profile's DYNAMICXCF address to another system (the profile is another system's). The stack runs as told; check the command line, the profile and [systems].",
 };
 
 /// Every message, in id order.
@@ -320,6 +326,7 @@ pub const CATALOG: &[&Msg] = &[
     &ADDRESS,
     &DEFINED_TWICE,
     &INHERITED,
+    &SYSTEM_NAME,
 ];
 
 /// The catalog as `explain` reads it.

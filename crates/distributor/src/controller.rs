@@ -85,6 +85,9 @@ pub struct Controller {
     pub(crate) handing: bool,
     /// Group tasks waiting for an adopted state to be routed.
     pub(crate) adopting: Vec<std::sync::mpsc::SyncSender<()>>,
+    /// Answers to `vary` on a stack of a group, sent once the group holds
+    /// what changed.
+    pub(crate) varying: Vec<(Reply, tokio::sync::oneshot::Sender<Reply>)>,
 }
 
 /// Why a reload changed nothing.
@@ -215,8 +218,15 @@ impl Controller {
                 }
             }
             Input::Request(req, reply) => {
+                let vary = matches!(req, Request::Vary { .. });
                 let r = self.request(req, now);
-                let _ = reply.send(r);
+                // A stack of a group answers a vary once the group holds
+                // it: a takeover right after keeps it.
+                if vary && self.shared.serving.is_some() && matches!(r, Reply::Done { .. }) {
+                    self.varying.push((r, reply));
+                } else {
+                    let _ = reply.send(r);
+                }
             }
             Input::Reload(path) => self.begin_reload(path, "SIGHUP", None),
             Input::HandOver(reply) => {
@@ -408,6 +418,37 @@ impl Controller {
                 && *g != states
             {
                 *g = states;
+                self.shared
+                    .state_gen
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        if !self.varying.is_empty() {
+            let wanted = self
+                .shared
+                .state_gen
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let written = self.shared.state_written.subscribe();
+            for (r, reply) in self.varying.drain(..) {
+                let mut written = written.clone();
+                tokio::spawn(async move {
+                    let stored = tokio::time::timeout(
+                        std::time::Duration::from_secs(2),
+                        written.wait_for(|w| *w >= wanted),
+                    )
+                    .await
+                    .is_ok_and(|r| r.is_ok());
+                    let r = match r {
+                        Reply::Done { mut lines } if !stored => {
+                            lines.push(
+                                "(the group has not stored it yet: a takeover in the next moments may not keep it)".into(),
+                            );
+                            Reply::Done { lines }
+                        }
+                        r => r,
+                    };
+                    let _ = reply.send(r);
+                });
             }
         }
         // The routes follow what was adopted: the group task may serve.

@@ -556,6 +556,15 @@ impl Etcd {
     /// under `/zosmf-ha/<sysplex>/`. `ttl`: the membership lease in whole
     /// seconds (etcd's unit; SPEC §7 on what 1 s takes).
     pub fn open(endpoint: &str, sysplex: &str, ttl: u64) -> Result<Etcd, GroupError> {
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(GroupError::Io {
+                place: format!("etcd {endpoint}"),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "give etcd's client URL, e.g. http://10.1.1.5:2379",
+                ),
+            });
+        }
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(ETCD_TIMEOUT))
             .http_status_as_error(false)
@@ -572,7 +581,19 @@ impl Etcd {
         e.call(
             "/v3/kv/range",
             serde_json::json!({ "key": b64(&e.prefix), "limit": 1 }),
-        )?;
+        )
+        .map_err(|err| match err {
+            GroupError::Io { place, source } => GroupError::Io {
+                place,
+                source: io::Error::new(
+                    source.kind(),
+                    format!(
+                        "{source} (is etcd running there, and is this its client URL? the stack serves no DVIPA without the group)"
+                    ),
+                ),
+            },
+            other => other,
+        })?;
         Ok(e)
     }
 

@@ -141,6 +141,9 @@ async fn start_with(
         )?,
         _ => profile::load(&opts.profile, &opts.symbols, &settings)?,
     };
+    if let Some(g) = &opts.group {
+        check_name(&g.system, &loaded.stack, &settings);
+    }
     for s in &loaded.services.skipped {
         warn!(id = codes::NOT_RUN.id, "{s}");
     }
@@ -402,6 +405,8 @@ async fn start_with(
         group_state: Mutex::new(Default::default()),
         fence: Mutex::new(hosts.as_ref().map(|h| zha_group::Fence::new(h.fence))),
         owned: Mutex::new(HashMap::new()),
+        state_gen: AtomicU64::new(0),
+        state_written: tokio::sync::watch::Sender::new(0),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -448,6 +453,7 @@ async fn start_with(
         fdstore,
         handing: false,
         adopting: Vec::new(),
+        varying: Vec::new(),
     };
     // The routes first: an accept loop must never find a service without
     // its route (a client accepted then would be closed at once). Then the
@@ -577,6 +583,38 @@ async fn start_with(
         metrics_addr,
         done,
     })
+}
+
+/// Say when the settings' [systems] contradict a stack's name: not there
+/// at all, or the profile's DYNAMICXCF address is another system's.
+fn check_name(me: &str, stack: &zha_tcpip::Stack, settings: &Settings) {
+    if settings.systems.is_empty() {
+        return;
+    }
+    let xcf = stack.dynamic_xcf.map(|x| x.value);
+    let mine = settings
+        .systems
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(me))
+        .map(|(_, a)| *a);
+    let owner = xcf.and_then(|x| settings.systems.iter().find(|(_, a)| **a == x));
+    match (mine, owner) {
+        (None, _) => warn!(
+            id = codes::SYSTEM_NAME.id,
+            "{me} is not a system of the settings' [systems] ({}): is the name right?",
+            settings
+                .systems
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (Some(_), Some((other, x))) if !other.eq_ignore_ascii_case(me) => warn!(
+            id = codes::SYSTEM_NAME.id,
+            "the profile's DYNAMICXCF address {x} is {other}'s in the settings' [systems], not {me}'s: is this {me}'s profile?"
+        ),
+        _ => {}
+    }
 }
 
 /// Load a stack of a group's profile: its own distributions, and for each

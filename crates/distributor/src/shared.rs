@@ -227,6 +227,11 @@ pub struct Shared {
     /// Across hosts: when the group last said this stack owns each DVIPA
     /// (the send time of the read).
     pub owned: Mutex<HashMap<IpAddr, Instant>>,
+    /// Bumped by the controller each time `group_state` changes.
+    pub state_gen: AtomicU64,
+    /// The `state_gen` whose state the group task has written for every
+    /// DVIPA this stack owns.
+    pub state_written: tokio::sync::watch::Sender<u64>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),

@@ -683,6 +683,9 @@ fn step(
     kept: &mut Kept,
 ) -> Result<BTreeSet<IpAddr>, crate::membership::GroupError> {
     let (me, shared) = (who.name, who.shared);
+    // The controller's state as of now (read before the state itself).
+    let asof = shared.state_gen.load(std::sync::atomic::Ordering::Relaxed);
+    let mut stored = true;
     let members = engine.members()?;
     let sent = std::time::Instant::now();
     if !engine.confirm()? {
@@ -812,11 +815,13 @@ fn step(
                 .ok()
                 .and_then(|g| g.get(&dvipa).cloned())
                 .unwrap_or_default();
-            if kept.state.get(&dvipa) != Some(&mine)
-                && let Ok(text) = serde_json::to_string(&mine)
-                && engine.put(&state_key(dvipa), &text).is_ok()
-            {
-                kept.state.insert(dvipa, mine);
+            if kept.state.get(&dvipa) != Some(&mine) {
+                match serde_json::to_string(&mine) {
+                    Ok(text) if engine.put(&state_key(dvipa), &text).is_ok() => {
+                        kept.state.insert(dvipa, mine);
+                    }
+                    _ => stored = false,
+                }
             }
         } else if owner.as_deref() != Some(me) {
             kept.wait.remove(&dvipa);
@@ -825,6 +830,15 @@ fn step(
                 let _ = engine.put(&conns_key(dvipa, me), "0");
             }
         }
+    }
+    if stored {
+        shared.state_written.send_if_modified(|w| {
+            let newer = asof > *w;
+            if newer {
+                *w = asof;
+            }
+            newer
+        });
     }
     let heard = std::mem::take(&mut kept.heard);
     kept.beats.retain(|k, _| heard.contains(k));

@@ -152,7 +152,7 @@ pub fn netstat(a: NetstatArgs) -> anyhow::Result<ExitCode> {
     let path = socket(&a.control)?;
     let view = match runtime()?.block_on(control::netstat(&path, report, ANSWER)) {
         Ok(v) => v,
-        Err(e) => return refused(e),
+        Err(e) => return refused(e, &a.control),
     };
     let text = if a.json {
         serde_json::to_string_pretty(&display::json(&view, report))? + "\n"
@@ -165,9 +165,44 @@ pub fn netstat(a: NetstatArgs) -> anyhow::Result<ExitCode> {
 
 /// A command the distributor answered with "nothing was changed", or could
 /// not be reached: exit 1.
-fn refused(e: ControlError) -> anyhow::Result<ExitCode> {
-    output::error(&format!("zosmf-ha: {e}"));
+fn refused(e: ControlError, c: &ControlArgs) -> anyhow::Result<ExitCode> {
+    let mut msg = format!("zosmf-ha: {e}");
+    if let ControlError::Connect { .. } = e
+        && let Some(hint) = stacks_hint(c)
+    {
+        msg = format!("{msg}\n{hint}");
+    }
+    output::error(&msg);
     Ok(ExitCode::from(1))
+}
+
+/// When no stack answered and the state folder holds stacks of a sysplex
+/// group (`<state dir>/<SYSTEM>/control.sock`): which, and how to name one.
+fn stacks_hint(c: &ControlArgs) -> Option<String> {
+    if c.control.is_some() {
+        return None;
+    }
+    let s = settings(c.config.as_ref()).ok()?;
+    let mut names: Vec<String> = std::fs::read_dir(s.state_dir())
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().join("control.sock").exists())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let first = names.first()?.clone();
+    Some(match &c.system {
+        Some(sys) => format!(
+            "hint: the stacks in {} are {}; {sys} is none of them",
+            s.state_dir().display(),
+            names.join(", ")
+        ),
+        None => format!(
+            "hint: stacks of a sysplex group answer in {}: {}; name one with --system (e.g. --system {first})",
+            s.state_dir().display(),
+            names.join(", ")
+        ),
+    })
 }
 
 fn act(c: &ControlArgs, req: Request) -> anyhow::Result<ExitCode> {
@@ -177,7 +212,7 @@ fn act(c: &ControlArgs, req: Request) -> anyhow::Result<ExitCode> {
             output::print(&(lines.join("\n") + "\n"))?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => refused(e),
+        Err(e) => refused(e, c),
     }
 }
 

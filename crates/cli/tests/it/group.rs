@@ -881,3 +881,24 @@ fn an_owner_without_vipadistribute_sends_every_connection_to_its_own_server() {
         assert_eq!(ask(dvipa).unwrap(), "SYSA");
     }
 }
+
+#[test]
+fn a_quiesce_answered_is_kept_by_a_takeover_right_after() {
+    let net = Net::new();
+    let Pair {
+        mut sysa,
+        sysb,
+        _backends,
+        _group,
+    } = pair(&net, "");
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
+    // The answer comes once the group holds the quiesce: SYSA's stack may
+    // die the next instant.
+    let o = sysa.zha(&["vary", "quiesce", "SYSB"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!stdout(&o).contains("not stored it yet"), "{}", stdout(&o));
+    let _ = sysa.child.kill();
+    let _ = sysa.child.wait();
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
+    assert_eq!(table(&sysb), (Some("SYSA".into()), vec!["SYSB".to_owned()]));
+}
