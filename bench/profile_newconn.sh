@@ -21,13 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo build --release -q -p zosmf-ha
-ZHA="$ROOT/target/release/zosmf-ha"
-ulimit -n 20000 2>/dev/null || true
-W="$(mktemp -d)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"; }
-trap cleanup EXIT
+. "$ROOT/bench/setup.sh"
 
 A=127.0.2.11 DVIPA=127.0.2.10 HTTP=8080
 mkdir -p "$W/www"

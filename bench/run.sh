@@ -21,15 +21,7 @@ fi
 service nginx stop >/dev/null 2>&1 || true
 service haproxy stop >/dev/null 2>&1 || true
 
-echo "== building zosmf-ha (release)"
-cargo build --release -q -p zosmf-ha
-ZHA="$ROOT/target/release/zosmf-ha"
-
-ulimit -n 20000 2>/dev/null || true
-W="$(mktemp -d)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$W"; }
-trap cleanup EXIT
+. "$ROOT/bench/setup.sh"
 
 A=127.0.1.11 B=127.0.1.12 DVIPA=127.0.1.10 HA=127.0.1.20 HTTP=8080 BULK=5201
 
