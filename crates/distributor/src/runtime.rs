@@ -652,9 +652,11 @@ fn load_member(
             let d = v.addr.value;
             let define = v.owner == zha_tcpip::VipaOwner::Define;
             let Some((from, statement)) = crate::sysplex::published(&members, me, d) else {
-                warn!(
+                // A DVIPA nobody distributes is no business of this
+                // distributor (yet): said once, at start.
+                info!(
                     id = codes::INHERITED.id,
-                    "{me} has a {} for {d} but no VIPADISTRIBUTE, and no stack of the group distributes it yet: {me} does not claim it (start it again once one does)",
+                    "{me} has a {} for {d} without a VIPADISTRIBUTE, and no stack of the group distributes it now: {me} does not claim it (a stack that distributes it is inherited from at {me}'s next start)",
                     if define { "VIPADEFINE" } else { "VIPABACKUP" }
                 );
                 continue;
