@@ -183,6 +183,10 @@ pub struct Loading {
     pub reply: Option<oneshot::Sender<Reply>>,
 }
 
+/// How much earlier than F a stack across hosts stops serving (see
+/// `Shared::may_serve`).
+pub const FENCE_MARGIN: Duration = Duration::from_millis(50);
+
 /// What connection tasks share.
 pub struct Shared {
     pub routes: ArcSwap<Routes>,
@@ -317,7 +321,10 @@ impl Shared {
         let Some(f) = fence.as_ref() else {
             return true;
         };
-        let now = Instant::now();
+        // Judged MARGIN early: the watchdog that acts on it looks every
+        // few milliseconds and may itself be late on a busy machine, and
+        // must still have stopped this stack before F is over.
+        let now = Instant::now() + FENCE_MARGIN;
         f.may_serve(now)
             && self
                 .owned
