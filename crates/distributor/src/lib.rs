@@ -32,6 +32,7 @@ pub mod controller;
 pub mod display;
 pub mod fds;
 pub mod handover;
+pub mod kernel;
 pub mod listener;
 pub mod membership;
 pub mod metrics;

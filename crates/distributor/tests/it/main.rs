@@ -7,6 +7,7 @@ mod support;
 mod address;
 mod control;
 mod failover;
+mod kernel;
 mod load;
 mod membership;
 mod traffic;

@@ -1,0 +1,164 @@
+//! Kernel forwarding's table (SPEC §8) in a network namespace of the test's
+//! own: new connections to the DVIPA go to the map's target, a switch
+//! sends new ones elsewhere while an open one stays where it started
+//! (conntrack), a stale table is replaced whole, and removing the table
+//! leaves nothing. Needs root, iproute2, nftables and python3.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddrV4, TcpStream};
+use std::os::fd::AsFd;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use zha_distributor::kernel::{Route, Table};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A namespace with its loopback up; deleted on drop.
+struct Ns(String);
+
+impl Ns {
+    fn new() -> Ns {
+        zha_testkit::require("ip", "apt-get install -y iproute2");
+        zha_testkit::require("nft", "apt-get install -y nftables");
+        let name = format!(
+            "zha-k-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test needs network namespaces (root and iproute2): `ip netns add {name}` failed"
+        );
+        let ns = Ns(name);
+        let ok = Command::new("ip")
+            .args(["-n", &ns.0, "link", "set", "lo", "up"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot bring lo up in {}", ns.0);
+        ns
+    }
+
+    /// Run `f` on a thread inside the namespace (processes it starts are
+    /// in it too).
+    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = format!("/run/netns/{}", self.0);
+        std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).unwrap();
+            rustix::thread::move_into_link_name_space(
+                file.as_fd(),
+                Some(rustix::thread::LinkNameSpaceType::Network),
+            )
+            .unwrap();
+            f()
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// A backend answering each line with `name`.
+    fn backend(&self, addr: SocketAddrV4, name: &str) -> Backend {
+        let script = r#"
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
+print("ready", flush=True)
+def serve(c):
+    for line in c.makefile("rb"):
+        c.sendall(sys.argv[3].encode() + b"\n")
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.0, "python3", "-c", script])
+            .args([&addr.ip().to_string(), &addr.port().to_string(), name])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the backend {name} did not start");
+        Backend(child)
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+struct Backend(Child);
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ask(c: &mut TcpStream) -> String {
+    c.write_all(b"who\n").unwrap();
+    let mut buf = [0u8; 16];
+    let n = c.read(&mut buf).unwrap();
+    String::from_utf8_lossy(&buf[..n]).trim().to_owned()
+}
+
+fn connect(a: SocketAddrV4) -> std::io::Result<TcpStream> {
+    let c = TcpStream::connect_timeout(&a.into(), Duration::from_secs(2))?;
+    c.set_read_timeout(Some(Duration::from_secs(2)))?;
+    Ok(c)
+}
+
+#[test]
+fn new_connections_follow_the_map_and_open_ones_stay() {
+    let ns = Ns::new();
+    let dvipa: SocketAddrV4 = "127.0.0.10:8443".parse().unwrap();
+    let (a, b): (SocketAddrV4, SocketAddrV4) = (
+        "127.0.0.11:8443".parse().unwrap(),
+        "127.0.0.12:8443".parse().unwrap(),
+    );
+    let _a = ns.backend(a, "SYSA");
+    let _b = ns.backend(b, "SYSB");
+    let table = Table::for_system("SYSA").unwrap();
+    let to = move |t: SocketAddrV4| -> Vec<Route> { vec![(dvipa, t)] };
+    let (t1, t2, t3) = (table.clone(), table.clone(), table.clone());
+    let out = ns.run(move || {
+        let mut seen = Vec::new();
+        // A stale table (a killed process's) is replaced whole.
+        t1.replace(&to(b)).unwrap();
+        t1.replace(&to(a)).unwrap();
+        let mut long = connect(dvipa).unwrap();
+        seen.push(ask(&mut long));
+        // The switch: new connections go to SYSB, the open one stays.
+        t2.switch(&to(b)).unwrap();
+        seen.push(ask(&mut connect(dvipa).unwrap()));
+        seen.push(ask(&mut long));
+        // Removed (twice: absent is fine): nothing listens on the DVIPA.
+        t3.remove().unwrap();
+        t3.remove().unwrap();
+        seen.push(match connect(dvipa) {
+            Ok(_) => "connected".to_owned(),
+            Err(e) => e.kind().to_string(),
+        });
+        let listed = Command::new("nft")
+            .args(["list", "tables"])
+            .output()
+            .unwrap();
+        seen.push(String::from_utf8_lossy(&listed.stdout).trim().to_owned());
+        seen
+    });
+    assert_eq!(out[0], "SYSA");
+    assert_eq!(out[1], "SYSB", "a new connection after the switch");
+    assert_eq!(out[2], "SYSA", "the open connection moved");
+    assert_eq!(out[3], "connection refused");
+    assert_eq!(out[4], "", "tables left: {}", out[4]);
+}
