@@ -902,3 +902,44 @@ fn a_quiesce_answered_is_kept_by_a_takeover_right_after() {
     sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSB"));
     assert_eq!(table(&sysb), (Some("SYSA".into()), vec!["SYSB".to_owned()]));
 }
+
+#[test]
+fn names_the_settings_contradict_are_warned_and_a_missing_system_is_hinted() {
+    let net = Net::new();
+    let sys = systems(&net);
+    // SYSX: no system of [systems] (SYSA, SYSB), a typo for SYSA.
+    let sysx = Start {
+        args: member("SYSX", &sys.dir),
+        ..Start::new(&net)
+    }
+    .run();
+    // netstat without --system: which stacks answer, and how to name one.
+    let o = bin()
+        .args(["netstat", "vipadyn", "--config"])
+        .arg(&sysx.config)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("name one with --system (e.g. --system SYSX)"),
+        "{err}"
+    );
+    let (_, log) = sysx.stop();
+    assert!(
+        log.contains("ZHA3047W")
+            && log.contains("SYSX is not a system of the settings' [systems] (SYSA, SYSB)"),
+        "{log}"
+    );
+    // SYSB's name on SYSA's profile: its DYNAMICXCF address is SYSA's.
+    let (_, log) = Start {
+        args: member("SYSB", &sys.dir),
+        ..Start::new(&net)
+    }
+    .run()
+    .stop();
+    assert!(
+        log.contains("is SYSA's in the settings' [systems], not SYSB's"),
+        "{log}"
+    );
+}

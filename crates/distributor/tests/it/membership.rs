@@ -341,6 +341,16 @@ fn etcd_unreachable_is_a_clear_error() {
         .expect("no etcd there");
     let text = e.to_string();
     assert!(text.contains(&endpoint), "{text}");
+    assert!(text.contains("is etcd running there"), "{text}");
+    // Not a URL: what to give instead.
+    let e = Etcd::open(&format!("{}:2379", net.ip(21)), "PLEX", 1)
+        .err()
+        .expect("no URL");
+    assert!(
+        e.to_string()
+            .contains("give etcd's client URL, e.g. http://"),
+        "{e}"
+    );
 }
 
 #[test]
