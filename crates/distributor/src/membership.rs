@@ -139,11 +139,6 @@ pub trait GroupEngine: Send {
         expected: Option<&str>,
         value: &str,
     ) -> Result<bool, GroupError>;
-    /// End another member's membership, on the evidence of its silence
-    /// (across hosts: its beats stopped); whether it was ended here. The
-    /// embedded engine ends a dead process's membership itself (the kernel
-    /// releases its lock) and leaves this to it.
-    fn evict(&mut self, name: &str) -> Result<bool, GroupError>;
     /// Where, for messages.
     fn describe(&self) -> String;
 }
@@ -494,10 +489,6 @@ impl GroupEngine for Embedded {
         Ok(true)
     }
 
-    fn evict(&mut self, _name: &str) -> Result<bool, GroupError> {
-        Ok(false)
-    }
-
     fn describe(&self) -> String {
         format!("the group folder {}", self.dir.display())
     }
@@ -514,7 +505,17 @@ pub struct Etcd {
     ttl: u64,
     agent: ureq::Agent,
     held: Option<(String, String)>,
+    /// This member's beat, written at each confirmation.
+    beat: u64,
+    /// Each member's (name, join) last beat as seen here, and since when
+    /// (this process's monotonic clock) it has not changed.
+    beats: std::collections::HashMap<(String, u64), (Option<String>, std::time::Instant)>,
 }
+
+/// Across hosts, how long a member may write no beat before the others end
+/// its membership (revoke its lease): faster evidence of a death than the
+/// lease's expiry (whole seconds, SPEC §7).
+pub const SILENCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// How long one etcd request may take before the group counts as lost:
 /// short, so that a stalled etcd never holds the group task for long (the
@@ -576,6 +577,8 @@ impl Etcd {
             ttl: ttl.max(1),
             agent,
             held: None,
+            beat: 0,
+            beats: Default::default(),
         };
         // Reachable now, or a clear error at start.
         e.call(
@@ -638,6 +641,100 @@ impl Etcd {
 
     fn member_key(&self, name: &str) -> String {
         format!("{}members/{name}", self.prefix)
+    }
+
+    fn beat_key(&self, name: &str) -> String {
+        format!("{}beats/{name}", self.prefix)
+    }
+
+    /// Take out of `members` (and of the group) every other member whose
+    /// beat has not changed for [`SILENCE`] as seen here.
+    fn end_silent(&mut self, members: &mut Vec<Member>) -> Result<(), GroupError> {
+        let p = format!("{}beats/", self.prefix);
+        let v = self.call(
+            "/v3/kv/range",
+            serde_json::json!({ "key": b64(&p), "range_end": b64(&range_end(&p)) }),
+        )?;
+        let mut beats = std::collections::HashMap::new();
+        for kv in v
+            .get("kvs")
+            .and_then(|k| k.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let key = kv.get("key").and_then(|x| x.as_str()).and_then(unb64);
+            let value = kv.get("value").and_then(|x| x.as_str()).and_then(unb64);
+            if let Some(name) = key.as_deref().and_then(|k| k.strip_prefix(&p)) {
+                beats.insert(name.to_owned(), value);
+            }
+        }
+        let me = self.held.as_ref().map(|h| h.0.clone());
+        let now = std::time::Instant::now();
+        let mut silent = Vec::new();
+        for m in members.iter() {
+            let name = &m.record.name;
+            if Some(name) == me.as_ref() {
+                continue;
+            }
+            let beat = beats.get(name).cloned().flatten();
+            let seen = self
+                .beats
+                .entry((name.clone(), m.joined))
+                .or_insert_with(|| (beat.clone(), now));
+            if seen.0 != beat {
+                *seen = (beat, now);
+            } else if now.duration_since(seen.1) > SILENCE {
+                seen.1 = now;
+                silent.push(name.clone());
+            }
+        }
+        let live: std::collections::HashSet<(String, u64)> = members
+            .iter()
+            .map(|m| (m.record.name.clone(), m.joined))
+            .collect();
+        self.beats.retain(|k, _| live.contains(k));
+        for name in silent {
+            if self.evict(&name)? {
+                tracing::warn!(
+                    id = crate::codes::FENCED.id,
+                    "{name} gave no sign of life for {SILENCE:?}: its membership is ended (its lease revoked)"
+                );
+                members.retain(|m| m.record.name != name);
+            }
+        }
+        Ok(())
+    }
+
+    /// End another member's membership: revoke its key's lease, whichever
+    /// process of that name holds it now; whether it was ended.
+    fn evict(&mut self, name: &str) -> Result<bool, GroupError> {
+        // Its membership is its key's lease: revoke that lease (the key
+        // goes with it), whichever process of that name holds it now.
+        let v = self.call(
+            "/v3/kv/range",
+            serde_json::json!({ "key": b64(&self.member_key(name)) }),
+        )?;
+        let Some(lease) = v
+            .get("kvs")
+            .and_then(|k| k.as_array())
+            .and_then(|a| a.first())
+            .and_then(|kv| kv.get("lease"))
+            .and_then(int)
+        else {
+            return Ok(false);
+        };
+        if self
+            .held
+            .as_ref()
+            .is_some_and(|(_, l)| *l == lease.to_string())
+        {
+            return Ok(false);
+        }
+        self.call(
+            "/v3/lease/revoke",
+            serde_json::json!({ "ID": lease.to_string() }),
+        )?;
+        Ok(true)
     }
 }
 
@@ -734,6 +831,7 @@ impl GroupEngine for Etcd {
             }
         }
         members.sort_by_key(|m| m.joined);
+        self.end_silent(&mut members)?;
         Ok(members)
     }
 
@@ -741,6 +839,7 @@ impl GroupEngine for Etcd {
         let Some((_, lease)) = &self.held else {
             return Ok(false);
         };
+        let lease = lease.clone();
         let v = self.call("/v3/lease/keepalive", serde_json::json!({ "ID": lease }))?;
         let ttl = v
             .get("result")
@@ -748,6 +847,19 @@ impl GroupEngine for Etcd {
             .get("TTL")
             .and_then(int)
             .unwrap_or(0);
+        if ttl > 0 {
+            // A sign of life for the others, bound to the membership.
+            self.beat += 1;
+            let name = self.held.as_ref().map(|h| h.0.clone()).unwrap_or_default();
+            self.call(
+                "/v3/kv/put",
+                serde_json::json!({
+                    "key": b64(&self.beat_key(&name)),
+                    "value": b64(&self.beat.to_string()),
+                    "lease": lease,
+                }),
+            )?;
+        }
         Ok(ttl > 0)
     }
 
@@ -794,36 +906,6 @@ impl GroupEngine for Etcd {
             }),
         )?;
         Ok(txn.get("succeeded").and_then(|s| s.as_bool()) == Some(true))
-    }
-
-    fn evict(&mut self, name: &str) -> Result<bool, GroupError> {
-        // Its membership is its key's lease: revoke that lease (the key
-        // goes with it), whichever process of that name holds it now.
-        let v = self.call(
-            "/v3/kv/range",
-            serde_json::json!({ "key": b64(&self.member_key(name)) }),
-        )?;
-        let Some(lease) = v
-            .get("kvs")
-            .and_then(|k| k.as_array())
-            .and_then(|a| a.first())
-            .and_then(|kv| kv.get("lease"))
-            .and_then(int)
-        else {
-            return Ok(false);
-        };
-        if self
-            .held
-            .as_ref()
-            .is_some_and(|(_, l)| *l == lease.to_string())
-        {
-            return Ok(false);
-        }
-        self.call(
-            "/v3/lease/revoke",
-            serde_json::json!({ "ID": lease.to_string() }),
-        )?;
-        Ok(true)
     }
 
     fn describe(&self) -> String {

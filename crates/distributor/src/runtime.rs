@@ -211,7 +211,6 @@ async fn start_with(
             hosts = Some(crate::sysplex::Hosts {
                 iface,
                 fence: crate::sysplex::FENCE,
-                silence: crate::sysplex::SILENCE,
             });
         }
         _ => {}

@@ -72,13 +72,12 @@ impl GroupOptions {
 /// Across hosts: how this stack moves its DVIPAs and fences itself (SPEC
 /// §7). An owner stops serving [`FENCE`] after its last confirmed
 /// membership, whatever its group task is doing; a stack that takes a
-/// DVIPA over from another serves it only [`FENCE`] after it did; a member
-/// that gives no sign of life (its beat, written every [`HOSTS_TICK`]) for
-/// [`SILENCE`] has its membership ended by the others.
+/// DVIPA over from another serves it only [`FENCE`] after it did (the etcd
+/// engine ends the membership of a member silent for
+/// `membership::SILENCE`).
 pub struct Hosts {
     pub iface: crate::address::Interface,
     pub fence: Duration,
-    pub silence: Duration,
 }
 
 /// How often a stack across hosts confirms its membership and beats.
@@ -86,8 +85,6 @@ pub const HOSTS_TICK: Duration = Duration::from_millis(50);
 /// F of SPEC §7's fencing rule: well above [`HOSTS_TICK`], so that a
 /// confirmation or two may be late without a step-down.
 pub const FENCE: Duration = Duration::from_millis(300);
-/// How long a member may be silent before the others end its membership.
-pub const SILENCE: Duration = Duration::from_millis(250);
 
 /// The prefix a DVIPA is added with: the address alone (/32, /128), so it
 /// never becomes an interface's primary address nor adds a route.
@@ -215,10 +212,6 @@ fn conns_key(dvipa: IpAddr, name: &str) -> String {
 
 fn state_key(dvipa: IpAddr) -> String {
     format!("state/{dvipa}")
-}
-
-fn beat_key(name: &str) -> String {
-    format!("beat/{name}")
 }
 
 /// The engine's choices, per DVIPA.
@@ -692,11 +685,9 @@ fn step(
         return Ok(BTreeSet::new());
     }
     if who.hosts.is_some() {
-        // The fencing rule's confirmation, from when it was asked; and a
-        // sign of life for the others.
+        // The fencing rule's confirmation, from when it was asked (the
+        // engine writes this stack's beat with it).
         shared.confirmed(sent);
-        kept.beat += 1;
-        engine.put(&beat_key(me), &kept.beat.to_string())?;
     }
     let mut serving = BTreeSet::new();
     let mut owners = BTreeMap::new();
@@ -717,13 +708,6 @@ fn step(
                 .unwrap_or(0),
             None => 0,
         };
-        if let (Some(h), Some(o)) = (who.hosts, live.filter(|o| *o != me)) {
-            let joined = members
-                .iter()
-                .find(|m| m.record.name == o)
-                .map_or(0, |m| m.joined);
-            silent(engine, h, (o, joined), kept)?;
-        }
         defined_twice(me, dvipa, &all, kept);
         let claims_ref = all.iter().map(|(n, c, j)| (n.as_str(), *c, *j));
         if let Decision::Move {
@@ -840,8 +824,6 @@ fn step(
             newer
         });
     }
-    let heard = std::mem::take(&mut kept.heard);
-    kept.beats.retain(|k, _| heard.contains(k));
     if let Ok(mut g) = shared.group.lock() {
         *g = Some(crate::shared::GroupView {
             system: me.to_owned(),
@@ -859,13 +841,6 @@ struct Kept {
     conns: HashMap<IpAddr, u64>,
     /// Its choices (active and quiesced targets), as last written.
     state: HashMap<IpAddr, DvipaState>,
-    /// Across hosts: its beat.
-    beat: u64,
-    /// Across hosts: each owner's (name, join) last beat, and when it last
-    /// changed; only for owners looked at in the last step.
-    beats: HashMap<(String, u64), (Option<String>, std::time::Instant)>,
-    /// The owners looked at in this step.
-    heard: BTreeSet<(String, u64)>,
     /// Across hosts: DVIPAs taken over, served from this instant on.
     wait: HashMap<IpAddr, std::time::Instant>,
     /// The live VIPADEFINE stacks of each DVIPA, as last said.
@@ -901,37 +876,6 @@ fn defined_twice(me: &str, dvipa: IpAddr, all: &[(String, Claim, u64)], kept: &m
             names.join(" and ")
         );
     }
-}
-
-/// Across hosts: end the membership of an owner that gave no sign of life
-/// for [`Hosts::silence`] (SPEC §7: faster evidence than its lease).
-fn silent(
-    engine: &mut dyn GroupEngine,
-    h: &Hosts,
-    (owner, joined): (&str, u64),
-    kept: &mut Kept,
-) -> Result<(), crate::membership::GroupError> {
-    let beat = engine.get(&beat_key(owner))?;
-    let now = std::time::Instant::now();
-    // One membership's beats: a member that joined again starts afresh.
-    let seen = kept
-        .beats
-        .entry((owner.to_owned(), joined))
-        .or_insert_with(|| (beat.clone(), now));
-    kept.heard.insert((owner.to_owned(), joined));
-    if seen.0 != beat {
-        *seen = (beat, now);
-    } else if now.duration_since(seen.1) > h.silence {
-        seen.1 = now;
-        if engine.evict(owner)? {
-            warn!(
-                id = codes::FENCED.id,
-                "{owner} gave no sign of life for {:?}: its membership is ended (its lease revoked)",
-                h.silence
-            );
-        }
-    }
-    Ok(())
 }
 
 /// How long a stack that takes a DVIPA waits for its routes to follow the
