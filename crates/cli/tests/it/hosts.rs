@@ -426,7 +426,9 @@ fn the_owning_host_dies_ten_times_and_no_client_connection_fails() {
     let load = client(&lab, stop.clone());
     std::thread::sleep(Duration::from_millis(500));
     let mut deaths: Vec<Instant> = Vec::new();
-    let mut takebacks: Vec<Instant> = Vec::new();
+    // A takeback moves the address from SYSB to SYSA: from SYSB's "no
+    // longer owns" to SYSA's "added", as their logs say.
+    let mut takebacks: Vec<(Instant, Instant)> = Vec::new();
     let mut takeovers: Vec<Duration> = Vec::new();
     for _ in 0..DEATHS {
         // SYSA dies: its link first, then its processes.
@@ -463,17 +465,28 @@ fn the_owning_host_dies_ten_times_and_no_client_connection_fails() {
         lab.backends[0] = Backend::start_in(&lab.ns("a"), SocketAddr::new(addr(11), PORT), "SYSA");
         sysa = lab.stack("SYSA");
         sysa.wait_for("does not take the DVIPA back", |s| s.owns());
-        // The takeback's moment: when SYSB stopped accepting (its log).
-        let lost = sysb
-            .logged_after("SYSB no longer owns", died_at)
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .unwrap_or_else(|| panic!("SYSB did not let go:\n{}", sysb.log()));
-        takebacks.push(Instant::now() - lost);
         let end = Instant::now() + LIMIT;
         while lab.holds("b") || !lab.holds("a") {
             assert!(Instant::now() < end, "the DVIPA did not move back to SYSA");
             std::thread::sleep(Duration::from_millis(20));
         }
+        // Log times on this machine's clock, as instants.
+        let at = |t: Option<SystemTime>, what: &str| {
+            let ago = t
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .unwrap_or_else(|| panic!("no {what} in the logs"));
+            Instant::now() - ago
+        };
+        takebacks.push((
+            at(
+                sysb.logged_after("SYSB no longer owns", died_at),
+                "SYSB letting go",
+            ),
+            at(
+                sysa.logged_after("SYSA added", died_at),
+                "SYSA adding the DVIPA",
+            ),
+        ));
         std::thread::sleep(SETTLE);
     }
     stop.store(true, Ordering::Relaxed);
@@ -494,7 +507,14 @@ fn the_owning_host_dies_ten_times_and_no_client_connection_fails() {
                 .filter(|m| *m > connected && *m <= o.ended)
                 .min()
         };
-        match (first(&deaths), first(&takebacks)) {
+        // A connection made before the address reached SYSA and ended
+        // after it left SYSB.
+        let back = takebacks
+            .iter()
+            .filter(|(from, to)| connected < *to && o.ended > *from)
+            .map(|(from, _)| *from)
+            .min();
+        match (first(&deaths), back) {
             (Some(d), Some(b)) => Some(if d < b { "death" } else { "takeback" }),
             (Some(_), None) => Some("death"),
             (None, Some(_)) => Some("takeback"),
@@ -523,11 +543,11 @@ fn the_owning_host_dies_ten_times_and_no_client_connection_fails() {
     );
     let since = |t: Instant| {
         let d = deaths.iter().filter(|d| **d <= t).max();
-        let b = takebacks.iter().filter(|b| **b <= t).max();
+        let b = takebacks.iter().map(|b| b.0).filter(|b| *b <= t).max();
         format!(
             "{} ms after a death, {} ms after a takeback",
             d.map_or(-1, |d| (t - *d).as_millis() as i64),
-            b.map_or(-1, |b| (t - *b).as_millis() as i64)
+            b.map_or(-1, |b| (t - b).as_millis() as i64)
         )
     };
     for o in outcomes.iter().filter(|o| !o.ok) {
