@@ -9,9 +9,13 @@
 //! - [`corpus`]: the folder of real z/OS files, or one line saying where
 //!   it should be.
 //! - [`require`]: a tool a test runs, or one line saying how to install it.
+//! - [`Backend`]: a backend server in a Python process of its own (in a
+//!   network namespace if asked), killed when dropped.
 
+use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 
 /// The port of the claim socket on 127.A.B.254.
 const CLAIM_PORT: u16 = 65_432;
@@ -97,6 +101,105 @@ pub fn require(program: &str, install: &str) -> PathBuf {
         }
     }
     panic!("this test needs `{program}`, which is not on PATH: {install}");
+}
+
+/// A backend in its own process. `name`: answers each line with its name;
+/// `close`: reads what the client sends and closes without answering (a
+/// server that dies with the request in flight); `silent`: accepts and
+/// never answers; `http`: answers whatever comes with HTTP 200 and closes.
+pub struct Backend(pub Child);
+
+impl Backend {
+    pub fn start(addr: SocketAddr, name: &str) -> Backend {
+        Backend::start_as(addr, name, "name")
+    }
+
+    pub fn start_as(addr: SocketAddr, name: &str, mode: &str) -> Backend {
+        Backend::start_in_as(None, addr, name, mode)
+    }
+
+    /// `start` in network namespace `ns`.
+    pub fn start_in(ns: &str, addr: SocketAddr, name: &str) -> Backend {
+        Backend::start_in_as(Some(ns), addr, name, "name")
+    }
+
+    fn start_in_as(ns: Option<&str>, addr: SocketAddr, name: &str, mode: &str) -> Backend {
+        let script = r#"
+import socket, sys, threading, time
+host, port, name, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, port)); s.listen(128)
+print("ready", flush=True)
+def serve(c):
+    try:
+        if mode == "close":
+            c.recv(65536)
+        elif mode == "silent":
+            time.sleep(3600)
+        elif mode == "http":
+            c.recv(65536)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(name), name))
+        else:
+            f = c.makefile("rb")
+            for line in f:
+                c.sendall(name + b"\n")
+    except OSError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+        Backend::python_in(
+            ns,
+            script,
+            &[&addr.ip().to_string(), &addr.port().to_string(), name, mode],
+            name,
+        )
+    }
+
+    /// A Python backend: `script` with `args`, started once it prints
+    /// `ready`.
+    pub fn python(script: &str, args: &[&str], name: &str) -> Backend {
+        Backend::python_in(None, script, args, name)
+    }
+
+    /// `python` in network namespace `ns`.
+    fn python_in(ns: Option<&str>, script: &str, args: &[&str], name: &str) -> Backend {
+        let python = require("python3", "apt-get install -y python3");
+        let mut cmd = match ns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(python);
+                c
+            }
+            None => Command::new(python),
+        };
+        let mut child = cmd
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the backend of {name} did not start");
+        Backend(child)
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.0.kill(); // SIGKILL
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.kill9();
+    }
 }
 
 #[cfg(test)]

@@ -4,14 +4,15 @@
 //! (conntrack), a stale table is replaced whole, and removing the table
 //! leaves nothing. Needs root, iproute2, nftables and python3.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddrV4, TcpStream};
 use std::os::fd::AsFd;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use zha_distributor::kernel::{Route, Table};
+use zha_testkit::Backend;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -60,48 +61,11 @@ impl Ns {
         .join()
         .unwrap()
     }
-
-    /// A backend answering each line with `name`.
-    fn backend(&self, addr: SocketAddrV4, name: &str) -> Backend {
-        let script = r#"
-import socket, sys, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
-print("ready", flush=True)
-def serve(c):
-    for line in c.makefile("rb"):
-        c.sendall(sys.argv[3].encode() + b"\n")
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-"#;
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0, "python3", "-c", script])
-            .args([&addr.ip().to_string(), &addr.port().to_string(), name])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the backend {name} did not start");
-        Backend(child)
-    }
 }
 
 impl Drop for Ns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-struct Backend(Child);
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -126,8 +90,8 @@ fn new_connections_follow_the_map_and_open_ones_stay() {
         "127.0.0.11:8443".parse().unwrap(),
         "127.0.0.12:8443".parse().unwrap(),
     );
-    let _a = ns.backend(a, "SYSA");
-    let _b = ns.backend(b, "SYSB");
+    let _a = Backend::start_in(&ns.0, a.into(), "SYSA");
+    let _b = Backend::start_in(&ns.0, b.into(), "SYSB");
     let table = Table::for_system("SYSA").unwrap();
     let to = move |t: SocketAddrV4| -> Vec<Route> { vec![(dvipa, t)] };
     let (t1, t2, t3) = (table.clone(), table.clone(), table.clone());
