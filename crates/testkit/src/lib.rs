@@ -181,11 +181,11 @@ while True:
             .args(args)
             .stdout(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("cannot start the backend of {name}: {e}"));
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        if let Some(out) = child.stdout.take() {
+            let _ = BufReader::new(out).read_line(&mut line);
+        }
         assert_eq!(line.trim(), "ready", "the backend of {name} did not start");
         Backend(child)
     }
