@@ -387,15 +387,7 @@ fn zha2006_hot_standby_keyword_with_another_method() {
 fn zha2006_names_what_follows_even_when_it_is_invalid() {
     // The tester's profile: the only statements after the EZZ0831I are a
     // VIPADEFINE and a VIPADISTRIBUTE with a syntax error (BACKUP 255).
-    let r = run("\
-IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.1.1 255.255.255.0 1
-VIPADYNAMIC
-  VIPADEFINE 255.255.255.0 10.0.0.10
-  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP
-  VIPADEFINE 255.255.255.0 10.0.0.20
-  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 255
-ENDVIPADYNAMIC
-");
+    let r = run(crate::ZHA2006_LOST_REST);
     assert_eq!(r.codes(), [codes::RANGE, codes::HS_KEYWORD_OTHER_METHOD]);
     let d = r.one(codes::HS_KEYWORD_OTHER_METHOD);
     let zos = d.zos.as_deref().unwrap();

@@ -35,15 +35,7 @@ ENDVIPADYNAMIC
 fn zha2006_with_a_syntax_error_in_what_it_loses() {
     // The statements after the EZZ0831I are named; the syntax error in one
     // of them is reported as one z/OS never reaches.
-    let r = run("\
-IPCONFIG SYSPLEXROUTING DYNAMICXCF 10.1.1.1 255.255.255.0 1
-VIPADYNAMIC
-  VIPADEFINE 255.255.255.0 10.0.0.10
-  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 10.0.0.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP
-  VIPADEFINE 255.255.255.0 10.0.0.20
-  VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.0.0.20 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 BACKUP 255
-ENDVIPADYNAMIC
-");
+    let r = run(crate::ZHA2006_LOST_REST);
     insta::assert_snapshot!("zha2006_syntax_error_in_the_lost_rest", rendered(&r));
 }
 
