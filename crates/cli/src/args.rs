@@ -148,6 +148,20 @@ pub struct UpArgs {
     /// The servers' start-up delay (503 until it passes)
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime_duration)]
     pub startup_delay: std::time::Duration,
+
+    /// How the stacks forward connections: proxy (no privileges, retries
+    /// for the client) or kernel (nftables and conntrack: the server sees
+    /// the client's address; needs root)
+    #[arg(long, value_enum, default_value_t = Forwarding::Proxy)]
+    pub forwarding: Forwarding,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forwarding {
+    /// The distributor terminates the client's connection and opens one to the target
+    Proxy,
+    /// Netfilter forwards the packets (DNAT, conntrack); needs root
+    Kernel,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

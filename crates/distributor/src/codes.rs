@@ -283,6 +283,12 @@ pub const SYSTEM_NAME: Msg = Msg {
     explanation: "`distribute --system NAME` names the stack in the group; the settings' [systems] table names each system's DESTIP (its DYNAMICXCF address). The name is not in [systems] (a typo starts a stack under a name no operator expects), or [systems] gives the profile's DYNAMICXCF address to another system (the profile is another system's). The stack runs as told; check the command line, the profile and [systems].",
 };
 
+pub const KERNEL: Msg = Msg {
+    id: "ZHA3048I",
+    title: "kernel forwarding's table or conntrack",
+    explanation: "With forwarding = \"kernel\" the stack's nftables table (`ip zha_<system>`) sends new connections to each DVIPA:port to its active target, and conntrack's events tell of failed connects. This message says when the table was taken, updated, removed (at stop, or a dead group member's by the stack that took its DVIPA over), or could not be, and when conntrack events were lost (counts may then be off until the connections end).",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -327,6 +333,7 @@ pub const CATALOG: &[&Msg] = &[
     &DEFINED_TWICE,
     &INHERITED,
     &SYSTEM_NAME,
+    &KERNEL,
 ];
 
 /// The catalog as `explain` reads it.

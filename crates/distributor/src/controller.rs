@@ -96,6 +96,8 @@ enum ReloadError {
     Bind(BindError),
     /// A stack of a sysplex group cannot change its DVIPAs by reload yet.
     Group(String),
+    /// Kernel forwarding cannot serve the new profile.
+    Kernel(String),
 }
 
 impl ReloadError {
@@ -103,7 +105,7 @@ impl ReloadError {
         match self {
             ReloadError::Profile(e) => e.summary(),
             ReloadError::Bind(e) => e.to_string(),
-            ReloadError::Group(e) => e.clone(),
+            ReloadError::Group(e) | ReloadError::Kernel(e) => e.clone(),
         }
     }
 
@@ -111,7 +113,7 @@ impl ReloadError {
         match self {
             ReloadError::Profile(e) => e.to_string(),
             ReloadError::Bind(e) => e.to_string(),
-            ReloadError::Group(e) => e.clone(),
+            ReloadError::Group(e) | ReloadError::Kernel(e) => e.clone(),
         }
     }
 }
@@ -508,6 +510,9 @@ impl Controller {
                 g.active.set(b(t.active));
             }
         }
+        if !keys.is_empty() {
+            self.shared.route_changes.notify_one();
+        }
         if let Some(at) = self.evidence.take()
             && !keys.is_empty()
         {
@@ -545,22 +550,7 @@ impl Controller {
         let m = &self.shared.metrics;
         self.target_stats
             .entry((key, endpoint))
-            .or_insert_with(|| {
-                let l = metrics::labels(&key, endpoint);
-                Arc::new(TargetStats {
-                    total: m.connections.get_or_create_owned(&l),
-                    active: m.connections_active.get_or_create_owned(&l),
-                    failures: m.connect_failures.get_or_create_owned(&l),
-                    lost: m.lost_in_flight.get_or_create_owned(&l),
-                    state: StateGauges {
-                        available: m.available.get_or_create_owned(&l),
-                        listening: m.listening.get_or_create_owned(&l),
-                        healthy: m.healthy.get_or_create_owned(&l),
-                        quiesced: m.quiesced.get_or_create_owned(&l),
-                        active: m.active_target.get_or_create_owned(&l),
-                    },
-                })
-            })
+            .or_insert_with(|| Arc::new(new_target_stats(m, key, endpoint)))
             .clone()
     }
 
@@ -577,7 +567,27 @@ impl Controller {
         if matches!(report, Report::Vdpt | Report::Vipadcfg) {
             v.services = self.service_rows();
         }
-        if report == Report::Vcrt {
+        if report == Report::Vcrt
+            && let Some(k) = &self.shared.kernel
+        {
+            // Kernel forwarding: conntrack's own table (connections made
+            // before this process started included).
+            match crate::forward::connections(k) {
+                Ok(flows) => {
+                    v.connections = flows
+                        .into_iter()
+                        .map(|(key, f)| ConnRow {
+                            dest: SocketAddr::new(key.dvipa, key.port),
+                            source: f.client,
+                            dest_xcf: self.destip_of(key, f.target),
+                            target: f.target,
+                        })
+                        .collect();
+                }
+                Err(e) => warn!(id = codes::KERNEL.id, "netstat vcrt: {e}"),
+            }
+            v.connections.sort_by_key(|c| (c.dest, c.source));
+        } else if report == Report::Vcrt {
             let conns = self.shared.conns.lock().unwrap_or_else(|p| p.into_inner());
             v.connections = conns
                 .values()
@@ -624,6 +634,17 @@ impl Controller {
             v.members = g.members;
         }
         v
+    }
+
+    /// The DESTIP of the target at `endpoint` of a service (the endpoint's
+    /// address when the profile does not have it).
+    fn destip_of(&self, key: ServiceKey, endpoint: SocketAddr) -> std::net::IpAddr {
+        self.services
+            .services
+            .iter()
+            .find(|s| s.key == key)
+            .and_then(|s| s.targets.iter().find(|t| t.endpoint == endpoint))
+            .map_or(endpoint.ip(), |t| t.destip)
     }
 
     fn service_rows(&self) -> Vec<ServiceRow> {
@@ -799,11 +820,17 @@ impl Controller {
                 ));
             }
         }
-        // Bind the new ports before changing anything.
+        // Kernel forwarding: check what it needs of the new profile (all or
+        // nothing); it binds no port. The proxy binds the new ports before
+        // changing anything.
+        if self.shared.kernel.is_some() {
+            crate::forward::check(&loaded.services.services)
+                .map_err(|e| ReloadError::Kernel(e.to_string()))?;
+        }
         let opts = self.shared.opts;
         let mut new_listeners = Vec::new();
         for l in &loaded.services.listeners {
-            if !self.listeners.contains_key(&l.key) {
+            if self.shared.kernel.is_none() && !self.listeners.contains_key(&l.key) {
                 let sock = listener::bind(l.bind, opts).map_err(ReloadError::Bind)?;
                 new_listeners.push((l.clone(), sock));
             }
@@ -881,6 +908,29 @@ impl Controller {
         let tracker = self.tracker.clone();
         self.tracker
             .spawn(listener::accept_loop(sock, key, shared, tracker, stop));
+    }
+}
+
+/// The counters of a target of a service: the same metrics each time
+/// (the controller keeps one; kernel forwarding's watcher another).
+pub(crate) fn new_target_stats(
+    m: &Metrics,
+    key: ServiceKey,
+    endpoint: SocketAddr,
+) -> TargetStats {
+    let l = metrics::labels(&key, endpoint);
+    TargetStats {
+        total: m.connections.get_or_create_owned(&l),
+        active: m.connections_active.get_or_create_owned(&l),
+        failures: m.connect_failures.get_or_create_owned(&l),
+        lost: m.lost_in_flight.get_or_create_owned(&l),
+        state: StateGauges {
+            available: m.available.get_or_create_owned(&l),
+            listening: m.listening.get_or_create_owned(&l),
+            healthy: m.healthy.get_or_create_owned(&l),
+            quiesced: m.quiesced.get_or_create_owned(&l),
+            active: m.active_target.get_or_create_owned(&l),
+        },
     }
 }
 

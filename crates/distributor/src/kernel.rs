@@ -4,17 +4,22 @@
 //! each existing connection on the target it started on, so a switch is one
 //! update of the map and never moves a connection.
 //!
+//! The table also carries what the proxy does itself: the timeouts of SPEC
+//! §1 as a conntrack timeout policy, `max_connections` as `ct count` (more
+//! are reset at once), and which conntrack events its connections report
+//! (`conntrack`). It is marked as the stack's own by its comment (the
+//! system and the group): a table of the same name that is not refused,
+//! never deleted.
+//!
 //! Driven through `nft -f -` (Debian's `nftables`): each script is one
 //! transaction, so a table is replaced whole (a stale one of a killed
-//! process included) and a switch is one map update; nothing outside the
-//! table is touched. IPv4 for now.
-//!
-//! Not yet used by `distribute`: `forwarding = "kernel"` (issue 11) wires
-//! it to the engine, with conntrack as the evidence of failed connects.
+//! process included) and a switch is one update of the set and the map;
+//! nothing outside the table is touched. IPv4 for now.
 
 use std::io::Write;
 use std::net::SocketAddrV4;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// Why the kernel's data path could not be set.
 #[derive(Debug, thiserror::Error)]
@@ -27,21 +32,88 @@ pub enum KernelError {
     Nft { what: String, message: String },
     #[error("`{0}` cannot name an nftables table: 1-8 letters, digits, @ # $")]
     BadName(String),
+    #[error(
+        "the nftables table `ip {table}` exists and is not this stack's ({found}): it is left alone; delete it (`nft delete table ip {table}`) if it is a leftover, or give this stack another --system"
+    )]
+    NotOurs { table: String, found: String },
+}
+
+/// What the table enforces besides the routes (SPEC §1 through the kernel).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Connect timeout: conntrack forgets an unanswered attempt after it
+    /// (whole seconds, at least 1; the distributor judges it to the
+    /// millisecond and deletes the entry itself).
+    pub connect: Duration,
+    /// Idle (ESTABLISHED), half-closed (FIN_WAIT, CLOSE_WAIT, LAST_ACK) and
+    /// server (unacknowledged data) timeouts; zero: the kernel's own.
+    pub idle: Duration,
+    pub half_closed: Duration,
+    pub server: Duration,
+    /// Connections open at once over every DVIPA:port of the stack; more
+    /// are reset at once.
+    pub max_connections: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            connect: Duration::from_millis(500),
+            idle: Duration::from_secs(3600),
+            half_closed: Duration::from_secs(30),
+            server: Duration::from_secs(300),
+            max_connections: 100_000,
+        }
+    }
+}
+
+/// How long conntrack remembers a connection both sides closed (TIME_WAIT):
+/// short, so counts of open connections follow closes within seconds; a
+/// late segment afterwards meets a new mapping and a reset, which the
+/// closed connection never reads.
+const TIME_WAIT_SECS: u64 = 5;
+
+impl Policy {
+    fn timeouts(&self) -> String {
+        let secs = |d: Duration| d.as_secs().max(1);
+        let mut parts = vec![
+            format!("syn_sent: {}", secs(self.connect + Duration::from_millis(999))),
+            format!("time_wait: {TIME_WAIT_SECS}"),
+        ];
+        if !self.idle.is_zero() {
+            parts.push(format!("established: {}", secs(self.idle)));
+        }
+        if !self.half_closed.is_zero() {
+            let s = secs(self.half_closed);
+            parts.push(format!("fin_wait: {s}, close_wait: {s}, last_ack: {s}"));
+        }
+        if !self.server.is_zero() {
+            let s = secs(self.server);
+            parts.push(format!("unack: {s}, retrans: {s}"));
+        }
+        parts.join(", ")
+    }
 }
 
 /// One stack's table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     name: String,
+    /// The comment that marks it as this stack's.
+    mark: String,
 }
 
 /// New connections to `.0` go to `.1`.
 pub type Route = (SocketAddrV4, SocketAddrV4);
 
+/// The comment's first word on every table of ours.
+const MARK: &str = "zosmf-ha";
+
 impl Table {
     /// The table of system `system`'s stack: `zha_<system>`, in lower case
-    /// (`@ # $` become `_at_`, `_hash_`, `_dollar_`).
-    pub fn for_system(system: &str) -> Result<Table, KernelError> {
+    /// (`@ # $` become `_at_`, `_hash_`, `_dollar_`); `group` tells the
+    /// stacks of one sysplex group from another's (any text; hashed).
+    pub fn new(system: &str, group: &str) -> Result<Table, KernelError> {
         let ok = (1..=8).contains(&system.len())
             && system
                 .bytes()
@@ -58,15 +130,36 @@ impl Table {
                 c => name.push(c),
             }
         }
-        Ok(Table { name })
+        Ok(Table {
+            name,
+            mark: format!("{MARK} {} group {:016x}", system.to_ascii_uppercase(), fnv(group)),
+        })
     }
 
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    fn elements(routes: &[Route]) -> String {
-        routes
+    /// The system a table of the same group as this one belongs to, from
+    /// its comment; `None` for a table that is not of this group.
+    fn system_of(&self, comment: &str) -> Option<String> {
+        let group = self.mark.rsplit(' ').next()?;
+        let mut words = comment.split(' ');
+        match (words.next(), words.next(), words.next(), words.next(), words.next()) {
+            (Some(MARK), Some(system), Some("group"), Some(g), None) if g == group => {
+                Some(system.to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    fn elements(routes: &[Route]) -> (String, String) {
+        let services = routes
+            .iter()
+            .map(|(from, _)| format!("{} . {}", from.ip(), from.port()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let map = routes
             .iter()
             .map(|(from, to)| {
                 format!(
@@ -78,57 +171,109 @@ impl Table {
                 )
             })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        (services, map)
     }
 
     /// The script that replaces the table whole: created if absent, then
     /// deleted and created again in the same transaction.
-    pub fn replace_script(&self, routes: &[Route]) -> String {
+    pub fn replace_script(&self, routes: &[Route], policy: &Policy) -> String {
         let n = &self.name;
-        let elements = if routes.is_empty() {
-            String::new()
+        let (services, map) = Self::elements(routes);
+        let (services, map) = if routes.is_empty() {
+            (String::new(), String::new())
         } else {
-            format!("    elements = {{ {} }}\n", Self::elements(routes))
+            (
+                format!("    elements = {{ {services} }}\n"),
+                format!("    elements = {{ {map} }}\n"),
+            )
         };
-        format!(
+        let mark = &self.mark;
+        let timeouts = policy.timeouts();
+        let max = policy.max_connections;
+        let matched = "ip daddr . tcp dport @services";
+        let chain = |name: &str, kind: &str, hook: &str, prio: i32, rules: &[String]| {
+            let mut c = format!(
+                "  chain {name} {{\n    type {kind} hook {hook} priority {prio}; policy accept;\n"
+            );
+            for r in rules {
+                c.push_str(&format!("    {r}\n"));
+            }
+            c.push_str("  }\n");
+            c
+        };
+        let timeout = [format!("{matched} ct timeout set \"timeouts\"")];
+        let limit = [format!(
+            "ct state new {matched} ct count over {max} counter name \"refused_limit\" reject with tcp reset"
+        )];
+        let nat = [
+            format!("{matched} ct event set new,reply,destroy"),
+            "dnat ip to ip daddr . tcp dport map @active".to_owned(),
+        ];
+        let mut s = format!(
             "table ip {n}\n\
              delete table ip {n}\n\
              table ip {n} {{\n\
+             \x20 comment \"{mark}\"\n\
+             \x20 ct timeout timeouts {{\n\
+             \x20   protocol tcp\n\
+             \x20   l3proto ip\n\
+             \x20   policy = {{ {timeouts} }}\n\
+             \x20 }}\n\
+             \x20 counter refused_limit {{\n\
+             \x20 }}\n\
+             \x20 set services {{\n\
+             \x20   type ipv4_addr . inet_service\n\
+             {services}\
+             \x20 }}\n\
              \x20 map active {{\n\
              \x20   type ipv4_addr . inet_service : ipv4_addr . inet_service\n\
-             {elements}\
-             \x20 }}\n\
-             \x20 chain prerouting {{\n\
-             \x20   type nat hook prerouting priority -100; policy accept;\n\
-             \x20   dnat ip to ip daddr . tcp dport map @active\n\
-             \x20 }}\n\
-             \x20 chain output {{\n\
-             \x20   type nat hook output priority -100; policy accept;\n\
-             \x20   dnat ip to ip daddr . tcp dport map @active\n\
-             \x20 }}\n\
-             }}\n"
-        )
+             {map}\
+             \x20 }}\n"
+        );
+        // Timeouts are set before conntrack sees the first packet (raw),
+        // the limit after it and before NAT; NAT last.
+        for hook in ["prerouting", "output"] {
+            s.push_str(&chain(&format!("raw_{hook}"), "filter", hook, -300, &timeout));
+            s.push_str(&chain(&format!("limit_{hook}"), "filter", hook, -150, &limit));
+            s.push_str(&chain(&format!("nat_{hook}"), "nat", hook, -100, &nat));
+        }
+        s.push_str("}\n");
+        s
     }
 
     /// The script that points new connections to the routes' targets: the
-    /// map emptied and filled in one transaction.
+    /// set and the map emptied and filled in one transaction.
     pub fn switch_script(&self, routes: &[Route]) -> String {
         let n = &self.name;
-        let mut s = format!("flush map ip {n} active\n");
+        let mut s = format!("flush set ip {n} services\nflush map ip {n} active\n");
         if !routes.is_empty() {
+            let (services, map) = Self::elements(routes);
             s.push_str(&format!(
-                "add element ip {n} active {{ {} }}\n",
-                Self::elements(routes)
+                "add element ip {n} services {{ {services} }}\nadd element ip {n} active {{ {map} }}\n"
             ));
         }
         s
     }
 
-    /// Replace the table whole with one holding `routes`.
-    pub fn replace(&self, routes: &[Route]) -> Result<(), KernelError> {
+    /// Replace the table whole with one holding `routes`, unless a table of
+    /// that name is not this stack's (then nothing changes).
+    pub fn replace(&self, routes: &[Route], policy: &Policy) -> Result<(), KernelError> {
+        if let Some(found) = self.comment()?
+            && found != self.mark
+        {
+            return Err(KernelError::NotOurs {
+                table: self.name.clone(),
+                found: if found.is_empty() {
+                    "no comment".to_owned()
+                } else {
+                    format!("comment \"{found}\"")
+                },
+            });
+        }
         nft(
             &format!("replace the table {}", self.name),
-            &self.replace_script(routes),
+            &self.replace_script(routes, policy),
         )
     }
 
@@ -143,12 +288,107 @@ impl Table {
 
     /// Remove the table; absent is fine.
     pub fn remove(&self) -> Result<(), KernelError> {
-        let n = &self.name;
-        nft(
-            &format!("remove the table {n}"),
-            &format!("table ip {n}\ndelete table ip {n}\n"),
-        )
+        remove(&self.name)
     }
+
+    /// The comment of the table of this name: `None` when there is no such
+    /// table, `Some("")` for one without a comment.
+    fn comment(&self) -> Result<Option<String>, KernelError> {
+        table_comment(&self.name)
+    }
+
+    /// How many connections `max_connections` refused so far.
+    pub fn refused(&self) -> Option<u64> {
+        let out = nft_out(&["list", "counter", "ip", &self.name, "refused_limit"]).ok()?;
+        let at = out.find("packets ")? + "packets ".len();
+        out[at..].split_whitespace().next()?.parse().ok()
+    }
+
+    /// Remove the tables of this group's stacks on this host whose system
+    /// is not in `live` (a stack that died without removing its table);
+    /// returns the systems whose tables went. Tables of others are left.
+    pub fn remove_dead(&self, live: &[String]) -> Result<Vec<String>, KernelError> {
+        let listed = nft_out(&["list", "tables", "ip"])?;
+        let mut gone = Vec::new();
+        for name in listed
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("table ip "))
+            .filter(|n| n.starts_with("zha_") && *n != self.name)
+        {
+            let Some(comment) = table_comment(name)? else {
+                continue;
+            };
+            if let Some(system) = self.system_of(&comment)
+                && !live.iter().any(|l| l.eq_ignore_ascii_case(&system))
+            {
+                remove(name)?;
+                gone.push(system);
+            }
+        }
+        Ok(gone)
+    }
+}
+
+/// FNV-1a, 64 bits: a stable short id of a group's name.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn remove(name: &str) -> Result<(), KernelError> {
+    nft(
+        &format!("remove the table {name}"),
+        &format!("table ip {name}\ndelete table ip {name}\n"),
+    )
+}
+
+fn table_comment(name: &str) -> Result<Option<String>, KernelError> {
+    match nft_out(&["list", "table", "ip", name]) {
+        Ok(out) => Ok(Some(
+            out.lines()
+                .find_map(|l| l.trim().strip_prefix("comment "))
+                .map(|c| c.trim_matches('"').to_owned())
+                .unwrap_or_default(),
+        )),
+        Err(KernelError::Nft { message, .. }) if message.contains("No such file") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Run nft with arguments; its output.
+fn nft_out(args: &[&str]) -> Result<String, KernelError> {
+    let what = format!("nft {}", args.join(" "));
+    let out = Command::new("nft")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => KernelError::NoNft,
+            _ => KernelError::Nft {
+                what: what.clone(),
+                message: e.to_string(),
+            },
+        })?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    Err(failure(what, &out.stderr))
+}
+
+fn failure(what: String, stderr: &[u8]) -> KernelError {
+    let text = String::from_utf8_lossy(stderr);
+    let message = text
+        .lines()
+        .find(|l| l.contains("Error"))
+        .or_else(|| text.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("failed")
+        .trim()
+        .to_owned();
+    if message.contains("Operation not permitted") {
+        return KernelError::NotPermitted { what };
+    }
+    KernelError::Nft { what, message }
 }
 
 /// Run an nft script as one transaction.
@@ -177,21 +417,7 @@ fn nft(what: &str, script: &str) -> Result<(), KernelError> {
     if out.status.success() && !matches!(written, Some(Err(_))) {
         return Ok(());
     }
-    let message = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .find(|l| l.contains("Error"))
-        .unwrap_or("failed")
-        .trim()
-        .to_owned();
-    if message.contains("Operation not permitted") {
-        return Err(KernelError::NotPermitted {
-            what: what.to_owned(),
-        });
-    }
-    Err(KernelError::Nft {
-        what: what.to_owned(),
-        message,
-    })
+    Err(failure(what.to_owned(), &out.stderr))
 }
 
 #[cfg(test)]
@@ -200,26 +426,42 @@ mod tests {
 
     #[test]
     fn names_are_the_systems_in_lower_case() {
-        assert_eq!(Table::for_system("SYSA").unwrap().name(), "zha_sysa");
-        assert_eq!(Table::for_system("S#1").unwrap().name(), "zha_s_hash_1");
+        assert_eq!(Table::new("SYSA", "g").unwrap().name(), "zha_sysa");
+        assert_eq!(Table::new("S#1", "g").unwrap().name(), "zha_s_hash_1");
         for bad in ["", "TOOLONGNAME", "SYS A", "a;b"] {
-            assert!(Table::for_system(bad).is_err(), "{bad:?}");
+            assert!(Table::new(bad, "g").is_err(), "{bad:?}");
         }
     }
 
     #[test]
-    fn a_switch_is_one_map_update() {
-        let t = Table::for_system("SYSB").unwrap();
+    fn a_table_of_the_group_is_told_from_others() {
+        let a = Table::new("SYSA", "/run/g").unwrap();
+        let b = Table::new("SYSB", "/run/g").unwrap();
+        let other = Table::new("SYSB", "/run/other").unwrap();
+        assert_eq!(a.system_of(&b.mark).as_deref(), Some("SYSB"));
+        assert_eq!(a.system_of(&other.mark), None);
+        assert_eq!(a.system_of("somebody else's"), None);
+        assert_eq!(a.system_of(""), None);
+    }
+
+    #[test]
+    fn a_switch_is_one_update_of_the_set_and_the_map() {
+        let t = Table::new("SYSB", "g").unwrap();
         let r: Route = (
             "10.1.1.10:443".parse().unwrap(),
             "10.1.1.2:443".parse().unwrap(),
         );
         assert_eq!(
             t.switch_script(&[r]),
-            "flush map ip zha_sysb active\nadd element ip zha_sysb active { 10.1.1.10 . 443 : 10.1.1.2 . 443 }\n"
+            "flush set ip zha_sysb services\nflush map ip zha_sysb active\n\
+             add element ip zha_sysb services { 10.1.1.10 . 443 }\n\
+             add element ip zha_sysb active { 10.1.1.10 . 443 : 10.1.1.2 . 443 }\n"
         );
-        assert_eq!(t.switch_script(&[]), "flush map ip zha_sysb active\n");
-        let s = t.replace_script(&[r]);
+        assert_eq!(
+            t.switch_script(&[]),
+            "flush set ip zha_sysb services\nflush map ip zha_sysb active\n"
+        );
+        let s = t.replace_script(&[r], &Policy::default());
         assert!(
             s.starts_with("table ip zha_sysb\ndelete table ip zha_sysb\ntable ip zha_sysb {"),
             "{s}"
@@ -228,5 +470,22 @@ mod tests {
             s.contains("elements = { 10.1.1.10 . 443 : 10.1.1.2 . 443 }"),
             "{s}"
         );
+        assert!(s.contains("ct count over 100000"), "{s}");
+        assert!(
+            s.contains("policy = { syn_sent: 1, time_wait: 5, established: 3600, fin_wait: 30, close_wait: 30, last_ack: 30, unack: 300, retrans: 300 }"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn timeouts_of_zero_are_the_kernels() {
+        let p = Policy {
+            connect: Duration::from_millis(1500),
+            idle: Duration::ZERO,
+            half_closed: Duration::ZERO,
+            server: Duration::ZERO,
+            max_connections: 1,
+        };
+        assert_eq!(p.timeouts(), "syn_sent: 2, time_wait: 5");
     }
 }

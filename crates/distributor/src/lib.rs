@@ -27,10 +27,12 @@
 pub mod address;
 pub mod codes;
 pub mod conn;
+pub mod conntrack;
 pub mod control;
 pub mod controller;
 pub mod display;
 pub mod fds;
+pub mod forward;
 pub mod handover;
 pub mod kernel;
 pub mod listener;

@@ -81,6 +81,12 @@ pub enum StartError {
     Control(#[from] ControlError),
     #[error(transparent)]
     HandOver(#[from] HandOverError),
+    #[error(transparent)]
+    Forward(#[from] crate::forward::ForwardError),
+    #[error(
+        "--hand-over is for forwarding = \"proxy\": with the kernel's forwarding a new process takes the table over by itself and conntrack keeps the open connections; stop the running stack, then start the new one"
+    )]
+    KernelHandOver,
     #[error("cannot listen for metrics on {addr}: {source}")]
     Metrics {
         addr: SocketAddr,
@@ -148,6 +154,45 @@ async fn start_with(
         warn!(id = codes::NOT_RUN.id, "{s}");
     }
     let prober = Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
+    // Kernel forwarding takes its table and conntrack now: all or nothing,
+    // before anything runs.
+    let kernel = if settings.forwarding == crate::settings::Forwarding::Kernel {
+        let (system, group) = match opts.group.as_ref().map(|g| (&g.system, &g.at)) {
+            None => return Err(crate::forward::ForwardError::NoSystem.into()),
+            Some((_, GroupAt::Etcd { .. })) => {
+                return Err(crate::forward::ForwardError::AcrossHosts.into());
+            }
+            Some((system, GroupAt::Folder(dir))) => (system.clone(), dir.display().to_string()),
+        };
+        if opts.hand_over {
+            return Err(StartError::KernelHandOver);
+        }
+        let l = &settings.limits;
+        let policy = crate::kernel::Policy {
+            connect: settings.connect.timeout,
+            idle: l.idle_timeout,
+            half_closed: l.half_closed_timeout,
+            server: l.server_timeout,
+            max_connections: l.max_connections,
+        };
+        let services = loaded.services.services.clone();
+        let (k, events) = tokio::task::spawn_blocking(move || {
+            crate::forward::Kernel::start(&system, &group, &services, policy)
+        })
+        .await
+        .map_err(|e| StartError::StateDir {
+            dir: PathBuf::new(),
+            source: std::io::Error::other(e.to_string()),
+        })??;
+        info!(
+            id = codes::KERNEL.id,
+            "kernel forwarding: the nftables table {} is this stack's; new connections go through it once this stack serves its DVIPAs",
+            k.table.name()
+        );
+        Some((Arc::new(k), events))
+    } else {
+        None
+    };
     // Raise the soft descriptor limit before opening anything: a profile
     // with a thousand ports needs more than the usual 1,024.
     let limit = fds::raise_limit();
@@ -198,7 +243,7 @@ async fn start_with(
     // outlives any one of them (SPEC §7).
     let mut hosts = None;
     match (opts.group.as_ref().map(|g| &g.at), group_engine.as_mut()) {
-        (Some(GroupAt::Folder(_)), Some(engine)) => {
+        (Some(GroupAt::Folder(_)), Some(engine)) if kernel.is_none() => {
             ask_shares(engine.as_mut(), &mut inherited).await?;
         }
         (Some(GroupAt::Etcd { interface, .. }), Some(_)) => {
@@ -223,6 +268,8 @@ async fn start_with(
     sock_opts.freebind = hosts.is_some();
     let mut bound: Vec<(ServiceKey, TcpListener)> = Vec::new();
     match handed {
+        // Kernel forwarding listens on nothing: the table forwards.
+        None if kernel.is_some() => {}
         None => {
             for l in &loaded.services.listeners {
                 let mut tries = 0;
@@ -327,7 +374,13 @@ async fn start_with(
     let splice = settings.pump.splice && cfg!(target_os = "linux");
     let pipes = |n: usize| if splice { settings.tune.pipes(n) } else { 0 };
     let wanted = settings.limits.max_connections;
-    let max_connections = fds::fit(wanted, limit, reserve, pipes);
+    // Kernel forwarding holds no descriptor per connection: the table's
+    // `ct count` is the limit.
+    let max_connections = if kernel.is_some() {
+        wanted
+    } else {
+        fds::fit(wanted, limit, reserve, pipes)
+    };
     if max_connections < wanted {
         warn!(
             id = codes::FD_BUDGET.id,
@@ -406,6 +459,8 @@ async fn start_with(
         owned: Mutex::new(HashMap::new()),
         state_gen: AtomicU64::new(0),
         state_written: tokio::sync::watch::Sender::new(0),
+        route_changes: tokio::sync::Notify::new(),
+        kernel: kernel.as_ref().map(|(k, _)| k.clone()),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);
@@ -461,6 +516,19 @@ async fn start_with(
     ctl.publish();
     if received.is_none() {
         shared.open.cancel();
+    }
+    let mut kernel_tasks = None;
+    if let Some((k, events)) = kernel {
+        let forwarding = tokio::spawn(crate::forward::run(k.clone(), shared.clone(), stop.clone()));
+        let (sh, st, kk) = (shared.clone(), stop.clone(), k.clone());
+        let watcher = std::thread::Builder::new()
+            .name("conntrack".into())
+            .spawn(move || crate::forward::watch(events, kk, sh, st))
+            .map_err(|source| StartError::StateDir {
+                dir: PathBuf::new(),
+                source,
+            })?;
+        kernel_tasks = Some((k, forwarding, watcher));
     }
     let mut listeners = Vec::new();
     for (key, sock) in bound {
@@ -551,6 +619,16 @@ async fn start_with(
         // addresses are off the interface before this process ends.
         if let Some(t) = group_task {
             let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+        // Kernel forwarding: the table goes (existing connections keep
+        // their conntrack entries and go on).
+        if let Some((k, forwarding, watcher)) = kernel_tasks {
+            let _ = forwarding.await;
+            let _ = tokio::task::spawn_blocking(move || {
+                crate::forward::remove(&k);
+                let _ = watcher.join();
+            })
+            .await;
         }
         // Stop accepting (the listeners watch `stop`), then let open
         // connections finish within the drain time.

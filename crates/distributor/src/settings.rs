@@ -23,6 +23,9 @@ use serde::de::{self, MapAccess, Visitor};
 #[serde(default, deny_unknown_fields)]
 #[derive(Default)]
 pub struct Settings {
+    /// How connections reach the targets (SPEC §8): "proxy" (default) or
+    /// "kernel" (nftables and conntrack; needs CAP_NET_ADMIN and --system).
+    pub forwarding: Forwarding,
     pub probe: Probe,
     pub connect: Connect,
     pub listen: Listen,
@@ -336,6 +339,32 @@ impl Default for Log {
     }
 }
 
+/// How connections reach the targets (SPEC §8).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Forwarding {
+    /// The distributor terminates each client connection and opens one to
+    /// the target: retries, replay, no privileges.
+    #[default]
+    Proxy,
+    /// Netfilter forwards the packets (DNAT, conntrack): the target sees
+    /// the client's address; no retry.
+    Kernel,
+}
+
+/// Settings the proxy applies itself and kernel forwarding cannot: set in
+/// kernel mode, they are refused (`[section] key`, and why).
+pub const PROXY_ONLY: &[(&str, Option<&str>, &str)] = &[
+    ("connect", Some("retry"), "the kernel cannot retry a client's connection on another target"),
+    ("connect", Some("replay"), "the kernel cannot replay a client's bytes"),
+    ("connect", Some("keepalive"), "the kernel does not own the connections' sockets"),
+    ("connect", Some("proxy_protocol"), "the target sees the client's own address already"),
+    ("listen", None, "the kernel forwards the DVIPA's own port; nothing listens"),
+    ("pump", None, "the kernel moves the bytes"),
+    ("tune", None, "the kernel moves the bytes with the sockets' own buffers"),
+    ("limits", Some("drain_timeout"), "connections stay with conntrack when the distributor stops"),
+];
+
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -454,6 +483,36 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
         };
         err(line, column, e.message().trim().to_owned())
     })?;
+    if s.forwarding == Forwarding::Kernel
+        && let Ok(doc) = toml::de::DeTable::parse(text)
+    {
+        for (section, key, why) in PROXY_ONLY {
+            let Some(table) = doc.get_ref().get(*section) else {
+                continue;
+            };
+            let span = match (key, table.get_ref()) {
+                (None, _) => Some(table.span()),
+                (Some(k), toml::de::DeValue::Table(t)) => t.get(*k).map(|v| v.span()),
+                _ => None,
+            };
+            if let Some(sp) = span {
+                let before = &text[..sp.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                let name = match key {
+                    Some(k) => format!("[{section}] {k}"),
+                    None => format!("[{section}]"),
+                };
+                return Err(err(
+                    Some(line),
+                    Some(column),
+                    format!(
+                        "{name} applies to forwarding = \"proxy\" only: {why}; remove it, or forward with the proxy"
+                    ),
+                ));
+            }
+        }
+    }
     if s.probe.rise == 0 || s.probe.fall == 0 {
         return Err(err(
             None,

@@ -236,6 +236,10 @@ pub struct Shared {
     /// The `state_gen` whose state the group task has written for every
     /// DVIPA this stack owns.
     pub state_written: tokio::sync::watch::Sender<u64>,
+    /// Told each time the controller publishes a changed route.
+    pub route_changes: tokio::sync::Notify,
+    /// `forwarding = "kernel"`: the stack's table and what it forwards.
+    pub kernel: Option<Arc<crate::forward::Kernel>>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),

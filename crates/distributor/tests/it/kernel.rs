@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use zha_distributor::kernel::{Route, Table};
+use zha_distributor::kernel::{Policy, Route, Table};
 use zha_testkit::Backend;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -92,14 +92,14 @@ fn new_connections_follow_the_map_and_open_ones_stay() {
     );
     let _a = Backend::start_in(&ns.0, a.into(), "SYSA");
     let _b = Backend::start_in(&ns.0, b.into(), "SYSB");
-    let table = Table::for_system("SYSA").unwrap();
+    let table = Table::new("SYSA", "kernel test").unwrap();
     let to = move |t: SocketAddrV4| -> Vec<Route> { vec![(dvipa, t)] };
     let (t1, t2, t3) = (table.clone(), table.clone(), table.clone());
     let out = ns.run(move || {
         let mut seen = Vec::new();
         // A stale table (a killed process's) is replaced whole.
-        t1.replace(&to(b)).unwrap();
-        t1.replace(&to(a)).unwrap();
+        t1.replace(&to(b), &Policy::default()).unwrap();
+        t1.replace(&to(a), &Policy::default()).unwrap();
         let mut long = connect(dvipa).unwrap();
         seen.push(ask(&mut long));
         // The switch: new connections go to SYSB, the open one stays.
@@ -125,4 +125,72 @@ fn new_connections_follow_the_map_and_open_ones_stay() {
     assert_eq!(out[2], "SYSA", "the open connection moved");
     assert_eq!(out[3], "connection refused");
     assert_eq!(out[4], "", "tables left: {}", out[4]);
+}
+
+/// Conntrack tells of the table's connections: a connection attempt that
+/// the target resets (nothing listens) is destroyed unanswered — the
+/// tracker's failed connect —, one the target accepts is answered and
+/// carries the client's address and the target; and `dump` lists it.
+#[test]
+fn conntrack_reports_a_reset_attempt_and_an_answered_connection() {
+    use zha_distributor::conntrack::{Conntrack, Tracker, Verdict};
+    let ns = Ns::new();
+    let dvipa: SocketAddrV4 = "127.0.0.10:8443".parse().unwrap();
+    let a: SocketAddrV4 = "127.0.0.11:8443".parse().unwrap();
+    let dead: SocketAddrV4 = "127.0.0.13:8443".parse().unwrap();
+    let _a = Backend::start_in(&ns.0, a.into(), "SYSA");
+    let table = Table::new("SYSA", "kernel test").unwrap();
+    let out = ns.run(move || {
+        let mut events = Conntrack::listen().unwrap();
+        let mut tracker = Tracker::new(Duration::from_millis(500));
+        let mut verdicts = Vec::new();
+        let mut pump = |events: &mut Conntrack, verdicts: &mut Vec<Verdict>| {
+            let until = std::time::Instant::now() + Duration::from_millis(300);
+            while std::time::Instant::now() < until {
+                for (kind, flow) in events.next(Duration::from_millis(20)).unwrap() {
+                    if flow.service == std::net::SocketAddr::from(dvipa) {
+                        verdicts.extend(tracker.on(kind, flow, std::time::Instant::now()));
+                    }
+                }
+            }
+        };
+        table.replace(&[(dvipa, dead)], &Policy::default()).unwrap();
+        let refused = connect(dvipa).map(|_| ()).map_err(|e| e.kind());
+        pump(&mut events, &mut verdicts);
+        table.switch(&[(dvipa, a)]).unwrap();
+        let mut c = connect(dvipa).unwrap();
+        let who = ask(&mut c);
+        pump(&mut events, &mut verdicts);
+        let listed = Conntrack::dump().unwrap();
+        table.remove().unwrap();
+        (refused, who, verdicts, listed)
+    });
+    let (refused, who, verdicts, listed) = out;
+    assert_eq!(refused, Err(std::io::ErrorKind::ConnectionRefused));
+    assert_eq!(who, "SYSA");
+    let failed: Vec<_> = verdicts
+        .iter()
+        .filter_map(|v| match v {
+            Verdict::Failed {
+                target, timed_out, ..
+            } => Some((*target, *timed_out)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, vec![(dead.into(), false)], "{verdicts:?}");
+    let opened: Vec<_> = verdicts
+        .iter()
+        .filter_map(|v| match v {
+            Verdict::Opened { target } => Some(*target),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, vec![dead.into(), a.into()], "{verdicts:?}");
+    let flow = listed
+        .iter()
+        .find(|f| f.service == std::net::SocketAddr::from(dvipa))
+        .expect("the open connection in the dump");
+    assert_eq!(flow.target, std::net::SocketAddr::from(a));
+    assert_eq!(flow.client.ip().to_string(), "127.0.0.1");
+    assert_eq!(flow.state_name(), "ESTABLISHED");
 }

@@ -159,7 +159,13 @@ pub fn layout(plex: &Sysplex, report: &zha_plex::Report) -> Result<Layout, Strin
 }
 
 /// The distributor's settings for the local sysplex.
-pub fn write_settings(path: &Path, work: &Path, ca: &Path, plex: &Sysplex) -> anyhow::Result<()> {
+pub fn write_settings(
+    path: &Path,
+    work: &Path,
+    ca: &Path,
+    plex: &Sysplex,
+    kernel: bool,
+) -> anyhow::Result<()> {
     let mut systems = String::new();
     for s in &plex.systems {
         if let Some(a) = s.dynamic_xcf() {
@@ -168,13 +174,15 @@ pub fn write_settings(path: &Path, work: &Path, ca: &Path, plex: &Sysplex) -> an
     }
     let text = format!(
         "# Written by zosmf-ha up: the distributor's settings for the local sysplex.\n\
+         forwarding = \"{forwarding}\"\n\
          [probe]\ninterval = \"500ms\"\ntimeout = \"1s\"\n\
          [probe.http]\npath = \"/zosmf/info\"\nca_file = \"{ca}\"\n\
          [systems]\n{systems}\
          [state]\ndir = \"{state}\"\n\
          [log]\naccess = false\n",
         ca = ca.display(),
-        state = work.join("state").display()
+        state = work.join("state").display(),
+        forwarding = if kernel { "kernel" } else { "proxy" }
     );
     zha_plex::OsFs::write_atomic(path, text.as_bytes(), 0o644)
         .with_context(|| format!("cannot write {}", path.display()))

@@ -27,11 +27,18 @@ use tokio::sync::mpsc;
 use self::layout::{layout, write_settings};
 use self::local::{Halt, Local, LocalStack};
 use self::procs::Procs;
-use crate::args::{Scenario, UpArgs};
+use crate::args::{Forwarding, Scenario, UpArgs};
 use crate::child::INTERRUPTED;
 use crate::output::{self, say};
 
 pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
+    let kernel = a.forwarding == Forwarding::Kernel;
+    if kernel && !rustix::process::geteuid().is_root() {
+        output::error(
+            "zosmf-ha up: --forwarding kernel needs root: the stacks change nftables tables and read conntrack (CAP_NET_ADMIN); run it as root, or without --forwarding kernel",
+        );
+        return Ok(ExitCode::from(2));
+    }
     let work = a
         .work
         .clone()
@@ -128,7 +135,7 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
     )?;
     let ring = zha_zosmf::keyring::ensure(&first.keyring_dir, &first.cert_names)?;
     let config = work.join("zosmf-ha.toml");
-    write_settings(&config, &work, &ring.ca, plex)?;
+    write_settings(&config, &work, &ring.ca, plex, kernel)?;
     let settings = zha_distributor::settings::read(&config)?;
     let stacks = layout
         .stacks

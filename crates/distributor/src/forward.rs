@@ -1,0 +1,487 @@
+//! `forwarding = "kernel"` (SPEC §8): the engine decides, netfilter
+//! forwards. Three parts, each small:
+//! - at start, `Kernel::start` checks what the kernel path needs (IPv4,
+//!   a route to every target, forwarding when a target is on another
+//!   host), replaces the stack's table (a stale one of a killed process
+//!   goes; one that is not the stack's is refused) and subscribes to
+//!   conntrack's events — all before anything runs;
+//! - `run` (a task) keeps the table's map in line with the routing table
+//!   the controller publishes and the DVIPAs this stack serves: one map
+//!   update per change, and a stack that takes a DVIPA over first removes
+//!   the table of a group member that is no longer live;
+//! - `watch` (a thread) turns conntrack's events into the engine's
+//!   evidence (`conntrack::Tracker`), the counters, the connection table
+//!   and the access log.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+use zha_standby::{ServiceKey, ServiceSpec};
+
+use crate::codes;
+use crate::conntrack::{Conntrack, ConntrackError, Flow, Kind, Tracker, Verdict};
+use crate::kernel::{KernelError, Policy, Route, Table};
+use crate::shared::{ConnInfo, Input, Shared, TargetStats};
+
+/// Why kernel forwarding cannot start (or a reload cannot apply).
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error(transparent)]
+    Table(#[from] KernelError),
+    #[error(transparent)]
+    Conntrack(#[from] ConntrackError),
+    #[error(
+        "forwarding = \"kernel\" needs --system NAME: the stack's nftables table is named after its system"
+    )]
+    NoSystem,
+    #[error(
+        "forwarding = \"kernel\" with --etcd (takeover across hosts) is not built yet; on one machine use --group, or forward with the proxy"
+    )]
+    AcrossHosts,
+    #[error("forwarding = \"kernel\" is IPv4 only for now: {0} is IPv6")]
+    Ipv6(SocketAddr),
+    #[error(
+        "target {target} of {key} has no route from this host ({source}): kernel forwarding sends the client's packets there itself"
+    )]
+    NoRoute {
+        key: ServiceKey,
+        target: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "target {target} of {key} is on another host and this host does not forward IPv4 (net.ipv4.ip_forward = 0): turn it on (sysctl -w net.ipv4.ip_forward=1) and make this host the target's route to the clients, or forward with the proxy"
+    )]
+    NoIpForward { key: ServiceKey, target: SocketAddr },
+}
+
+/// How often the table is compared with what it should hold, besides the
+/// changes that wake the task.
+const RECHECK: Duration = Duration::from_secs(1);
+/// How often the watcher looks at unanswered attempts.
+const SWEEP: Duration = Duration::from_millis(20);
+
+/// The kernel path of one stack.
+pub struct Kernel {
+    pub table: Table,
+    pub policy: Policy,
+    /// What the table forwards now: DVIPA:port → service (the watcher's
+    /// filter, and `netstat vcrt`'s).
+    pub forwarded: ArcSwap<HashMap<SocketAddr, ServiceKey>>,
+}
+
+impl Kernel {
+    /// Check the services and take the table; nothing is changed on error
+    /// except a stale table of this very stack, replaced by an empty one.
+    pub fn start(
+        system: &str,
+        group: &str,
+        services: &[ServiceSpec],
+        policy: Policy,
+    ) -> Result<(Kernel, Conntrack), ForwardError> {
+        check(services)?;
+        let table = Table::new(system, group)?;
+        table.replace(&[], &policy)?;
+        let events = match Conntrack::listen() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = table.remove();
+                return Err(e.into());
+            }
+        };
+        Ok((
+            Kernel {
+                table,
+                policy,
+                forwarded: ArcSwap::from_pointee(HashMap::new()),
+            },
+            events,
+        ))
+    }
+}
+
+/// What kernel forwarding needs of a profile's services: IPv4, a route to
+/// every target, and forwarding on when a target is on another host.
+pub fn check(services: &[ServiceSpec]) -> Result<(), ForwardError> {
+    let forwarding = || {
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").is_ok_and(|v| v.trim() == "1")
+    };
+    for s in services {
+        let service = SocketAddr::new(s.key.dvipa, s.key.port);
+        if service.is_ipv6() {
+            return Err(ForwardError::Ipv6(service));
+        }
+        for t in &s.targets {
+            if t.endpoint.is_ipv6() {
+                return Err(ForwardError::Ipv6(t.endpoint));
+            }
+            if crate::conntrack::local_target(t.endpoint.ip()) {
+                continue;
+            }
+            // A UDP socket's connect looks the route up and sends nothing.
+            let routed = std::net::UdpSocket::bind("0.0.0.0:0")
+                .and_then(|u| u.connect(t.endpoint));
+            if let Err(source) = routed {
+                return Err(ForwardError::NoRoute {
+                    key: s.key,
+                    target: t.endpoint,
+                    source,
+                });
+            }
+            if !forwarding() {
+                return Err(ForwardError::NoIpForward {
+                    key: s.key,
+                    target: t.endpoint,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn v4(a: SocketAddr) -> Option<SocketAddrV4> {
+    match a {
+        SocketAddr::V4(a) => Some(a),
+        SocketAddr::V6(_) => None,
+    }
+}
+
+/// What the table should hold now: each served service's first target.
+fn desired(shared: &Shared) -> Vec<Route> {
+    let routes = shared.routes.load();
+    let mut out: Vec<Route> = routes
+        .services
+        .iter()
+        .filter(|(key, _)| shared.serves(key.dvipa))
+        .filter_map(|(key, route)| {
+            let first = route.targets.load().first().map(|t| t.endpoint)?;
+            Some((v4(SocketAddr::new(key.dvipa, key.port))?, v4(first)?))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Keep the table in line with the routes and the DVIPAs served, until
+/// `stop`; then remove it.
+pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationToken) {
+    let mut applied: Option<Vec<Route>> = None;
+    let mut serving = shared.serving.clone();
+    loop {
+        let want = desired(&shared);
+        if applied.as_ref() != Some(&want) {
+            let before: std::collections::BTreeSet<_> = applied
+                .iter()
+                .flatten()
+                .map(|(from, _)| *from.ip())
+                .collect();
+            let grew = want.iter().any(|(from, _)| !before.contains(from.ip()));
+            let live: Vec<String> = shared
+                .group
+                .lock()
+                .ok()
+                .and_then(|g| g.as_ref().map(|g| g.members.clone()))
+                .unwrap_or_default();
+            let (k, routes) = (kernel.clone(), want.clone());
+            let in_group = shared.serving.is_some();
+            let r = tokio::task::spawn_blocking(move || {
+                // A stack that takes a DVIPA over: a dead member's table
+                // would go on sending new connections to its old target.
+                let gone = if grew && in_group && !live.is_empty() {
+                    k.table.remove_dead(&live)?
+                } else {
+                    Vec::new()
+                };
+                k.table.switch(&routes).map(|()| gone)
+            })
+            .await;
+            match r {
+                Ok(Ok(gone)) => {
+                    for system in gone {
+                        info!(
+                            id = codes::KERNEL.id,
+                            "removed the nftables table of {system}, which is no longer a member of the group"
+                        );
+                    }
+                    let map = want
+                        .iter()
+                        .map(|(from, _)| {
+                            let a = SocketAddr::V4(*from);
+                            (
+                                a,
+                                ServiceKey {
+                                    dvipa: a.ip(),
+                                    port: a.port(),
+                                },
+                            )
+                        })
+                        .collect();
+                    kernel.forwarded.store(Arc::new(map));
+                    applied = Some(want);
+                }
+                Ok(Err(e)) => {
+                    warn!(
+                        id = codes::KERNEL.id,
+                        "cannot update the nftables table {}: {e}; trying again",
+                        kernel.table.name()
+                    );
+                    applied = None;
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                        _ = stop.cancelled() => break,
+                    }
+                    continue;
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::select! {
+            _ = shared.route_changes.notified() => {}
+            _ = async {
+                match serving.as_mut() {
+                    Some(s) => { let _ = s.changed().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+            _ = tokio::time::sleep(RECHECK) => {}
+            _ = stop.cancelled() => break,
+        }
+    }
+}
+
+/// Remove the stack's table (at stop): new connections to its DVIPAs are
+/// no longer forwarded by it; existing ones keep their conntrack entries.
+pub fn remove(kernel: &Kernel) {
+    match kernel.table.remove() {
+        Ok(()) => info!(
+            id = codes::KERNEL.id,
+            "removed the nftables table {}",
+            kernel.table.name()
+        ),
+        Err(e) => warn!(
+            id = codes::KERNEL.id,
+            "cannot remove the nftables table {}: {e}",
+            kernel.table.name()
+        ),
+    }
+}
+
+/// The counters of one target of one service (the controller's too: the
+/// same metrics).
+type StatsCache = HashMap<(ServiceKey, SocketAddr), Arc<TargetStats>>;
+
+/// Conntrack's events, until `stop`: evidence for the engine, counters,
+/// the connection table and the access log.
+pub fn watch(
+    mut events: Conntrack,
+    kernel: Arc<Kernel>,
+    shared: Arc<Shared>,
+    stop: CancellationToken,
+) {
+    let mut tracker = Tracker::new(shared.settings.connect.timeout);
+    let mut requests = Conntrack::requests().ok();
+    let mut ids: HashMap<(SocketAddr, SocketAddr), u64> = HashMap::new();
+    let mut stats: StatsCache = HashMap::new();
+    let mut last_sweep = Instant::now();
+    let mut lost_said = None::<Instant>;
+    while !stop.is_cancelled() {
+        let batch = match events.next(SWEEP) {
+            Ok(b) => b,
+            Err(e) => {
+                if lost_said.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+                    warn!(id = codes::KERNEL.id, "{e}; counts may be off");
+                    lost_said = Some(Instant::now());
+                }
+                Vec::new()
+            }
+        };
+        let now = Instant::now();
+        let forwarded = kernel.forwarded.load();
+        for (kind, flow) in batch {
+            let Some(key) = forwarded.get(&flow.service).copied() else {
+                continue;
+            };
+            book(&shared, &mut ids, &mut stats, key, kind, &flow);
+            for v in tracker.on(kind, flow, now) {
+                verdict(&shared, &mut stats, &mut requests, key, v);
+            }
+        }
+        if now.duration_since(last_sweep) >= SWEEP {
+            last_sweep = now;
+            for v in tracker.sweep(now) {
+                let key = match &v {
+                    Verdict::Failed { service, .. } => forwarded.get(service).copied(),
+                    _ => None,
+                };
+                if let Some(key) = key {
+                    verdict(&shared, &mut stats, &mut requests, key, v);
+                }
+            }
+            if let Some(r) = requests.as_mut() {
+                r.drain();
+            }
+        }
+    }
+}
+
+fn target_stats(
+    shared: &Shared,
+    cache: &mut StatsCache,
+    key: ServiceKey,
+    endpoint: SocketAddr,
+) -> Arc<TargetStats> {
+    cache
+        .entry((key, endpoint))
+        .or_insert_with(|| Arc::new(crate::controller::new_target_stats(&shared.metrics, key, endpoint)))
+        .clone()
+}
+
+/// The connection table and the per-target counters.
+fn book(
+    shared: &Shared,
+    ids: &mut HashMap<(SocketAddr, SocketAddr), u64>,
+    stats: &mut StatsCache,
+    key: ServiceKey,
+    kind: Kind,
+    flow: &Flow,
+) {
+    let id = (flow.client, flow.service);
+    match kind {
+        Kind::New => {
+            let s = target_stats(shared, stats, key, flow.target);
+            s.total.inc();
+            s.active.inc();
+            let n = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+            ids.insert(id, n);
+            let destip = destip_of(shared, key, flow.target);
+            if let Ok(mut c) = shared.conns.lock() {
+                c.insert(
+                    n,
+                    ConnInfo {
+                        service: key,
+                        client: flow.client,
+                        destip,
+                        endpoint: flow.target,
+                    },
+                );
+            }
+        }
+        Kind::Destroy => {
+            if let Some(n) = ids.remove(&id) {
+                target_stats(shared, stats, key, flow.target).active.dec();
+                if let Ok(mut c) = shared.conns.lock() {
+                    c.remove(&n);
+                }
+            }
+        }
+        Kind::Update => {}
+    }
+}
+
+fn destip_of(shared: &Shared, key: ServiceKey, endpoint: SocketAddr) -> IpAddr {
+    shared
+        .routes
+        .load()
+        .services
+        .get(&key)
+        .and_then(|r| {
+            r.targets
+                .load()
+                .iter()
+                .find(|t| t.endpoint == endpoint)
+                .map(|t| t.destip)
+        })
+        .unwrap_or(endpoint.ip())
+}
+
+fn verdict(
+    shared: &Shared,
+    stats: &mut StatsCache,
+    requests: &mut Option<Conntrack>,
+    key: ServiceKey,
+    v: Verdict,
+) {
+    match v {
+        Verdict::Opened { .. } => {}
+        Verdict::Failed {
+            target,
+            client,
+            service,
+            timed_out,
+        } => {
+            target_stats(shared, stats, key, target).failures.inc();
+            let why = if timed_out {
+                format!(
+                    "no answer within {} (conntrack)",
+                    humantime::format_duration(shared.settings.connect.timeout)
+                )
+            } else {
+                "reset the connection attempt (conntrack)".to_owned()
+            };
+            let _ = shared
+                .inputs
+                .try_send(Input::ConnectFailed(target, why, Instant::now()));
+            // Forget the attempt: the client's next SYN is a new
+            // connection, which goes to the new active target.
+            if timed_out && let Some(r) = requests.as_mut() {
+                let _ = r.delete(client, service);
+            }
+        }
+        Verdict::Suspect { target } => {
+            let _ = shared.inputs.try_send(Input::Suspect(target));
+        }
+        Verdict::Closed { flow, duration } => {
+            if shared.settings.log.access {
+                access(key, &flow, duration);
+            }
+        }
+    }
+}
+
+/// The access line of a connection conntrack forgot.
+fn access(key: ServiceKey, flow: &Flow, duration: Duration) {
+    use netlink_packet_netfilter::conntrack::Status;
+    let outcome = if flow.status.contains(Status::Assured) {
+        "done"
+    } else if flow.status.contains(Status::SeenReply) {
+        "reset"
+    } else {
+        "refused"
+    };
+    let (up, down) = match flow.bytes {
+        Some((u, d)) => (u.to_string(), d.to_string()),
+        None => ("-".to_owned(), "-".to_owned()),
+    };
+    let ms = duration.as_millis() as u64;
+    info!(
+        target: "zosmf_ha::access",
+        id = codes::ACCESS.id,
+        client = %flow.client,
+        service = %key,
+        target = %flow.target,
+        bytes_up = %up,
+        bytes_down = %down,
+        duration_ms = ms,
+        outcome,
+        forwarding = "kernel",
+        "{} -> {} via {key}: {up} up, {down} down, {ms} ms, {outcome} (kernel)",
+        flow.client,
+        flow.target,
+    );
+}
+
+/// `netstat vcrt` in kernel mode: conntrack's connections to the DVIPA:ports
+/// the table forwards, with the target each went to.
+pub fn connections(kernel: &Kernel) -> Result<Vec<(ServiceKey, Flow)>, ConntrackError> {
+    let forwarded = kernel.forwarded.load();
+    Ok(Conntrack::dump()?
+        .into_iter()
+        .filter(|f| f.target != f.service)
+        .filter_map(|f| forwarded.get(&f.service).map(|k| (*k, f)))
+        .collect())
+}
