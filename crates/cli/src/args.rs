@@ -126,6 +126,11 @@ pub struct ServerArgs {
     /// Listen but answer 503 for this long, as z/OSMF before IZUG400I
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = humantime_duration)]
     pub startup_delay: std::time::Duration,
+
+    /// Log each request with the client address this server sees (a PROXY
+    /// v2 header's, when the distributor sends one)
+    #[arg(long)]
+    pub access_log: bool,
 }
 
 #[derive(Args, Debug)]

@@ -11,6 +11,9 @@
 //! - [`require`]: a tool a test runs, or one line saying how to install it.
 //! - [`Backend`]: a backend server in a Python process of its own (in a
 //!   network namespace if asked), killed when dropped.
+//! - [`Ns`]: a network namespace of the test's own, named after the test
+//!   process, with its loopback up; deleted (and what runs in it with it)
+//!   when dropped.
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -106,7 +109,9 @@ pub fn require(program: &str, install: &str) -> PathBuf {
 /// A backend in its own process. `name`: answers each line with its name;
 /// `close`: reads what the client sends and closes without answering (a
 /// server that dies with the request in flight); `silent`: accepts and
-/// never answers; `http`: answers whatever comes with HTTP 200 and closes.
+/// never answers; `http`: answers whatever comes with HTTP 200 and closes;
+/// `echo`: greets with its name and the client address it sees
+/// (`SYSA 127.0.0.1:40000`), then sends back every byte it gets.
 pub struct Backend(pub Child);
 
 impl Backend {
@@ -123,7 +128,8 @@ impl Backend {
         Backend::start_in_as(Some(ns), addr, name, "name")
     }
 
-    fn start_in_as(ns: Option<&str>, addr: SocketAddr, name: &str, mode: &str) -> Backend {
+    /// `start_as` in network namespace `ns` (when given).
+    pub fn start_in_as(ns: Option<&str>, addr: SocketAddr, name: &str, mode: &str) -> Backend {
         let script = r#"
 import socket, sys, threading, time
 host, port, name, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4]
@@ -136,6 +142,14 @@ def serve(c):
             c.recv(65536)
         elif mode == "silent":
             time.sleep(3600)
+        elif mode == "echo":
+            peer = c.getpeername()
+            c.sendall(name + (" %s:%d\n" % (peer[0], peer[1])).encode())
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                c.sendall(b)
         elif mode == "http":
             c.recv(65536)
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(name), name))
@@ -219,5 +233,90 @@ mod tests {
         drop(n);
         assert!(try_claim(a, b).is_some(), "a dropped block is free again");
         assert_eq!(m.ip(10), IpAddr::V4(Ipv4Addr::new(127, m.a, m.b, 10)));
+    }
+}
+
+/// A network namespace of the test's own, with its loopback up; deleted
+/// when dropped, however the test ends.
+pub struct Ns {
+    pub name: String,
+}
+
+static NEXT_NS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Ns {
+    /// `zha-<tag>-<pid>-<n>`. Fails with one line when namespaces cannot be
+    /// made here (root and iproute2 are needed).
+    pub fn new(tag: &str) -> Ns {
+        require("ip", "apt-get install -y iproute2");
+        let name = format!(
+            "zha-{tag}-{}-{}",
+            std::process::id(),
+            NEXT_NS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test needs network namespaces (root and iproute2): `ip netns add {name}` failed"
+        );
+        let ns = Ns { name };
+        let ok = Command::new("ip")
+            .args(["-n", &ns.name, "link", "set", "lo", "up"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot bring lo up in {}", ns.name);
+        ns
+    }
+
+    /// Run `f` on a thread inside the namespace (sockets it opens and
+    /// processes it starts are in it).
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        self.spawn(f)
+            .join()
+            .unwrap_or_else(|_| panic!("a thread in {} failed", self.name))
+    }
+
+    /// `run` without waiting: the thread's handle.
+    pub fn spawn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> std::thread::JoinHandle<T> {
+        let path = format!("/run/netns/{}", self.name);
+        std::thread::spawn(move || {
+            let file = std::fs::File::open(&path)
+                .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+            rustix::thread::move_into_link_name_space(
+                std::os::fd::AsFd::as_fd(&file),
+                Some(rustix::thread::LinkNameSpaceType::Network),
+            )
+            .unwrap_or_else(|e| panic!("cannot enter {path}: {e}"));
+            f()
+        })
+    }
+
+    /// `ip netns exec <ns> program`: a command that runs in the namespace.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).arg(program);
+        c
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        // Whatever still runs in it goes first (a namespace is deleted only
+        // once its last process is gone).
+        let _ = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+            .map(|o| {
+                for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
+                    let _ = Command::new("kill").args(["-9", pid]).status();
+                }
+            });
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
     }
 }

@@ -85,6 +85,9 @@ pub struct Config {
     pub plugins: Vec<String>,
     /// Listening but answering 503 for this long, as z/OSMF before IZUG400I.
     pub startup_delay: Duration,
+    /// Log each request with the client address the server sees (the
+    /// PROXY v2 header's, when one came).
+    pub access_log: bool,
 }
 
 /// A z/OS path under `root`: `/global/zosmf/a` becomes `<root>/global/zosmf/a`.
@@ -158,6 +161,7 @@ impl Config {
             cert_names: names,
             plugins: st.plugins.iter().map(|p| p.value.clone()).collect(),
             startup_delay,
+            access_log: false,
         })
     }
 }
@@ -275,7 +279,7 @@ pub async fn start(mut cfg: Config, stop: CancellationToken) -> Result<Running, 
             });
         }
         loop {
-            let (tcp, _) = tokio::select! {
+            let (mut tcp, peer) = tokio::select! {
                 _ = stop.cancelled() => break,
                 r = listener.accept() => match r {
                     Ok(x) => x,
@@ -290,6 +294,12 @@ pub async fn start(mut cfg: Config, stop: CancellationToken) -> Result<Running, 
             let _ = tcp.set_nodelay(true);
             let (tls, cfg) = (tls.clone(), cfg.clone());
             tokio::spawn(async move {
+                // A PROXY v2 header, if one comes first, names the client.
+                let Ok(Ok(header)) =
+                    tokio::time::timeout(Duration::from_secs(10), proxy_header(&mut tcp)).await
+                else {
+                    return;
+                };
                 let Ok(Ok(stream)) =
                     tokio::time::timeout(Duration::from_secs(10), tls.accept(tcp)).await
                 else {
@@ -298,11 +308,24 @@ pub async fn start(mut cfg: Config, stop: CancellationToken) -> Result<Running, 
                 let svc = hyper::service::service_fn(move |req| {
                     let cfg = cfg.clone();
                     async move {
-                        Ok::<_, Infallible>(answer(
-                            &cfg,
-                            &req,
-                            tokio::time::Instant::now() >= ready_at,
-                        ))
+                        let response = answer(&cfg, &req, tokio::time::Instant::now() >= ready_at);
+                        if cfg.access_log {
+                            let (client, via) = match header {
+                                Some(c) => (c, format!(" (PROXY v2 from {peer})")),
+                                None => (peer, String::new()),
+                            };
+                            info!(
+                                target: "zosmf::access",
+                                system = %cfg.system,
+                                client = %client,
+                                "{}: {} {} from {client}{via}: {}",
+                                cfg.system,
+                                req.method(),
+                                req.uri().path(),
+                                response.status().as_u16()
+                            );
+                        }
+                        Ok::<_, Infallible>(response)
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -314,6 +337,58 @@ pub async fn start(mut cfg: Config, stop: CancellationToken) -> Result<Running, 
         Ok(())
     });
     Ok(Running { addr, task })
+}
+
+/// The PROXY protocol v2 signature.
+const PROXY_V2: &[u8; 12] = b"\r\n\r\n\0\r\nQUIT\n";
+
+/// Read a PROXY v2 header if the connection starts with one: the client's
+/// address it carries (`None` without a header, or for LOCAL / unknown
+/// families). Anything else is left for TLS.
+async fn proxy_header(tcp: &mut tokio::net::TcpStream) -> std::io::Result<Option<SocketAddr>> {
+    use tokio::io::AsyncReadExt;
+    let mut first = [0u8; 16];
+    // Bounded: the caller's timeout; each peek waits for more bytes.
+    loop {
+        let n = tcp.peek(&mut first).await?;
+        if n == 0 || !PROXY_V2.starts_with(&first[..n.min(12)]) {
+            return Ok(None);
+        }
+        if n >= 16 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let len = usize::from(u16::from_be_bytes([first[14], first[15]]));
+    let mut all = vec![0u8; 16 + len];
+    tcp.read_exact(&mut all).await?;
+    Ok(parse_proxy_v2(&all).and_then(|(_, a)| a))
+}
+
+/// A PROXY v2 header at the start of `b`: its length and the source
+/// address (`None` for LOCAL or a family other than TCP over IPv4/IPv6).
+pub fn parse_proxy_v2(b: &[u8]) -> Option<(usize, Option<SocketAddr>)> {
+    if b.len() < 16 || &b[..12] != PROXY_V2 || b[12] >> 4 != 2 {
+        return None;
+    }
+    let len = 16 + usize::from(u16::from_be_bytes([b[14], b[15]]));
+    let body = b.get(16..len)?;
+    if b[12] & 0x0f != 1 {
+        return Some((len, None));
+    }
+    let port = |i: usize| body.get(i..i + 2).map(|p| u16::from_be_bytes([p[0], p[1]]));
+    let addr = match b[13] {
+        0x11 if body.len() >= 12 => {
+            let ip: [u8; 4] = body[..4].try_into().ok()?;
+            Some(SocketAddr::from((ip, port(8)?)))
+        }
+        0x21 if body.len() >= 36 => {
+            let ip: [u8; 16] = body[..16].try_into().ok()?;
+            Some(SocketAddr::from((ip, port(32)?)))
+        }
+        _ => None,
+    };
+    Some((len, addr))
 }
 
 fn humantime_like(d: Duration) -> String {
@@ -427,5 +502,42 @@ fn answer(
             StatusCode::NOT_FOUND,
             r#"{"message":"the z/OSMF stand-in serves GET /zosmf/info only"}"#.into(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_v2_header_names_the_client() {
+        let mut h = PROXY_V2.to_vec();
+        h.extend_from_slice(&[0x21, 0x11, 0, 12, 10, 1, 2, 3, 10, 0, 0, 10, 0x0f, 0xa0, 1, 0xbb]);
+        h.extend_from_slice(b"\x16\x03\x01");
+        assert_eq!(
+            parse_proxy_v2(&h),
+            Some((28, Some("10.1.2.3:4000".parse().unwrap())))
+        );
+        // LOCAL: a header, no client.
+        h[12] = 0x20;
+        assert_eq!(parse_proxy_v2(&h), Some((28, None)));
+        // Not a header: TLS's first bytes; a header cut short.
+        assert_eq!(parse_proxy_v2(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\0\0\0\0\0"), None);
+        assert_eq!(parse_proxy_v2(&h[..20]), None);
+    }
+
+    #[test]
+    fn any_bytes_after_the_signature_parse_without_panic() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for n in 0..3000 {
+            let mut h = PROXY_V2.to_vec();
+            for _ in 0..(n % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                h.push(seed as u8);
+            }
+            let _ = parse_proxy_v2(&h);
+        }
     }
 }

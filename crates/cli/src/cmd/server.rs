@@ -23,7 +23,10 @@ pub fn run(a: ServerArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let cfg = match zha_zosmf::Config::from_sysplex(&a.sysplex, &a.system, &root, a.startup_delay) {
-        Ok(c) => c,
+        Ok(c) => zha_zosmf::Config {
+            access_log: a.access_log,
+            ..c
+        },
         Err(e) => {
             output::error(&format!("zosmf-ha server: {e}"));
             return Ok(ExitCode::from(2));

@@ -61,6 +61,13 @@ pub(crate) struct Start<'a> {
     pub(crate) env: Vec<(String, String)>,
     /// More arguments for `distribute` (`--system SYSA --group DIR`).
     pub(crate) args: Vec<std::ffi::OsString>,
+    /// Run in this network namespace (`ip netns exec`).
+    pub(crate) ns: Option<String>,
+    /// `forwarding = "kernel"`.
+    pub(crate) kernel: bool,
+    /// A program (and its arguments) that runs the distributor, e.g.
+    /// `setpriv … --`.
+    pub(crate) wrap: Vec<String>,
 }
 
 impl<'a> Start<'a> {
@@ -77,7 +84,15 @@ impl<'a> Start<'a> {
             json: false,
             env: Vec::new(),
             args: Vec::new(),
+            ns: None,
+            kernel: false,
+            wrap: Vec::new(),
         }
+    }
+
+    pub(crate) fn wrapped(mut self, wrap: &[&str]) -> Self {
+        self.wrap = wrap.iter().map(|w| (*w).to_owned()).collect();
+        self
     }
 
     pub(crate) fn extra(mut self, extra: &str) -> Self {
@@ -99,7 +114,12 @@ impl<'a> Start<'a> {
         std::fs::write(
             &config,
             format!(
-                "[probe]\n{}[connect]\n{}[state]\ndir = \"{}\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n{}",
+                "{}[probe]\n{}[connect]\n{}[state]\ndir = \"{}\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n{}",
+                if self.kernel {
+                    "forwarding = \"kernel\"\n"
+                } else {
+                    ""
+                },
                 self.probe,
                 self.connect,
                 self.state.as_deref().unwrap_or(dir.path()).display(),
@@ -112,7 +132,14 @@ impl<'a> Start<'a> {
         let bin = env!("CARGO_BIN_EXE_zosmf-ha");
         let mut cmd = match &self.shell {
             None => {
-                let mut c = Command::new(bin);
+                let mut line: Vec<&str> = Vec::new();
+                if let Some(ns) = &self.ns {
+                    line.extend(["ip", "netns", "exec", ns]);
+                }
+                line.extend(self.wrap.iter().map(String::as_str));
+                line.push(bin);
+                let mut c = Command::new(line[0]);
+                c.args(&line[1..]);
                 c.args(["distribute", "--profile"])
                     .arg(&p)
                     .arg("--config")

@@ -9,6 +9,7 @@ mod explain;
 mod group;
 mod handover;
 mod hosts;
+mod kernel;
 mod plan;
 mod sysplex;
 

@@ -6,68 +6,13 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddrV4, TcpStream};
-use std::os::fd::AsFd;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use zha_distributor::kernel::{Policy, Route, Table};
 use zha_testkit::Backend;
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-/// A namespace with its loopback up; deleted on drop.
-struct Ns(String);
-
-impl Ns {
-    fn new() -> Ns {
-        zha_testkit::require("ip", "apt-get install -y iproute2");
-        zha_testkit::require("nft", "apt-get install -y nftables");
-        let name = format!(
-            "zha-k-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "this test needs network namespaces (root and iproute2): `ip netns add {name}` failed"
-        );
-        let ns = Ns(name);
-        let ok = Command::new("ip")
-            .args(["-n", &ns.0, "link", "set", "lo", "up"])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "cannot bring lo up in {}", ns.0);
-        ns
-    }
-
-    /// Run `f` on a thread inside the namespace (processes it starts are
-    /// in it too).
-    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        let path = format!("/run/netns/{}", self.0);
-        std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).unwrap();
-            rustix::thread::move_into_link_name_space(
-                file.as_fd(),
-                Some(rustix::thread::LinkNameSpaceType::Network),
-            )
-            .unwrap();
-            f()
-        })
-        .join()
-        .unwrap()
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
+use zha_testkit::Ns;
 
 fn ask(c: &mut TcpStream) -> String {
     c.write_all(b"who\n").unwrap();
@@ -84,14 +29,15 @@ fn connect(a: SocketAddrV4) -> std::io::Result<TcpStream> {
 
 #[test]
 fn new_connections_follow_the_map_and_open_ones_stay() {
-    let ns = Ns::new();
+    let ns = Ns::new("k");
+    zha_testkit::require("nft", "apt-get install -y nftables");
     let dvipa: SocketAddrV4 = "127.0.0.10:8443".parse().unwrap();
     let (a, b): (SocketAddrV4, SocketAddrV4) = (
         "127.0.0.11:8443".parse().unwrap(),
         "127.0.0.12:8443".parse().unwrap(),
     );
-    let _a = Backend::start_in(&ns.0, a.into(), "SYSA");
-    let _b = Backend::start_in(&ns.0, b.into(), "SYSB");
+    let _a = Backend::start_in(&ns.name, a.into(), "SYSA");
+    let _b = Backend::start_in(&ns.name, b.into(), "SYSB");
     let table = Table::new("SYSA", "kernel test").unwrap();
     let to = move |t: SocketAddrV4| -> Vec<Route> { vec![(dvipa, t)] };
     let (t1, t2, t3) = (table.clone(), table.clone(), table.clone());
@@ -134,11 +80,12 @@ fn new_connections_follow_the_map_and_open_ones_stay() {
 #[test]
 fn conntrack_reports_a_reset_attempt_and_an_answered_connection() {
     use zha_distributor::conntrack::{Conntrack, Tracker, Verdict};
-    let ns = Ns::new();
+    let ns = Ns::new("k");
+    zha_testkit::require("nft", "apt-get install -y nftables");
     let dvipa: SocketAddrV4 = "127.0.0.10:8443".parse().unwrap();
     let a: SocketAddrV4 = "127.0.0.11:8443".parse().unwrap();
     let dead: SocketAddrV4 = "127.0.0.13:8443".parse().unwrap();
-    let _a = Backend::start_in(&ns.0, a.into(), "SYSA");
+    let _a = Backend::start_in(&ns.name, a.into(), "SYSA");
     let table = Table::new("SYSA", "kernel test").unwrap();
     let out = ns.run(move || {
         let mut events = Conntrack::listen().unwrap();
