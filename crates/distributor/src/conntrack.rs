@@ -161,10 +161,7 @@ fn tuple(t: &[Tuple]) -> Option<(SocketAddr, SocketAddr)> {
     if !tcp {
         return None;
     }
-    Some((
-        SocketAddr::new(src?, sport?),
-        SocketAddr::new(dst?, dport?),
-    ))
+    Some((SocketAddr::new(src?, sport?), SocketAddr::new(dst?, dport?)))
 }
 
 /// CTA_COUNTERS_ORIG / _REPLY: nested CTA_COUNTERS_BYTES (u64, big endian).
@@ -335,7 +332,11 @@ impl Conntrack {
 
     /// Forget one connection (its original tuple), so that the client's
     /// next packet is a new connection. Absent is fine.
-    pub fn delete(&mut self, client: SocketAddr, service: SocketAddr) -> Result<(), ConntrackError> {
+    pub fn delete(
+        &mut self,
+        client: SocketAddr,
+        service: SocketAddr,
+    ) -> Result<(), ConntrackError> {
         let tuple = vec![
             Tuple::Ip(vec![
                 IPTuple::SourceAddress(client.ip()),
@@ -496,7 +497,9 @@ impl Tracker {
     pub fn sweep(&mut self, now: Instant) -> Vec<Verdict> {
         let mut out = Vec::new();
         for ((client, service), f) in &mut self.followed {
-            if !f.answered && !f.given_up && now.saturating_duration_since(f.since) >= self.connect_timeout
+            if !f.answered
+                && !f.given_up
+                && now.saturating_duration_since(f.since) >= self.connect_timeout
             {
                 f.given_up = true;
                 out.push(Verdict::Failed {
@@ -546,7 +549,16 @@ mod tests {
         let mut t = Tracker::new(Duration::from_millis(500));
         t.on(Kind::New, f(Status::Confirmed), t0);
         let v = t.on(Kind::Destroy, f(Status::Confirmed), t0);
-        assert!(matches!(v[0], Verdict::Failed { timed_out: false, .. }), "{v:?}");
+        assert!(
+            matches!(
+                v[0],
+                Verdict::Failed {
+                    timed_out: false,
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
 
         t.on(Kind::New, f(Status::Confirmed), t0);
         t.on(Kind::Update, f(Status::SeenReply), t0);
@@ -562,7 +574,16 @@ mod tests {
         t.on(Kind::New, f(Status::Confirmed), t0);
         assert!(t.sweep(t0 + Duration::from_millis(499)).is_empty());
         let v = t.sweep(t0 + Duration::from_millis(500));
-        assert!(matches!(v[..], [Verdict::Failed { timed_out: true, .. }]), "{v:?}");
+        assert!(
+            matches!(
+                v[..],
+                [Verdict::Failed {
+                    timed_out: true,
+                    ..
+                }]
+            ),
+            "{v:?}"
+        );
         assert!(t.sweep(t0 + Duration::from_secs(2)).is_empty());
         // Its deletion afterwards is no second verdict.
         let v = t.on(Kind::Destroy, f(Status::Confirmed), t0);

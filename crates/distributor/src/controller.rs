@@ -913,11 +913,7 @@ impl Controller {
 
 /// The counters of a target of a service: the same metrics each time
 /// (the controller keeps one; kernel forwarding's watcher another).
-pub(crate) fn new_target_stats(
-    m: &Metrics,
-    key: ServiceKey,
-    endpoint: SocketAddr,
-) -> TargetStats {
+pub(crate) fn new_target_stats(m: &Metrics, key: ServiceKey, endpoint: SocketAddr) -> TargetStats {
     let l = metrics::labels(&key, endpoint);
     TargetStats {
         total: m.connections.get_or_create_owned(&l),

@@ -63,6 +63,13 @@ pub enum ForwardError {
 /// How often the table is compared with what it should hold, besides the
 /// changes that wake the task.
 const RECHECK: Duration = Duration::from_secs(1);
+/// How long a stack that gave a DVIPA to another stack of this machine
+/// keeps forwarding it while the new owner's table has no route for it
+/// yet: the two tables overlap (both send to the group's active target)
+/// rather than leave a moment when neither forwards.
+const HAND_OFF: Duration = Duration::from_secs(2);
+/// How often a hand-off looks at the new owner's table.
+const HAND_OFF_CHECK: Duration = Duration::from_millis(20);
 /// How often the watcher looks at unanswered attempts.
 const SWEEP: Duration = Duration::from_millis(20);
 
@@ -108,9 +115,8 @@ impl Kernel {
 /// What kernel forwarding needs of a profile's services: IPv4, a route to
 /// every target, and forwarding on when a target is on another host.
 pub fn check(services: &[ServiceSpec]) -> Result<(), ForwardError> {
-    let forwarding = || {
-        std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").is_ok_and(|v| v.trim() == "1")
-    };
+    let forwarding =
+        || std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").is_ok_and(|v| v.trim() == "1");
     for s in services {
         let service = SocketAddr::new(s.key.dvipa, s.key.port);
         if service.is_ipv6() {
@@ -124,8 +130,7 @@ pub fn check(services: &[ServiceSpec]) -> Result<(), ForwardError> {
                 continue;
             }
             // A UDP socket's connect looks the route up and sends nothing.
-            let routed = std::net::UdpSocket::bind("0.0.0.0:0")
-                .and_then(|u| u.connect(t.endpoint));
+            let routed = std::net::UdpSocket::bind("0.0.0.0:0").and_then(|u| u.connect(t.endpoint));
             if let Err(source) = routed {
                 return Err(ForwardError::NoRoute {
                     key: s.key,
@@ -172,8 +177,16 @@ fn desired(shared: &Shared) -> Vec<Route> {
 pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationToken) {
     let mut applied: Option<Vec<Route>> = None;
     let mut serving = shared.serving.clone();
+    // Routes of DVIPAs given to another stack, kept until its table has
+    // them (or HAND_OFF passed): when they were given.
+    let mut handing: HashMap<SocketAddrV4, (SocketAddrV4, Instant)> = HashMap::new();
     loop {
-        let want = desired(&shared);
+        let mut want = desired(&shared);
+        if shared.serving.is_some() {
+            let kept = hand_off(&kernel, &shared, applied.as_deref(), &want, &mut handing).await;
+            want.extend(kept);
+            want.sort();
+        }
         if applied.as_ref() != Some(&want) {
             let before: std::collections::BTreeSet<_> = applied
                 .iter()
@@ -197,7 +210,11 @@ pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationTok
                 } else {
                     Vec::new()
                 };
-                k.table.switch(&routes).map(|()| gone)
+                // A table that went (deleted by hand): made again whole.
+                k.table
+                    .switch(&routes)
+                    .or_else(|_| k.table.replace(&routes, &k.policy))
+                    .map(|()| gone)
             })
             .await;
             match r {
@@ -248,10 +265,63 @@ pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationTok
                     None => std::future::pending::<()>().await,
                 }
             } => {}
-            _ = tokio::time::sleep(RECHECK) => {}
+            _ = tokio::time::sleep(if handing.is_empty() { RECHECK } else { HAND_OFF_CHECK }) => {}
             _ = stop.cancelled() => break,
         }
     }
+}
+
+/// The routes to keep for DVIPAs this stack no longer serves: each until
+/// the stack that owns it now routes it in its own table, for HAND_OFF at
+/// most.
+async fn hand_off(
+    kernel: &Arc<Kernel>,
+    shared: &Shared,
+    applied: Option<&[Route]>,
+    want: &[Route],
+    handing: &mut HashMap<SocketAddrV4, (SocketAddrV4, Instant)>,
+) -> Vec<Route> {
+    let now = Instant::now();
+    for (from, to) in applied.unwrap_or_default() {
+        if !want.iter().any(|(f, _)| f == from) {
+            handing.entry(*from).or_insert((*to, now));
+        }
+    }
+    handing.retain(|from, (_, since)| {
+        !want.iter().any(|(f, _)| f == from) && now.duration_since(*since) < HAND_OFF
+    });
+    if handing.is_empty() {
+        return Vec::new();
+    }
+    let owners = shared.group.lock().ok().and_then(|g| {
+        g.as_ref()
+            .map(|g| (g.system.clone(), g.owners.clone(), g.members.clone()))
+    });
+    let Some((me, owners, live)) = owners else {
+        handing.clear();
+        return Vec::new();
+    };
+    let asks: Vec<(SocketAddrV4, Option<crate::kernel::Table>)> = handing
+        .keys()
+        .map(|from| {
+            let owner = owners
+                .get(&IpAddr::V4(*from.ip()))
+                .filter(|o| **o != me && live.contains(o));
+            (*from, owner.and_then(|o| kernel.table.sibling(o)))
+        })
+        .collect();
+    let done = tokio::task::spawn_blocking(move || {
+        asks.into_iter()
+            .filter(|(from, t)| t.as_ref().is_none_or(|t| t.routes(*from)))
+            .map(|(from, _)| from)
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    for from in done {
+        handing.remove(&from);
+    }
+    handing.iter().map(|(from, (to, _))| (*from, *to)).collect()
 }
 
 /// Remove the stack's table (at stop): new connections to its DVIPAs are
@@ -337,7 +407,13 @@ fn target_stats(
 ) -> Arc<TargetStats> {
     cache
         .entry((key, endpoint))
-        .or_insert_with(|| Arc::new(crate::controller::new_target_stats(&shared.metrics, key, endpoint)))
+        .or_insert_with(|| {
+            Arc::new(crate::controller::new_target_stats(
+                &shared.metrics,
+                key,
+                endpoint,
+            ))
+        })
         .clone()
 }
 

@@ -77,7 +77,10 @@ impl Policy {
     fn timeouts(&self) -> String {
         let secs = |d: Duration| d.as_secs().max(1);
         let mut parts = vec![
-            format!("syn_sent: {}", secs(self.connect + Duration::from_millis(999))),
+            format!(
+                "syn_sent: {}",
+                secs(self.connect + Duration::from_millis(999))
+            ),
             format!("time_wait: {TIME_WAIT_SECS}"),
         ];
         if !self.idle.is_zero() {
@@ -132,7 +135,11 @@ impl Table {
         }
         Ok(Table {
             name,
-            mark: format!("{MARK} {} group {:016x}", system.to_ascii_uppercase(), fnv(group)),
+            mark: format!(
+                "{MARK} {} group {:016x}",
+                system.to_ascii_uppercase(),
+                fnv(group)
+            ),
         })
     }
 
@@ -145,7 +152,13 @@ impl Table {
     fn system_of(&self, comment: &str) -> Option<String> {
         let group = self.mark.rsplit(' ').next()?;
         let mut words = comment.split(' ');
-        match (words.next(), words.next(), words.next(), words.next(), words.next()) {
+        match (
+            words.next(),
+            words.next(),
+            words.next(),
+            words.next(),
+            words.next(),
+        ) {
             (Some(MARK), Some(system), Some("group"), Some(g), None) if g == group => {
                 Some(system.to_owned())
             }
@@ -234,8 +247,20 @@ impl Table {
         // Timeouts are set before conntrack sees the first packet (raw),
         // the limit after it and before NAT; NAT last.
         for hook in ["prerouting", "output"] {
-            s.push_str(&chain(&format!("raw_{hook}"), "filter", hook, -300, &timeout));
-            s.push_str(&chain(&format!("limit_{hook}"), "filter", hook, -150, &limit));
+            s.push_str(&chain(
+                &format!("raw_{hook}"),
+                "filter",
+                hook,
+                -300,
+                &timeout,
+            ));
+            s.push_str(&chain(
+                &format!("limit_{hook}"),
+                "filter",
+                hook,
+                -150,
+                &limit,
+            ));
             s.push_str(&chain(&format!("nat_{hook}"), "nat", hook, -100, &nat));
         }
         s.push_str("}\n");
@@ -295,6 +320,21 @@ impl Table {
     /// table, `Some("")` for one without a comment.
     fn comment(&self) -> Result<Option<String>, KernelError> {
         table_comment(&self.name)
+    }
+
+    /// The table of another stack of this group (system `system`).
+    pub fn sibling(&self, system: &str) -> Option<Table> {
+        let group = self.mark.rsplit(' ').next()?;
+        let mut t = Table::new(system, "").ok()?;
+        t.mark = format!("{MARK} {} group {group}", system.to_ascii_uppercase());
+        Some(t)
+    }
+
+    /// Whether this table sends new connections to `from` somewhere (its
+    /// map has the element); absent table: no.
+    pub fn routes(&self, from: SocketAddrV4) -> bool {
+        nft_out(&["list", "map", "ip", &self.name, "active"])
+            .is_ok_and(|out| out.contains(&format!("{} . {} :", from.ip(), from.port())))
     }
 
     /// How many connections `max_connections` refused so far.

@@ -355,14 +355,42 @@ pub enum Forwarding {
 /// Settings the proxy applies itself and kernel forwarding cannot: set in
 /// kernel mode, they are refused (`[section] key`, and why).
 pub const PROXY_ONLY: &[(&str, Option<&str>, &str)] = &[
-    ("connect", Some("retry"), "the kernel cannot retry a client's connection on another target"),
-    ("connect", Some("replay"), "the kernel cannot replay a client's bytes"),
-    ("connect", Some("keepalive"), "the kernel does not own the connections' sockets"),
-    ("connect", Some("proxy_protocol"), "the target sees the client's own address already"),
-    ("listen", None, "the kernel forwards the DVIPA's own port; nothing listens"),
+    (
+        "connect",
+        Some("retry"),
+        "the kernel cannot retry a client's connection on another target",
+    ),
+    (
+        "connect",
+        Some("replay"),
+        "the kernel cannot replay a client's bytes",
+    ),
+    (
+        "connect",
+        Some("keepalive"),
+        "the kernel does not own the connections' sockets",
+    ),
+    (
+        "connect",
+        Some("proxy_protocol"),
+        "the target sees the client's own address already",
+    ),
+    (
+        "listen",
+        None,
+        "the kernel forwards the DVIPA's own port; nothing listens",
+    ),
     ("pump", None, "the kernel moves the bytes"),
-    ("tune", None, "the kernel moves the bytes with the sockets' own buffers"),
-    ("limits", Some("drain_timeout"), "connections stay with conntrack when the distributor stops"),
+    (
+        "tune",
+        None,
+        "the kernel moves the bytes with the sockets' own buffers",
+    ),
+    (
+        "limits",
+        Some("drain_timeout"),
+        "connections stay with conntrack when the distributor stops",
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]

@@ -286,8 +286,8 @@ impl Ns {
     ) -> std::thread::JoinHandle<T> {
         let path = format!("/run/netns/{}", self.name);
         std::thread::spawn(move || {
-            let file = std::fs::File::open(&path)
-                .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+            let file =
+                std::fs::File::open(&path).unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
             rustix::thread::move_into_link_name_space(
                 std::os::fd::AsFd::as_fd(&file),
                 Some(rustix::thread::LinkNameSpaceType::Network),
@@ -317,6 +317,8 @@ impl Drop for Ns {
                     let _ = Command::new("kill").args(["-9", pid]).status();
                 }
             });
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }

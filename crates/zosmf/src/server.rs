@@ -512,7 +512,9 @@ mod tests {
     #[test]
     fn a_proxy_v2_header_names_the_client() {
         let mut h = PROXY_V2.to_vec();
-        h.extend_from_slice(&[0x21, 0x11, 0, 12, 10, 1, 2, 3, 10, 0, 0, 10, 0x0f, 0xa0, 1, 0xbb]);
+        h.extend_from_slice(&[
+            0x21, 0x11, 0, 12, 10, 1, 2, 3, 10, 0, 0, 10, 0x0f, 0xa0, 1, 0xbb,
+        ]);
         h.extend_from_slice(b"\x16\x03\x01");
         assert_eq!(
             parse_proxy_v2(&h),
@@ -522,7 +524,10 @@ mod tests {
         h[12] = 0x20;
         assert_eq!(parse_proxy_v2(&h), Some((28, None)));
         // Not a header: TLS's first bytes; a header cut short.
-        assert_eq!(parse_proxy_v2(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\0\0\0\0\0"), None);
+        assert_eq!(
+            parse_proxy_v2(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\0\0\0\0\0"),
+            None
+        );
         assert_eq!(parse_proxy_v2(&h[..20]), None);
     }
 

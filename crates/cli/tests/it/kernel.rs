@@ -74,7 +74,11 @@ impl Lab {
             .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        c.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
         assert!(c.wait().unwrap().success(), "nft: {script}");
     }
 }
@@ -135,7 +139,10 @@ fn wait_who(lab: &Lab, want: &str) {
         if got == want {
             return;
         }
-        assert!(Instant::now() < end, "new connections go to {got}, not {want}");
+        assert!(
+            Instant::now() < end,
+            "new connections go to {got}, not {want}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -156,7 +163,10 @@ impl Load {
             let end = Instant::now() + Duration::from_secs(60);
             while !s.load(Ordering::Relaxed) && Instant::now() < end {
                 let at = Instant::now();
-                out.push((at, open(dvipa, None).map(|c| c.who).map_err(|e| e.to_string())));
+                out.push((
+                    at,
+                    open(dvipa, None).map(|c| c.who).map_err(|e| e.to_string()),
+                ));
                 std::thread::sleep(Duration::from_millis(5));
             }
             out
@@ -217,7 +227,10 @@ fn a_switch_keeps_open_connections_byte_for_byte_and_sends_new_ones_on() {
     for t in long {
         let (who, rounds, ok) = t.join().unwrap();
         assert_eq!(who, "SYSA", "a long connection started on SYSA");
-        assert!(ok, "a long connection's echo differed or broke after {rounds} rounds");
+        assert!(
+            ok,
+            "a long connection's echo differed or broke after {rounds} rounds"
+        );
         assert!(rounds >= 3, "a long connection moved only {rounds} rounds");
     }
     let failed: Vec<_> = outcomes.iter().filter(|(_, r)| r.is_err()).collect();
@@ -226,9 +239,14 @@ fn a_switch_keeps_open_connections_byte_for_byte_and_sends_new_ones_on() {
         .iter()
         .filter(|(_, r)| r.as_deref() == Ok("SYSB"))
         .count();
-    assert!(sysb > 0, "no new connection went to SYSB while SYSA was quiesced");
+    assert!(
+        sysb > 0,
+        "no new connection went to SYSB while SYSA was quiesced"
+    );
     // The open connections in conntrack's table, on SYSA.
-    let on_sysa = vcrt.matches(&format!("DestXCF: {}", lab.net.ip(11))).count();
+    let on_sysa = vcrt
+        .matches(&format!("DestXCF: {}", lab.net.ip(11)))
+        .count();
     assert!(on_sysa >= 3, "netstat vcrt:\n{vcrt}");
     let (st, err) = d.stop();
     assert!(st.success(), "{err}");
@@ -257,11 +275,19 @@ fn the_target_sees_the_client_and_a_reload_is_all_or_nothing() {
     let text = std::fs::read_to_string(&profile).unwrap();
     let swapped = text
         .replace(&format!("{} PREFERRED", lab.net.ip(11)), "@A@")
-        .replace(&format!("{} BACKUP", lab.net.ip(12)), &format!("{} PREFERRED", lab.net.ip(12)))
+        .replace(
+            &format!("{} BACKUP", lab.net.ip(12)),
+            &format!("{} PREFERRED", lab.net.ip(12)),
+        )
         .replace("@A@", &format!("{} BACKUP", lab.net.ip(11)));
     std::fs::write(&profile, &swapped).unwrap();
     let o = d.zha(&["reload"]);
-    assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
     wait_who(&lab, "SYSB");
     // A third target on a network this host has no route to: refused whole.
     let bad = swapped.replace(
@@ -272,7 +298,10 @@ fn the_target_sees_the_client_and_a_reload_is_all_or_nothing() {
     let o = d.zha(&["reload"]);
     let err = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
     assert!(!o.status.success(), "{err}");
-    assert!(err.contains("198.51.100.7") && err.contains("no route"), "{err}");
+    assert!(
+        err.contains("198.51.100.7") && err.contains("no route"),
+        "{err}"
+    );
     assert_eq!(who(&lab), "SYSB", "a refused reload changed the routes");
     let (st, err) = d.stop();
     assert!(st.success(), "{err}");
@@ -312,11 +341,23 @@ fn a_killed_stacks_table_is_taken_over_at_restart_and_a_strangers_is_refused() {
     assert_eq!(st.code(), Some(2), "{err}");
     assert!(err.contains("is not this stack's"), "{err}");
     let listed = std::process::Command::new("ip")
-        .args(["netns", "exec", &lab.ns.name, "nft", "list", "table", "ip", "zha_sysa"])
+        .args([
+            "netns",
+            "exec",
+            &lab.ns.name,
+            "nft",
+            "list",
+            "table",
+            "ip",
+            "zha_sysa",
+        ])
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&listed.stdout);
-    assert!(listed.contains("ours, not zosmf-ha's") && listed.contains("chain c"), "{listed}");
+    assert!(
+        listed.contains("ours, not zosmf-ha's") && listed.contains("chain c"),
+        "{listed}"
+    );
 }
 
 /// The active target SIGKILLed under a client opening a connection every
@@ -363,16 +404,26 @@ fn the_active_target_killed_under_load_fails_only_the_attempts_before_the_verdic
             "failed after the switch: {r:?}"
         );
     }
-    assert!(failed.len() <= 20, "{} failed", failed.len());
-    assert!(
-        after.iter().skip_while(|(_, r)| r.as_deref() != Ok("SYSB")).all(|(_, r)| r.as_deref() == Ok("SYSB")),
-        "after the switch every connection goes to SYSB"
-    );
     let vdpt = d.netstat(&["vdpt"]).unwrap();
-    assert!(vdpt.contains("Rdy: 000"), "SYSA still ready:\n{vdpt}");
     let (st, err) = d.stop();
     assert!(st.success(), "{err}");
-    assert!(err.contains("reset the connection attempt (conntrack)"), "{err}");
+    assert!(
+        failed.len() <= 20,
+        "{} failed; the stack's log:\n{err}",
+        failed.len()
+    );
+    assert!(
+        after
+            .iter()
+            .skip_while(|(_, r)| r.as_deref() != Ok("SYSB"))
+            .all(|(_, r)| r.as_deref() == Ok("SYSB")),
+        "after the switch every connection goes to SYSB"
+    );
+    assert!(vdpt.contains("Rdy: 000"), "SYSA still ready:\n{vdpt}");
+    assert!(
+        err.contains("reset the connection attempt (conntrack)"),
+        "{err}"
+    );
 }
 
 /// Settings the proxy applies itself are refused in kernel mode, with
@@ -390,7 +441,8 @@ fn proxy_settings_and_missing_privileges_are_refused_at_start() {
     };
     assert_eq!(st.code(), Some(2), "{err}");
     assert!(
-        err.contains("[connect] retry applies to forwarding = \"proxy\" only") && err.contains(":7:"),
+        err.contains("[connect] retry applies to forwarding = \"proxy\" only")
+            && err.contains(":7:"),
         "{err}"
     );
     zha_testkit::require("setpriv", "apt-get install -y util-linux");
@@ -405,4 +457,163 @@ fn proxy_settings_and_missing_privileges_are_refused_at_start() {
     assert_eq!(st.code(), Some(2), "{err}");
     assert!(err.contains("CAP_NET_ADMIN"), "{err}");
     assert_eq!(lab.tables(), "", "a refused start left a table");
+}
+
+/// `up --forwarding kernel --scenario system-failure` in a namespace: the
+/// whole local sysplex on the kernel path, SYSA's stack and server killed,
+/// SYSB's stack takes the DVIPA over (removing SYSA's table), SYSA takes
+/// it back; only connections sent before the failover was complete may
+/// fail, and they are counted apart.
+#[test]
+fn up_runs_the_system_failure_scenario_on_the_kernel_path() {
+    zha_testkit::require("nft", "apt-get install -y nftables");
+    let ns = Ns::new("ku");
+    let work = tempfile::tempdir().unwrap();
+    let o = ns
+        .command(env!("CARGO_BIN_EXE_zosmf-ha"))
+        .args([
+            "up",
+            "--forwarding",
+            "kernel",
+            "--scenario",
+            "system-failure",
+        ])
+        .args(["--startup-delay", "500ms", "--work"])
+        .arg(work.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let out = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("SYSB's stack took the DVIPA over"), "{out}");
+    assert!(out.contains("SYSA's stack took the DVIPA back"), "{out}");
+    assert!(out.contains("verdict: PASS"), "{out}");
+    let tables = ns.command("nft").args(["list", "tables"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&tables.stdout).trim(),
+        "",
+        "tables left by up"
+    );
+}
+
+/// Without root, `up --forwarding kernel` says why in one line.
+#[test]
+fn up_with_kernel_forwarding_without_root_says_why() {
+    zha_testkit::require("setpriv", "apt-get install -y util-linux");
+    let o = std::process::Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_zosmf-ha"))
+        .args([
+            "up",
+            "--forwarding",
+            "kernel",
+            "--work",
+            "/nonexistent/zha-up",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--forwarding kernel needs root"), "{err}");
+}
+
+/// The z/OSMF stand-in logs the client address it sees: through kernel
+/// forwarding, the client's own; through the proxy with `proxy_protocol`,
+/// the client's too, carried by the PROXY v2 header.
+#[test]
+fn the_stand_in_sees_the_clients_address_through_the_kernel_and_through_proxy_v2() {
+    use crate::sysplex::{Proc, plan};
+    zha_testkit::require("nft", "apt-get install -y nftables");
+    zha_testkit::require("curl", "apt-get install -y curl");
+    let ns = Ns::new("kc");
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let plex = plan(dir.path(), &net, true);
+    let root = dir.path().join("root");
+    let mut servers: Vec<Proc> = ["SYSA", "SYSB"]
+        .iter()
+        .map(|s| {
+            let mut c = ns.command(env!("CARGO_BIN_EXE_zosmf-ha"));
+            c.args([
+                "server",
+                "--access-log",
+                "--startup-delay",
+                "0s",
+                "--system",
+                s,
+            ])
+            .arg("--sysplex")
+            .arg(&plex)
+            .arg("--root")
+            .arg(&root);
+            Proc::spawn(c)
+        })
+        .collect();
+    for (s, p) in ["SYSA", "SYSB"].iter().zip(servers.iter_mut()) {
+        p.expect(&format!(
+            "{s}: the z/OSMF Web application services are initialized"
+        ));
+    }
+    let client = net.ip(77);
+    let url = format!("https://{}:8443/zosmf/info", net.ip(10));
+    let curl = |ns: &Ns| {
+        let o = ns
+            .command("curl")
+            .args([
+                "-sk",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                "5",
+            ])
+            .args(["--interface", &client.to_string(), &url])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for (mode, extra) in [("kernel", ""), ("proxy", "proxy_protocol = true\n")] {
+        let config = dir.path().join(format!("{mode}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "forwarding = \"{mode}\"\n[probe]\ninterval = \"100ms\"\n[connect]\n{extra}[state]\ndir = \"{}\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n",
+                dir.path().join(mode).display(),
+                net.ip(11),
+                net.ip(12)
+            ),
+        )
+        .unwrap();
+        let mut c = ns.command(env!("CARGO_BIN_EXE_zosmf-ha"));
+        c.arg("distribute")
+            .arg("--profile")
+            .arg(plex.join("SYSA.TCPIP"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--system", "SYSA", "--group"])
+            .arg(dir.path().join(mode).join("group"))
+            .env("ZOSMF_HA_LOG", "info");
+        let mut stack = Proc::spawn(c);
+        stack.expect("SYSA owns");
+        let end = Instant::now() + LIMIT;
+        while curl(&ns) != "200" {
+            assert!(Instant::now() < end, "{mode}: no answer through the DVIPA");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let line = servers[0].expect(&format!("from {client}:"));
+        assert_eq!(line.contains("(PROXY v2 from"), mode == "proxy", "{line}");
+        // A clean stop: the kernel stack removes its table.
+        let pid = stack.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (code, out) = stack.wait();
+        assert_eq!(code, 0, "{out}");
+    }
 }

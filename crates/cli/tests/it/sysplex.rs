@@ -27,7 +27,7 @@ fn plan_toml(net: &Net, switchback: bool) -> String {
 }
 
 /// `zosmf-ha plan` into `<dir>/plex`; returns that folder.
-fn plan(dir: &Path, net: &Net, switchback: bool) -> PathBuf {
+pub(crate) fn plan(dir: &Path, net: &Net, switchback: bool) -> PathBuf {
     let p = dir.join("plan.toml");
     std::fs::write(&p, plan_toml(net, switchback)).unwrap();
     let out = dir.join("plex");
@@ -53,14 +53,14 @@ fn ca(work: &Path) -> PathBuf {
 }
 
 /// A child whose stdout lines arrive on a channel; killed when dropped.
-struct Proc {
-    child: Child,
+pub(crate) struct Proc {
+    pub(crate) child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Proc {
-    fn spawn(mut cmd: Command) -> Proc {
+    pub(crate) fn spawn(mut cmd: Command) -> Proc {
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -86,14 +86,14 @@ impl Proc {
     }
 
     /// Wait for a line containing `what`.
-    fn expect(&mut self, what: &str) {
+    pub(crate) fn expect(&mut self, what: &str) -> String {
         let end = Instant::now() + LIMIT;
         while Instant::now() < end {
             if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(100)) {
                 let hit = l.contains(what);
-                self.seen.push(l);
+                self.seen.push(l.clone());
                 if hit {
-                    return;
+                    return l;
                 }
             }
             if let Ok(Some(st)) = self.child.try_wait() {
@@ -109,7 +109,7 @@ impl Proc {
         panic!("no {what:?} within {LIMIT:?}:\n{}", self.seen.join("\n"));
     }
 
-    fn wait(mut self) -> (i32, String) {
+    pub(crate) fn wait(mut self) -> (i32, String) {
         let end = Instant::now() + Duration::from_secs(90);
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {

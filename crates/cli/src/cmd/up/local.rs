@@ -50,6 +50,8 @@ pub struct Local {
     pub config: PathBuf,
     pub ca: PathBuf,
     pub work: PathBuf,
+    /// The stacks forward with the kernel (`--forwarding kernel`).
+    pub kernel: bool,
 }
 
 const ASK: Duration = Duration::from_secs(3);

@@ -164,6 +164,7 @@ pub fn run(a: UpArgs) -> anyhow::Result<ExitCode> {
         config,
         ca: ring.ca.clone(),
         work,
+        kernel,
     };
     crate::child::run_until_signal(|stop| async move {
         match start::start(&local, &mut procs, &stop).await {
