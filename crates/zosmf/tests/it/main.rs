@@ -24,6 +24,7 @@ fn config(root: &Path, delay: Duration) -> Config {
         cert_names: vec!["127.0.0.1".into(), "zosmf.example.com".into()],
         plugins: vec!["ISPF".into()],
         startup_delay: delay,
+        access_log: false,
     }
 }
 
