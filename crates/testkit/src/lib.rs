@@ -216,26 +216,6 @@ impl Drop for Backend {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_block_is_held_until_dropped() {
-        let n = Net::claim();
-        assert!(
-            try_claim(n.a, n.b).is_none(),
-            "a held block cannot be claimed twice"
-        );
-        let m = Net::claim();
-        assert_ne!((m.a, m.b), (n.a, n.b));
-        let (a, b) = (n.a, n.b);
-        drop(n);
-        assert!(try_claim(a, b).is_some(), "a dropped block is free again");
-        assert_eq!(m.ip(10), IpAddr::V4(Ipv4Addr::new(127, m.a, m.b, 10)));
-    }
-}
-
 /// A network namespace of the test's own, with its loopback up; deleted
 /// when dropped, however the test ends.
 pub struct Ns {
@@ -320,5 +300,25 @@ impl Drop for Ns {
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])
             .status();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_is_held_until_dropped() {
+        let n = Net::claim();
+        assert!(
+            try_claim(n.a, n.b).is_none(),
+            "a held block cannot be claimed twice"
+        );
+        let m = Net::claim();
+        assert_ne!((m.a, m.b), (n.a, n.b));
+        let (a, b) = (n.a, n.b);
+        drop(n);
+        assert!(try_claim(a, b).is_some(), "a dropped block is free again");
+        assert_eq!(m.ip(10), IpAddr::V4(Ipv4Addr::new(127, m.a, m.b, 10)));
     }
 }

@@ -56,6 +56,11 @@ pub fn hints(local: &Local, owner: Option<&str>, pids: &[(String, u32)]) -> Vec<
             local.config.display()
         ),
         format!("pids:    {}", pids.join(", ")),
+        if local.kernel {
+            "kernel:  nft list table ip zha_<system> (each stack's table); the servers see the clients' addresses".to_owned()
+        } else {
+            "proxy:   the stacks hold the connections and retry a failed connect on the next target".to_owned()
+        },
         "Ctrl-C stops everything.".to_owned(),
     ]
 }
@@ -270,6 +275,7 @@ mod tests {
             config: PathBuf::from("/w/zosmf-ha.toml"),
             ca: PathBuf::from("/w/ca.pem"),
             work: PathBuf::from("/w"),
+            kernel: false,
         };
         let row = ServiceRow {
             dest: "127.0.0.10:8443".parse().unwrap(),
