@@ -260,6 +260,11 @@ sockets are kept in systemd across restarts.
 
 A settings file (every key optional; defaults in brackets; paths in it are
 relative to the file):
+  forwarding     [\"proxy\"] or \"kernel\": nftables and conntrack forward, the
+                 servers see the clients' addresses, no retry; needs root
+                 and --system; [connect] retry, replay, keepalive,
+                 proxy_protocol, [listen], [pump], [tune] and drain_timeout
+                 are the proxy's and refused with it
   [probe]        interval [1s], timeout [1s], rise [2], fall [2]
   [probe.http]   the application probe, off unless present:
                  path [/zosmf/info], tls [true], ca_file or insecure [false],

@@ -38,7 +38,7 @@ use crate::protocol::{
 use crate::services::Services;
 use crate::shared::{
     Input, Loading, Offer, Offered, Refusal, RouteTarget, Routes, ServiceRoute, ServiceStats,
-    Shared, StateGauges, TargetStats,
+    Shared, TargetStats,
 };
 use crate::state::StateStore;
 
@@ -550,7 +550,7 @@ impl Controller {
         let m = &self.shared.metrics;
         self.target_stats
             .entry((key, endpoint))
-            .or_insert_with(|| Arc::new(new_target_stats(m, key, endpoint)))
+            .or_insert_with(|| Arc::new(TargetStats::new(m, key, endpoint)))
             .clone()
     }
 
@@ -908,25 +908,6 @@ impl Controller {
         let tracker = self.tracker.clone();
         self.tracker
             .spawn(listener::accept_loop(sock, key, shared, tracker, stop));
-    }
-}
-
-/// The counters of a target of a service: the same metrics each time
-/// (the controller keeps one; kernel forwarding's watcher another).
-pub(crate) fn new_target_stats(m: &Metrics, key: ServiceKey, endpoint: SocketAddr) -> TargetStats {
-    let l = metrics::labels(&key, endpoint);
-    TargetStats {
-        total: m.connections.get_or_create_owned(&l),
-        active: m.connections_active.get_or_create_owned(&l),
-        failures: m.connect_failures.get_or_create_owned(&l),
-        lost: m.lost_in_flight.get_or_create_owned(&l),
-        state: StateGauges {
-            available: m.available.get_or_create_owned(&l),
-            listening: m.listening.get_or_create_owned(&l),
-            healthy: m.healthy.get_or_create_owned(&l),
-            quiesced: m.quiesced.get_or_create_owned(&l),
-            active: m.active_target.get_or_create_owned(&l),
-        },
     }
 }
 

@@ -26,7 +26,7 @@ use zha_standby::{ServiceKey, ServiceSpec};
 
 use crate::codes;
 use crate::conntrack::{Conntrack, ConntrackError, Flow, Kind, Tracker, Verdict};
-use crate::kernel::{KernelError, Policy, Route, Table};
+use crate::kernel::{Kernel, KernelError, Policy, Route, Table};
 use crate::shared::{ConnInfo, Input, Shared, TargetStats};
 
 /// Why kernel forwarding cannot start (or a reload cannot apply).
@@ -73,43 +73,32 @@ const HAND_OFF_CHECK: Duration = Duration::from_millis(20);
 /// How often the watcher looks at unanswered attempts.
 const SWEEP: Duration = Duration::from_millis(20);
 
-/// The kernel path of one stack.
-pub struct Kernel {
-    pub table: Table,
-    pub policy: Policy,
-    /// What the table forwards now: DVIPA:port → service (the watcher's
-    /// filter, and `netstat vcrt`'s).
-    pub forwarded: ArcSwap<HashMap<SocketAddr, ServiceKey>>,
-}
-
-impl Kernel {
-    /// Check the services and take the table; nothing is changed on error
-    /// except a stale table of this very stack, replaced by an empty one.
-    pub fn start(
-        system: &str,
-        group: &str,
-        services: &[ServiceSpec],
-        policy: Policy,
-    ) -> Result<(Kernel, Conntrack), ForwardError> {
-        check(services)?;
-        let table = Table::new(system, group)?;
-        table.replace(&[], &policy)?;
-        let events = match Conntrack::listen() {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = table.remove();
-                return Err(e.into());
-            }
-        };
-        Ok((
-            Kernel {
-                table,
-                policy,
-                forwarded: ArcSwap::from_pointee(HashMap::new()),
-            },
-            events,
-        ))
-    }
+/// Check the services and take the table; nothing is changed on error
+/// except a stale table of this very stack, replaced by an empty one.
+pub fn start(
+    system: &str,
+    group: &str,
+    services: &[ServiceSpec],
+    policy: Policy,
+) -> Result<(Kernel, Conntrack), ForwardError> {
+    check(services)?;
+    let table = Table::new(system, group)?;
+    table.replace(&[], &policy)?;
+    let events = match Conntrack::listen() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = table.remove();
+            return Err(e.into());
+        }
+    };
+    Ok((
+        Kernel {
+            table,
+            policy,
+            forwarded: ArcSwap::from_pointee(HashMap::new()),
+        },
+        events,
+    ))
 }
 
 /// What kernel forwarding needs of a profile's services: IPv4, a route to
@@ -407,13 +396,7 @@ fn target_stats(
 ) -> Arc<TargetStats> {
     cache
         .entry((key, endpoint))
-        .or_insert_with(|| {
-            Arc::new(crate::controller::new_target_stats(
-                &shared.metrics,
-                key,
-                endpoint,
-            ))
-        })
+        .or_insert_with(|| Arc::new(TargetStats::new(&shared.metrics, key, endpoint)))
         .clone()
 }
 

@@ -98,6 +98,15 @@ impl Policy {
     }
 }
 
+/// The kernel path of one stack: its table, what the table enforces, and
+/// what it forwards now (DVIPA:port → service: the conntrack watcher's
+/// filter, and `netstat vcrt`'s).
+pub struct Kernel {
+    pub table: Table,
+    pub policy: Policy,
+    pub forwarded: arc_swap::ArcSwap<std::collections::HashMap<std::net::SocketAddr, zha_standby::ServiceKey>>,
+}
+
 /// One stack's table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {

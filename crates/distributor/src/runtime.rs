@@ -177,7 +177,7 @@ async fn start_with(
         };
         let services = loaded.services.services.clone();
         let (k, events) = tokio::task::spawn_blocking(move || {
-            crate::forward::Kernel::start(&system, &group, &services, policy)
+            crate::forward::start(&system, &group, &services, policy)
         })
         .await
         .map_err(|e| StartError::StateDir {

@@ -43,6 +43,27 @@ pub struct TargetStats {
     pub state: StateGauges,
 }
 
+impl TargetStats {
+    /// The counters of a target of a service: the same metrics each time
+    /// (the controller keeps one; kernel forwarding's watcher another).
+    pub fn new(m: &Metrics, key: ServiceKey, endpoint: SocketAddr) -> TargetStats {
+        let l = crate::metrics::labels(&key, endpoint);
+        TargetStats {
+            total: m.connections.get_or_create_owned(&l),
+            active: m.connections_active.get_or_create_owned(&l),
+            failures: m.connect_failures.get_or_create_owned(&l),
+            lost: m.lost_in_flight.get_or_create_owned(&l),
+            state: StateGauges {
+                available: m.available.get_or_create_owned(&l),
+                listening: m.listening.get_or_create_owned(&l),
+                healthy: m.healthy.get_or_create_owned(&l),
+                quiesced: m.quiesced.get_or_create_owned(&l),
+                active: m.active_target.get_or_create_owned(&l),
+            },
+        }
+    }
+}
+
 /// The state of one target of one service as metrics show it.
 pub struct StateGauges {
     pub available: Gauge,
@@ -239,7 +260,7 @@ pub struct Shared {
     /// Told each time the controller publishes a changed route.
     pub route_changes: tokio::sync::Notify,
     /// `forwarding = "kernel"`: the stack's table and what it forwards.
-    pub kernel: Option<Arc<crate::forward::Kernel>>,
+    pub kernel: Option<Arc<crate::kernel::Kernel>>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),
