@@ -170,7 +170,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
                 cand.stats.active.inc();
                 released = false;
                 if let Ok(mut m) = shared.conns.lock()
-                    && let Some(ci) = m.get_mut(&id)
+                    && let Some(ci) = m.get_mut(id)
                 {
                     ci.destip = cand.destip;
                     ci.endpoint = cand.endpoint;
@@ -236,7 +236,7 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
         cand.stats.active.dec();
     }
     if let Ok(mut m) = shared.conns.lock() {
-        m.remove(&id);
+        m.remove(id);
     }
     log.end(outcome, cause.as_deref());
 }

@@ -10,9 +10,12 @@
 //! connection that goes to the new active target.
 //!
 //! Messages are parsed with `netlink-packet-netfilter` (rust-netlink's
-//! ctnetlink types); the socket is `netlink-sys`. Which events reach us is
-//! narrowed per connection by the table (`ct event set new,reply,destroy`):
-//! three messages per connection.
+//! ctnetlink types); the socket is `netlink-sys`. Two events per
+//! connection: new and destroy (the table narrows its connections to them,
+//! `ct event set new,destroy`, and the socket listens to no update, so the
+//! host's other connections cost two as well). Whether an attempt was
+//! answered in time is asked of conntrack for the newest overdue attempt of
+//! each target only (`Conntrack::get`), never per connection.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -31,10 +34,14 @@ use netlink_packet_netfilter::{
 };
 use netlink_sys::{Socket, SocketAddr as NlAddr, protocols::NETLINK_NETFILTER};
 
-/// Conntrack's multicast groups (NFNLGRP_CONNTRACK_*).
+/// Conntrack's multicast groups (NFNLGRP_CONNTRACK_*; 2 is the updates,
+/// which this module does not listen to).
 const GROUP_NEW: u32 = 1;
-const GROUP_UPDATE: u32 = 2;
 const GROUP_DESTROY: u32 = 3;
+/// The most datagrams read in one wake-up.
+const MAX_BATCH: usize = 256;
+/// How long `get` waits for conntrack's answer.
+const GET_WAIT: Duration = Duration::from_millis(100);
 /// The TCP state numbers of conntrack (TCP_CONNTRACK_*), for displays.
 const TCP_STATES: [&str; 10] = [
     "NONE",
@@ -246,7 +253,7 @@ impl Conntrack {
     /// with a receive buffer large enough for bursts.
     pub fn listen() -> Result<Conntrack, ConntrackError> {
         let c = Conntrack::open()?;
-        for g in [GROUP_NEW, GROUP_UPDATE, GROUP_DESTROY] {
+        for g in [GROUP_NEW, GROUP_DESTROY] {
             c.socket
                 .add_membership(g)
                 .map_err(io("subscribe to events (needs CAP_NET_ADMIN)"))?;
@@ -272,22 +279,27 @@ impl Conntrack {
             Err(rustix::io::Errno::INTR) => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         }
-        let n = match rustix::net::recv(
-            &self.socket,
-            &mut self.buf[..],
-            rustix::net::RecvFlags::DONTWAIT,
-        ) {
-            Ok((n, _)) => n,
-            Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => return Ok(Vec::new()),
-            Err(rustix::io::Errno::NOBUFS) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::OutOfMemory,
-                    "conntrack events were lost (the receive buffer overran)",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        Ok(parse(&self.buf[..n.min(self.buf.len())]))
+        // Everything queued, in one wake-up (bounded).
+        let mut out = Vec::new();
+        for _ in 0..MAX_BATCH {
+            let n = match rustix::net::recv(
+                &self.socket,
+                &mut self.buf[..],
+                rustix::net::RecvFlags::DONTWAIT,
+            ) {
+                Ok((n, _)) => n,
+                Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => break,
+                Err(rustix::io::Errno::NOBUFS) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::OutOfMemory,
+                        "conntrack events were lost (the receive buffer overran)",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            out.extend(parse(&self.buf[..n.min(self.buf.len())]));
+        }
+        Ok(out)
     }
 
     fn request(&mut self, flags: u16, message: ConntrackMessage) -> Result<(), ConntrackError> {
@@ -337,24 +349,57 @@ impl Conntrack {
         client: SocketAddr,
         service: SocketAddr,
     ) -> Result<(), ConntrackError> {
-        let tuple = vec![
-            Tuple::Ip(vec![
-                IPTuple::SourceAddress(client.ip()),
-                IPTuple::DestinationAddress(service.ip()),
-            ]),
-            Tuple::Proto(vec![
-                ProtoTuple::Protocol(Protocol::Tcp),
-                ProtoTuple::SourcePort(client.port()),
-                ProtoTuple::DestinationPort(service.port()),
-            ]),
-        ];
         self.request(
             NLM_F_ACK,
-            ConntrackMessage::Delete(vec![ConntrackAttribute::CtaTupleOrig(tuple)]),
+            ConntrackMessage::Delete(vec![ConntrackAttribute::CtaTupleOrig(orig(
+                client, service,
+            ))]),
         )
     }
 
-    /// A socket for requests (`delete`).
+    /// The entry of one connection (its original tuple), `None` when
+    /// conntrack has none. For a socket from `requests`.
+    pub fn get(
+        &mut self,
+        client: SocketAddr,
+        service: SocketAddr,
+    ) -> Result<Option<Flow>, ConntrackError> {
+        self.drain();
+        self.request(
+            0,
+            ConntrackMessage::Get(vec![ConntrackAttribute::CtaTupleOrig(orig(
+                client, service,
+            ))]),
+        )?;
+        let until = Instant::now() + GET_WAIT;
+        while Instant::now() < until {
+            use rustix::event::{PollFd, PollFlags, poll};
+            let mut fds = [PollFd::new(&self.socket, PollFlags::IN)];
+            let ts = rustix::event::Timespec {
+                tv_sec: 0,
+                tv_nsec: 10_000_000,
+            };
+            if poll(&mut fds, Some(&ts)).unwrap_or(0) == 0 {
+                continue;
+            }
+            let Ok(n) = self.socket.recv(&mut &mut self.buf[..], 0) else {
+                continue;
+            };
+            let data = &self.buf[..n.min(self.buf.len())];
+            if let Some((_, f)) = parse(data)
+                .into_iter()
+                .find(|(_, f)| f.client == client && f.service == service)
+            {
+                return Ok(Some(f));
+            }
+            if done(data) {
+                return Ok(None);
+            }
+        }
+        Ok(None)
+    }
+
+    /// A socket for requests (`delete`, `get`).
     pub fn requests() -> Result<Conntrack, ConntrackError> {
         let c = Conntrack::open()?;
         c.socket
@@ -371,6 +416,21 @@ impl Conntrack {
             }
         }
     }
+}
+
+/// The original tuple of a TCP connection from `client` to `service`.
+fn orig(client: SocketAddr, service: SocketAddr) -> Vec<Tuple> {
+    vec![
+        Tuple::Ip(vec![
+            IPTuple::SourceAddress(client.ip()),
+            IPTuple::DestinationAddress(service.ip()),
+        ]),
+        Tuple::Proto(vec![
+            ProtoTuple::Protocol(Protocol::Tcp),
+            ProtoTuple::SourcePort(client.port()),
+            ProtoTuple::DestinationPort(service.port()),
+        ]),
+    ]
 }
 
 /// Whether a datagram holds NLMSG_DONE or an error (the end of a dump).
@@ -392,22 +452,22 @@ fn done(mut buf: &[u8]) -> bool {
 /// What the tracker concludes from the events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// A connection attempt to `target` began.
-    Opened { target: SocketAddr },
-    /// The target reset the attempt, or did not answer within the connect
-    /// timeout (`timed_out`): a failed connect. A connection that timed out
-    /// is forgotten by conntrack (the caller deletes it).
-    Failed {
-        target: SocketAddr,
-        client: SocketAddr,
-        service: SocketAddr,
-        timed_out: bool,
-    },
+    /// The target reset the attempt: a failed connect.
+    Refused { target: SocketAddr },
     /// A connection the target answered ended before it was established
     /// (either side reset it): probe the target, no verdict.
     Suspect { target: SocketAddr },
     /// Conntrack forgot a connection: for the counters and the access log.
     Closed { flow: Flow, duration: Duration },
+}
+
+/// An attempt the tracker cannot judge from events alone: begun at least
+/// the connect timeout ago, not known to be answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overdue {
+    pub client: SocketAddr,
+    pub service: SocketAddr,
+    pub since: Instant,
 }
 
 /// The most connection attempts followed at once; beyond, the oldest
@@ -418,14 +478,25 @@ const MAX_FOLLOWED: usize = 1 << 20;
 struct Followed {
     target: SocketAddr,
     since: Instant,
-    answered: bool,
-    given_up: bool,
+    /// Known to be answered, or no longer to be judged.
+    settled: bool,
 }
 
-/// Turns conntrack's events into verdicts (sans-IO: time passed in).
+/// Turns conntrack's new and destroy events into verdicts (sans-IO: time
+/// passed in). A reset attempt is destroyed unanswered at once; whether an
+/// attempt was answered in time is asked by the caller, newest overdue
+/// attempt per target first (`overdue`, then `alive` or `settle`). Every
+/// attempt is looked at once (a queue in start order), never the whole
+/// table per sweep.
 pub struct Tracker {
     connect_timeout: Duration,
     followed: HashMap<(SocketAddr, SocketAddr), Followed>,
+    /// Unsettled attempts in the order they began; one settled or gone by
+    /// the time it comes up is skipped.
+    queue: std::collections::VecDeque<(Instant, (SocketAddr, SocketAddr))>,
+    /// Per target: it answered an attempt begun then, so attempts begun up
+    /// to then are no verdict.
+    alive_until: HashMap<SocketAddr, Instant>,
 }
 
 impl Tracker {
@@ -433,6 +504,8 @@ impl Tracker {
         Tracker {
             connect_timeout,
             followed: HashMap::new(),
+            queue: std::collections::VecDeque::new(),
+            alive_until: HashMap::new(),
         }
     }
 
@@ -441,45 +514,32 @@ impl Tracker {
         let key = (flow.client, flow.service);
         match kind {
             Kind::New => {
-                if self.followed.len() >= MAX_FOLLOWED {
-                    return vec![Verdict::Opened {
-                        target: flow.target,
-                    }];
-                }
-                self.followed.insert(
-                    key,
-                    Followed {
-                        target: flow.target,
-                        since: now,
-                        answered: flow.status.contains(Status::SeenReply),
-                        given_up: false,
-                    },
-                );
-                vec![Verdict::Opened {
-                    target: flow.target,
-                }]
-            }
-            Kind::Update => {
-                if flow.status.contains(Status::SeenReply)
-                    && let Some(f) = self.followed.get_mut(&key)
-                {
-                    f.answered = true;
+                if self.followed.len() < MAX_FOLLOWED {
+                    let settled = flow.status.contains(Status::SeenReply);
+                    self.followed.insert(
+                        key,
+                        Followed {
+                            target: flow.target,
+                            since: now,
+                            settled,
+                        },
+                    );
+                    if !settled {
+                        self.queue.push_back((now, key));
+                    }
                 }
                 Vec::new()
             }
+            Kind::Update => Vec::new(),
             Kind::Destroy => {
                 let Some(f) = self.followed.remove(&key) else {
                     return Vec::new();
                 };
                 let mut out = Vec::new();
-                let answered = f.answered || flow.status.contains(Status::SeenReply);
-                if !answered && !f.given_up {
-                    out.push(Verdict::Failed {
-                        target: f.target,
-                        client: flow.client,
-                        service: flow.service,
-                        timed_out: false,
-                    });
+                let answered = flow.status.contains(Status::SeenReply);
+                let young = now.saturating_duration_since(f.since) < self.connect_timeout;
+                if !answered && !f.settled && young {
+                    out.push(Verdict::Refused { target: f.target });
                 } else if answered && !flow.status.contains(Status::Assured) {
                     out.push(Verdict::Suspect { target: f.target });
                 }
@@ -492,25 +552,51 @@ impl Tracker {
         }
     }
 
-    /// Attempts not answered within the connect timeout: failed connects
-    /// (each once).
-    pub fn sweep(&mut self, now: Instant) -> Vec<Verdict> {
-        let mut out = Vec::new();
-        for ((client, service), f) in &mut self.followed {
-            if !f.answered
-                && !f.given_up
-                && now.saturating_duration_since(f.since) >= self.connect_timeout
-            {
-                f.given_up = true;
-                out.push(Verdict::Failed {
-                    target: f.target,
-                    client: *client,
-                    service: *service,
-                    timed_out: true,
-                });
+    /// Per target, its attempts that became overdue (begun at least the
+    /// connect timeout ago, not settled, not covered by an answer), newest
+    /// first; each attempt comes up once.
+    pub fn overdue(&mut self, now: Instant) -> Vec<(SocketAddr, Vec<Overdue>)> {
+        let mut by: HashMap<SocketAddr, Vec<Overdue>> = HashMap::new();
+        while let Some((since, key)) = self.queue.front().copied() {
+            if now.saturating_duration_since(since) < self.connect_timeout {
+                break;
             }
+            self.queue.pop_front();
+            let Some(f) = self.followed.get(&key) else {
+                continue;
+            };
+            let covered = self
+                .alive_until
+                .get(&f.target)
+                .is_some_and(|a| f.since <= *a);
+            if f.settled || covered || f.since != since {
+                continue;
+            }
+            by.entry(f.target).or_default().push(Overdue {
+                client: key.0,
+                service: key.1,
+                since,
+            });
+        }
+        let mut out: Vec<_> = by.into_iter().collect();
+        for (_, v) in &mut out {
+            v.sort_by_key(|a| std::cmp::Reverse(a.since));
         }
         out
+    }
+
+    /// The target answered an attempt begun at `since`: it was alive then,
+    /// and its attempts begun up to then are no verdict.
+    pub fn alive(&mut self, target: SocketAddr, since: Instant) {
+        let a = self.alive_until.entry(target).or_insert(since);
+        *a = (*a).max(since);
+    }
+
+    /// One attempt judged (failed, or gone): no verdict any more.
+    pub fn settle(&mut self, client: SocketAddr, service: SocketAddr) {
+        if let Some(f) = self.followed.get_mut(&(client, service)) {
+            f.settled = true;
+        }
     }
 
     /// Connections followed now (open or being attempted).
@@ -544,55 +630,56 @@ mod tests {
     }
 
     #[test]
-    fn a_reset_attempt_is_a_failed_connect_an_answered_one_is_not() {
+    fn a_reset_attempt_is_refused_an_answered_one_is_not() {
         let t0 = Instant::now();
         let mut t = Tracker::new(Duration::from_millis(500));
         t.on(Kind::New, f(Status::Confirmed), t0);
         let v = t.on(Kind::Destroy, f(Status::Confirmed), t0);
-        assert!(
-            matches!(
-                v[0],
-                Verdict::Failed {
-                    timed_out: false,
-                    ..
-                }
-            ),
-            "{v:?}"
-        );
+        assert!(matches!(v[0], Verdict::Refused { .. }), "{v:?}");
 
         t.on(Kind::New, f(Status::Confirmed), t0);
-        t.on(Kind::Update, f(Status::SeenReply), t0);
-        assert!(t.sweep(t0 + Duration::from_secs(1)).is_empty());
         let v = t.on(Kind::Destroy, f(Status::SeenReply | Status::Assured), t0);
         assert!(matches!(v[..], [Verdict::Closed { .. }]), "{v:?}");
-    }
-
-    #[test]
-    fn no_answer_within_the_timeout_fails_once_and_a_client_reset_only_suspects() {
-        let t0 = Instant::now();
-        let mut t = Tracker::new(Duration::from_millis(500));
-        t.on(Kind::New, f(Status::Confirmed), t0);
-        assert!(t.sweep(t0 + Duration::from_millis(499)).is_empty());
-        let v = t.sweep(t0 + Duration::from_millis(500));
-        assert!(
-            matches!(
-                v[..],
-                [Verdict::Failed {
-                    timed_out: true,
-                    ..
-                }]
-            ),
-            "{v:?}"
-        );
-        assert!(t.sweep(t0 + Duration::from_secs(2)).is_empty());
-        // Its deletion afterwards is no second verdict.
-        let v = t.on(Kind::Destroy, f(Status::Confirmed), t0);
-        assert!(matches!(v[..], [Verdict::Closed { .. }]), "{v:?}");
-
+        // Answered, never established (a reset on either side): a probe.
         t.on(Kind::New, f(Status::Confirmed), t0);
         let v = t.on(Kind::Destroy, f(Status::SeenReply), t0);
         assert!(matches!(v[0], Verdict::Suspect { .. }), "{v:?}");
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn overdue_attempts_come_newest_first_and_an_answer_settles_the_older_ones() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut t = Tracker::new(ms(500));
+        let at = |port: u16| Flow {
+            client: SocketAddr::new("127.0.0.1".parse().unwrap(), port),
+            ..f(Status::Confirmed)
+        };
+        t.on(Kind::New, at(1), t0);
+        t.on(Kind::New, at(2), t0 + ms(100));
+        t.on(Kind::New, at(3), t0 + ms(400));
+        t.on(Kind::New, at(4), t0 + ms(450));
+        assert!(t.overdue(t0 + ms(499)).is_empty());
+        let o = t.overdue(t0 + ms(600));
+        assert_eq!(o.len(), 1);
+        let ports: Vec<u16> = o[0].1.iter().map(|x| x.client.port()).collect();
+        assert_eq!(ports, vec![2, 1], "newest first, the third not overdue yet");
+        // Each comes up once.
+        assert!(t.overdue(t0 + ms(600)).is_empty());
+        // An answer to one begun at 420 ms: the third is no verdict, the
+        // fourth (begun later) still is.
+        t.alive(o[0].0, t0 + ms(420));
+        let o = t.overdue(t0 + ms(1000));
+        let ports: Vec<u16> = o[0].1.iter().map(|x| x.client.port()).collect();
+        assert_eq!(ports, vec![4]);
+        t.settle(o[0].1[0].client, o[0].1[0].service);
+        assert!(t.overdue(t0 + ms(2000)).is_empty());
+        // A settled attempt's destroy is no verdict, nor an old one's.
+        let v = t.on(Kind::Destroy, at(4), t0 + ms(2000));
+        assert!(matches!(v[..], [Verdict::Closed { .. }]), "{v:?}");
+        let v = t.on(Kind::Destroy, at(3), t0 + ms(2000));
+        assert!(matches!(v[..], [Verdict::Closed { .. }]), "{v:?}");
     }
 
     #[test]

@@ -70,6 +70,8 @@ const RECHECK: Duration = Duration::from_secs(1);
 const HAND_OFF: Duration = Duration::from_secs(2);
 /// How often a hand-off looks at the new owner's table.
 const HAND_OFF_CHECK: Duration = Duration::from_millis(20);
+/// How long the watcher lets conntrack's events gather before it reads.
+const BATCH: Duration = Duration::from_millis(2);
 /// How often the watcher looks at unanswered attempts.
 const SWEEP: Duration = Duration::from_millis(20);
 
@@ -349,6 +351,9 @@ pub fn watch(
     let mut last_sweep = Instant::now();
     let mut lost_said = None::<Instant>;
     while !stop.is_cancelled() {
+        // Let events gather a moment before reading them (one wake-up per
+        // batch rather than per connection); verdicts wait BATCH at most.
+        std::thread::sleep(BATCH);
         let batch = match events.next(SWEEP) {
             Ok(b) => b,
             Err(e) => {
@@ -367,22 +372,70 @@ pub fn watch(
             };
             book(&shared, &mut ids, &mut stats, key, kind, &flow);
             for v in tracker.on(kind, flow, now) {
-                verdict(&shared, &mut stats, &mut requests, key, v);
+                verdict(&shared, &mut stats, key, v);
             }
         }
-        if now.duration_since(last_sweep) >= SWEEP {
+        if now.duration_since(last_sweep) >= SWEEP
+            && let Some(r) = requests.as_mut()
+        {
             last_sweep = now;
-            for v in tracker.sweep(now) {
-                let key = match &v {
-                    Verdict::Failed { service, .. } => forwarded.get(service).copied(),
-                    _ => None,
-                };
-                if let Some(key) = key {
-                    verdict(&shared, &mut stats, &mut requests, key, v);
+            judge(&shared, &mut tracker, r, &forwarded, &mut stats, now);
+            r.drain();
+        }
+    }
+}
+
+/// The most overdue attempts of one target asked about in one sweep.
+const MAX_ASKED: usize = 64;
+
+/// Overdue attempts: per target, ask conntrack about the newest. Answered:
+/// the target was alive then, the older ones are no verdict. Unanswered: a
+/// failed connect (once), and each unanswered overdue attempt is deleted
+/// so that the client's next SYN is a new connection, to the new active
+/// target.
+fn judge(
+    shared: &Shared,
+    tracker: &mut Tracker,
+    requests: &mut Conntrack,
+    forwarded: &HashMap<SocketAddr, ServiceKey>,
+    stats: &mut StatsCache,
+    now: Instant,
+) {
+    for (target, attempts) in tracker.overdue(now) {
+        let mut failed = false;
+        for a in attempts.iter().take(MAX_ASKED) {
+            match requests.get(a.client, a.service) {
+                Ok(Some(f))
+                    if f.status
+                        .contains(netlink_packet_netfilter::conntrack::Status::SeenReply) =>
+                {
+                    if !failed {
+                        tracker.alive(target, a.since);
+                        break;
+                    }
+                    tracker.settle(a.client, a.service);
                 }
-            }
-            if let Some(r) = requests.as_mut() {
-                r.drain();
+                Ok(Some(_)) => {
+                    tracker.settle(a.client, a.service);
+                    if !failed {
+                        failed = true;
+                        if let Some(key) = forwarded.get(&a.service) {
+                            target_stats(shared, stats, *key, target).failures.inc();
+                        }
+                        let why = format!(
+                            "no answer within {} (conntrack)",
+                            humantime::format_duration(shared.settings.connect.timeout)
+                        );
+                        let _ = shared.inputs.try_send(Input::ConnectFailed(
+                            target,
+                            why,
+                            Instant::now(),
+                        ));
+                    }
+                    let _ = requests.delete(a.client, a.service);
+                }
+                // Gone: its destroy event says the rest.
+                Ok(None) | Err(_) => tracker.settle(a.client, a.service),
             }
         }
     }
@@ -434,7 +487,7 @@ fn book(
             if let Some(n) = ids.remove(&id) {
                 target_stats(shared, stats, key, flow.target).active.dec();
                 if let Ok(mut c) = shared.conns.lock() {
-                    c.remove(&n);
+                    c.remove(n);
                 }
             }
         }
@@ -458,38 +511,15 @@ fn destip_of(shared: &Shared, key: ServiceKey, endpoint: SocketAddr) -> IpAddr {
         .unwrap_or(endpoint.ip())
 }
 
-fn verdict(
-    shared: &Shared,
-    stats: &mut StatsCache,
-    requests: &mut Option<Conntrack>,
-    key: ServiceKey,
-    v: Verdict,
-) {
+fn verdict(shared: &Shared, stats: &mut StatsCache, key: ServiceKey, v: Verdict) {
     match v {
-        Verdict::Opened { .. } => {}
-        Verdict::Failed {
-            target,
-            client,
-            service,
-            timed_out,
-        } => {
+        Verdict::Refused { target } => {
             target_stats(shared, stats, key, target).failures.inc();
-            let why = if timed_out {
-                format!(
-                    "no answer within {} (conntrack)",
-                    humantime::format_duration(shared.settings.connect.timeout)
-                )
-            } else {
-                "reset the connection attempt (conntrack)".to_owned()
-            };
-            let _ = shared
-                .inputs
-                .try_send(Input::ConnectFailed(target, why, Instant::now()));
-            // Forget the attempt: the client's next SYN is a new
-            // connection, which goes to the new active target.
-            if timed_out && let Some(r) = requests.as_mut() {
-                let _ = r.delete(client, service);
-            }
+            let _ = shared.inputs.try_send(Input::ConnectFailed(
+                target,
+                "reset the connection attempt (conntrack)".to_owned(),
+                Instant::now(),
+            ));
         }
         Verdict::Suspect { target } => {
             let _ = shared.inputs.try_send(Input::Suspect(target));

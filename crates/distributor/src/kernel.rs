@@ -104,7 +104,8 @@ impl Policy {
 pub struct Kernel {
     pub table: Table,
     pub policy: Policy,
-    pub forwarded: arc_swap::ArcSwap<std::collections::HashMap<std::net::SocketAddr, zha_standby::ServiceKey>>,
+    pub forwarded:
+        arc_swap::ArcSwap<std::collections::HashMap<std::net::SocketAddr, zha_standby::ServiceKey>>,
 }
 
 /// One stack's table.
@@ -229,7 +230,7 @@ impl Table {
             "ct state new {matched} ct count over {max} counter name \"refused_limit\" reject with tcp reset"
         )];
         let nat = [
-            format!("{matched} ct event set new,reply,destroy"),
+            format!("{matched} ct event set new,destroy"),
             "dnat ip to ip daddr . tcp dport map @active".to_owned(),
         ];
         let mut s = format!(

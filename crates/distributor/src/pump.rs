@@ -6,6 +6,12 @@
 //! buffer, and on Linux one through a pipe with splice(2), so bytes never
 //! enter user space. Both work on `&TcpStream`, count bytes, and record
 //! activity for the idle timeout.
+//!
+//! Every direction starts by copying (HAProxy's `splice-auto`): a read
+//! into the worker thread's scratch buffer and a write at once, so a short
+//! exchange costs two system calls and no memory of its own; only a read
+//! that fills the scratch buffer (a bulky direction) moves to splice(2).
+//! A connection holds a buffer only while a write would block.
 
 use std::io;
 use std::net::Shutdown;
@@ -250,10 +256,14 @@ async fn one_way(
     traffic: &Traffic,
     dir: Dir,
 ) -> io::Result<()> {
-    let res = match mode {
-        Mode::Buffered(size) => buffered(from, to, size, traffic, dir).await,
+    let res: io::Result<()> = match mode {
+        Mode::Buffered(size) => copy(from, to, size, false, traffic, dir).await.map(|_| ()),
         #[cfg(target_os = "linux")]
-        Mode::Splice(pipes) => splice::one_way(from, to, pipes, traffic, dir).await,
+        Mode::Splice(pipes) => match copy(from, to, FALLBACK_CHUNK, true, traffic, dir).await {
+            Ok(Copied::Bulky) => splice::one_way(from, to, pipes, traffic, dir).await,
+            Ok(Copied::End) => Ok(()),
+            Err(e) => Err(e),
+        },
     };
     // End of this direction: tell the receiver no more bytes come (half
     // close). On error, shut both ways so the other direction ends too.
@@ -269,24 +279,77 @@ async fn one_way(
     res
 }
 
-async fn buffered(
+/// How a copy ended.
+enum Copied {
+    /// The sender closed its side.
+    End,
+    /// A read filled the buffer: from here on, splice.
+    Bulky,
+}
+
+std::thread_local! {
+    /// The worker thread's scratch buffer: every connection of the thread
+    /// reads into it and writes from it at once (no await in between).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What one read and write did.
+enum Step {
+    Eof,
+    Again,
+    /// Bytes read, whether they filled the buffer, and what the write left.
+    Moved(usize, bool),
+}
+
+/// Copy until the sender closes, or — with `until_bulky` — until a read
+/// fills `size` bytes.
+async fn copy(
     from: &TcpStream,
     to: &TcpStream,
     size: usize,
+    until_bulky: bool,
     traffic: &Traffic,
     dir: Dir,
-) -> io::Result<()> {
-    let mut buf = vec![0u8; size.max(1024)];
+) -> io::Result<Copied> {
+    let size = size.max(1024);
+    let mut pending: Vec<u8> = Vec::new();
     loop {
         from.readable().await?;
-        let n = match from.try_read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) => return Err(e),
-        };
-        write_all(to, &buf[..n]).await?;
-        traffic.moved(dir, n);
+        let step = SCRATCH.with(|cell| -> io::Result<Step> {
+            let mut buf = cell.borrow_mut();
+            if buf.len() < size {
+                buf.resize(size, 0);
+            }
+            let n = match from.try_read(&mut buf[..size]) {
+                Ok(0) => return Ok(Step::Eof),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Step::Again),
+                Err(e) => return Err(e),
+            };
+            let written = match to.try_write(&buf[..n]) {
+                Ok(w) => w,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                Err(e) => return Err(e),
+            };
+            if written < n {
+                pending.extend_from_slice(&buf[written..n]);
+            }
+            Ok(Step::Moved(n, n == size))
+        })?;
+        match step {
+            Step::Eof => return Ok(Copied::End),
+            Step::Again => continue,
+            Step::Moved(n, full) => {
+                if !pending.is_empty() {
+                    write_all(to, &pending).await?;
+                    pending = Vec::new();
+                }
+                traffic.moved(dir, n);
+                if full && until_bulky {
+                    return Ok(Copied::Bulky);
+                }
+            }
+        }
     }
 }
 

@@ -434,7 +434,7 @@ async fn start_with(
     let metrics = Arc::new(Metrics::new());
     let shared = Arc::new(Shared {
         routes: ArcSwap::from_pointee(Routes::default()),
-        conns: Mutex::new(HashMap::new()),
+        conns: Mutex::new(Default::default()),
         next_conn: AtomicU64::new(1),
         metrics: metrics.clone(),
         limit: Arc::new(Semaphore::new(max_connections)),

@@ -136,6 +136,61 @@ pub struct ConnInfo {
     pub endpoint: SocketAddr,
 }
 
+/// The open connections (the VCRT), with a count per DVIPA kept as they
+/// come and go, so the group task reads it without a walk.
+#[derive(Default)]
+pub struct ConnTable {
+    by_id: HashMap<u64, ConnInfo>,
+    per_dvipa: HashMap<IpAddr, u64>,
+}
+
+impl ConnTable {
+    pub fn insert(&mut self, id: u64, c: ConnInfo) {
+        let dvipa = c.service.dvipa;
+        if let Some(old) = self.by_id.insert(id, c) {
+            self.forget(old.service.dvipa);
+        }
+        *self.per_dvipa.entry(dvipa).or_default() += 1;
+    }
+
+    pub fn remove(&mut self, id: u64) {
+        if let Some(c) = self.by_id.remove(&id) {
+            self.forget(c.service.dvipa);
+        }
+    }
+
+    fn forget(&mut self, dvipa: IpAddr) {
+        if let Some(n) = self.per_dvipa.get_mut(&dvipa) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_dvipa.remove(&dvipa);
+            }
+        }
+    }
+
+    /// A connection, to change where it goes (its service stays).
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut ConnInfo> {
+        self.by_id.get_mut(&id)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &ConnInfo> {
+        self.by_id.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The connections open to `dvipa`.
+    pub fn open(&self, dvipa: IpAddr) -> u64 {
+        self.per_dvipa.get(&dvipa).copied().unwrap_or(0)
+    }
+}
+
 /// What the control task is told.
 pub enum Input {
     /// A probe's result; `None` when it could not be run (a local reason).
@@ -211,7 +266,7 @@ pub const FENCE_MARGIN: Duration = Duration::from_millis(50);
 /// What connection tasks share.
 pub struct Shared {
     pub routes: ArcSwap<Routes>,
-    pub conns: Mutex<HashMap<u64, ConnInfo>>,
+    pub conns: Mutex<ConnTable>,
     pub next_conn: AtomicU64,
     pub metrics: Arc<Metrics>,
     pub settings: Settings,

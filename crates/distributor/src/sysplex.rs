@@ -930,9 +930,5 @@ fn member_claims(members: &[Member], dvipa: IpAddr) -> Vec<(String, Claim, u64)>
 }
 
 fn open_connections(shared: &Shared, dvipa: IpAddr) -> u64 {
-    shared
-        .conns
-        .lock()
-        .map(|m| m.values().filter(|c| c.service.dvipa == dvipa).count() as u64)
-        .unwrap_or(0)
+    shared.conns.lock().map(|m| m.open(dvipa)).unwrap_or(0)
 }

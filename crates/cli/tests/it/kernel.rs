@@ -617,3 +617,54 @@ fn the_stand_in_sees_the_clients_address_through_the_kernel_and_through_proxy_v2
         assert_eq!(code, 0, "{out}");
     }
 }
+
+/// The active target stops answering (its SYNs dropped, no reset): after
+/// the connect timeout conntrack's unanswered attempt is a failed connect,
+/// SYSA is down, and the attempt's entry is deleted — so the client's own
+/// SYN retransmission is a new connection, which goes to SYSB: no client
+/// fails, the slowest waits for its retransmission.
+#[test]
+fn an_unanswering_target_is_judged_after_the_connect_timeout_and_clients_retransmit_to_the_next() {
+    let lab = Lab::new("kt");
+    let d = Start {
+        // Probes too slow to see it first: the verdict is conntrack's.
+        probe: "interval = \"30s\"\ntimeout = \"1s\"\n".into(),
+        connect: "timeout = \"500ms\"\n".into(),
+        ..lab.start()
+    }
+    .run();
+    wait_who(&lab, "SYSA");
+    lab.nft(&format!(
+        "table ip blackhole {{\n  chain input {{\n    type filter hook input priority 0; policy accept;\n    ip daddr {} tcp dport 8443 drop\n  }}\n}}\n",
+        lab.net.ip(11)
+    ));
+    let cut = Instant::now();
+    let dvipa = lab.dvipa();
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            lab.ns.spawn(move || {
+                let started = Instant::now();
+                let r = open(dvipa, None).map(|c| c.who).map_err(|e| e.to_string());
+                (r, started.elapsed())
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    eprintln!(
+        "kernel forwarding, target unanswering: clients {:?}, switched {:?} after the cut",
+        outcomes,
+        cut.elapsed()
+    );
+    for (r, took) in &outcomes {
+        assert_eq!(
+            r.as_deref(),
+            Ok("SYSB"),
+            "a client failed or stayed ({took:?})"
+        );
+        assert!(*took < Duration::from_secs(5), "{took:?}");
+    }
+    assert_eq!(who(&lab), "SYSB");
+    let (st, err) = d.stop();
+    assert!(st.success(), "{err}");
+    assert!(err.contains("no answer within 500ms (conntrack)"), "{err}");
+}

@@ -75,8 +75,8 @@ fn new_connections_follow_the_map_and_open_ones_stay() {
 
 /// Conntrack tells of the table's connections: a connection attempt that
 /// the target resets (nothing listens) is destroyed unanswered — the
-/// tracker's failed connect —, one the target accepts is answered and
-/// carries the client's address and the target; and `dump` lists it.
+/// tracker's refused connect —, one the target accepts stays, with the
+/// client's address and the target, in `dump` and `get`.
 #[test]
 fn conntrack_reports_a_reset_attempt_and_an_answered_connection() {
     use zha_distributor::conntrack::{Conntrack, Tracker, Verdict};
@@ -109,30 +109,44 @@ fn conntrack_reports_a_reset_attempt_and_an_answered_connection() {
         let who = ask(&mut c);
         pump(&mut events, &mut verdicts);
         let listed = Conntrack::dump().unwrap();
+        let local = c.local_addr().unwrap();
+        let got = Conntrack::requests()
+            .unwrap()
+            .get(local, dvipa.into())
+            .unwrap();
         table.remove().unwrap();
-        (refused, who, verdicts, listed)
+        (refused, who, verdicts, listed, got)
     });
-    let (refused, who, verdicts, listed) = out;
+    let (refused, who, verdicts, listed, got) = out;
+    let got = got.expect("get finds the open connection");
+    assert_eq!(got.target, std::net::SocketAddr::from(a));
     assert_eq!(refused, Err(std::io::ErrorKind::ConnectionRefused));
     assert_eq!(who, "SYSA");
-    let failed: Vec<_> = verdicts
+    let refused: Vec<_> = verdicts
         .iter()
         .filter_map(|v| match v {
-            Verdict::Failed {
-                target, timed_out, ..
-            } => Some((*target, *timed_out)),
+            Verdict::Refused { target } => Some(*target),
             _ => None,
         })
         .collect();
-    assert_eq!(failed, vec![(dead.into(), false)], "{verdicts:?}");
-    let opened: Vec<_> = verdicts
+    assert_eq!(
+        refused,
+        vec![std::net::SocketAddr::from(dead)],
+        "{verdicts:?}"
+    );
+    // The refused attempt was forgotten at once (the open one is not).
+    let closed: Vec<_> = verdicts
         .iter()
         .filter_map(|v| match v {
-            Verdict::Opened { target } => Some(*target),
+            Verdict::Closed { flow, .. } => Some(flow.target),
             _ => None,
         })
         .collect();
-    assert_eq!(opened, vec![dead.into(), a.into()], "{verdicts:?}");
+    assert_eq!(
+        closed,
+        vec![std::net::SocketAddr::from(dead)],
+        "{verdicts:?}"
+    );
     let flow = listed
         .iter()
         .find(|f| f.service == std::net::SocketAddr::from(dvipa))

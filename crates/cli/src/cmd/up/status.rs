@@ -59,7 +59,8 @@ pub fn hints(local: &Local, owner: Option<&str>, pids: &[(String, u32)]) -> Vec<
         if local.kernel {
             "kernel:  nft list table ip zha_<system> (each stack's table); the servers see the clients' addresses".to_owned()
         } else {
-            "proxy:   the stacks hold the connections and retry a failed connect on the next target".to_owned()
+            "proxy:   the stacks hold the connections and retry a failed connect on the next target"
+                .to_owned()
         },
         "Ctrl-C stops everything.".to_owned(),
     ]
