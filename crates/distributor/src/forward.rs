@@ -75,15 +75,13 @@ const BATCH: Duration = Duration::from_millis(2);
 /// How often the watcher looks at unanswered attempts.
 const SWEEP: Duration = Duration::from_millis(20);
 
-/// Check the services and take the table; nothing is changed on error
-/// except a stale table of this very stack, replaced by an empty one.
+/// Take the table (`check` the services first); nothing is changed on
+/// error except a stale table of this very stack, replaced by an empty one.
 pub fn start(
     system: &str,
     group: &str,
-    services: &[ServiceSpec],
     policy: Policy,
 ) -> Result<(Kernel, Conntrack), ForwardError> {
-    check(services)?;
     let table = Table::new(system, group)?;
     table.replace(&[], &policy)?;
     let events = match Conntrack::listen() {
@@ -171,8 +169,14 @@ pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationTok
     // Routes of DVIPAs given to another stack, kept until its table has
     // them (or HAND_OFF passed): when they were given.
     let mut handing: HashMap<SocketAddrV4, (SocketAddrV4, Instant)> = HashMap::new();
+    let mut last_write = Instant::now();
     loop {
         let mut want = desired(&shared);
+        // Now and then the table is written again as it should be: one
+        // deleted or emptied behind this stack's back is made right.
+        if last_write.elapsed() >= RECHECK {
+            applied = None;
+        }
         if shared.serving.is_some() {
             let kept = hand_off(&kernel, &shared, applied.as_deref(), &want, &mut handing).await;
             want.extend(kept);
@@ -231,6 +235,7 @@ pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationTok
                         .collect();
                     kernel.forwarded.store(Arc::new(map));
                     applied = Some(want);
+                    last_write = Instant::now();
                 }
                 Ok(Err(e)) => {
                     warn!(
@@ -317,7 +322,22 @@ async fn hand_off(
 
 /// Remove the stack's table (at stop): new connections to its DVIPAs are
 /// no longer forwarded by it; existing ones keep their conntrack entries.
-pub fn remove(kernel: &Kernel) {
+/// When other stacks of the group run on this host, first wait (HAND_OFF
+/// at most) until one of them routes each DVIPA:port this table forwards,
+/// so that there is no moment when neither table forwards.
+pub fn remove(kernel: &Kernel, others: bool) {
+    let forwarded: Vec<SocketAddrV4> = kernel
+        .forwarded
+        .load()
+        .keys()
+        .filter_map(|a| v4(*a))
+        .collect();
+    let until = Instant::now() + HAND_OFF;
+    if others {
+        while Instant::now() < until && !forwarded.iter().all(|f| kernel.table.others_route(*f)) {
+            std::thread::sleep(HAND_OFF_CHECK);
+        }
+    }
     match kernel.table.remove() {
         Ok(()) => info!(
             id = codes::KERNEL.id,
@@ -346,7 +366,8 @@ pub fn watch(
 ) {
     let mut tracker = Tracker::new(shared.settings.connect.timeout);
     let mut requests = Conntrack::requests().ok();
-    let mut ids: HashMap<(SocketAddr, SocketAddr), u64> = HashMap::new();
+    // Each followed connection's id in the connection table, and its service.
+    let mut ids: HashMap<(SocketAddr, SocketAddr), (u64, ServiceKey)> = HashMap::new();
     let mut stats: StatsCache = HashMap::new();
     let mut last_sweep = Instant::now();
     let mut lost_said = None::<Instant>;
@@ -367,7 +388,15 @@ pub fn watch(
         let now = Instant::now();
         let forwarded = kernel.forwarded.load();
         for (kind, flow) in batch {
-            let Some(key) = forwarded.get(&flow.service).copied() else {
+            // A connection of this stack: new ones to a DVIPA:port the table
+            // forwards (and did forward: not a packet left to the host), the
+            // end of one it followed, whatever the table forwards now.
+            let key = match kind {
+                Kind::New if flow.target != flow.service => forwarded.get(&flow.service).copied(),
+                Kind::Destroy => ids.get(&(flow.client, flow.service)).map(|(_, k)| *k),
+                _ => None,
+            };
+            let Some(key) = key else {
                 continue;
             };
             book(&shared, &mut ids, &mut stats, key, kind, &flow);
@@ -386,7 +415,7 @@ pub fn watch(
 }
 
 /// The most overdue attempts of one target asked about in one sweep.
-const MAX_ASKED: usize = 64;
+const MAX_ASKED: usize = 1024;
 
 /// Overdue attempts: per target, ask conntrack about the newest. Answered:
 /// the target was alive then, the older ones are no verdict. Unanswered: a
@@ -456,7 +485,7 @@ fn target_stats(
 /// The connection table and the per-target counters.
 fn book(
     shared: &Shared,
-    ids: &mut HashMap<(SocketAddr, SocketAddr), u64>,
+    ids: &mut HashMap<(SocketAddr, SocketAddr), (u64, ServiceKey)>,
     stats: &mut StatsCache,
     key: ServiceKey,
     kind: Kind,
@@ -469,7 +498,7 @@ fn book(
             s.total.inc();
             s.active.inc();
             let n = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-            ids.insert(id, n);
+            ids.insert(id, (n, key));
             let destip = destip_of(shared, key, flow.target);
             if let Ok(mut c) = shared.conns.lock() {
                 c.insert(
@@ -484,7 +513,7 @@ fn book(
             }
         }
         Kind::Destroy => {
-            if let Some(n) = ids.remove(&id) {
+            if let Some((n, _)) = ids.remove(&id) {
                 target_stats(shared, stats, key, flow.target).active.dec();
                 if let Ok(mut c) = shared.conns.lock() {
                     c.remove(n);

@@ -215,6 +215,10 @@ impl Table {
         let timeouts = policy.timeouts();
         let max = policy.max_connections;
         let matched = "ip daddr . tcp dport @services";
+        // Only a connection's first SYN starts one here: a packet that
+        // conntrack picks up mid-stream (an entry it forgot) is not sent to
+        // a target, which would reset it as a connection it never knew.
+        let syn = "tcp flags & (fin | syn | rst | ack) == syn";
         let chain = |name: &str, kind: &str, hook: &str, prio: i32, rules: &[String]| {
             let mut c = format!(
                 "  chain {name} {{\n    type {kind} hook {hook} priority {prio}; policy accept;\n"
@@ -225,13 +229,13 @@ impl Table {
             c.push_str("  }\n");
             c
         };
-        let timeout = [format!("{matched} ct timeout set \"timeouts\"")];
+        let timeout = [format!("{syn} {matched} ct timeout set \"timeouts\"")];
         let limit = [format!(
             "ct state new {matched} ct count over {max} counter name \"refused_limit\" reject with tcp reset"
         )];
         let nat = [
-            format!("{matched} ct event set new,destroy"),
-            "dnat ip to ip daddr . tcp dport map @active".to_owned(),
+            format!("{syn} {matched} ct event set new,destroy"),
+            format!("{syn} dnat ip to ip daddr . tcp dport map @active"),
         ];
         let mut s = format!(
             "table ip {n}\n\
@@ -343,8 +347,35 @@ impl Table {
     /// Whether this table sends new connections to `from` somewhere (its
     /// map has the element); absent table: no.
     pub fn routes(&self, from: SocketAddrV4) -> bool {
-        nft_out(&["list", "map", "ip", &self.name, "active"])
-            .is_ok_and(|out| out.contains(&format!("{} . {} :", from.ip(), from.port())))
+        let element = format!("{} . {} :", from.ip(), from.port());
+        nft_out(&["list", "map", "ip", &self.name, "active"]).is_ok_and(|out| {
+            out.split(['{', ','])
+                .any(|e| e.trim_start().starts_with(&element))
+        })
+    }
+
+    /// Whether another stack of this group on this host routes `from` in
+    /// its table.
+    pub fn others_route(&self, from: SocketAddrV4) -> bool {
+        let Ok(listed) = nft_out(&["list", "tables", "ip"]) else {
+            return false;
+        };
+        listed
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("table ip "))
+            .filter(|n| n.starts_with("zha_") && *n != self.name)
+            .any(|name| {
+                let ours = table_comment(name)
+                    .ok()
+                    .flatten()
+                    .and_then(|c| self.system_of(&c))
+                    .is_some();
+                ours && Table {
+                    name: name.to_owned(),
+                    mark: String::new(),
+                }
+                .routes(from)
+            })
     }
 
     /// How many connections `max_connections` refused so far.

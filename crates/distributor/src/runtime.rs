@@ -154,19 +154,30 @@ async fn start_with(
         warn!(id = codes::NOT_RUN.id, "{s}");
     }
     let prober = Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
-    // Kernel forwarding takes its table and conntrack now: all or nothing,
-    // before anything runs.
-    let kernel = if settings.forwarding == crate::settings::Forwarding::Kernel {
+    // Kernel forwarding: what it needs is checked now (nothing changed
+    // yet); its table is taken once this stack's name is its own in the
+    // group, so a second process started by mistake under the same name
+    // never touches the running stack's table.
+    let kernel_at = if settings.forwarding == crate::settings::Forwarding::Kernel {
         let (system, group) = match opts.group.as_ref().map(|g| (&g.system, &g.at)) {
             None => return Err(crate::forward::ForwardError::NoSystem.into()),
             Some((_, GroupAt::Etcd { .. })) => {
                 return Err(crate::forward::ForwardError::AcrossHosts.into());
             }
-            Some((system, GroupAt::Folder(dir))) => (system.clone(), dir.display().to_string()),
+            // The group by its folder's real path, however it was spelled.
+            Some((system, GroupAt::Folder(dir))) => (
+                system.clone(),
+                std::fs::canonicalize(dir)
+                    .or_else(|_| std::path::absolute(dir))
+                    .unwrap_or_else(|_| dir.clone())
+                    .display()
+                    .to_string(),
+            ),
         };
         if opts.hand_over {
             return Err(StartError::KernelHandOver);
         }
+        crate::forward::check(&loaded.services.services)?;
         let l = &settings.limits;
         let policy = crate::kernel::Policy {
             connect: settings.connect.timeout,
@@ -175,21 +186,7 @@ async fn start_with(
             server: l.server_timeout,
             max_connections: l.max_connections,
         };
-        let services = loaded.services.services.clone();
-        let (k, events) = tokio::task::spawn_blocking(move || {
-            crate::forward::start(&system, &group, &services, policy)
-        })
-        .await
-        .map_err(|e| StartError::StateDir {
-            dir: PathBuf::new(),
-            source: std::io::Error::other(e.to_string()),
-        })??;
-        info!(
-            id = codes::KERNEL.id,
-            "kernel forwarding: the nftables table {} is this stack's; new connections go through it once this stack serves its DVIPAs",
-            k.table.name()
-        );
-        Some((Arc::new(k), events))
+        Some((system, group, policy))
     } else {
         None
     };
@@ -243,7 +240,7 @@ async fn start_with(
     // outlives any one of them (SPEC §7).
     let mut hosts = None;
     match (opts.group.as_ref().map(|g| &g.at), group_engine.as_mut()) {
-        (Some(GroupAt::Folder(_)), Some(engine)) if kernel.is_none() => {
+        (Some(GroupAt::Folder(_)), Some(engine)) if kernel_at.is_none() => {
             ask_shares(engine.as_mut(), &mut inherited).await?;
         }
         (Some(GroupAt::Etcd { interface, .. }), Some(_)) => {
@@ -269,7 +266,7 @@ async fn start_with(
     let mut bound: Vec<(ServiceKey, TcpListener)> = Vec::new();
     match handed {
         // Kernel forwarding listens on nothing: the table forwards.
-        None if kernel.is_some() => {}
+        None if kernel_at.is_some() => {}
         None => {
             for l in &loaded.services.listeners {
                 let mut tries = 0;
@@ -376,7 +373,7 @@ async fn start_with(
     let wanted = settings.limits.max_connections;
     // Kernel forwarding holds no descriptor per connection: the table's
     // `ct count` is the limit.
-    let max_connections = if kernel.is_some() {
+    let max_connections = if kernel_at.is_some() {
         wanted
     } else {
         fds::fit(wanted, limit, reserve, pipes)
@@ -429,6 +426,27 @@ async fn start_with(
             (Some((stx, engine, claims, own)), Some(srx))
         }
         _ => (None, None),
+    };
+    // Kernel forwarding takes its table and conntrack now: all or nothing.
+    let kernel = match kernel_at {
+        Some((system, group, policy)) => {
+            let (k, events) =
+                tokio::task::spawn_blocking(move || crate::forward::start(&system, &group, policy))
+                    .await
+                    .map_err(|e| {
+                        crate::forward::ForwardError::Table(crate::kernel::KernelError::Nft {
+                            what: "take the table".into(),
+                            message: e.to_string(),
+                        })
+                    })??;
+            info!(
+                id = codes::KERNEL.id,
+                "kernel forwarding: the nftables table {} is this stack's; new connections go through it once this stack serves its DVIPAs",
+                k.table.name()
+            );
+            Some((Arc::new(k), events))
+        }
+        None => None,
     };
     let (tx, rx) = mpsc::channel(4096);
     let metrics = Arc::new(Metrics::new());
@@ -624,8 +642,14 @@ async fn start_with(
         // their conntrack entries and go on).
         if let Some((k, forwarding, watcher)) = kernel_tasks {
             let _ = forwarding.await;
+            let others = shared
+                .group
+                .lock()
+                .ok()
+                .and_then(|g| g.as_ref().map(|g| g.members.iter().any(|m| *m != g.system)))
+                .unwrap_or(false);
             let _ = tokio::task::spawn_blocking(move || {
-                crate::forward::remove(&k);
+                crate::forward::remove(&k, others);
                 let _ = watcher.join();
             })
             .await;

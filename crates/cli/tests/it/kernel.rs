@@ -668,3 +668,60 @@ fn an_unanswering_target_is_judged_after_the_connect_timeout_and_clients_retrans
     assert!(st.success(), "{err}");
     assert!(err.contains("no answer within 500ms (conntrack)"), "{err}");
 }
+
+/// A second stack started by mistake under the running one's name is
+/// refused by the group before it touches the running stack's table; a
+/// table deleted behind the stack's back is made again within seconds.
+#[test]
+fn a_second_stack_of_the_same_name_leaves_the_table_and_a_deleted_table_comes_back() {
+    let lab = Lab::new("kn");
+    let d = lab.start().run();
+    wait_who(&lab, "SYSA");
+    let Err((st, err)) = lab.start().try_run() else {
+        panic!("a second SYSA started");
+    };
+    assert_eq!(st.code(), Some(2), "{err}");
+    assert_eq!(
+        who(&lab),
+        "SYSA",
+        "the second SYSA emptied the running one's table"
+    );
+    lab.nft("delete table ip zha_sysa\n");
+    wait_who(&lab, "SYSA");
+    let (st, err) = d.stop();
+    assert!(st.success(), "{err}");
+}
+
+/// A packet of a connection conntrack no longer knows (its entry deleted,
+/// as after a timeout) is not sent to a target: the host resets it, and
+/// the active target stays available (a client's word is no verdict).
+#[test]
+fn a_forgotten_connection_is_reset_by_the_host_and_is_no_verdict() {
+    use zha_distributor::conntrack::Conntrack;
+    let lab = Lab::new("kg");
+    let d = lab.start().run();
+    wait_who(&lab, "SYSA");
+    let dvipa = lab.dvipa();
+    let ended = lab.ns.run(move || {
+        let mut c = open(dvipa, None).unwrap();
+        let local = c.stream.local_addr().unwrap();
+        Conntrack::requests().unwrap().delete(local, dvipa).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = c.stream.write_all(b"after\n");
+        let mut buf = [0u8; 16];
+        c.stream.read(&mut buf).map_err(|e| e.kind())
+    });
+    assert!(
+        matches!(ended, Err(std::io::ErrorKind::ConnectionReset) | Ok(0)),
+        "{ended:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let vdpt = d.netstat(&["vdpt"]).unwrap();
+    assert_eq!(vdpt.matches("Rdy: 001").count(), 2, "{vdpt}");
+    let (st, err) = d.stop();
+    assert!(st.success(), "{err}");
+    assert!(
+        !err.contains("(conntrack)"),
+        "a verdict from a forgotten connection:\n{err}"
+    );
+}

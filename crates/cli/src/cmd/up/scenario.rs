@@ -30,6 +30,10 @@ use crate::output::say;
 /// Bound on every wait of the scenario.
 const WAIT: Duration = Duration::from_secs(30);
 
+/// The longest failover whose failed connections kernel forwarding is
+/// excused (from the crash to the first answer after it).
+const FAILOVER_BOUND: Duration = Duration::from_secs(1);
+
 struct Timeline {
     start: Instant,
     rows: Vec<(Duration, String)>,
@@ -319,7 +323,9 @@ pub async fn run(
             .filter(|o| o.started >= c.end && o.result.is_ok())
             .map(|o| o.started)
             .min();
-        if let Some(r) = recovered {
+        // Excused only within a failover as quick as SPEC §7 asks of one
+        // machine (with room): a slow one fails the scenario.
+        if let Some(r) = recovered.filter(|r| r.duration_since(c.begin) <= FAILOVER_BOUND) {
             excused = outcomes
                 .iter()
                 .filter(|o| {
