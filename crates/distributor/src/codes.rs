@@ -286,7 +286,13 @@ pub const SYSTEM_NAME: Msg = Msg {
 pub const KERNEL: Msg = Msg {
     id: "ZHA3048I",
     title: "kernel forwarding's table or conntrack",
-    explanation: "With forwarding = \"kernel\" the stack's nftables table (`ip zha_<system>`) sends new connections to each DVIPA:port to its active target, and conntrack's events tell of failed connects. This message says when the table was taken, updated, removed (at stop, or a dead group member's by the stack that took its DVIPA over), or could not be, and when conntrack events were lost (counts may then be off until the connections end).",
+    explanation: "With forwarding = \"kernel\" the stack's nftables table (`ip zha_<system>`) sends new connections to each DVIPA:port to its active target, and conntrack's events tell of failed connects. This message says when the table was taken, or removed (at stop, or a dead group member's by the stack that took its DVIPA over).",
+};
+
+pub const KERNEL_TROUBLE: Msg = Msg {
+    id: "ZHA3049W",
+    title: "kernel forwarding cannot do all it should",
+    explanation: "With forwarding = \"kernel\": the stack's nftables table could not be updated or removed (it tries again; `nft list table ip zha_<system>` shows what the kernel has), conntrack's events were lost (its receive buffer overran: counts may be off until the connections end), conntrack's table is nearly full (when it is full the kernel drops new connections silently: raise net.netfilter.nf_conntrack_max or lower [limits] max_connections), or `netstat vcrt` could not read conntrack.",
 };
 
 /// Every message, in id order.
@@ -334,6 +340,7 @@ pub const CATALOG: &[&Msg] = &[
     &INHERITED,
     &SYSTEM_NAME,
     &KERNEL,
+    &KERNEL_TROUBLE,
 ];
 
 /// The catalog as `explain` reads it.

@@ -584,7 +584,7 @@ impl Controller {
                         })
                         .collect();
                 }
-                Err(e) => warn!(id = codes::KERNEL.id, "netstat vcrt: {e}"),
+                Err(e) => warn!(id = codes::KERNEL_TROUBLE.id, "netstat vcrt: {e}"),
             }
             v.connections.sort_by_key(|c| (c.dest, c.source));
         } else if report == Report::Vcrt {

@@ -239,7 +239,7 @@ pub async fn run(kernel: Arc<Kernel>, shared: Arc<Shared>, stop: CancellationTok
                 }
                 Ok(Err(e)) => {
                     warn!(
-                        id = codes::KERNEL.id,
+                        id = codes::KERNEL_TROUBLE.id,
                         "cannot update the nftables table {}: {e}; trying again",
                         kernel.table.name()
                     );
@@ -345,7 +345,7 @@ pub fn remove(kernel: &Kernel, others: bool) {
             kernel.table.name()
         ),
         Err(e) => warn!(
-            id = codes::KERNEL.id,
+            id = codes::KERNEL_TROUBLE.id,
             "cannot remove the nftables table {}: {e}",
             kernel.table.name()
         ),
@@ -371,6 +371,7 @@ pub fn watch(
     let mut stats: StatsCache = HashMap::new();
     let mut last_sweep = Instant::now();
     let mut lost_said = None::<Instant>;
+    let (mut last_full, mut full_said) = (Instant::now(), None::<Instant>);
     while !stop.is_cancelled() {
         // Let events gather a moment before reading them (one wake-up per
         // batch rather than per connection); verdicts wait BATCH at most.
@@ -379,7 +380,7 @@ pub fn watch(
             Ok(b) => b,
             Err(e) => {
                 if lost_said.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
-                    warn!(id = codes::KERNEL.id, "{e}; counts may be off");
+                    warn!(id = codes::KERNEL_TROUBLE.id, "{e}; counts may be off");
                     lost_said = Some(Instant::now());
                 }
                 Vec::new()
@@ -404,6 +405,19 @@ pub fn watch(
                 verdict(&shared, &mut stats, key, v);
             }
         }
+        if now.duration_since(last_full) >= FULL_CHECK {
+            last_full = now;
+            if let Some((count, max)) = conntrack_fill()
+                && count * 100 >= max * FULL_PERCENT
+                && full_said.is_none_or(|t: Instant| t.elapsed() > Duration::from_secs(60))
+            {
+                warn!(
+                    id = codes::KERNEL_TROUBLE.id,
+                    "conntrack's table holds {count} of at most {max} connections: when it is full the kernel drops new connections (no reset, no event); raise net.netfilter.nf_conntrack_max or lower [limits] max_connections"
+                );
+                full_said = Some(now);
+            }
+        }
         if now.duration_since(last_sweep) >= SWEEP
             && let Some(r) = requests.as_mut()
         {
@@ -412,6 +426,26 @@ pub fn watch(
             r.drain();
         }
     }
+}
+
+/// How often, and from what fill, conntrack's table is said to be nearly
+/// full.
+const FULL_CHECK: Duration = Duration::from_secs(1);
+const FULL_PERCENT: u64 = 90;
+
+/// Conntrack's entries now and at most (this namespace's count).
+fn conntrack_fill() -> Option<(u64, u64)> {
+    let read = |f: &str| -> Option<u64> {
+        std::fs::read_to_string(format!("/proc/sys/net/netfilter/{f}"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((
+        read("nf_conntrack_count")?,
+        read("nf_conntrack_max")?.max(1),
+    ))
 }
 
 /// The most overdue attempts of one target asked about in one sweep.
