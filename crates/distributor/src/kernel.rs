@@ -444,17 +444,22 @@ fn nft_out(args: &[&str]) -> Result<String, KernelError> {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => KernelError::NoNft,
-            _ => KernelError::Nft {
-                what: what.clone(),
-                message: e.to_string(),
-            },
-        })?;
+        .map_err(|e| spawn_error(&what, e))?;
     if out.status.success() {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
     Err(failure(what, &out.stderr))
+}
+
+/// `nft` could not be run: missing, or another reason.
+fn spawn_error(what: &str, e: std::io::Error) -> KernelError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => KernelError::NoNft,
+        _ => KernelError::Nft {
+            what: what.to_owned(),
+            message: e.to_string(),
+        },
+    }
 }
 
 fn failure(what: String, stderr: &[u8]) -> KernelError {
@@ -480,13 +485,7 @@ fn nft(what: &str, script: &str) -> Result<(), KernelError> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => KernelError::NoNft,
-            _ => KernelError::Nft {
-                what: what.to_owned(),
-                message: e.to_string(),
-            },
-        })?;
+        .map_err(|e| spawn_error(what, e))?;
     let written = child
         .stdin
         .take()
