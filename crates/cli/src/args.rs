@@ -92,8 +92,12 @@ Then, in another terminal:
   curl --cacert <work>/root/keyrings/IZUKeyring.IZUDFLT/ca.pem https://127.0.0.10:8443/zosmf/info
   zosmf-ha probe https://127.0.0.10:8443 --cacert <that ca.pem>
 
---scenario failover runs a scripted failover under client load and exits 0
-only if no client connection failed. Ctrl-C stops everything.";
+--scenario failover (or system-failure) runs a scripted failure under
+client load and exits 0 only if no client connection failed. With
+--forwarding kernel (root) the kernel cannot retry a connection: those sent
+to the dead system before the failover was complete (within 1 s) are
+counted apart and allowed; any other failure fails it. Ctrl-C stops
+everything.";
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {

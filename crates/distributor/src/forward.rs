@@ -37,7 +37,7 @@ pub enum ForwardError {
     #[error(transparent)]
     Conntrack(#[from] ConntrackError),
     #[error(
-        "forwarding = \"kernel\" needs --system NAME: the stack's nftables table is named after its system"
+        "forwarding = \"kernel\" needs --system NAME (the system this stack runs for, as [systems] names it): the stack's nftables table is named after its system"
     )]
     NoSystem,
     #[error(
@@ -47,7 +47,7 @@ pub enum ForwardError {
     #[error("forwarding = \"kernel\" is IPv4 only for now: {0} is IPv6")]
     Ipv6(SocketAddr),
     #[error(
-        "target {target} of {key} has no route from this host ({source}): kernel forwarding sends the client's packets there itself"
+        "target {target} of {key} has no route from this host ({source}): kernel forwarding sends the client's packets there itself; add a route to it, or forward with the proxy"
     )]
     NoRoute {
         key: ServiceKey,
@@ -631,9 +631,12 @@ fn access(key: ServiceKey, flow: &Flow, duration: Duration) {
 /// the table forwards, with the target each went to.
 pub fn connections(kernel: &Kernel) -> Result<Vec<(ServiceKey, Flow)>, ConntrackError> {
     let forwarded = kernel.forwarded.load();
+    // Connections both sides have closed (conntrack's TIME_WAIT and CLOSE,
+    // kept a few seconds) are not open any more.
     Ok(Conntrack::dump()?
         .into_iter()
         .filter(|f| f.target != f.service)
+        .filter(|f| !matches!(f.state_name(), "TIME_WAIT" | "CLOSE"))
         .filter_map(|f| forwarded.get(&f.service).map(|k| (*k, f)))
         .collect())
 }

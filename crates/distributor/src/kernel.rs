@@ -26,7 +26,9 @@ use std::time::Duration;
 pub enum KernelError {
     #[error("kernel forwarding needs `nft` (apt-get install nftables)")]
     NoNft,
-    #[error("{what} needs CAP_NET_ADMIN: run as root, or give the binary the capability")]
+    #[error(
+        "{what} needs CAP_NET_ADMIN: run as root, or give the process CAP_NET_ADMIN as an ambient capability (systemd: AmbientCapabilities=CAP_NET_ADMIN), since `nft`, which it runs, needs it too"
+    )]
     NotPermitted { what: String },
     #[error("{what}: nft: {message}")]
     Nft { what: String, message: String },

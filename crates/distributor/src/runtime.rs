@@ -159,6 +159,9 @@ async fn start_with(
     // group, so a second process started by mistake under the same name
     // never touches the running stack's table.
     let kernel_at = if settings.forwarding == crate::settings::Forwarding::Kernel {
+        if opts.hand_over {
+            return Err(StartError::KernelHandOver);
+        }
         let (system, group) = match opts.group.as_ref().map(|g| (&g.system, &g.at)) {
             None => return Err(crate::forward::ForwardError::NoSystem.into()),
             Some((_, GroupAt::Etcd { .. })) => {
@@ -174,9 +177,6 @@ async fn start_with(
                     .to_string(),
             ),
         };
-        if opts.hand_over {
-            return Err(StartError::KernelHandOver);
-        }
         crate::forward::check(&loaded.services.services)?;
         let l = &settings.limits;
         let policy = crate::kernel::Policy {
@@ -388,7 +388,7 @@ async fn start_with(
     }
     // Join the group once everything is bound: a member can be asked for
     // its sockets at once.
-    let (serving_tx, serving_rx) = match (&opts.group, group_engine) {
+    let (mut serving_tx, serving_rx) = match (&opts.group, group_engine) {
         (Some(g), Some(mut engine)) => {
             let dvipas: std::collections::BTreeSet<std::net::IpAddr> = loaded
                 .services
@@ -430,7 +430,7 @@ async fn start_with(
     // Kernel forwarding takes its table and conntrack now: all or nothing.
     let kernel = match kernel_at {
         Some((system, group, policy)) => {
-            let (k, events) =
+            let taken =
                 tokio::task::spawn_blocking(move || crate::forward::start(&system, &group, policy))
                     .await
                     .map_err(|e| {
@@ -438,7 +438,18 @@ async fn start_with(
                             what: "take the table".into(),
                             message: e.to_string(),
                         })
-                    })??;
+                    })
+                    .and_then(|r| r);
+            let (k, events) = match taken {
+                Ok(t) => t,
+                Err(e) => {
+                    // Not started: leave the group it just joined.
+                    if let Some((_, engine, _, _)) = serving_tx.as_mut() {
+                        let _ = engine.leave();
+                    }
+                    return Err(e.into());
+                }
+            };
             info!(
                 id = codes::KERNEL.id,
                 "kernel forwarding: the nftables table {} is this stack's; new connections go through it once this stack serves its DVIPAs",
