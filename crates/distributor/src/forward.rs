@@ -1,14 +1,17 @@
 //! `forwarding = "kernel"` (SPEC §8): the engine decides, netfilter
 //! forwards. Three parts, each small:
-//! - at start, `Kernel::start` checks what the kernel path needs (IPv4,
-//!   a route to every target, forwarding when a target is on another
-//!   host), replaces the stack's table (a stale one of a killed process
+//! - at start, `check` tells what the kernel path needs (IPv4, a route to
+//!   every target, forwarding when a target is on another host) before
+//!   anything changes; once the stack's name is its own in the group,
+//!   `start` replaces the stack's table (a stale one of a killed process
 //!   goes; one that is not the stack's is refused) and subscribes to
-//!   conntrack's events — all before anything runs;
+//!   conntrack's events;
 //! - `run` (a task) keeps the table's map in line with the routing table
 //!   the controller publishes and the DVIPAs this stack serves: one map
-//!   update per change, and a stack that takes a DVIPA over first removes
-//!   the table of a group member that is no longer live;
+//!   update per change and a full write every second; a stack that takes a
+//!   DVIPA over first removes the tables of group members no longer live,
+//!   and one that gives a DVIPA away keeps its route until the new owner's
+//!   table has one;
 //! - `watch` (a thread) turns conntrack's events into the engine's
 //!   evidence (`conntrack::Tracker`), the counters, the connection table
 //!   and the access log.
@@ -60,7 +63,7 @@ pub enum ForwardError {
     NoIpForward { key: ServiceKey, target: SocketAddr },
 }
 
-/// How often the table is compared with what it should hold, besides the
+/// How often the table is written again whole as it should be, besides the
 /// changes that wake the task.
 const RECHECK: Duration = Duration::from_secs(1);
 /// How long a stack that gave a DVIPA to another stack of this machine

@@ -459,7 +459,11 @@ fn proxy_settings_and_missing_privileges_are_refused_at_start() {
     assert_eq!(lab.tables(), "", "a refused start left a table");
     // Nor a member of the group.
     let member = lab.folder.path().join("group/members/SYSA.json");
-    assert!(!member.exists(), "a refused start stayed a member: {}", member.display());
+    assert!(
+        !member.exists(),
+        "a refused start stayed a member: {}",
+        member.display()
+    );
 }
 
 /// `up --forwarding kernel --scenario system-failure` in a namespace: the
