@@ -39,8 +39,16 @@ MAXCONN=$(( (FDS - 1000) * 2 / 5 ))
 NS="zha-bench-$$"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-cleanup_ns() { cleanup; ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; ip netns del "$NS" 2>/dev/null || true; }
+# The daemons (nginx, iperf3, HAProxy) by their pid files, what still runs
+# in the namespace, then the namespace and the work folder.
+cleanup_ns() {
+  cat "$W"/*.pid 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  cleanup
+  ip netns del "$NS" 2>/dev/null || true
+}
 trap cleanup_ns EXIT
+trap 'exit 130' INT TERM
 in_ns() { ip netns exec "$NS" "$@"; }
 
 HTTP=8080 BULK=5201
