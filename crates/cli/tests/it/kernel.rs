@@ -732,3 +732,48 @@ fn a_forgotten_connection_is_reset_by_the_host_and_is_no_verdict() {
         "a verdict from a forgotten connection:\n{err}"
     );
 }
+
+/// Two stacks on one machine, SYSA's table registered first: SYSA's stack
+/// SIGKILLed leaves its table, which would go on sending new connections
+/// where SYSA's stack last sent them; SYSB, taking the DVIPA over, removes
+/// it (a dead member's), and new connections follow SYSB's own table.
+#[test]
+fn a_stack_that_takes_over_removes_the_dead_members_table() {
+    let lab = Lab::new("kd");
+    let mut sysa = lab.start().run();
+    wait_who(&lab, "SYSA");
+    let sysb = Start {
+        profile: crate::distribute::profile(&lab.net, "AUTOSWITCHBACK").replace(
+            "VIPADEFINE 255.255.255.0",
+            "VIPABACKUP 100 MOVEABLE IMMEDIATE 255.255.255.0",
+        ),
+        args: vec![
+            "--system".into(),
+            "SYSB".into(),
+            "--group".into(),
+            lab.folder.path().join("group").into(),
+        ],
+        ..lab.start()
+    }
+    .run();
+    assert!(lab.tables().contains("zha_sysb"), "{}", lab.tables());
+    sysa.child.kill().unwrap();
+    let _ = sysa.child.wait();
+    let end = Instant::now() + LIMIT;
+    while lab.tables().contains("zha_sysa") {
+        assert!(
+            Instant::now() < end,
+            "the dead member's table stayed:\n{}",
+            lab.tables()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SYSB forwards now (to SYSA's server, still the preferred target).
+    wait_who(&lab, "SYSA");
+    let o = sysb.zha(&["vary", "quiesce", "SYSA"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    wait_who(&lab, "SYSB");
+    let (st, err) = sysb.stop();
+    assert!(st.success(), "{err}");
+    assert!(err.contains("removed the nftables table of SYSA"), "{err}");
+}
