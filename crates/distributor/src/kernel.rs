@@ -359,52 +359,41 @@ impl Table {
     /// Whether another stack of this group on this host routes `from` in
     /// its table.
     pub fn others_route(&self, from: SocketAddrV4) -> bool {
-        let Ok(listed) = nft_out(&["list", "tables", "ip"]) else {
-            return false;
-        };
-        listed
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("table ip "))
-            .filter(|n| n.starts_with("zha_") && *n != self.name)
-            .any(|name| {
-                let ours = table_comment(name)
-                    .ok()
-                    .flatten()
-                    .and_then(|c| self.system_of(&c))
-                    .is_some();
-                ours && Table {
-                    name: name.to_owned(),
+        self.group_tables().is_ok_and(|tables| {
+            tables.into_iter().any(|(name, _)| {
+                Table {
+                    name,
                     mark: String::new(),
                 }
                 .routes(from)
             })
+        })
     }
 
-    /// How many connections `max_connections` refused so far.
-    pub fn refused(&self) -> Option<u64> {
-        let out = nft_out(&["list", "counter", "ip", &self.name, "refused_limit"]).ok()?;
-        let at = out.find("packets ")? + "packets ".len();
-        out[at..].split_whitespace().next()?.parse().ok()
+    /// The other tables of this group on this host, with their systems.
+    fn group_tables(&self) -> Result<Vec<(String, String)>, KernelError> {
+        let listed = nft_out(&["list", "tables", "ip"])?;
+        let mut out = Vec::new();
+        for name in listed
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("table ip "))
+            .filter(|n| n.starts_with("zha_") && *n != self.name)
+        {
+            if let Some(system) = table_comment(name)?.and_then(|c| self.system_of(&c)) {
+                out.push((name.to_owned(), system));
+            }
+        }
+        Ok(out)
     }
 
     /// Remove the tables of this group's stacks on this host whose system
     /// is not in `live` (a stack that died without removing its table);
     /// returns the systems whose tables went. Tables of others are left.
     pub fn remove_dead(&self, live: &[String]) -> Result<Vec<String>, KernelError> {
-        let listed = nft_out(&["list", "tables", "ip"])?;
         let mut gone = Vec::new();
-        for name in listed
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("table ip "))
-            .filter(|n| n.starts_with("zha_") && *n != self.name)
-        {
-            let Some(comment) = table_comment(name)? else {
-                continue;
-            };
-            if let Some(system) = self.system_of(&comment)
-                && !live.iter().any(|l| l.eq_ignore_ascii_case(&system))
-            {
-                remove(name)?;
+        for (name, system) in self.group_tables()? {
+            if !live.iter().any(|l| l.eq_ignore_ascii_case(&system)) {
+                remove(&name)?;
                 gone.push(system);
             }
         }
