@@ -64,14 +64,14 @@ now() { date +%s.%N; }
 T0=$(now)
 ZOSMF_HA_LOG=warn "$ZHA" distribute --profile "$W/PROFILE.TCPIP" --config "$W/zosmf-ha.toml" 2> "$W/zha.log" & D=$!; PIDS+=($D)
 active_on() { # how many services have this target active
-  "$ZHA" netstat vdpt --json --config "$W/zosmf-ha.toml" 2>/dev/null \
-    | python3 -c "import json,sys; r=json.load(sys.stdin); print(sum(1 for s in r if not s['starting'] and (s['active'] or '').startswith('$1')))" 2>/dev/null || echo 0
+  "$ZHA" netstat vdpt --format json --config "$W/zosmf-ha.toml" 2>/dev/null \
+    | python3 -c "import json,sys; r=json.load(sys.stdin); print(sum(1 for s in r['services'] if not s['starting'] and (s['active'] or '').startswith('$1')))" 2>/dev/null || echo 0
 }
 until [ "$(active_on $NET.11:)" = 1024 ]; do sleep 0.05; done
 T1=$(now)
 echo "first round over on every port: $(python3 -c "print(f'{$T1-$T0:.2f}')") s after start"
-S=$(now); "$ZHA" netstat vdpt --json --config "$W/zosmf-ha.toml" > /dev/null; E=$(now)
-echo "netstat vdpt --json (1,024 services): $(python3 -c "print(f'{($E-$S)*1000:.0f}')") ms"
+S=$(now); "$ZHA" netstat vdpt --format json --config "$W/zosmf-ha.toml" > /dev/null; E=$(now)
+echo "netstat vdpt --format json (1,024 services): $(python3 -c "print(f'{($E-$S)*1000:.0f}')") ms"
 curl -s "http://127.0.0.1:$MPORT/metrics" | grep '^zosmf_ha_decision_seconds_count' > "$W/before"
 sleep 1
 K=$(now); kill -9 $A; wait $A 2>/dev/null || true

@@ -45,6 +45,37 @@ pub enum Command {
     Up(UpArgs),
     /// Call /zosmf/info repeatedly and show which system answers and how available it is
     Probe(ProbeArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell
+    #[command(after_help = COMPLETIONS_AFTER)]
+    Completions(CompletionsArgs),
+    /// Write the manual pages (zosmf-ha.1 and one per command) into a folder
+    #[command(after_help = MAN_AFTER)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_AFTER: &str = "\
+Install, e.g.:
+  zosmf-ha completions bash > ~/.local/share/bash-completion/completions/zosmf-ha
+  zosmf-ha completions zsh > \"${fpath[1]}/_zosmf-ha\"
+  zosmf-ha completions fish > ~/.config/fish/completions/zosmf-ha.fish";
+
+const MAN_AFTER: &str = "\
+Install, e.g.:
+  zosmf-ha man --out ~/.local/share/man/man1     # then: man zosmf-ha-distribute
+  sudo zosmf-ha man --out /usr/local/share/man/man1";
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The folder to write the pages into (created if needed)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 const PLAN_LONG: &str = "\
@@ -111,6 +142,12 @@ pub struct PlanArgs {
     /// Replace files that are already there
     #[arg(long)]
     pub force: bool,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+
+    #[command(flatten)]
+    pub color: ColorArgs,
 }
 
 #[derive(Args, Debug)]
@@ -380,9 +417,8 @@ pub struct NetstatArgs {
     #[arg(long)]
     pub detail: bool,
 
-    /// JSON instead of the NETSTAT layout
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
 
     #[command(flatten)]
     pub control: ControlArgs,
@@ -478,13 +514,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
 
-    /// Output format; json writes only JSON to stdout
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[command(flatten)]
+    pub format: FormatArgs,
 
-    /// Colour the human output (auto: on a terminal, unless NO_COLOR is set)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub color: ColorArgs,
 
     /// Exit with status 1 when there are warnings, too
     #[arg(long)]
@@ -503,6 +537,9 @@ pub struct CheckArgs {
 pub struct ExplainArgs {
     /// A finding id such as ZHA2006 or ZHA2006E, or a z/OS message such as EZZ0827I (the rules that cite it); without one, list every id
     pub id: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -515,8 +552,38 @@ pub enum KindArg {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    Human,
+    /// For people: the layout each command documents
+    #[value(alias = "human")]
+    Text,
+    /// For programs: one JSON document on stdout with a "version" field
     Json,
+}
+
+/// `--format text|json`, shared by every command that can print JSON.
+/// `--json` (netstat's and probe's old spelling) is a hidden alias of
+/// `--format json`, and `human` of `text`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct FormatArgs {
+    /// text, or json: only JSON on stdout, with a "version" field
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    #[arg(long, hide = true, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    pub fn json(&self) -> bool {
+        self.json || self.format == Format::Json
+    }
+}
+
+/// `--color auto|always|never`, shared by every command that colours.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct ColorArgs {
+    /// Colour: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

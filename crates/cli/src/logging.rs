@@ -21,11 +21,17 @@ const QUEUE: usize = 8192;
 
 /// Start logging to stderr; `ZOSMF_HA_LOG` filters (default `info`). Keep
 /// the guard until the end: dropping it writes what is still queued.
+///
+/// A text line is z/OS's: the timestamp, the message id (`ZHA3003I`; the
+/// level for a line without one), the text, then the other fields
+/// (`2026-11-29T17:00:00.123456Z ZHA3003I 127.0.0.10..8443: new connections
+/// go to SYSB reason="preferred down"`). Under systemd, whose journal
+/// stamps each line itself, stderr is the journal (`JOURNAL_STREAM`): no
+/// timestamp, and the line starts with its syslog priority (`<6>ZHA3003I …`),
+/// so `journalctl -p warning` finds the warnings.
 pub fn init(json: bool) -> WorkerGuard {
-    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_env("ZOSMF_HA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let journal = journal_stream();
     let queue_drops = Arc::new(OnceLock::new());
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(true)
@@ -36,7 +42,7 @@ pub fn init(json: bool) -> WorkerGuard {
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
-        .with_ansi(color && !json)
+        .with_ansi(false)
         // An event that cannot be written is not worth a message on the
         // same broken stderr: the writer counts it.
         .log_internal_errors(false);
@@ -45,9 +51,98 @@ pub fn init(json: bool) -> WorkerGuard {
         // backend (the access log's target), once per line.
         let _ = b.json().flatten_event(true).with_target(false).try_init();
     } else {
-        let _ = b.with_target(false).try_init();
+        let _ = b.event_format(ZosLine { journal }).try_init();
     }
     guard
+}
+
+/// Whether stderr is the systemd journal: `JOURNAL_STREAM` names its
+/// device and inode (systemd.exec(5)).
+fn journal_stream() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(v) = std::env::var_os("JOURNAL_STREAM") else {
+        return false;
+    };
+    let Some((dev, ino)) = v.to_str().and_then(|v| v.split_once(':')) else {
+        return false;
+    };
+    let Ok(meta) = std::fs::metadata("/proc/self/fd/2") else {
+        return false;
+    };
+    dev.parse() == Ok(meta.dev()) && ino.parse() == Ok(meta.ino())
+}
+
+/// The text line (see [`init`]).
+struct ZosLine {
+    journal: bool,
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for ZosLine
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut w: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let mut f = Fields::default();
+        event.record(&mut f);
+        let level = *event.metadata().level();
+        w.write_str(&line(level, f, self.journal, std::time::SystemTime::now()))
+    }
+}
+
+/// An event's fields: its id and message apart, the rest as `k=v`.
+#[derive(Default)]
+struct Fields {
+    id: Option<String>,
+    message: String,
+    rest: String,
+}
+
+impl tracing::field::Visit for Fields {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        match field.name() {
+            "id" => self.id = Some(value.to_owned()),
+            "message" => self.message = value.to_owned(),
+            name => {
+                use std::fmt::Write as _;
+                let _ = write!(self.rest, " {name}={value:?}");
+            }
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write as _;
+        match field.name() {
+            "message" => self.message = format!("{value:?}"),
+            "id" => self.id = Some(format!("{value:?}").trim_matches('"').to_owned()),
+            name => {
+                let _ = write!(self.rest, " {name}={value:?}");
+            }
+        }
+    }
+}
+
+/// One text line, with its newline.
+fn line(level: tracing::Level, f: Fields, journal: bool, now: std::time::SystemTime) -> String {
+    let tag = f.id.unwrap_or_else(|| format!("{level:<5}"));
+    if journal {
+        // sd-daemon(3)'s priority prefixes.
+        let prio = match level {
+            tracing::Level::ERROR => 3,
+            tracing::Level::WARN => 4,
+            tracing::Level::INFO => 6,
+            _ => 7,
+        };
+        format!("<{prio}>{tag} {}{}\n", f.message, f.rest)
+    } else {
+        let ts = humantime::format_rfc3339_micros(now);
+        format!("{ts} {tag} {}{}\n", f.message, f.rest)
+    }
 }
 
 /// A writer that never fails: what it cannot write is counted, and the
@@ -100,7 +195,7 @@ impl<W: Write> Lossy<W> {
             });
             format!("{v}\n")
         } else {
-            format!("{ts}  WARN id=\"{}\" lost={n} {msg}\n", codes::LOG_LOST.id)
+            format!("{ts} {} {msg} lost={n}\n", codes::LOG_LOST.id)
         }
     }
 }
@@ -209,5 +304,27 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
         assert_eq!(v["id"], "ZHA3028W");
         assert_eq!(v["lost"], 2);
+    }
+
+    #[test]
+    fn a_text_line_has_its_id_right_after_the_timestamp() {
+        let f = |id: Option<&str>| Fields {
+            id: id.map(str::to_owned),
+            message: "127.0.0.10..8443: new connections go to SYSB".into(),
+            rest: " reason=\"preferred down\"".into(),
+        };
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_micros(1_500_000);
+        assert_eq!(
+            line(tracing::Level::INFO, f(Some("ZHA3003I")), false, t),
+            "1970-01-01T00:00:01.500000Z ZHA3003I 127.0.0.10..8443: new connections go to SYSB reason=\"preferred down\"\n"
+        );
+        assert_eq!(
+            line(tracing::Level::WARN, f(None), false, t),
+            "1970-01-01T00:00:01.500000Z WARN  127.0.0.10..8443: new connections go to SYSB reason=\"preferred down\"\n"
+        );
+        assert_eq!(
+            line(tracing::Level::WARN, f(Some("ZHA3002W")), true, t),
+            "<4>ZHA3002W 127.0.0.10..8443: new connections go to SYSB reason=\"preferred down\"\n"
+        );
     }
 }

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Server(args) => cmd::server::run(args),
         Command::Up(args) => cmd::up::run(args),
         Command::Probe(args) => cmd::probe::run(args),
+        Command::Completions(args) => cmd::docs::completions(args),
+        Command::Man(args) => cmd::docs::man(args),
     };
     match res {
         Ok(code) => code,

@@ -20,6 +20,20 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The diagnostics' style for a `--color` choice.
+pub fn style(choice: ColorChoice) -> zha_diag::render::Style {
+    if use_color(choice) {
+        zha_diag::render::Style::Color
+    } else {
+        zha_diag::render::Style::Plain
+    }
+}
+
+/// A JSON document for stdout, pretty, with a newline.
+pub fn json(v: &impl serde::Serialize) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(v)? + "\n")
+}
+
 /// Write to stdout. A closed pipe (`check … | head -1`) is no error: the
 /// reader has what it wanted, and the command's exit status (1 when
 /// `check` found errors) stands. Any other failure (a full disk) is an

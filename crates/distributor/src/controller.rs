@@ -653,51 +653,62 @@ impl Controller {
             .snapshot()
             .services
             .into_iter()
-            .map(|s| ServiceRow {
-                dest: SocketAddr::new(s.key.dvipa, s.key.port),
-                dist_method: DistMethod::HotStandby,
-                auto_switch_back: s.switchback,
-                health_switch: s.healthswitch,
-                active: s.active,
-                starting: s.starting,
-                targets: s
-                    .targets
-                    .iter()
-                    .map(|t| {
-                        let l = metrics::labels(&s.key, t.endpoint);
-                        let flag = match (t.active, t.availability) {
-                            (_, Availability::Quiesced) => Flag::Quiesced,
-                            (true, _) => Flag::Active,
-                            (false, Availability::Available) => Flag::Backup,
-                            (false, _) => Flag::Unavailable,
-                        };
-                        let (srv_type, rank) = match t.role {
-                            zha_standby::TargetRole::Preferred => (SrvType::Preferred, None),
-                            zha_standby::TargetRole::Backup(r) => (SrvType::Backup, Some(r)),
-                        };
-                        TargetRow {
-                            dest_xcf: t.destip,
-                            target: t.endpoint,
-                            system: t.system.clone(),
-                            srv_type,
-                            rank,
-                            flag,
-                            ready: u32::from(t.listening != Some(false)),
-                            tsr: if t.availability == Availability::Available {
-                                100
-                            } else {
-                                0
-                            },
-                            listening: t.listening,
-                            healthy: t.healthy,
-                            total_conn: m.connections.get_or_create(&l).get(),
-                            active_conn: u64::try_from(
-                                m.connections_active.get_or_create(&l).get(),
-                            )
-                            .unwrap_or(0),
-                        }
-                    })
-                    .collect(),
+            .map(|s| {
+                let d = self.stack.distributions.iter().find(|d| {
+                    d.dvipa.value == s.key.dvipa
+                        && d.ports
+                            .iter()
+                            .any(|r| (r.value.lo..=r.value.hi).contains(&s.key.port))
+                });
+                ServiceRow {
+                    dest: SocketAddr::new(s.key.dvipa, s.key.port),
+                    dist_method: DistMethod::HotStandby,
+                    auto_switch_back: s.switchback,
+                    health_switch: s.healthswitch,
+                    sys_pt: d.is_some_and(|d| d.sysplexports),
+                    tim_aff: d.map_or(0, |d| d.timedaffinity),
+                    opt_loc: d.and_then(|d| d.optlocal),
+                    active: s.active,
+                    starting: s.starting,
+                    targets: s
+                        .targets
+                        .iter()
+                        .map(|t| {
+                            let l = metrics::labels(&s.key, t.endpoint);
+                            let flag = match (t.active, t.availability) {
+                                (_, Availability::Quiesced) => Flag::Quiesced,
+                                (true, _) => Flag::Active,
+                                (false, Availability::Available) => Flag::Backup,
+                                (false, _) => Flag::Unavailable,
+                            };
+                            let (srv_type, rank) = match t.role {
+                                zha_standby::TargetRole::Preferred => (SrvType::Preferred, None),
+                                zha_standby::TargetRole::Backup(r) => (SrvType::Backup, Some(r)),
+                            };
+                            TargetRow {
+                                dest_xcf: t.destip,
+                                target: t.endpoint,
+                                system: t.system.clone(),
+                                srv_type,
+                                rank,
+                                flag,
+                                ready: u32::from(t.listening != Some(false)),
+                                tsr: if t.availability == Availability::Available {
+                                    100
+                                } else {
+                                    0
+                                },
+                                listening: t.listening,
+                                healthy: t.healthy,
+                                total_conn: m.connections.get_or_create(&l).get(),
+                                active_conn: u64::try_from(
+                                    m.connections_active.get_or_create(&l).get(),
+                                )
+                                .unwrap_or(0),
+                            }
+                        })
+                        .collect(),
+                }
             })
             .collect()
     }
@@ -940,6 +951,7 @@ fn service_stats(m: &Metrics, key: ServiceKey) -> ServiceStats {
 fn vipa_row(v: &zha_tcpip::Vipa) -> VipaRow {
     VipaRow {
         addr: v.addr.value,
+        prefix_len: v.prefix_len,
         kind: match v.owner {
             VipaOwner::Define => VipaKind::Define,
             VipaOwner::Backup(_) => VipaKind::Backup,

@@ -59,14 +59,22 @@ pub fn vipadyn(v: &View) -> String {
     out
 }
 
-/// The report as JSON: VDPT the service rows, VCRT the connection rows,
-/// VIPADCFG `{"vipas": …, "distribute": …}`.
+/// The report as JSON, one object with `version` and `report`: VDPT's
+/// `services`, VCRT's `connections`, VIPADYN's and VIPADCFG's `vipas`
+/// (VIPADCFG's `distribute` too), the stack's `system` and `members`.
 pub fn json(v: &View, report: Report) -> serde_json::Value {
+    let name = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
     let value = match report {
-        Report::Vdpt => serde_json::to_value(&v.services),
-        Report::Vcrt => serde_json::to_value(&v.connections),
+        Report::Vdpt => serde_json::to_value(&v.services).map(|rows| {
+            serde_json::json!({ "version": JSON_VERSION, "report": name, "services": rows })
+        }),
+        Report::Vcrt => serde_json::to_value(&v.connections).map(|rows| {
+            serde_json::json!({ "version": JSON_VERSION, "report": name, "connections": rows })
+        }),
         Report::Vipadyn => serde_json::to_value(&v.vipadyn).map(|rows| {
             serde_json::json!({
+                "version": JSON_VERSION,
+                "report": name,
                 "system": v.system,
                 "members": v.members,
                 "vipas": rows,
@@ -74,6 +82,8 @@ pub fn json(v: &View, report: Report) -> serde_json::Value {
         }),
         Report::Vipadcfg => serde_json::to_value(&v.vipas).and_then(|vipas| {
             Ok(serde_json::json!({
+                "version": JSON_VERSION,
+                "report": name,
                 "vipas": vipas,
                 "distribute": serde_json::to_value(&v.services)?,
                 "system": v.system,
@@ -82,6 +92,16 @@ pub fn json(v: &View, report: Report) -> serde_json::Value {
         }),
     };
     value.unwrap_or(serde_json::Value::Null)
+}
+
+/// The version of `netstat --format json`'s documents: raised when a field
+/// changes meaning or goes (new fields do not raise it).
+pub const JSON_VERSION: u32 = 1;
+
+/// The rows of a `netstat vdpt --format json` document.
+pub fn vdpt_rows(json: &str) -> Option<Vec<crate::protocol::ServiceRow>> {
+    let mut v: serde_json::Value = serde_json::from_str(json).ok()?;
+    serde_json::from_value(v.get_mut("services")?.take()).ok()
 }
 
 /// `10.0.0.10..443`, as NETSTAT writes an address and port.
@@ -205,7 +225,14 @@ pub fn vipadcfg(v: &View, detail: bool) -> String {
         }
         let _ = writeln!(out, "  VIPA {name}:");
         for r in rows {
-            let _ = writeln!(out, "    IpAddr: {}", r.addr);
+            match r.prefix_len {
+                Some(p) => {
+                    let _ = writeln!(out, "    IpAddr/PrefixLen: {}/{p}", r.addr);
+                }
+                None => {
+                    let _ = writeln!(out, "    IpAddr/PrefixLen: {}", r.addr);
+                }
+            }
             let moveable = match r.moveable {
                 Moveable::Immediate => "Immediate",
                 Moveable::WhenIdle => "WhenIdle",
@@ -235,6 +262,21 @@ pub fn vipadcfg(v: &View, detail: bool) -> String {
                 "      AutoSwitchBack: {:<11} HealthSwitch: {}",
                 yes_no(s.auto_switch_back),
                 yes_no(s.health_switch)
+            );
+            let tim_aff = if s.tim_aff == 0 {
+                "No".to_owned()
+            } else {
+                s.tim_aff.to_string()
+            };
+            let _ = writeln!(
+                out,
+                "      SysPt:   {:<4} TimAff: {tim_aff:<5} Flg:",
+                yes_no(s.sys_pt)
+            );
+            let _ = writeln!(
+                out,
+                "      OptLoc:  {}",
+                s.opt_loc.map_or("No".to_owned(), |n| n.to_string())
             );
             if detail {
                 let _ = writeln!(
@@ -290,6 +332,9 @@ mod tests {
                 dist_method: DistMethod::HotStandby,
                 auto_switch_back: true,
                 health_switch: true,
+                sys_pt: false,
+                tim_aff: 0,
+                opt_loc: None,
                 active: None,
                 starting: false,
                 targets: vec![
@@ -305,6 +350,7 @@ mod tests {
             }],
             vipas: vec![VipaRow {
                 addr: [10, 0, 0, 10].into(),
+                prefix_len: Some(24),
                 kind: VipaKind::Define,
                 rank: None,
                 moveable: Moveable::Immediate,
@@ -341,9 +387,28 @@ mod tests {
         );
         let s = vipadcfg(&view(), false);
         assert!(
-            s.contains("VIPA Define:\n    IpAddr: 10.0.0.10\n      Moveable: Immediate"),
+            s.contains(
+                "VIPA Define:\n    IpAddr/PrefixLen: 10.0.0.10/24\n      Moveable: Immediate"
+            ),
             "{s}"
         );
+        assert!(
+            s.contains(
+                "HealthSwitch: Yes\n      SysPt:   No   TimAff: No    Flg:\n      OptLoc:  No\n"
+            ),
+            "{s}"
+        );
+        let mut v = view();
+        v.services[0].sys_pt = true;
+        v.services[0].tim_aff = 60;
+        v.services[0].opt_loc = Some(1);
+        v.vipas[0].prefix_len = None;
+        let s = vipadcfg(&v, false);
+        assert!(
+            s.contains("SysPt:   Yes  TimAff: 60    Flg:\n      OptLoc:  1\n"),
+            "{s}"
+        );
+        assert!(s.contains("    IpAddr/PrefixLen: 10.0.0.10\n"), "{s}");
         assert!(
             s.contains("AutoSwitchBack: Yes         HealthSwitch: Yes"),
             "{s}"
@@ -354,8 +419,17 @@ mod tests {
     #[test]
     fn json_reports() {
         let v = view();
-        assert_eq!(json(&v, Report::Vdpt)[0]["dest"], "10.0.0.10:443");
-        assert_eq!(json(&v, Report::Vcrt)[0]["source"], "127.0.0.1:40000");
+        assert_eq!(json(&v, Report::Vdpt)["version"], JSON_VERSION);
+        assert_eq!(json(&v, Report::Vdpt)["report"], "vdpt");
+        assert_eq!(
+            json(&v, Report::Vdpt)["services"][0]["dest"],
+            "10.0.0.10:443"
+        );
+        assert_eq!(
+            json(&v, Report::Vcrt)["connections"][0]["source"],
+            "127.0.0.1:40000"
+        );
+        assert_eq!(json(&v, Report::Vipadcfg)["vipas"][0]["prefix_len"], 24);
         assert_eq!(json(&v, Report::Vipadcfg)["vipas"][0]["kind"], "Define");
         assert_eq!(
             json(&v, Report::Vipadcfg)["distribute"][0]["targets"][1]["rank"],

@@ -154,6 +154,15 @@ pub struct ServiceRow {
     pub dist_method: DistMethod,
     pub auto_switch_back: bool,
     pub health_switch: bool,
+    /// SYSPLEXPORTS, TIMEDAFFINITY seconds (0: none) and OPTLOCAL's value
+    /// (`None`: NOOPTLOCAL), as the profile says: z/OS's VIPADCFG shows
+    /// them; hot standby does not act on them.
+    #[serde(default)]
+    pub sys_pt: bool,
+    #[serde(default)]
+    pub tim_aff: u32,
+    #[serde(default)]
+    pub opt_loc: Option<u32>,
     /// The target new connections go to (its endpoint).
     pub active: Option<SocketAddr>,
     /// The first round of probes is not in yet: `active` is tentative.
@@ -247,6 +256,9 @@ pub enum Moveable {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct VipaRow {
     pub addr: IpAddr,
+    /// From the VIPADEFINE/VIPABACKUP mask (IPv4) or prefix (IPv6).
+    #[serde(default)]
+    pub prefix_len: Option<u8>,
     pub kind: VipaKind,
     pub rank: Option<u8>,
     pub moveable: Moveable,

@@ -23,6 +23,9 @@ pub struct Vipa {
     /// The IPv6 interface name, for the IPv6 form.
     pub intf: Option<String>,
     pub moveable: Option<Moveable>,
+    /// The prefix length: an IPv4 mask's ones (`None` without a mask or for
+    /// a mask that is not contiguous), an IPv6 prefix.
+    pub prefix_len: Option<u8>,
     /// The sub-statement keyword (VIPADEFINE / VIPABACKUP).
     pub keyword: Span,
 }
@@ -52,6 +55,12 @@ pub struct Distribution {
     pub method: DistMethod,
     pub switchback: bool,
     pub healthswitch: bool,
+    /// SYSPLEXPORTS.
+    pub sysplexports: bool,
+    /// TIMEDAFFINITY seconds (0: none).
+    pub timedaffinity: u32,
+    /// OPTLOCAL's value (`OPTLOCAL` alone: 0); `None`: NOOPTLOCAL, the default.
+    pub optlocal: Option<u32>,
     /// `None` for DESTIP ALL.
     pub targets: Option<Vec<Target>>,
     pub keyword: Span,
@@ -580,6 +589,13 @@ fn define(
         VipaAddrs::V6 { intf, .. } => Some(intf.value.clone()),
         VipaAddrs::V4 { .. } => None,
     };
+    let prefix_len = match addrs {
+        VipaAddrs::V6 { prefix, .. } => *prefix,
+        VipaAddrs::V4 { mask, .. } => mask.and_then(|m| {
+            let bits = u32::from(m.value);
+            (bits.leading_ones() + bits.trailing_zeros() == 32).then(|| bits.leading_ones() as u8)
+        }),
+    };
     let what = match owner {
         VipaOwner::Define => "VIPADEFINE",
         VipaOwner::Backup(_) => "VIPABACKUP",
@@ -630,6 +646,7 @@ fn define(
             owner,
             intf: intf.clone(),
             moveable: options.moveable,
+            prefix_len,
             keyword,
         });
     }
@@ -800,6 +817,9 @@ fn distribute(
         method,
         switchback: d.switchback.is_none_or(|s| s.value),
         healthswitch: d.healthswitch.is_none_or(|s| s.value),
+        sysplexports: d.sysplexports.is_some(),
+        timedaffinity: d.timedaffinity.map_or(0, |t| t.value),
+        optlocal: d.optlocal.map(|o| o.value.unwrap_or(0)),
         targets: targets.map(|_| targets_of(d)),
         keyword: sub.keyword,
         span: sub.span,

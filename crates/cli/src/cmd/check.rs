@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use zha_diag::render::{Style, render_all};
+use zha_diag::render::render_all;
 use zha_diag::{Summary, json};
 use zha_plex::{Kind, OsFs, check};
 
-use crate::args::{CheckArgs, Format, KindArg};
+use crate::args::{CheckArgs, KindArg};
 use crate::output;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -47,20 +47,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         opts.symbols.set(k, v.clone());
     }
     let report = check(&OsFs, &args.paths, &opts);
-    let text = match args.format {
-        Format::Json => {
-            let mut s = json::report(&report.diagnostics, &report.sources);
-            s.push('\n');
-            s
-        }
-        Format::Human => {
-            let style = if output::use_color(args.color) {
-                Style::Color
-            } else {
-                Style::Plain
-            };
-            render_all(&report.diagnostics, &report.sources, style)
-        }
+    let text = if args.format.json() {
+        let mut s = json::report(&report.diagnostics, &report.sources);
+        s.push('\n');
+        s
+    } else {
+        render_all(
+            &report.diagnostics,
+            &report.sources,
+            output::style(args.color.color),
+        )
     };
     output::print(&text)?;
     let s = Summary::of(&report.diagnostics);

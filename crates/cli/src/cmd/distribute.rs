@@ -154,8 +154,8 @@ pub fn netstat(a: NetstatArgs) -> anyhow::Result<ExitCode> {
         Ok(v) => v,
         Err(e) => return refused(e, &a.control),
     };
-    let text = if a.json {
-        serde_json::to_string_pretty(&display::json(&view, report))? + "\n"
+    let text = if a.format.json() {
+        output::json(&display::json(&view, report))?
     } else {
         display::text(&view, report, a.detail)
     };

@@ -6,56 +6,109 @@ use crate::args::ExplainArgs;
 use crate::output;
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let Some(id) = args.id else {
-        let mut s = String::from("Finding ids (zosmf-ha explain ID for the details):\n\n");
-        for c in catalog() {
-            s.push_str(&format!("  {}  {:<3}  {}\n", c.code, c.severities, c.title));
-        }
-        output::print(&s)?;
-        return Ok(ExitCode::SUCCESS);
-    };
-    match find(&id) {
-        Some(c) => {
-            let s = format!(
-                "{} ({}): {}\n\n{}\n",
-                c.code,
-                severity_words(c.severities),
-                c.title,
-                c.explanation
-            );
-            output::print(&s)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => match zos_message(&id) {
-            Some(msg) => {
-                let citing: Vec<_> = catalog().into_iter().filter(|c| cites(c, &msg)).collect();
-                if citing.is_empty() {
+    let answer = match args.id.as_deref() {
+        None => Answer {
+            zos: None,
+            full: false,
+            rules: catalog(),
+        },
+        Some(id) => match find(id) {
+            Some(c) => Answer {
+                zos: None,
+                full: true,
+                rules: vec![c],
+            },
+            None => match zos_message(id) {
+                Some(msg) => {
+                    let citing: Vec<_> = catalog().into_iter().filter(|c| cites(c, &msg)).collect();
+                    if citing.is_empty() {
+                        output::error(&format!(
+                            "zosmf-ha: no rule cites the z/OS message {msg} (run `zosmf-ha explain` for the list)"
+                        ));
+                        return Ok(ExitCode::from(2));
+                    }
+                    Answer {
+                        zos: Some(msg),
+                        full: true,
+                        rules: citing,
+                    }
+                }
+                None => {
                     output::error(&format!(
-                        "zosmf-ha: no rule cites the z/OS message {msg} (run `zosmf-ha explain` for the list)"
+                        "zosmf-ha: no finding has the id `{id}`; ids look like ZHA2006, or a z/OS message like EZZ0827I (run `zosmf-ha explain` for the list)"
                     ));
                     return Ok(ExitCode::from(2));
                 }
-                let mut s = format!("The rules that cite the z/OS message {msg}:\n\n");
-                for c in &citing {
-                    s.push_str(&format!(
-                        "{} ({}): {}\n\n{}\n\n",
-                        c.code,
-                        severity_words(c.severities),
-                        c.title,
-                        c.explanation
-                    ));
-                }
-                output::print(s.trim_end_matches('\n'))?;
-                output::print("\n")?;
-                Ok(ExitCode::SUCCESS)
-            }
-            None => {
-                output::error(&format!(
-                    "zosmf-ha: no finding has the id `{id}`; ids look like ZHA2006, or a z/OS message like EZZ0827I (run `zosmf-ha explain` for the list)"
-                ));
-                Ok(ExitCode::from(2))
-            }
+            },
         },
+    };
+    let out = if args.format.json() {
+        output::json(&answer.json())?
+    } else {
+        answer.text()
+    };
+    output::print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `explain` says: the list of every id (`full` false: titles only),
+/// one id, or the rules citing a z/OS message.
+struct Answer {
+    zos: Option<String>,
+    full: bool,
+    rules: Vec<zha_diag::CodeInfo>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        if !self.full {
+            let mut s = String::from("Finding ids (zosmf-ha explain ID for the details):\n\n");
+            for c in &self.rules {
+                s.push_str(&format!("  {}  {:<3}  {}\n", c.code, c.severities, c.title));
+            }
+            return s;
+        }
+        let mut s = match &self.zos {
+            Some(msg) => format!("The rules that cite the z/OS message {msg}:\n\n"),
+            None => String::new(),
+        };
+        let blocks: Vec<String> = self
+            .rules
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}): {}\n\n{}\n",
+                    c.code,
+                    severity_words(c.severities),
+                    c.title,
+                    c.explanation
+                )
+            })
+            .collect();
+        s.push_str(&blocks.join("\n"));
+        s
+    }
+
+    /// `{"version": 1, "zos": "EZZ0827I" or null, "ids": [{"id",
+    /// "severities": ["error", …], "title", "explanation"}]}` (the list of
+    /// every id has no explanations, as its text).
+    fn json(&self) -> serde_json::Value {
+        let ids: Vec<serde_json::Value> = self
+            .rules
+            .iter()
+            .map(|c| {
+                let mut v = serde_json::json!({
+                    "id": c.code,
+                    "severities": c.severities.split('/').map(severity_word).collect::<Vec<_>>(),
+                    "title": c.title,
+                });
+                if self.full {
+                    v["explanation"] = c.explanation.into();
+                }
+                v
+            })
+            .collect();
+        serde_json::json!({ "version": 1, "zos": self.zos, "ids": ids })
     }
 }
 
@@ -89,14 +142,18 @@ fn cites(c: &zha_diag::CodeInfo, msg: &str) -> bool {
 
 fn severity_words(s: &str) -> String {
     s.split('/')
-        .map(|l| match l {
-            "E" => "error",
-            "W" => "warning",
-            "I" => "note",
-            other => other,
-        })
+        .map(severity_word)
         .collect::<Vec<_>>()
         .join(" or ")
+}
+
+fn severity_word(letter: &str) -> &str {
+    match letter {
+        "E" => "error",
+        "W" => "warning",
+        "I" => "note",
+        other => other,
+    }
 }
 
 /// Every id: the checker's and the distributor's.

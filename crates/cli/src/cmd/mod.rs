@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod distribute;
+pub mod docs;
 pub mod explain;
 pub mod plan;
 pub mod probe;

@@ -66,23 +66,37 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         &Default::default(),
     );
     let summary = zha_diag::Summary::of(&report.diagnostics);
-    let mut out = format!("wrote {} files to {}:\n", files.len(), a.out.display());
-    for f in &files {
-        out.push_str(&format!("  {}\n", f.name));
-    }
-    let code = if report.diagnostics.is_empty() {
-        out.push_str(&format!(
-            "`zosmf-ha check {}`: no findings. Next: CHECKLIST.md.\n",
-            a.out.display()
-        ));
-        ExitCode::SUCCESS
-    } else {
-        out.push_str(&zha_diag::render::render_all(
+    let code = ExitCode::from(if summary.errors > 0 { 1 } else { 0 });
+    let out = if a.format.json() {
+        let check: serde_json::Value = serde_json::from_str(&zha_diag::json::report(
             &report.diagnostics,
             &report.sources,
-            zha_diag::render::Style::Plain,
-        ));
-        ExitCode::from(if summary.errors > 0 { 1 } else { 0 })
+        ))?;
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        output::json(&serde_json::json!({
+            "version": 1,
+            "out": a.out,
+            "files": names,
+            "check": check,
+        }))?
+    } else {
+        let mut out = format!("wrote {} files to {}:\n", files.len(), a.out.display());
+        for f in &files {
+            out.push_str(&format!("  {}\n", f.name));
+        }
+        if report.diagnostics.is_empty() {
+            out.push_str(&format!(
+                "`zosmf-ha check {}`: no findings. Next: CHECKLIST.md.\n",
+                a.out.display()
+            ));
+        } else {
+            out.push_str(&zha_diag::render::render_all(
+                &report.diagnostics,
+                &report.sources,
+                output::style(a.color.color),
+            ));
+        }
+        out
     };
     // A closed pipe is no error (output::print); a full one is.
     if let Err(e) = output::print(&out) {

@@ -160,8 +160,8 @@ impl Load {
 
 /// Every connection a stack has handled, from its `netstat vdpt --json`.
 fn total(d: &crate::distribute::Distributor) -> u64 {
-    let rows: Vec<zha_distributor::protocol::ServiceRow> =
-        serde_json::from_str(&d.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
+    let rows =
+        zha_distributor::display::vdpt_rows(&d.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
     rows.iter()
         .flat_map(|r| &r.targets)
         .map(|t| t.total_conn)
@@ -481,8 +481,8 @@ fn two_stacks_started_at_the_same_moment_both_start() {
 
 /// A stack's VDPT: the active target and the quiesced ones.
 fn table(d: &crate::distribute::Distributor) -> (Option<String>, Vec<String>) {
-    let rows: Vec<zha_distributor::protocol::ServiceRow> =
-        serde_json::from_str(&d.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
+    let rows =
+        zha_distributor::display::vdpt_rows(&d.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
     let row = &rows[0];
     let quiesced = row
         .targets
@@ -873,8 +873,8 @@ fn an_owner_without_vipadistribute_sends_every_connection_to_its_own_server() {
         "{log}"
     );
     // Its table holds its own server only, and every connection goes there.
-    let rows: Vec<zha_distributor::protocol::ServiceRow> =
-        serde_json::from_str(&sysa.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
+    let rows =
+        zha_distributor::display::vdpt_rows(&sysa.netstat(&["vdpt", "--json"]).unwrap()).unwrap();
     let systems: Vec<Option<String>> = rows[0].targets.iter().map(|t| t.system.clone()).collect();
     assert_eq!(systems, [Some("SYSA".to_owned())]);
     for _ in 0..10 {

@@ -6,6 +6,7 @@ mod architecture;
 mod check;
 mod distribute;
 mod explain;
+mod formats;
 mod group;
 mod handover;
 mod hosts;

@@ -200,8 +200,8 @@ fn wait_settled(work: &Path, system: &str) {
             .arg(work.join("zosmf-ha.toml"))
             .output()
             .unwrap();
-        let rows: Vec<zha_distributor::protocol::ServiceRow> =
-            serde_json::from_slice(&o.stdout).unwrap_or_default();
+        let rows = zha_distributor::display::vdpt_rows(&String::from_utf8_lossy(&o.stdout))
+            .unwrap_or_default();
         if !rows.is_empty()
             && rows.iter().all(|s| {
                 s.targets.iter().all(|t| t.tsr == 100)

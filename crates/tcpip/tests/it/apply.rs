@@ -1140,3 +1140,27 @@ fn a_rendered_statement_applies_as_the_original() {
     assert_eq!(r.stack.distributions.len(), 1);
     assert!(r.stack.distributions[0].statement().is_none());
 }
+
+/// What NETSTAT VIPADCFG shows besides the roles: each DVIPA's prefix
+/// length from its mask, and SYSPLEXPORTS, TIMEDAFFINITY and OPTLOCAL.
+#[test]
+fn prefix_lengths_and_the_distribution_options_are_kept() {
+    let r = run(&profile(
+        "VIPADISTRIBUTE DISTMETHOD HOTSTANDBY SYSPLEXPORTS TIMEDAFFINITY 30 OPTLOCAL 2 10.1.1.10 PORT 443 DESTIP 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 50",
+    ));
+    let d = &r.stack.distributions[0];
+    assert!(d.sysplexports);
+    assert_eq!((d.timedaffinity, d.optlocal), (30, Some(2)));
+    assert_eq!(r.stack.vipas[0].prefix_len, Some(24));
+    let r = run(&profile(&format!(
+        "{HS} 10.1.9.1 PREFERRED 10.1.9.2 BACKUP 50"
+    )));
+    let d = &r.stack.distributions[0];
+    assert!(!d.sysplexports);
+    assert_eq!((d.timedaffinity, d.optlocal), (0, None));
+    let r = run(
+        "VIPADYNAMIC\n VIPADEFINE 255.255.240.0 10.1.1.10\n VIPABACKUP 9 MOVEABLE IMMEDIATE 255.255.255.128 10.1.1.11\nENDVIPADYNAMIC\n",
+    );
+    let lens: Vec<Option<u8>> = r.stack.vipas.iter().map(|v| v.prefix_len).collect();
+    assert_eq!(lens, [Some(20), Some(25)]);
+}

@@ -283,6 +283,9 @@ mod tests {
             dist_method: DistMethod::HotStandby,
             auto_switch_back: true,
             health_switch: true,
+            sys_pt: false,
+            tim_aff: 0,
+            opt_loc: None,
             active: Some("127.0.0.11:8443".parse().unwrap()),
             starting: false,
             targets: vec![TargetRow {
