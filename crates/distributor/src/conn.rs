@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 use zha_standby::ServiceKey;
 
 use crate::codes;
+use crate::metrics::ConnectFailure;
 use crate::pump::{self, Dir, Expiry, Mode, Traffic, write_all};
 use crate::settings::SockOpts;
 use crate::shared::{ConnInfo, Input, Refusal, RouteTarget, ServiceStats, Shared};
@@ -238,6 +239,10 @@ pub async fn handle(client: TcpStream, peer: SocketAddr, key: ServiceKey, shared
     if let Ok(mut m) = shared.conns.lock() {
         m.remove(id);
     }
+    cand.stats.moved(
+        traffic.up.load(Ordering::Relaxed),
+        traffic.down.load(Ordering::Relaxed),
+    );
     log.end(outcome, cause.as_deref());
 }
 
@@ -275,10 +280,15 @@ async fn connect_next(
                 shared.pause_accepts();
                 return None;
             }
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {}", humantime::format_duration(s.timeout)),
+            Ok(Err(e)) => {
+                c.stats.failed(ConnectFailure::of(&e));
+                e.to_string()
+            }
+            Err(_) => {
+                c.stats.failed(ConnectFailure::Timeout);
+                format!("no answer within {}", humantime::format_duration(s.timeout))
+            }
         };
-        c.stats.failures.inc();
         debug!(target = %c.endpoint, "connect failed: {why}");
         let _ = shared
             .inputs

@@ -28,7 +28,7 @@ use crate::codes;
 use crate::display;
 use crate::handover::{self, FdStore};
 use crate::listener::{self, BindError};
-use crate::metrics::{self, Metrics, RejectLabels, ServiceLabels};
+use crate::metrics::{Metrics, RejectLabels, ServiceLabels, SwitchLabels};
 use crate::probe::Prober;
 use crate::profile::{self, Loaded, ProfileError};
 use crate::protocol::{
@@ -88,6 +88,57 @@ pub struct Controller {
     /// Answers to `vary` on a stack of a group, sent once the group holds
     /// what changed.
     pub(crate) varying: Vec<(Reply, tokio::sync::oneshot::Sender<Reply>)>,
+    /// What `top` and the status page show beyond NETSTAT.
+    pub(crate) looks: Looks,
+}
+
+/// The latest events, each target's last probe, and samples of the
+/// connection counters for rates.
+#[derive(Default)]
+pub(crate) struct Looks {
+    events: std::collections::VecDeque<crate::protocol::EventRow>,
+    probes: HashMap<SocketAddr, crate::protocol::ProbeRow>,
+    samples: HashMap<(ServiceKey, SocketAddr), std::collections::VecDeque<(Instant, u64)>>,
+}
+
+/// Events kept for `top` and the status page.
+const EVENTS_KEPT: usize = 64;
+
+impl Looks {
+    fn event(&mut self, id: &str, text: String) {
+        if self.events.len() == EVENTS_KEPT {
+            self.events.pop_front();
+        }
+        self.events.push_back(crate::protocol::EventRow {
+            at: crate::metrics::unix_now(),
+            id: id.to_owned(),
+            text,
+        });
+    }
+
+    /// New connections per second over the last 10 s or so, from the
+    /// samples of earlier looks (0 until there are two).
+    fn rate(&mut self, key: ServiceKey, ep: SocketAddr, total: u64, now: Instant) -> f64 {
+        let q = self.samples.entry((key, ep)).or_default();
+        while q.len() > 1
+            && q.get(1)
+                .is_some_and(|(t, _)| now.duration_since(*t).as_secs_f64() >= 10.0)
+        {
+            q.pop_front();
+        }
+        let rate = q.front().map_or(0.0, |(t, n)| {
+            let dt = now.duration_since(*t).as_secs_f64();
+            if dt >= 0.5 {
+                total.saturating_sub(*n) as f64 / dt
+            } else {
+                0.0
+            }
+        });
+        if q.len() < 32 {
+            q.push_back((now, total));
+        }
+        rate
+    }
 }
 
 /// Why a reload changed nothing.
@@ -180,11 +231,22 @@ impl Controller {
     fn input(&mut self, i: Input) {
         let now = now();
         match i {
-            Input::Probe(ep, Some(outcome), at) => {
+            Input::Probe(ep, Some(outcome), at, took) => {
                 self.saw_evidence(at);
+                let passed = outcome.connected && outcome.healthy != Some(false);
+                self.shared.metrics.probed(ep, took, passed);
+                self.looks.probes.insert(
+                    ep,
+                    crate::protocol::ProbeRow {
+                        at: crate::metrics::unix_now(),
+                        ms: took.as_secs_f64() * 1000.0,
+                        passed,
+                        detail: outcome.detail.clone(),
+                    },
+                );
                 self.engine.probe_result(ep, outcome, now);
             }
-            Input::Probe(ep, None, _) => self.engine.probe_skipped(ep),
+            Input::Probe(ep, None, _, _) => self.engine.probe_skipped(ep),
             Input::ConnectFailed(ep, why, at) => {
                 self.saw_evidence(at);
                 self.engine.connect_failed(ep, &why, now);
@@ -375,27 +437,43 @@ impl Controller {
             let prober = self.prober.clone();
             let tx = self.tx.clone();
             tokio::spawn(async move {
+                let began = Instant::now();
                 let outcome = prober.probe(p.endpoint, p.dvipa, p.application).await;
+                let took = began.elapsed();
                 let _ = tx
-                    .send(Input::Probe(p.endpoint, outcome, Instant::now()))
+                    .send(Input::Probe(p.endpoint, outcome, Instant::now(), took))
                     .await;
             });
         }
         let mut persist = false;
         while let Some(e) = self.engine.poll_event() {
             log_event(&e);
+            self.looks.event(codes::of(&e).id, e.to_string());
+            let m = &self.shared.metrics;
+            let since = |service: &ServiceKey| {
+                m.active_since
+                    .get_or_create(&ServiceLabels {
+                        service: service.to_string(),
+                    })
+                    .set(crate::metrics::unix_now());
+            };
             match &e.kind {
-                EventKind::Switch { service, .. } => {
+                EventKind::Switch {
+                    service, reason, ..
+                } => {
                     persist = true;
-                    self.shared
-                        .metrics
-                        .switches
-                        .get_or_create(&ServiceLabels {
+                    m.switches
+                        .get_or_create(&SwitchLabels {
                             service: service.to_string(),
+                            reason: reason.as_str().to_owned(),
                         })
                         .inc();
+                    since(service);
                 }
-                EventKind::FirstActive { .. } | EventKind::Fallback { .. } => persist = true,
+                EventKind::FirstActive { service, .. } | EventKind::Fallback { service, .. } => {
+                    persist = true;
+                    since(service);
+                }
                 _ => {}
             }
         }
@@ -554,7 +632,7 @@ impl Controller {
             .clone()
     }
 
-    fn view(&self, report: Report) -> View {
+    fn view(&mut self, report: Report) -> View {
         let mut v = View {
             name: self
                 .profile
@@ -564,8 +642,21 @@ impl Controller {
             time: display::utc_time_of_day(std::time::SystemTime::now()),
             ..View::default()
         };
-        if matches!(report, Report::Vdpt | Report::Vipadcfg) {
-            v.services = self.service_rows();
+        if matches!(report, Report::Vdpt | Report::Vipadcfg | Report::Status) {
+            v.services = self.service_rows(report == Report::Status);
+        }
+        if report == Report::Status {
+            v.forwarding = Some(
+                if self.shared.kernel.is_some() {
+                    "kernel"
+                } else {
+                    "proxy"
+                }
+                .to_owned(),
+            );
+            v.events = self.looks.events.iter().cloned().collect();
+            v.started = crate::metrics::unix_now() - self.shared.epoch.elapsed().as_secs_f64();
+            v.pid = std::process::id();
         }
         if report == Report::Vcrt
             && let Some(k) = &self.shared.kernel
@@ -603,7 +694,7 @@ impl Controller {
         if report == Report::Vipadcfg {
             v.vipas = self.stack.vipas.iter().map(vipa_row).collect();
         }
-        if report == Report::Vipadyn {
+        if matches!(report, Report::Vipadyn | Report::Status) {
             let group = self.shared.group.lock().ok().and_then(|g| g.clone());
             let distributed: std::collections::BTreeSet<std::net::IpAddr> =
                 self.services.services.iter().map(|s| s.key.dvipa).collect();
@@ -627,7 +718,7 @@ impl Controller {
                 .collect();
         }
         // The group, as this stack sees it, in its VIPA displays.
-        if matches!(report, Report::Vipadyn | Report::Vipadcfg)
+        if matches!(report, Report::Vipadyn | Report::Vipadcfg | Report::Status)
             && let Some(g) = self.shared.group.lock().ok().and_then(|g| g.clone())
         {
             v.system = Some(g.system);
@@ -647,10 +738,11 @@ impl Controller {
             .map_or(endpoint.ip(), |t| t.destip)
     }
 
-    fn service_rows(&self) -> Vec<ServiceRow> {
-        let m = &self.shared.metrics;
-        self.engine
-            .snapshot()
+    fn service_rows(&mut self, looks: bool) -> Vec<ServiceRow> {
+        let m = self.shared.metrics.clone();
+        let now = Instant::now();
+        let snapshot = self.engine.snapshot();
+        let mut rows: Vec<ServiceRow> = snapshot
             .services
             .into_iter()
             .map(|s| {
@@ -674,7 +766,7 @@ impl Controller {
                         .targets
                         .iter()
                         .map(|t| {
-                            let l = metrics::labels(&s.key, t.endpoint);
+                            let l = m.labels(&s.key, t.endpoint);
                             let flag = match (t.active, t.availability) {
                                 (_, Availability::Quiesced) => Flag::Quiesced,
                                 (true, _) => Flag::Active,
@@ -705,12 +797,27 @@ impl Controller {
                                     m.connections_active.get_or_create(&l).get(),
                                 )
                                 .unwrap_or(0),
+                                probe: None,
+                                rate: 0.0,
                             }
                         })
                         .collect(),
                 }
             })
-            .collect()
+            .collect();
+        if looks {
+            for r in &mut rows {
+                let key = ServiceKey {
+                    dvipa: r.dest.ip(),
+                    port: r.dest.port(),
+                };
+                for t in &mut r.targets {
+                    t.probe = self.looks.probes.get(&t.target).cloned();
+                    t.rate = self.looks.rate(key, t.target, t.total_conn, now);
+                }
+            }
+        }
+        rows
     }
 
     fn request(&mut self, req: Request, now: Instant) -> Reply {
@@ -875,6 +982,7 @@ impl Controller {
         }
         self.stack = loaded.stack;
         self.services = loaded.services;
+        name_systems(&self.shared.metrics, &self.services);
         self.profile = path.to_path_buf();
         let mut lines = vec![format!("reloaded {}: {}", path.display(), diff.summary())];
         if !started.is_empty() {
@@ -946,6 +1054,15 @@ fn service_stats(m: &Metrics, key: ServiceKey) -> ServiceStats {
         }),
         refused,
     }
+}
+
+/// The metrics' labels name each target's system.
+pub(crate) fn name_systems(m: &Metrics, services: &Services) {
+    m.name_systems(services.services.iter().flat_map(|s| {
+        s.targets
+            .iter()
+            .filter_map(|t| Some((t.endpoint, t.system.clone()?)))
+    }));
 }
 
 fn vipa_row(v: &zha_tcpip::Vipa) -> VipaRow {

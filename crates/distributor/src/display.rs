@@ -14,6 +14,7 @@ pub fn text(v: &View, report: Report, detail: bool) -> String {
         Report::Vcrt => vcrt(v, detail),
         Report::Vipadcfg => vipadcfg(v, detail),
         Report::Vipadyn => vipadyn(v),
+        Report::Status => vdpt(v, true) + &vipadyn(v),
     }
 }
 
@@ -79,6 +80,11 @@ pub fn json(v: &View, report: Report) -> serde_json::Value {
                 "members": v.members,
                 "vipas": rows,
             })
+        }),
+        Report::Status => serde_json::to_value(v).map(|mut all| {
+            all["version"] = JSON_VERSION.into();
+            all["report"] = name.clone();
+            all
         }),
         Report::Vipadcfg => serde_json::to_value(&v.vipas).and_then(|vipas| {
             Ok(serde_json::json!({
@@ -323,6 +329,8 @@ mod tests {
             healthy: None,
             total_conn: total,
             active_conn: 2,
+            probe: None,
+            rate: 0.0,
         };
         View {
             name: "PROFA".into(),

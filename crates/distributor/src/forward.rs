@@ -30,6 +30,7 @@ use zha_standby::{ServiceKey, ServiceSpec};
 use crate::codes;
 use crate::conntrack::{Conntrack, ConntrackError, Flow, Kind, Tracker, Verdict};
 use crate::kernel::{Kernel, KernelError, Policy, Route, Table};
+use crate::metrics::ConnectFailure;
 use crate::shared::{ConnInfo, Input, Shared, TargetStats};
 
 /// Why kernel forwarding cannot start (or a reload cannot apply).
@@ -486,7 +487,8 @@ fn judge(
                     if !failed {
                         failed = true;
                         if let Some(key) = forwarded.get(&a.service) {
-                            target_stats(shared, stats, *key, target).failures.inc();
+                            target_stats(shared, stats, *key, target)
+                                .failed(ConnectFailure::Timeout);
                         }
                         let why = format!(
                             "no answer within {} (conntrack)",
@@ -580,7 +582,7 @@ fn destip_of(shared: &Shared, key: ServiceKey, endpoint: SocketAddr) -> IpAddr {
 fn verdict(shared: &Shared, stats: &mut StatsCache, key: ServiceKey, v: Verdict) {
     match v {
         Verdict::Refused { target } => {
-            target_stats(shared, stats, key, target).failures.inc();
+            target_stats(shared, stats, key, target).failed(ConnectFailure::Refused);
             let _ = shared.inputs.try_send(Input::ConnectFailed(
                 target,
                 "reset the connection attempt (conntrack)".to_owned(),

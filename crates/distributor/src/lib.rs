@@ -48,6 +48,7 @@ pub mod settings;
 pub mod shared;
 pub mod state;
 pub mod sysplex;
+pub mod web;
 
 pub use runtime::{Options, Running, StartError, start, start_with_listeners};
 pub use settings::Settings;

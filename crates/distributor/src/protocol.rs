@@ -69,6 +69,10 @@ pub enum Report {
     /// The DVIPAs of this stack as the sysplex group sees them: status
     /// (Active: this stack owns it; Backup), origin, rank, the owner.
     Vipadyn,
+    /// What `top` and the status page show: VDPT with each target's last
+    /// probe and connection rate, VIPADYN, the group, the forwarding mode
+    /// and the latest events.
+    Status,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -87,7 +91,7 @@ pub enum GroupAction {
     Reactivate,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
     /// What a report shows (only the parts it needs are filled).
@@ -119,7 +123,7 @@ impl Reply {
 }
 
 /// Everything the displays show, taken at one moment.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct View {
     /// The distributor's name (its profile's file name), for the header.
     pub name: String,
@@ -137,6 +141,38 @@ pub struct View {
     pub system: Option<String>,
     #[serde(default)]
     pub members: Vec<String>,
+    /// Status: "proxy" or "kernel".
+    #[serde(default)]
+    pub forwarding: Option<String>,
+    /// Status: the latest events, oldest first.
+    #[serde(default)]
+    pub events: Vec<EventRow>,
+    /// Status: when the process started (Unix seconds) and its id.
+    #[serde(default)]
+    pub started: f64,
+    #[serde(default)]
+    pub pid: u32,
+}
+
+/// An event the distributor logged (a switch, a target down …).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct EventRow {
+    /// Unix seconds.
+    pub at: f64,
+    /// The message id, e.g. ZHA3003I.
+    pub id: String,
+    pub text: String,
+}
+
+/// A target's last probe.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ProbeRow {
+    /// When it ended (Unix seconds).
+    pub at: f64,
+    pub ms: f64,
+    pub passed: bool,
+    /// What it found ("connection refused", "HTTP 503" …).
+    pub detail: String,
 }
 
 impl View {
@@ -147,7 +183,7 @@ impl View {
 }
 
 /// A distributed DVIPA..port.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ServiceRow {
     /// DVIPA:port.
     pub dest: SocketAddr,
@@ -209,7 +245,7 @@ pub enum Flag {
     Unavailable,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TargetRow {
     /// The DESTIP address (the DYNAMICXCF address of the target system).
     pub dest_xcf: IpAddr,
@@ -229,6 +265,11 @@ pub struct TargetRow {
     pub healthy: Option<bool>,
     pub total_conn: u64,
     pub active_conn: u64,
+    /// Status: the last probe, and new connections per second lately.
+    #[serde(default)]
+    pub probe: Option<ProbeRow>,
+    #[serde(default)]
+    pub rate: f64,
 }
 
 /// A connection in the VCRT.

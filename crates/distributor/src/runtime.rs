@@ -26,7 +26,7 @@ use crate::controller::{Controller, probe_spec, store_warn};
 use crate::fds;
 use crate::handover::{self, FdStore, HandOverError, Inherited};
 use crate::listener::{self, BindError};
-use crate::metrics::{self, Metrics};
+use crate::metrics::Metrics;
 use crate::probe::{ProbeError, Prober};
 use crate::profile::{self, ProfileError};
 use crate::pump::Pipes;
@@ -87,7 +87,7 @@ pub enum StartError {
         "--hand-over is for forwarding = \"proxy\": with the kernel's forwarding a new process takes the table over by itself and conntrack keeps the open connections; stop the running stack, then start the new one"
     )]
     KernelHandOver,
-    #[error("cannot listen for metrics on {addr}: {source}")]
+    #[error("cannot listen for metrics on {addr}: {source}{}", if source.kind() == std::io::ErrorKind::AddrInUse { " (another process listens there: stop it, or give [metrics] address another port)" } else { "" })]
     Metrics {
         addr: SocketAddr,
         source: std::io::Error,
@@ -515,6 +515,7 @@ async fn start_with(
         let _ = engine.quiesce(&sel, true, now);
     }
     let tracker = TaskTracker::new();
+    crate::controller::name_systems(&shared.metrics, &loaded.services);
     let mut ctl = Controller {
         engine,
         shared: shared.clone(),
@@ -537,6 +538,7 @@ async fn start_with(
         handing: false,
         adopting: Vec::new(),
         varying: Vec::new(),
+        looks: Default::default(),
     };
     // The routes first: an accept loop must never find a service without
     // its route (a client accepted then would be closed at once). Then the
@@ -580,7 +582,7 @@ async fn start_with(
         tokio::spawn(when_open(
             shared.open.clone(),
             stop.clone(),
-            metrics::serve(l, metrics.clone(), settings.metrics.clone(), stop.clone()),
+            crate::web::serve(l, shared.clone(), settings.metrics.clone(), stop.clone()),
         ));
     }
     if let Some(r) = received {

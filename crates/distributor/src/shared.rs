@@ -21,7 +21,7 @@ use tracing::warn;
 use zha_standby::{ProbeOutcome, ServiceKey};
 
 use crate::codes;
-use crate::metrics::Metrics;
+use crate::metrics::{ConnectFailure, Metrics};
 use crate::profile::{Loaded, ProfileError};
 use crate::protocol::{Reply, Request};
 use crate::settings::Settings;
@@ -37,8 +37,11 @@ pub struct RouteTarget {
 pub struct TargetStats {
     pub total: Counter,
     pub active: Gauge,
-    pub failures: Counter,
+    /// Failed connects, by [`ConnectFailure`] (in its `ALL` order).
+    failures: [Counter; 5],
     pub lost: Counter,
+    /// Bytes to the target and to the client.
+    pub bytes: [Counter; 2],
     /// The state gauges the control task sets (0 or 1).
     pub state: StateGauges,
 }
@@ -47,12 +50,19 @@ impl TargetStats {
     /// The counters of a target of a service: the same metrics each time
     /// (the controller keeps one; kernel forwarding's watcher another).
     pub fn new(m: &Metrics, key: ServiceKey, endpoint: SocketAddr) -> TargetStats {
-        let l = crate::metrics::labels(&key, endpoint);
+        let l = m.labels(&key, endpoint);
         TargetStats {
             total: m.connections.get_or_create_owned(&l),
             active: m.connections_active.get_or_create_owned(&l),
-            failures: m.connect_failures.get_or_create_owned(&l),
+            failures: ConnectFailure::ALL.map(|why| {
+                m.connect_failures
+                    .get_or_create_owned(&m.fail_labels(&key, endpoint, why))
+            }),
             lost: m.lost_in_flight.get_or_create_owned(&l),
+            bytes: [true, false].map(|to_target| {
+                m.bytes
+                    .get_or_create_owned(&m.bytes_labels(&key, endpoint, to_target))
+            }),
             state: StateGauges {
                 available: m.available.get_or_create_owned(&l),
                 listening: m.listening.get_or_create_owned(&l),
@@ -61,6 +71,26 @@ impl TargetStats {
                 active: m.active_target.get_or_create_owned(&l),
             },
         }
+    }
+}
+
+impl TargetStats {
+    /// A connect to the target failed.
+    pub fn failed(&self, why: ConnectFailure) {
+        if let Some(i) = ConnectFailure::ALL.iter().position(|w| *w == why) {
+            self.failures[i].inc();
+        }
+    }
+
+    /// Failed connects, whatever the reason.
+    pub fn failures(&self) -> u64 {
+        self.failures.iter().map(Counter::get).sum()
+    }
+
+    /// A connection ended after moving these bytes.
+    pub fn moved(&self, to_target: u64, to_client: u64) {
+        self.bytes[0].inc_by(to_target);
+        self.bytes[1].inc_by(to_client);
     }
 }
 
@@ -195,7 +225,8 @@ impl ConnTable {
 pub enum Input {
     /// A probe's result; `None` when it could not be run (a local reason).
     /// The instant is when the evidence arrived (for the decision time).
-    Probe(SocketAddr, Option<ProbeOutcome>, Instant),
+    /// A probe's outcome (`None`: skipped), when it arrived, how long it took.
+    Probe(SocketAddr, Option<ProbeOutcome>, Instant, Duration),
     /// A connect to the target failed: it is down at once.
     ConnectFailed(SocketAddr, String, Instant),
     /// The target closed or reset a connection before answering: probe it
@@ -363,6 +394,36 @@ pub struct GroupView {
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 impl Shared {
+    /// `/readyz`: whether this process is ready for clients, or why not.
+    /// A lone distributor once its first round of probes is over; a stack
+    /// of a sysplex group also once it is a member and accepts for every
+    /// DVIPA the group says it owns. A backup stack is ready: ownership is
+    /// a metric (`zosmf_ha_dvipa_owned`), not readiness.
+    pub fn readiness(&self) -> Result<(), String> {
+        if !self.ready.is_cancelled() {
+            return Err("the first round of probes is not over".into());
+        }
+        if self.serving.is_none() {
+            return Ok(());
+        }
+        let group = self.group.lock().ok().and_then(|g| g.clone());
+        let Some(g) = group else {
+            return Err("not a member of the sysplex group yet".into());
+        };
+        if !g.members.contains(&g.system) {
+            return Err(format!("{} is not a member of the sysplex group", g.system));
+        }
+        for (dvipa, owner) in &g.owners {
+            if *owner == g.system && !self.serves(*dvipa) {
+                return Err(format!(
+                    "{} owns {dvipa} but does not accept for it yet",
+                    g.system
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether this stack accepts for `dvipa` now.
     pub fn serves(&self, dvipa: std::net::IpAddr) -> bool {
         // A group task that has ended (stopping, or a bug) says nothing

@@ -40,8 +40,8 @@ async fn netstat_reports_in_text_and_json() {
     assert_eq!(v.connections[0].source, c.local_addr().unwrap());
     assert_eq!(v.connections[0].dest_xcf, net.ip(11));
     let j = display::json(&v, Report::Vcrt);
-    assert_eq!(j[0]["dest"], net.dvipa().to_string());
-    assert_eq!(j[0]["target"], net.sys(1).to_string());
+    assert_eq!(j["connections"][0]["dest"], net.dvipa().to_string());
+    assert_eq!(j["connections"][0]["target"], net.sys(1).to_string());
     assert!(!j.to_string().contains(".."), "{j}");
 }
 
@@ -274,19 +274,32 @@ async fn metrics_are_served() {
     let d = Dist::start(
         &net,
         &net.profile(&[None, Some(100)], true),
-        &format!("[metrics]\naddress = \"{}:0\"\n", net.ip(99)),
+        &format!(
+            "[metrics]\naddress = \"{}:0\"\n[systems]\nSYSA = \"{}\"\n",
+            net.ip(99),
+            net.ip(11)
+        ),
     )
     .await;
     let m = d.running.as_ref().unwrap().metrics_addr.unwrap();
     d.wait_active(Some(net.sys(1))).await;
     assert_eq!(ask(d.addr).await.unwrap(), "SYSA");
     let body = metrics_page(m).await;
+    // Labels carry the system's name where the settings give it.
     let line = format!(
-        "zosmf_ha_connections_total{{service=\"{}..{PORT}\",target=\"{}\"}} 1",
+        "zosmf_ha_connections_total{{service=\"{}..{PORT}\",target=\"{}\",system=\"SYSA\"}} 1",
         net.ip(10),
         net.sys(1)
     );
     assert!(body.contains(&line), "{body}");
+    assert!(
+        body.contains(&format!(
+            "zosmf_ha_target_available{{service=\"{}..{PORT}\",target=\"{}\",system=\"\"}} 1",
+            net.ip(10),
+            net.sys(2)
+        )),
+        "{body}"
+    );
     assert!(body.contains("zosmf_ha_active_target"), "{body}");
 }
 

@@ -215,7 +215,7 @@ async fn a_dead_target_is_not_shown_healthy() {
     let (a, _b, d) = http_pair(&net, &metrics).await;
     let m = d.running.as_ref().unwrap().metrics_addr.unwrap();
     let gauge = format!(
-        "zosmf_ha_target_healthy{{service=\"{}..{PORT}\",target=\"{}\"}}",
+        "zosmf_ha_target_healthy{{service=\"{}..{PORT}\",target=\"{}\",system=\"\"}}",
         net.ip(10),
         net.sys(1)
     );

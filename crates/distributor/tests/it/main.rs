@@ -11,3 +11,4 @@ mod kernel;
 mod load;
 mod membership;
 mod traffic;
+mod web;

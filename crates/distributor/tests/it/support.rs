@@ -495,14 +495,33 @@ pub async fn http_pair(net: &Net, more: &str) -> (Backend, Backend, Dist) {
 
 /// The metrics page at `addr`, as text.
 pub async fn metrics_page(addr: SocketAddr) -> String {
+    get(addr, "/metrics").await.1
+}
+
+/// GET `path` on the metrics address: the status code and the body.
+pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let mut c = TcpStream::connect(addr).await.unwrap();
-    c.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    c.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes())
         .await
         .unwrap();
-    let mut body = String::new();
-    tokio::time::timeout(LIMIT, c.read_to_string(&mut body))
+    let mut all = String::new();
+    tokio::time::timeout(LIMIT, c.read_to_string(&mut all))
         .await
         .unwrap()
         .unwrap();
-    body
+    let status = all
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = all.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    (status, body)
+}
+
+/// The value of the metric line that starts with `start` (labels included).
+pub fn metric(page: &str, start: &str) -> Option<f64> {
+    page.lines()
+        .find(|l| l.starts_with(start))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
 }
