@@ -301,6 +301,8 @@ mod tests {
                 healthy: Some(true),
                 total_conn: 3,
                 active_conn: 1,
+                probe: None,
+                rate: 0.0,
             }],
         };
         let pids = vec![("SYSA".to_owned(), 101), ("SYSB/TCPIP".to_owned(), 103)];
