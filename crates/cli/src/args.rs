@@ -320,7 +320,7 @@ relative to the file):
   [control]      socket [<state dir>/control.sock]
   [metrics]      address [none], e.g. \"127.0.0.1:9464\",
                  max_connections [64], header_timeout [5s]
-  [state]        dir [$XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
+  [state]        dir [$STATE_DIRECTORY (systemd), $XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
   [pump]         splice [true on Linux], buffer [65536]
   [tune]         sndbuf, rcvbuf [0: the kernel's], pipe_size [262144],
                  max_pipes [0: a quarter of max_connections]
@@ -346,6 +346,12 @@ pub struct DistributeArgs {
     /// Log lines as JSON instead of text (overrides [log] format)
     #[arg(long)]
     pub log_json: bool,
+
+    /// Check the profile and the settings together, say what would run,
+    /// and exit (0 valid, 2 not): nothing is bound, joined or written
+    /// (like `haproxy -c`; the systemd unit's ExecStartPre)
+    #[arg(long)]
+    pub check: bool,
 
     /// Replace the distributor running with the same control socket
     /// without refusing a client: receive its listening sockets and

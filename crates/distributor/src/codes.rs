@@ -232,7 +232,7 @@ pub const HAND_OVER_ABANDONED: Msg = Msg {
 pub const FD_STORE: Msg = Msg {
     id: "ZHA3034W",
     title: "systemd did not keep a listening socket",
-    explanation: "Under systemd (NOTIFY_SOCKET set) the distributor stores every listening socket in the service manager (FDSTORE=1) so that a restart hands them to the next process instead of refusing clients. Sending one to NOTIFY_SOCKET failed, so a restart will refuse clients for a moment. Note that systemd keeps stored sockets only when the unit sets FileDescriptorStoreMax= (at least the number of ports plus 2, see examples/zosmf-ha-distribute.service); without it systemd drops them, which the distributor cannot see (systemd's journal says so).",
+    explanation: "Under systemd (NOTIFY_SOCKET set) the distributor stores every listening socket in the service manager (FDSTORE=1) so that a restart hands them to the next process instead of refusing clients. Sending one to NOTIFY_SOCKET failed, so a restart will refuse clients for a moment. Note that systemd keeps stored sockets only when the unit sets FileDescriptorStoreMax= (at least the number of ports plus 2, see contrib/systemd/zosmf-ha-distribute.service); without it systemd drops them, which the distributor cannot see (systemd's journal says so).",
 };
 
 pub const GROUP: Msg = Msg {

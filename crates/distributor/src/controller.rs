@@ -252,6 +252,9 @@ impl Controller {
                 self.engine.connect_failed(ep, &why, now);
             }
             Input::Suspect(ep) => self.engine.suspect(ep, now),
+            Input::Ping(reply) => {
+                let _ = reply.send(());
+            }
             Input::Request(Request::Reload { profile }, reply) => {
                 self.begin_reload(profile, "zosmf-ha reload", Some(reply));
             }

@@ -50,5 +50,5 @@ pub mod state;
 pub mod sysplex;
 pub mod web;
 
-pub use runtime::{Options, Running, StartError, start, start_with_listeners};
+pub use runtime::{Options, Running, StartError, check, start, start_with_listeners};
 pub use settings::Settings;

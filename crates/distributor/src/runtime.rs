@@ -119,6 +119,99 @@ pub async fn start_with_listeners(
     start_with(opts, Some(listeners), stop).await
 }
 
+/// `distribute --check` (as `haproxy -c`): what a start would refuse for
+/// this profile and these settings, found without starting anything —
+/// no socket bound, no group joined, nothing written. On success, lines
+/// that say what would run. A stack of a group whose profile distributes
+/// nothing of its own inherits a VIPADISTRIBUTE from the group at start:
+/// that part is checked then (a line says so).
+pub fn check(opts: &Options) -> Result<Vec<String>, StartError> {
+    let settings = &opts.settings;
+    let mut lines = Vec::new();
+    let services = match &opts.group {
+        None => profile::load(&opts.profile, &opts.symbols, settings)?.services,
+        Some(g) => {
+            let stack = profile::check(&opts.profile, &opts.symbols)?;
+            check_name(&g.system, &stack, settings);
+            let services = match crate::services::services(&stack, settings) {
+                Ok(s) => s,
+                Err(p) if p.iter().all(|p| p == crate::services::NOTHING) => Default::default(),
+                Err(problems) => {
+                    return Err(ProfileError::Services {
+                        path: opts.profile.clone(),
+                        problems,
+                    }
+                    .into());
+                }
+            };
+            for v in crate::sysplex::undistributed(&stack) {
+                lines.push(format!(
+                    "{} ({}) is distributed by another stack of the group: {} inherits its VIPADISTRIBUTE at start, checked then",
+                    v.addr.value,
+                    if v.owner == zha_tcpip::VipaOwner::Define { "VIPADEFINE" } else { "VIPABACKUP" },
+                    g.system
+                ));
+            }
+            services
+        }
+    };
+    for s in &services.skipped {
+        lines.push(format!("warning: {s}"));
+    }
+    Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
+    if settings.forwarding == crate::settings::Forwarding::Kernel {
+        if opts.hand_over {
+            return Err(StartError::KernelHandOver);
+        }
+        match opts.group.as_ref().map(|g| &g.at) {
+            None => return Err(crate::forward::ForwardError::NoSystem.into()),
+            Some(GroupAt::Etcd { .. }) => {
+                return Err(crate::forward::ForwardError::AcrossHosts.into());
+            }
+            Some(GroupAt::Folder(_)) => {}
+        }
+        crate::forward::check(&services.services)?;
+    }
+    for s in &services.services {
+        let targets: Vec<String> = s
+            .targets
+            .iter()
+            .map(|t| {
+                let who = t.system.clone().unwrap_or_else(|| t.destip.to_string());
+                match t.role {
+                    zha_standby::TargetRole::Preferred => {
+                        format!("{who} preferred ({})", t.endpoint)
+                    }
+                    zha_standby::TargetRole::Backup(r) => {
+                        format!("{who} backup {r} ({})", t.endpoint)
+                    }
+                }
+            })
+            .collect();
+        lines.push(format!("{}: {}", s.key, targets.join(", ")));
+    }
+    lines.push(format!(
+        "forwarding {}, probe every {} (timeout {}){}, control socket {}{}",
+        match settings.forwarding {
+            crate::settings::Forwarding::Kernel => "kernel",
+            crate::settings::Forwarding::Proxy => "proxy",
+        },
+        humantime::format_duration(settings.probe.interval),
+        humantime::format_duration(settings.probe.timeout),
+        if settings.probe.http.is_some() {
+            " with the application probe"
+        } else {
+            ""
+        },
+        settings.control_socket().display(),
+        settings
+            .metrics
+            .address
+            .map_or(String::new(), |a| format!(", metrics at http://{a}/")),
+    ));
+    Ok(lines)
+}
+
 async fn start_with(
     opts: Options,
     handed: Option<Vec<(ServiceKey, std::net::TcpListener)>>,
@@ -638,6 +731,11 @@ async fn start_with(
         );
     }
     fdstore.ready();
+    if fdstore.enabled()
+        && let Some(every) = sd_notify::watchdog_enabled()
+    {
+        tokio::spawn(watchdog(shared.clone(), every, stop.clone()));
+    }
     if opts.signals {
         tokio::spawn(signals(tx.clone(), stop.clone()));
     }
@@ -863,6 +961,21 @@ async fn when_open(
     tokio::select! {
         _ = open.cancelled() => task.await,
         _ = stop.cancelled() => {}
+    }
+}
+
+/// systemd's watchdog (`WatchdogSec=`): `WATCHDOG=1` at half the interval
+/// while the control task answers; a control task stuck for the whole
+/// interval gets no ping, and systemd restarts the service. Once stopping
+/// (the control task is gone, connections drain), the pings go on until
+/// the process ends.
+async fn watchdog(shared: Arc<Shared>, every: Duration, stop: CancellationToken) {
+    let half = every / 2;
+    loop {
+        tokio::time::sleep(half).await;
+        if stop.is_cancelled() || crate::web::alive(&shared, half).await.is_ok() {
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+        }
     }
 }
 

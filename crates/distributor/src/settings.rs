@@ -253,7 +253,7 @@ impl Default for Metrics {
 #[serde(default, deny_unknown_fields)]
 pub struct State {
     /// Where the active targets are kept across restarts; default
-    /// `$XDG_STATE_HOME/zosmf-ha`, else `~/.local/state/zosmf-ha`.
+    /// `$STATE_DIRECTORY` (systemd's StateDirectory=), else `$XDG_STATE_HOME/zosmf-ha`, else `~/.local/state/zosmf-ha`.
     pub dir: Option<PathBuf>,
 }
 
@@ -403,6 +403,12 @@ pub enum LogFormat {
 
 /// The state directory: the setting, else XDG, else ~/.local/state.
 pub fn default_state_dir() -> PathBuf {
+    // systemd's StateDirectory= (the first, when it names several).
+    if let Some(x) = std::env::var_os("STATE_DIRECTORY").filter(|v| !v.is_empty())
+        && let Some(first) = std::env::split_paths(&x).next()
+    {
+        return first;
+    }
     if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(x).join("zosmf-ha");
     }

@@ -223,15 +223,18 @@ impl ConnTable {
 
 /// What the control task is told.
 pub enum Input {
-    /// A probe's result; `None` when it could not be run (a local reason).
-    /// The instant is when the evidence arrived (for the decision time).
-    /// A probe's outcome (`None`: skipped), when it arrived, how long it took.
+    /// A probe's result (`None` when it could not be run, for a local
+    /// reason), when the evidence arrived (for the decision time), and how
+    /// long the probe took.
     Probe(SocketAddr, Option<ProbeOutcome>, Instant, Duration),
     /// A connect to the target failed: it is down at once.
     ConnectFailed(SocketAddr, String, Instant),
     /// The target closed or reset a connection before answering: probe it
     /// now (a client's word is no verdict).
     Suspect(SocketAddr),
+    /// Is the control task alive? Answered at once (`/healthz`, systemd's
+    /// watchdog).
+    Ping(oneshot::Sender<()>),
     Request(Request, oneshot::Sender<Reply>),
     /// SIGHUP: read the running profile again.
     Reload(Option<PathBuf>),

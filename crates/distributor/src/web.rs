@@ -99,8 +99,8 @@ async fn answer<B>(req: &Request<B>, shared: &Shared) -> Response<Full<Bytes>> {
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             shared.metrics.encode(),
         ),
-        "/healthz" => match status(shared).await {
-            Ok(_) => reply(StatusCode::OK, TEXT, "ok\n".into()),
+        "/healthz" => match alive(shared, ANSWER).await {
+            Ok(()) => reply(StatusCode::OK, TEXT, "ok\n".into()),
             Err(why) => reply(StatusCode::SERVICE_UNAVAILABLE, TEXT, format!("{why}\n")),
         },
         "/readyz" => match shared.readiness() {
@@ -121,6 +121,27 @@ async fn answer<B>(req: &Request<B>, shared: &Shared) -> Response<Full<Bytes>> {
         },
         other => reply(StatusCode::NOT_FOUND, HTML, not_found(other)),
     }
+}
+
+/// Whether the control task answers within `within`.
+pub async fn alive(shared: &Shared, within: Duration) -> Result<(), String> {
+    let (tx, rx) = oneshot::channel();
+    let asked = async {
+        shared
+            .inputs
+            .send(Input::Ping(tx))
+            .await
+            .map_err(|_| "the distributor is stopping".to_owned())?;
+        rx.await
+            .map_err(|_| "the distributor is stopping".to_owned())
+    };
+    tokio::time::timeout(within, asked)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "the distributor's control task did not answer within {within:?}"
+            ))
+        })
 }
 
 /// The status view, from the control task.

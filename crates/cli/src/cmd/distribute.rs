@@ -77,17 +77,33 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
         };
         GroupOptions { system, at }
     });
+    let opts = zha_distributor::Options {
+        profile: args.profile,
+        settings,
+        symbols,
+        signals: true,
+        hand_over: args.hand_over,
+        group,
+    };
+    if args.check {
+        return match zha_distributor::check(&opts) {
+            Ok(lines) => {
+                let mut out = format!("{}: valid; it would distribute:\n", opts.profile.display());
+                for l in lines {
+                    out.push_str(&format!("  {l}\n"));
+                }
+                output::print(&out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                output::error(&start_error(&e));
+                Ok(ExitCode::from(2))
+            }
+        };
+    }
     let rt = runtime()?;
     rt.block_on(async move {
         let stop = CancellationToken::new();
-        let opts = zha_distributor::Options {
-            profile: args.profile,
-            settings,
-            symbols,
-            signals: true,
-            hand_over: args.hand_over,
-            group,
-        };
         let running = match zha_distributor::start(opts, stop.clone()).await {
             Ok(r) => r,
             Err(e) => {

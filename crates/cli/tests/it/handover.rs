@@ -406,3 +406,185 @@ fn systemd_keeps_every_listening_socket_and_a_restart_on_them_refuses_no_client(
         "{err}"
     );
 }
+
+/// The unit in contrib/systemd, as systemd runs it: ExecStartPre's
+/// `distribute --check`, then ExecStart with NOTIFY_SOCKET (this test's),
+/// WATCHDOG_USEC and STATE_DIRECTORY; it says READY=1, pings the watchdog,
+/// keeps its state in the state directory, and says STOPPING=1 on SIGTERM.
+#[test]
+fn the_systemd_unit_runs_as_systemd_would_run_it() {
+    let unit =
+        std::fs::read_to_string(crate::root().join("contrib/systemd/zosmf-ha-distribute.service"))
+            .unwrap();
+    let line = |key: &str| -> Vec<String> {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in the unit"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(unit.lines().any(|l| l == "Type=notify"));
+    assert!(unit.lines().any(|l| l.starts_with("Restart=")));
+    assert!(unit.lines().any(|l| l.starts_with("StateDirectory=")));
+    assert!(
+        unit.lines()
+            .any(|l| l.starts_with("AmbientCapabilities=") && l.contains("CAP_NET_ADMIN"))
+    );
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let _b = Backend::start(net.addr(12), "SYSB");
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc/zosmf-ha");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(etc.join("PROFILE.TCPIP"), profile(&net, "AUTOSWITCHBACK")).unwrap();
+    std::fs::write(
+        etc.join("zosmf-ha.toml"),
+        format!(
+            "[probe]\ninterval = \"100ms\"\n[systems]\nSYSA = \"{}\"\nSYSB = \"{}\"\n",
+            net.ip(11),
+            net.ip(12)
+        ),
+    )
+    .unwrap();
+    let state = dir.path().join("var/lib/zosmf-ha");
+    std::fs::create_dir_all(&state).unwrap();
+    let command = |words: Vec<String>| {
+        let words: Vec<String> = words
+            .into_iter()
+            .map(|w| {
+                w.replace("/usr/local/bin/zosmf-ha", env!("CARGO_BIN_EXE_zosmf-ha"))
+                    .replace("/etc/zosmf-ha/", &format!("{}/", etc.display()))
+            })
+            .collect();
+        let mut c = Command::new(&words[0]);
+        c.args(&words[1..])
+            .env("STATE_DIRECTORY", &state)
+            .env_remove("XDG_STATE_HOME");
+        c
+    };
+    // ExecStartPre.
+    let pre = command(line("ExecStartPre=")).output().unwrap();
+    let said = String::from_utf8_lossy(&pre.stdout);
+    assert!(
+        pre.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&pre.stderr)
+    );
+    assert!(
+        said.contains("valid") && said.contains("SYSA preferred"),
+        "{said}"
+    );
+    assert!(
+        std::fs::read_dir(&state).unwrap().next().is_none(),
+        "--check wrote into the state directory"
+    );
+    // ExecStart.
+    let mut manager = Manager::new(dir.path());
+    let mut c = command(line("ExecStart="));
+    c.env("NOTIFY_SOCKET", &manager.path)
+        .env("WATCHDOG_USEC", "400000")
+        .env("ZOSMF_HA_LOG", "info")
+        .stderr(std::process::Stdio::piped());
+    /// The process, killed if the test fails before it stops.
+    struct Guard(std::process::Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut guard = Guard(c.stdout(std::process::Stdio::null()).spawn().unwrap());
+    let child = &mut guard.0;
+    manager.until("READY=1");
+    manager.until("WATCHDOG=1");
+    manager.until("WATCHDOG=1");
+    assert!(
+        state.join("control.sock").exists(),
+        "no control socket in STATE_DIRECTORY"
+    );
+    assert!(
+        rustix::process::kill_process(
+            rustix::process::Pid::from_child(child),
+            rustix::process::Signal::TERM
+        )
+        .is_ok()
+    );
+    manager.until("STOPPING=1");
+    let end = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "the distributor did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{status}: {err}");
+    // Log lines: the message id right after the timestamp.
+    let ready = lines_with(&err, "ZHA3003I")
+        .into_iter()
+        .chain(lines_with(&err, "ZHA3025I"))
+        .next()
+        .unwrap_or_else(|| panic!("no first-active line:\n{err}"));
+    let tag = ready.split(' ').nth(1).unwrap_or("");
+    assert!(tag.starts_with("ZHA30") && tag.len() == 8, "{ready}");
+}
+
+#[test]
+fn distribute_check_says_what_would_run_or_why_not() {
+    let net = Net::new();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("PROFILE.TCPIP");
+    std::fs::write(&p, profile(&net, "AUTOSWITCHBACK")).unwrap();
+    let config = dir.path().join("zosmf-ha.toml");
+    let run = |settings: &str, more: &[&str]| {
+        std::fs::write(&config, settings).unwrap();
+        let o = crate::bin()
+            .args(["distribute", "--check", "--profile"])
+            .arg(&p)
+            .arg("--config")
+            .arg(&config)
+            .args(more)
+            .env("ZOSMF_HA_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let state = format!(
+        "[state]\ndir = \"{}\"\n",
+        dir.path().join("state").display()
+    );
+    let (code, out, err) = run(&state, &[]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains(&format!("{}..8443:", net.ip(10))), "{out}");
+    assert!(out.contains("forwarding proxy"), "{out}");
+    assert!(
+        !dir.path().join("state").exists(),
+        "--check created the state folder"
+    );
+    // Settings that contradict each other, and a profile with an error.
+    let (code, _, err) = run(&format!("forwarding = \"kernel\"\n{state}"), &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--system"), "{err}");
+    let (code, _, err) = run(
+        &format!("{state}[probe.http]\nca_file = \"/no/such/ca.pem\"\n"),
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("/no/such/ca.pem"), "{err}");
+    std::fs::write(&p, "VIPADYNAMIC\n VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 PREFERRED\nENDVIPADYNAMIC\n").unwrap();
+    let (code, _, err) = run(&state, &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("ZHA2002"), "{err}");
+}
