@@ -272,7 +272,8 @@ relative to the file):
   [probe]        interval [1s], timeout [1s], rise [2], fall [2]
   [probe.http]   the application probe, off unless present:
                  path [/zosmf/info], tls [true], ca_file or insecure [false],
-                 accept [\"200-499\"], host [the DVIPA]
+                 accept [\"200-399,401,403\": 2xx, 3xx, 401, 403],
+                 host [the DVIPA]
   [connect]      timeout [500ms], retry [true], replay [false],
                  keepalive [60s], proxy_protocol [false]
   [listen]       address [the DVIPA], ports [none], e.g. { 443 = 8443 }

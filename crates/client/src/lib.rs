@@ -10,13 +10,17 @@
 //!   the outcome classified as SPEC §1 counts failures.
 //! - `tally`: outcomes added up: who answered, what failed, what was lost
 //!   in flight at a crash.
+//! - `status`: the accepted statuses of a probe ([`StatusSet`], SPEC §1),
+//!   the one definition the distributor and `zosmf-ha probe` share.
 
 mod error;
 mod get;
+mod status;
 mod tally;
 mod trust;
 
 pub use error::ClientError;
 pub use get::{Answer, Client, Failure, Getter, Outcome};
+pub use status::{StatusSet, StatusSetError};
 pub use tally::{Crash, Tally};
 pub use trust::{Trust, client_config};

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use zha_client::{Client, Outcome, Tally, Trust};
+use zha_client::{Client, Outcome, StatusSet, Tally, Trust};
 
 use crate::args::ProbeArgs;
 use crate::output;
@@ -82,7 +82,7 @@ pub fn run(a: ProbeArgs) -> anyhow::Result<ExitCode> {
         output::print(&format!(
             "\nsummary: {}\navailability: {:.2}% ({} answered of {} requests)\n",
             line(&total),
-            total.availability(),
+            total.availability(&StatusSet::default()),
             total.answered,
             total.requests
         ))?;
@@ -100,7 +100,7 @@ fn summary_json(t: &Tally) -> serde_json::Value {
         "answered": t.answered,
         "failed": t.failed,
         "cut": t.cut,
-        "availability_percent": t.availability(),
+        "availability_percent": t.availability(&StatusSet::default()),
         "by_system": t.by_system,
         "by_status": t.by_status,
         "errors": t.errors,
