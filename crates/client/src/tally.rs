@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::get::{Failure, Outcome};
+use crate::get::Outcome;
 use crate::status::StatusSet;
 
 /// When a server was crashed on purpose: from the moment the crash began to
@@ -71,12 +71,8 @@ impl Tally {
                         self.failures.push(f.to_string());
                     }
                 }
-                let key = match f {
-                    Failure::Failed(e) | Failure::Cut(e) => {
-                        e.split(" (os error").next().unwrap_or(e).to_owned()
-                    }
-                    Failure::Timeout => "timeout".into(),
-                };
+                let e = f.reason();
+                let key = e.split(" (os error").next().unwrap_or(e).to_owned();
                 *self.errors.entry(key).or_default() += 1;
             }
         }
@@ -116,7 +112,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::get::Answer;
+    use crate::get::{Answer, Failure};
 
     fn outcome(at: Instant, ms: u64, result: Result<Answer, Failure>) -> Outcome {
         Outcome {
