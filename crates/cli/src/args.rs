@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use zha_client::StatusSet;
 
 /// zosmf-ha: make z/OSMF highly available in a sysplex.
 ///
@@ -43,7 +44,7 @@ pub enum Command {
     /// Start a local sysplex on this machine: z/OSMF stand-ins and the distributor
     #[command(long_about = UP_LONG)]
     Up(UpArgs),
-    /// Call /zosmf/info repeatedly and show which system answers and how available it is
+    /// Call /zosmf/info repeatedly and show which system answers and how available it is (--format json)
     Probe(ProbeArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell
     #[command(after_help = COMPLETIONS_AFTER)]
@@ -218,9 +219,31 @@ pub enum Scenario {
     SystemFailure,
 }
 
+const PROBE_AFTER: &str = "\
+Each second a line (who answered, statuses other than 200, failures,
+latency), then the summary; Ctrl-C stops early and prints the summary so
+far (requests still in flight are not counted). --format json prints only
+the summary, as one JSON document (\"version\": 1) on stdout.
+
+Available means answered with a status in --accept (by default 2xx, 3xx,
+401 and 403 - z/OSMF is up but wants credentials; a 404 is a wrong path, a
+503 a server not ready). A refused certificate is a failure with its reason
+(\"certificate not trusted: UnknownIssuer\", \"certificate name mismatch\").
+
+Exit status: 0 every request answered with an accepted status, 1 not
+(failed, cut, another status, or no request done), 2 a misused command: a
+bad flag or URL, a CA file or system store that cannot be read, or a server
+that speaks the other protocol (TLS to http://, plain HTTP to https://).
+
+Examples:
+  zosmf-ha probe https://zosmf.example.com --user IBMUSER:secret
+  zosmf-ha probe https://127.0.0.10:8443 --cacert ca.pem --duration 30s
+  zosmf-ha probe https://127.0.0.10:8443 --insecure --format json";
+
 #[derive(Args, Debug)]
+#[command(after_help = PROBE_AFTER)]
 pub struct ProbeArgs {
-    /// https://HOST:PORT[/path]; the path defaults to /zosmf/info
+    /// https://HOST[:PORT][/path] or http://…; the path defaults to /zosmf/info
     pub url: String,
 
     /// Requests per second
@@ -231,25 +254,70 @@ pub struct ProbeArgs {
     #[arg(long, default_value = "10s", value_parser = humantime_duration)]
     pub duration: std::time::Duration,
 
-    /// The CA certificate(s) to trust, PEM
+    /// Trust only the CA certificate(s) in this PEM file, instead of the
+    /// system's CA store (as curl's --cacert). Without it the system's
+    /// store is trusted (SSL_CERT_FILE or SSL_CERT_DIR replace it)
     #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
     pub cacert: Option<PathBuf>,
 
-    /// Accept any server certificate
+    /// Accept any server certificate (no protection against a man in the middle)
     #[arg(long)]
     pub insecure: bool,
 
-    /// Basic credentials: USER:PASSWORD
-    #[arg(long, value_name = "USER:PASSWORD")]
-    pub user: Option<String>,
+    /// Basic credentials
+    #[arg(long, value_name = "USER:PASSWORD", value_parser = parse_user)]
+    pub user: Option<(String, String)>,
 
     /// Per-request timeout
     #[arg(long, default_value = "5s", value_parser = humantime_duration)]
     pub timeout: std::time::Duration,
 
-    /// The summary as JSON
-    #[arg(long)]
+    /// The statuses that count as available: numbers, ranges and classes
+    /// joined by commas
+    #[arg(long, value_name = "SET", default_value_t = StatusSet::default(), value_parser = parse_status_set)]
+    pub accept: StatusSet,
+
+    /// text: a line each second and a summary; json: only the summary, as
+    /// one JSON document
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Same as --format json (the older spelling)
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
+}
+
+impl ProbeArgs {
+    /// `--format`, with the hidden `--json`.
+    pub fn output_format(&self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// `--format text|json`: the output convention commands move to.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// For people
+    Text,
+    /// One JSON document on stdout, with a top-level "version"
+    Json,
+}
+
+fn parse_user(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((u, p)) if !u.is_empty() => Ok((u.to_owned(), p.to_owned())),
+        Some(_) => Err("the user before the colon is empty: write USER:PASSWORD".into()),
+        None => Err("no colon: write USER:PASSWORD (the user, a colon, the password)".into()),
+    }
+}
+
+fn parse_status_set(s: &str) -> Result<StatusSet, String> {
+    s.parse()
+        .map_err(|e: zha_client::StatusSetError| e.to_string())
 }
 
 fn humantime_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -309,7 +377,8 @@ relative to the file):
   [probe]        interval [1s], timeout [1s], rise [2], fall [2]
   [probe.http]   the application probe, off unless present:
                  path [/zosmf/info], tls [true], ca_file or insecure [false],
-                 accept [\"200-499\"], host [the DVIPA]
+                 accept [\"200-399,401,403\": 2xx, 3xx, 401, 403],
+                 host [the DVIPA]
   [connect]      timeout [500ms], retry [true], replay [false],
                  keepalive [60s], proxy_protocol [false]
   [listen]       address [the DVIPA], ports [none], e.g. { 443 = 8443 }

@@ -13,8 +13,10 @@ pub enum ClientError {
     Url(String),
     #[error("cannot resolve {host}: {why}")]
     Resolve { host: String, why: String },
-    #[error("HTTPS needs a trust: a CA file (--cacert) or --insecure")]
+    #[error("HTTPS needs a trust: the system's CA store, a CA file or any certificate")]
     NoTrust,
+    #[error("the system's CA store {why} (read from {from})")]
+    SystemStore { why: String, from: String },
     #[error("`{0}` is not a TLS server name")]
     ServerName(String),
 }

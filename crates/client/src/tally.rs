@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::get::{Failure, Outcome};
+use crate::get::Outcome;
+use crate::status::StatusSet;
 
 /// When a server was crashed on purpose: from the moment the crash began to
 /// the moment the killed process was gone.
@@ -70,12 +71,8 @@ impl Tally {
                         self.failures.push(f.to_string());
                     }
                 }
-                let key = match f {
-                    Failure::Failed(e) | Failure::Cut(e) => {
-                        e.split(" (os error").next().unwrap_or(e).to_owned()
-                    }
-                    Failure::Timeout => "timeout".into(),
-                };
+                let e = f.reason();
+                let key = e.split(" (os error").next().unwrap_or(e).to_owned();
                 *self.errors.entry(key).or_default() += 1;
             }
         }
@@ -92,18 +89,21 @@ impl Tally {
         v[i.min(v.len() - 1)]
     }
 
-    /// Answered with a 2xx-4xx status, as a share of requests.
-    pub fn availability(&self) -> f64 {
+    /// Requests answered with a status in `accept`.
+    pub fn accepted(&self, accept: &StatusSet) -> usize {
+        self.by_status
+            .iter()
+            .filter(|(s, _)| accept.contains(**s))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Answered with a status in `accept`, as a share of requests.
+    pub fn availability(&self, accept: &StatusSet) -> f64 {
         if self.requests == 0 {
             return 100.0;
         }
-        let ok: usize = self
-            .by_status
-            .iter()
-            .filter(|(s, _)| (200..500).contains(*s))
-            .map(|(_, n)| n)
-            .sum();
-        100.0 * ok as f64 / self.requests as f64
+        100.0 * self.accepted(accept) as f64 / self.requests as f64
     }
 }
 
@@ -112,7 +112,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::get::Answer;
+    use crate::get::{Answer, Failure};
 
     fn outcome(at: Instant, ms: u64, result: Result<Answer, Failure>) -> Outcome {
         Outcome {
@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(t.by_system.get("SYSA"), Some(&1));
         assert_eq!(t.failures.len(), 2);
         assert_eq!(t.errors.get("connect: refused"), Some(&3));
-        assert!((t.availability() - 20.0).abs() < 1e-9);
+        assert!((t.availability(&StatusSet::default()) - 20.0).abs() < 1e-9);
         // Without a crash, every failed connection counts.
         let mut u = Tally::default();
         u.add(
@@ -166,6 +166,30 @@ mod tests {
             None,
         );
         assert_eq!(u.failed, 1);
+    }
+
+    #[test]
+    fn only_accepted_statuses_are_available() {
+        let t0 = Instant::now();
+        let mut t = Tally::default();
+        for status in [200, 302, 401, 403, 404, 500, 503, 404] {
+            t.add(
+                &outcome(
+                    t0,
+                    1,
+                    Ok(Answer {
+                        status,
+                        system: None,
+                    }),
+                ),
+                None,
+            );
+        }
+        let spec = StatusSet::default();
+        assert_eq!((t.requests, t.answered, t.accepted(&spec)), (8, 8, 4));
+        assert!((t.availability(&spec) - 50.0).abs() < 1e-9);
+        let all: StatusSet = "100-599".parse().unwrap();
+        assert!((t.availability(&all) - 100.0).abs() < 1e-9);
     }
 
     #[test]
@@ -187,6 +211,7 @@ mod tests {
             );
         }
         assert_eq!(t.percentile(50.0), 3.0);
+        assert_eq!(t.accepted(&StatusSet::default()), 5);
         assert_eq!(t.percentile(100.0), 100.0);
     }
 }

@@ -1,7 +1,8 @@
 //! TLS client configuration for zosmf-ha's HTTPS probes and clients: trust
-//! a CA file, or (for tests and first steps) any certificate. rustls with
-//! the ring provider (no C toolchain beyond a compiler needed). The one
-//! dangerous verifier lives here and nowhere else.
+//! the system's CA store, a CA file, or (for tests and first steps) any
+//! certificate. rustls with the ring provider (no C toolchain beyond a
+//! compiler needed). The one dangerous verifier lives here and nowhere
+//! else.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +17,13 @@ use crate::error::ClientError;
 /// What a client trusts.
 #[derive(Clone, Copy, Debug)]
 pub enum Trust<'a> {
-    /// The CA certificates in this PEM file.
+    /// The system's CA store (`rustls-native-certs`: on Linux the
+    /// distribution's bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR` when
+    /// set). A store that cannot be read or holds no certificate is an
+    /// error, never an empty trust.
+    System,
+    /// The CA certificates in this PEM file, and nothing else (as curl's
+    /// `--cacert`).
     CaFile(&'a Path),
     /// Any certificate: no protection against a man in the middle.
     Insecure,
@@ -32,6 +39,9 @@ pub fn client_config(trust: Trust) -> Result<Arc<ClientConfig>, ClientError> {
         Trust::Insecure => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
+            .with_no_client_auth(),
+        Trust::System => builder
+            .with_root_certificates(system_roots()?)
             .with_no_client_auth(),
         Trust::CaFile(path) => {
             let mut roots = rustls::RootCertStore::empty();
@@ -53,6 +63,34 @@ pub fn client_config(trust: Trust) -> Result<Arc<ClientConfig>, ClientError> {
         }
     };
     Ok(Arc::new(config))
+}
+
+/// The system's CA certificates. Certificates that do not parse are
+/// skipped (a bundle may hold a few); none at all is an error that says
+/// what was read.
+fn system_roots() -> Result<rustls::RootCertStore, ClientError> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if added > 0 {
+        return Ok(roots);
+    }
+    let why = match found.errors.first() {
+        Some(e) => format!("cannot be read: {e}"),
+        None => "holds no certificate".to_owned(),
+    };
+    let from = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .iter()
+        .filter_map(|v| std::env::var_os(v).map(|p| format!("{v}={}", p.to_string_lossy())))
+        .collect::<Vec<_>>();
+    Err(ClientError::SystemStore {
+        why,
+        from: if from.is_empty() {
+            "the distribution's locations, as OpenSSL finds them".to_owned()
+        } else {
+            from.join(", ")
+        },
+    })
 }
 
 /// Accepts any certificate, but still checks the handshake signatures.

@@ -82,7 +82,7 @@ pub const PERSISTED_IGNORED: Msg = Msg {
 pub const TARGET_HEALTHY: Msg = Msg {
     id: "ZHA3009I",
     title: "a target is healthy",
-    explanation: "The application probe (e.g. GET /zosmf/info) answered with an accepted status `rise` times in a row ([probe.http] accept, 200-499 by default: a 401 means alive, a 503 not ready). With HEALTHSWITCH the target can take new connections again.",
+    explanation: "The application probe (e.g. GET /zosmf/info) answered with an accepted status `rise` times in a row ([probe.http] accept; by default 2xx, 3xx, 401 and 403: a 401 or 403 means alive but wanting credentials, a 404 a wrong path, a 503 not ready). With HEALTHSWITCH the target can take new connections again.",
 };
 
 pub const TARGET_UNHEALTHY: Msg = Msg {

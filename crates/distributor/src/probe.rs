@@ -1,5 +1,5 @@
 //! Health probes: a TCP connect, and when configured an HTTP(S) GET whose
-//! status must be in the accepted range (the GET is `zha_client`'s, the
+//! status must be in the accepted set (the GET is `zha_client`'s, the
 //! one the `/zosmf/info` client uses). One fresh connection per probe, no
 //! pooling, one deadline for the whole probe.
 
@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use zha_client::{ClientError, Getter, Trust};
+use zha_client::{ClientError, Getter, StatusSet, Trust};
 use zha_standby::ProbeOutcome;
 
-use crate::settings::{HttpProbe, StatusRange};
+use crate::settings::HttpProbe;
 
 /// Why the probe cannot be set up.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,7 @@ struct Http {
     getter: Getter,
     path: String,
     host: Option<String>,
-    accept: StatusRange,
+    accept: StatusSet,
 }
 
 impl Prober {
@@ -57,7 +57,7 @@ impl Prober {
                         format!("/{}", h.path)
                     },
                     host: h.host.clone(),
-                    accept: h.accept,
+                    accept: h.accept.clone(),
                 }))
             }
         };

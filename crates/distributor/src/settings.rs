@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
+use zha_client::StatusSet;
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -85,8 +86,9 @@ pub struct HttpProbe {
     pub ca_file: Option<PathBuf>,
     /// Accept any server certificate (testing only).
     pub insecure: bool,
-    /// Accepted statuses, e.g. "200-499" (401 means alive, 503 not ready).
-    pub accept: StatusRange,
+    /// Accepted statuses (SPEC §1), e.g. "200-399,401,403" (the default:
+    /// a 401 or 403 means alive; a 404 a wrong path, a 503 not ready).
+    pub accept: StatusSet,
     /// The Host header and TLS server name; default: the DVIPA.
     pub host: Option<String>,
 }
@@ -98,43 +100,9 @@ impl Default for HttpProbe {
             tls: true,
             ca_file: None,
             insecure: false,
-            accept: StatusRange { lo: 200, hi: 499 },
+            accept: StatusSet::default(),
             host: None,
         }
-    }
-}
-
-/// `"200-499"` or `"200"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StatusRange {
-    pub lo: u16,
-    pub hi: u16,
-}
-
-impl StatusRange {
-    pub fn contains(self, s: u16) -> bool {
-        self.lo <= s && s <= self.hi
-    }
-}
-
-impl<'de> Deserialize<'de> for StatusRange {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StatusRange, D::Error> {
-        let s = String::deserialize(d)?;
-        let parse = |x: &str| {
-            x.trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|n| (100..=599).contains(n))
-        };
-        let r = match s.split_once('-') {
-            Some((a, b)) => parse(a)
-                .zip(parse(b))
-                .map(|(lo, hi)| StatusRange { lo, hi }),
-            None => parse(&s).map(|n| StatusRange { lo: n, hi: n }),
-        };
-        r.filter(|r| r.lo <= r.hi).ok_or_else(|| {
-            serde::de::Error::custom(format!("`{s}` is not a status range like \"200-499\""))
-        })
     }
 }
 
@@ -833,10 +801,8 @@ SYSA = "10.1.1.1"
         )
         .unwrap();
         assert_eq!(s.probe.interval, Duration::from_millis(250));
-        assert_eq!(
-            s.probe.http.as_ref().unwrap().accept,
-            StatusRange { lo: 200, hi: 404 }
-        );
+        // The old single-range spelling is a set too.
+        assert_eq!(s.probe.http.as_ref().unwrap().accept.to_string(), "200-404");
         assert_eq!(s.listen_port(443), 8443);
         assert_eq!(s.listen_port(7554), 7554);
         assert_eq!(
@@ -849,13 +815,36 @@ SYSA = "10.1.1.1"
         );
     }
 
+    /// SPEC §1: 2xx, 3xx, 401 and 403 are available; 404 and 5xx not.
+    #[test]
+    fn the_default_accepted_statuses_are_the_spec_ones() {
+        let s = parse(Path::new("x"), "[probe.http]\npath = \"/zosmf/info\"\n").unwrap();
+        let accept = &s.probe.http.as_ref().unwrap().accept;
+        assert_eq!(accept.to_string(), "200-399,401,403");
+        for status in [200, 204, 301, 302, 399, 401, 403] {
+            assert!(accept.contains(status), "{status}");
+        }
+        for status in [199, 400, 402, 404, 499, 500, 503] {
+            assert!(!accept.contains(status), "{status}");
+        }
+        let s = parse(Path::new("x"), "[probe.http]\naccept = \"2xx,401\"\n").unwrap();
+        assert_eq!(
+            s.probe.http.as_ref().unwrap().accept.to_string(),
+            "200-299,401"
+        );
+    }
+
     #[test]
     fn errors_name_the_place() {
         let e = parse(Path::new("z.toml"), "[probe]\ninterval = \"soon\"\n")
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("z.toml:2:12"), "{e}");
-        assert!(parse(Path::new("z"), "[probe.http]\naccept = \"600\"\n").is_err());
+        let e = parse(Path::new("z"), "[probe.http]\naccept = \"200,600\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("z:2:"), "{e}");
+        assert!(e.contains("`600` is out of range"), "{e}");
         assert!(parse(Path::new("z"), "bogus = 1\n").is_err());
         let e = parse(Path::new("z"), "[listen]\nports = { https = 1 }\n")
             .unwrap_err()

@@ -12,6 +12,7 @@ mod handover;
 mod hosts;
 mod kernel;
 mod plan;
+mod probe;
 mod sysplex;
 
 use std::path::{Path, PathBuf};

@@ -90,6 +90,21 @@ async fn a_stopped_server_fails_the_application_probe() {
     d.wait_active(Some(net.sys(1))).await;
 }
 
+/// SPEC §1's accepted statuses, by default: a 404 (a wrong path) is not
+/// availability, a 403 (credentials wanted) is.
+#[tokio::test]
+async fn a_404_fails_the_application_probe_and_a_403_passes() {
+    let net = Net::new();
+    let (a, _b, d) = http_pair(&net, "").await;
+    d.wait_active(Some(net.sys(1))).await;
+    a.status.store(404, std::sync::atomic::Ordering::Relaxed);
+    d.wait_active(Some(net.sys(2))).await;
+    let t = d.target(1).await;
+    assert_eq!((t.listening, t.healthy), (Some(true), Some(false)), "{t:?}");
+    a.status.store(403, std::sync::atomic::Ordering::Relaxed);
+    d.wait_active(Some(net.sys(1))).await;
+}
+
 #[tokio::test]
 async fn three_targets_by_rank() {
     let net = Net::new();
