@@ -394,6 +394,13 @@ relative to the file):
   [tune]         sndbuf, rcvbuf [0: the kernel's], pipe_size [262144],
                  max_pipes [0: a quarter of max_connections]
   [log]          format [human] or \"json\", access [true]
+  [hook]         command [none], e.g. [\"/usr/local/bin/notify\", \"ops\"] (no
+                 shell), run on events with ZHA_EVENT, ZHA_SERVICE, ZHA_SYSTEM,
+                 ZHA_REASON ... in its environment; events [every kind:
+                 switch, first_active, fallback, recovered, no_target,
+                 target_up, target_down, target_healthy, target_unhealthy,
+                 quiesced, resumed, takeover, takeback], timeout [10s],
+                 min_interval [1s]
 A value out of its range (probe interval 10ms-1h, timeouts 10ms-10min,
 max_connections 1-1000000, buffer 1KiB-16MiB ...) is refused with the
 range and its place in the file.";

@@ -295,6 +295,18 @@ pub const KERNEL_TROUBLE: Msg = Msg {
     explanation: "With forwarding = \"kernel\": the stack's nftables table could not be updated or removed (it tries again; `nft list table ip zha_<system>` shows what the kernel has), conntrack's events were lost (its receive buffer overran: counts may be off until the connections end), conntrack's table is nearly full (when it is full the kernel drops new connections silently: raise net.netfilter.nf_conntrack_max or lower [limits] max_connections), or `netstat vcrt` could not read conntrack.",
 };
 
+pub const HOOK_FAILED: Msg = Msg {
+    id: "ZHA3050W",
+    title: "an event hook failed",
+    explanation: "The [hook] command could not start, ended with a failure (its exit status and the first line of its stderr are in the message), or did not end within [hook] timeout and was killed; or events came faster than [hook] min_interval lets the command run, and some were not given to it (`dropped`; the next run gets ZHA_DROPPED). Forwarding is never held up by a hook.",
+};
+
+pub const HOOK_RAN: Msg = Msg {
+    id: "ZHA3051I",
+    title: "an event hook ran",
+    explanation: "The [hook] command ran for an event (switch, takeover, target_down …) and ended with status 0. Its environment carried the event: ZHA_EVENT, ZHA_ID, ZHA_MESSAGE, ZHA_SERVICE, ZHA_DVIPA, ZHA_TARGET, ZHA_SYSTEM, ZHA_FROM, ZHA_REASON, ZHA_STACK, ZHA_TIME, ZHA_DROPPED.",
+};
+
 /// Every message, in id order.
 pub const CATALOG: &[&Msg] = &[
     &TARGET_UP,
@@ -341,6 +353,8 @@ pub const CATALOG: &[&Msg] = &[
     &SYSTEM_NAME,
     &KERNEL,
     &KERNEL_TROUBLE,
+    &HOOK_FAILED,
+    &HOOK_RAN,
 ];
 
 /// The catalog as `explain` reads it.

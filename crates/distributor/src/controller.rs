@@ -452,6 +452,11 @@ impl Controller {
         while let Some(e) = self.engine.poll_event() {
             log_event(&e);
             self.looks.event(codes::of(&e).id, e.to_string());
+            if let Some(h) = &self.shared.hooks
+                && let Some(ev) = crate::hooks::HookEvent::of(&e)
+            {
+                h.fire(ev);
+            }
             let m = &self.shared.metrics;
             let since = |service: &ServiceKey| {
                 m.active_since

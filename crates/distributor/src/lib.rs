@@ -34,6 +34,7 @@ pub mod display;
 pub mod fds;
 pub mod forward;
 pub mod handover;
+pub mod hooks;
 pub mod kernel;
 pub mod listener;
 pub mod membership;

@@ -87,6 +87,8 @@ pub enum StartError {
         "--hand-over is for forwarding = \"proxy\": with the kernel's forwarding a new process takes the table over by itself and conntrack keeps the open connections; stop the running stack, then start the new one"
     )]
     KernelHandOver,
+    #[error("{0}")]
+    Hook(String),
     #[error("cannot listen for metrics on {addr}: {source}{}", if source.kind() == std::io::ErrorKind::AddrInUse { " (another process listens there: stop it, or give [metrics] address another port)" } else { "" })]
     Metrics {
         addr: SocketAddr,
@@ -159,6 +161,10 @@ pub fn check(opts: &Options) -> Result<Vec<String>, StartError> {
         lines.push(format!("warning: {s}"));
     }
     Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
+    if let Some(h) = &settings.hook {
+        let p = crate::hooks::program(h).map_err(StartError::Hook)?;
+        lines.push(format!("on {}: run {}", h.events.join(", "), p.display()));
+    }
     if settings.forwarding == crate::settings::Forwarding::Kernel {
         if opts.hand_over {
             return Err(StartError::KernelHandOver);
@@ -247,6 +253,11 @@ async fn start_with(
         warn!(id = codes::NOT_RUN.id, "{s}");
     }
     let prober = Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
+    if let Some(h) = &settings.hook
+        && let Err(why) = crate::hooks::program(h)
+    {
+        warn!(id = codes::HOOK_FAILED.id, "{why}: events will not run it");
+    }
     // Kernel forwarding: what it needs is checked now (nothing changed
     // yet); its table is taken once this stack's name is its own in the
     // group, so a second process started by mistake under the same name
@@ -583,6 +594,13 @@ async fn start_with(
         state_written: tokio::sync::watch::Sender::new(0),
         route_changes: tokio::sync::Notify::new(),
         kernel: kernel.as_ref().map(|(k, _)| k.clone()),
+        hooks: settings.hook.clone().map(|h| {
+            crate::hooks::Hooks::start(
+                h,
+                opts.group.as_ref().map(|g| g.system.clone()),
+                stop.clone(),
+            )
+        }),
     });
     let control = Arc::new(control);
     let metrics_listener = metrics_listener.map(Arc::new);

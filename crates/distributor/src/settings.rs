@@ -42,6 +42,56 @@ pub struct Settings {
     pub pump: Pump,
     pub tune: Tune,
     pub log: Log,
+    /// A command run on events (none unless this table is present).
+    pub hook: Option<Hook>,
+}
+
+/// `[hook]`: the command run on events (see `hooks`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Hook {
+    /// The program and its arguments (no shell), e.g. `["/usr/local/bin/notify", "ops"]`.
+    #[serde(deserialize_with = "range::command")]
+    pub command: Vec<String>,
+    /// The kinds of event it runs for [every kind].
+    #[serde(default = "all_kinds", deserialize_with = "range::kinds")]
+    pub events: Vec<String>,
+    /// It is killed after this long [10s] (10ms to 10min).
+    #[serde(default = "hook_timeout", deserialize_with = "range::timeout")]
+    pub timeout: Duration,
+    /// At most one run starts per this long [1s] (0s to 1h); events that
+    /// come faster wait (64 at most; more are dropped and counted).
+    #[serde(default = "hook_interval", deserialize_with = "range::min_interval")]
+    pub min_interval: Duration,
+}
+
+/// Every kind of event a hook can ask for.
+pub const HOOK_EVENTS: [&str; 13] = [
+    "switch",
+    "first_active",
+    "fallback",
+    "recovered",
+    "no_target",
+    "target_up",
+    "target_down",
+    "target_healthy",
+    "target_unhealthy",
+    "quiesced",
+    "resumed",
+    "takeover",
+    "takeback",
+];
+
+fn all_kinds() -> Vec<String> {
+    HOOK_EVENTS.iter().map(|k| (*k).to_owned()).collect()
+}
+
+fn hook_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn hook_interval() -> Duration {
+    Duration::from_secs(1)
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -558,6 +608,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
     if let Some(dir) = s.state.dir.as_mut() {
         resolve(dir);
     }
+    // A program named with a folder is relative to the file too; a bare
+    // name is looked up in PATH.
+    if let Some(h) = s.hook.as_mut()
+        && let Some(program) = h.command.first_mut()
+        && program.contains('/')
+    {
+        let mut p = PathBuf::from(&*program);
+        resolve(&mut p);
+        *program = p.display().to_string();
+    }
     Ok(s)
 }
 
@@ -678,6 +738,33 @@ mod range {
 
     pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
         number(d, 1, 100).map(|v| v as u32)
+    }
+
+    pub fn min_interval<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        duration(d, Duration::ZERO, H, None)
+    }
+
+    /// A program and its arguments: at least the program, no empty word.
+    pub fn command<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        if v.is_empty() || v.iter().any(|w| w.is_empty()) {
+            return Err(de::Error::custom(
+                "write the program and its arguments, none empty, e.g. [\"/usr/local/bin/notify\", \"ops\"]",
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Event kinds, each one of `hooks::KINDS`.
+    pub fn kinds<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        if let Some(bad) = v.iter().find(|k| !super::HOOK_EVENTS.contains(&k.as_str())) {
+            return Err(de::Error::custom(format!(
+                "`{bad}` is no event kind; the kinds are {}",
+                super::HOOK_EVENTS.join(", ")
+            )));
+        }
+        Ok(v)
     }
 
     pub fn timeout_short<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {

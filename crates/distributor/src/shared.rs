@@ -350,6 +350,8 @@ pub struct Shared {
     pub route_changes: tokio::sync::Notify,
     /// `forwarding = "kernel"`: the stack's table and what it forwards.
     pub kernel: Option<Arc<crate::kernel::Kernel>>,
+    /// The `[hook]` command's queue, when one is configured.
+    pub hooks: Option<crate::hooks::Hooks>,
 }
 
 /// A command for the group task (`vary leave|join|deactivate|reactivate`),

@@ -748,6 +748,16 @@ fn step(
                 "takes over" => "takeover",
                 _ => "defined",
             };
+            if let Some(h) = &shared.hooks
+                && reason != "defined"
+            {
+                h.fire(crate::hooks::HookEvent::moved(
+                    reason,
+                    dvipa,
+                    from,
+                    format!("{me} {what} {dvipa} (from {from})"),
+                ));
+            }
             shared
                 .metrics
                 .dvipa_moves

@@ -583,6 +583,21 @@ fn distribute_check_says_what_would_run_or_why_not() {
     );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("/no/such/ca.pem"), "{err}");
+    let (code, _, err) = run(
+        &format!("{state}[hook]\ncommand = [\"/no/such/notify\"]\n"),
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("/no/such/notify is no executable file"),
+        "{err}"
+    );
+    let (code, out, err) = run(
+        &format!("{state}[hook]\ncommand = [\"true\"]\nevents = [\"switch\"]\n"),
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("on switch: run /"), "{out}");
     std::fs::write(&p, "VIPADYNAMIC\n VIPADISTRIBUTE DEFINE DISTMETHOD HOTSTANDBY 10.1.1.10 PORT 443 DESTIP 10.1.1.1 PREFERRED 10.1.1.2 PREFERRED\nENDVIPADYNAMIC\n").unwrap();
     let (code, _, err) = run(&state, &[]);
     assert_eq!(code, Some(2));

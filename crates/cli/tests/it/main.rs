@@ -9,6 +9,7 @@ mod explain;
 mod formats;
 mod group;
 mod handover;
+mod hooks;
 mod hosts;
 mod kernel;
 mod plan;
