@@ -32,6 +32,9 @@ pub enum Command {
     Distribute(DistributeArgs),
     /// Show a running distributor's tables, laid out like z/OS NETSTAT
     Netstat(NetstatArgs),
+    /// A live view of a running distributor: targets, the group, events; keys to quiesce and resume
+    #[command(after_help = TOP_AFTER)]
+    Top(TopArgs),
     /// Quiesce or resume a target; move a stack's DVIPAs in its sysplex group (leave, join, deactivate, reactivate)
     Vary(VaryArgs),
     /// Replace a running distributor's profile by a changed one, applied as a diff
@@ -52,6 +55,30 @@ pub enum Command {
     /// Write the manual pages (zosmf-ha.1 and one per command) into a folder
     #[command(after_help = MAN_AFTER)]
     Man(ManArgs),
+}
+
+const TOP_AFTER: &str = "\
+Keys: q quit · Tab or 1-3 views (targets, group, events) · ↑↓ select a
+target · Q quiesce it · R resume it (each asks y to confirm).
+When the distributor stops, top says so, keeps the last view and tries
+again every second. Without a terminal (or with --once) it prints text.
+  zosmf-ha top --config zosmf-ha.toml --system SYSA";
+
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    /// How often to look
+    #[arg(long, default_value = "1s", value_parser = humantime_duration)]
+    pub interval: std::time::Duration,
+
+    /// Print the view once as text and exit (1 if the distributor did not answer)
+    #[arg(long)]
+    pub once: bool,
+
+    #[command(flatten)]
+    pub color: ColorArgs,
+
+    #[command(flatten)]
+    pub control: ControlArgs,
 }
 
 const COMPLETIONS_AFTER: &str = "\

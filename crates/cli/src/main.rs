@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(args),
         Command::Distribute(args) => cmd::distribute::run(args),
         Command::Netstat(args) => cmd::distribute::netstat(args),
+        Command::Top(args) => cmd::top::run(args),
         Command::Vary(args) => cmd::distribute::vary(args),
         Command::Reload(args) => cmd::distribute::reload(args),
         Command::Plan(args) => cmd::plan::run(args),

@@ -242,7 +242,7 @@ pub fn flag_name(f: Flag) -> &'static str {
 /// Why a target cannot take new connections, in a few words (empty when it can).
 pub fn why_not(t: &crate::protocol::TargetRow) -> String {
     match t.flag {
-        Flag::Quiesced => "quiesced by the operator".into(),
+        Flag::Quiesced => "quiesced by operator".into(),
         Flag::Unavailable => match (&t.probe, t.listening, t.healthy) {
             (_, Some(false), _) | (_, _, Some(false)) => {
                 t.probe.as_ref().filter(|p| !p.passed).map_or_else(

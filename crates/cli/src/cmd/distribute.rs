@@ -142,7 +142,7 @@ fn start_error(e: &StartError) -> String {
     }
 }
 
-fn socket(c: &ControlArgs) -> anyhow::Result<PathBuf> {
+pub fn socket(c: &ControlArgs) -> anyhow::Result<PathBuf> {
     match &c.control {
         Some(p) => Ok(p.clone()),
         None => {

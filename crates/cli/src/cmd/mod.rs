@@ -8,4 +8,5 @@ pub mod explain;
 pub mod plan;
 pub mod probe;
 pub mod server;
+pub mod top;
 pub mod up;

@@ -15,6 +15,7 @@ mod kernel;
 mod plan;
 mod probe;
 mod sysplex;
+mod top;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

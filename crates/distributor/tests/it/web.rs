@@ -51,7 +51,7 @@ async fn health_readiness_status_page_and_404() {
     let (_, page) = get(m, "/status").await;
     assert!(
         page.contains("data-system=\"SYSA\" data-state=\"Quiesced\"")
-            && page.contains("quiesced by the operator"),
+            && page.contains("quiesced by operator"),
         "{page}"
     );
     assert!(page.contains("<code>ZHA3005I</code>"), "{page}");
