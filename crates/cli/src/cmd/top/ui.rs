@@ -406,9 +406,15 @@ fn targets(f: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(8),
         Constraint::Length(6),
     ];
-    let events_height = (area.height / 3).clamp(3, 8);
-    let [tables, events_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(events_height)]).areas(area);
+    // The tables as tall as they need (leaving the events 3 lines at
+    // least); the events take the rest.
+    let need: u16 = v.services.iter().map(|s| s.targets.len() as u16 + 2).sum();
+    let [tables, events_area] = Layout::vertical([
+        Constraint::Length(need.min(area.height.saturating_sub(3))),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let events_height = events_area.height;
     // One block per service: its heading, the column names, its targets.
     let mut constraints: Vec<Constraint> = v
         .services

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use zha_distributor::protocol::{Flag, ServiceRow, SrvType};
 
 use super::layout::is_stack;
 use super::local::{Local, StackStatus};
@@ -62,106 +61,119 @@ pub fn hints(local: &Local, owner: Option<&str>, pids: &[(String, u32)]) -> Vec<
             "proxy:   the stacks hold the connections and retry a failed connect on the next target"
                 .to_owned()
         },
-        "Ctrl-C stops everything.".to_owned(),
+        "Ctrl-C (or q on this screen) stops everything.".to_owned(),
     ]
 }
 
-/// The terminal screen: the stacks and who owns the DVIPA, every service
-/// with its targets, the latest events, and the hints.
-pub fn screen(
-    local: &Local,
-    stacks: &[StackStatus],
-    rows: &[ServiceRow],
-    events: &[String],
-    hints: &[String],
-) -> String {
-    let mut s = format!(
-        "zosmf-ha up: local sysplex {} (work folder {})\n\n",
-        local.layout.name,
-        local.work.display()
-    );
-    for (i, st) in stacks.iter().enumerate() {
-        let origin = local
-            .stacks
+/// The stacks and who owns the DVIPA, one line for the screen's hints.
+pub fn stacks_line(local: &Local, stacks: &[StackStatus]) -> String {
+    let each: Vec<String> = stacks
+        .iter()
+        .map(|st| {
+            let origin = local
+                .stacks
+                .iter()
+                .find(|l| l.plan.system == st.system)
+                .map(|l| l.plan.origin())
+                .unwrap_or_default();
+            let state = match (st.up, st.owns) {
+                (false, _) => "down".to_owned(),
+                (true, true) => format!("owns {}", local.layout.dvipa.ip()),
+                (true, false) => "backup".to_owned(),
+            };
+            format!("{} {origin} {state}", super::layout::stack_proc(&st.system))
+        })
+        .collect();
+    format!("stacks:  {}", each.join(" · "))
+}
+
+/// The terminal screen: `top`'s, on the owner's stack (else the first
+/// that answers), with every stack's events and the hints kept in view.
+struct Screen {
+    terminal: ratatui::DefaultTerminal,
+    app: crate::cmd::top::ui::App,
+}
+
+impl Screen {
+    fn start() -> anyhow::Result<Screen> {
+        let terminal = ratatui::try_init()?;
+        let mut app = crate::cmd::top::ui::App::new(
+            String::new(),
+            crate::output::use_color(crate::args::ColorChoice::Auto),
+        );
+        app.events = Some(Vec::new());
+        Ok(Screen { terminal, app })
+    }
+
+    async fn draw(
+        &mut self,
+        local: &Local,
+        stacks: &[StackStatus],
+        events: &[String],
+        hints: Vec<String>,
+    ) -> anyhow::Result<()> {
+        let owner = stacks
             .iter()
-            .find(|l| l.plan.system == st.system)
-            .map(|l| l.plan.origin())
-            .unwrap_or_default();
-        let state = match (st.up, st.owns) {
-            (false, _) => "down".to_owned(),
-            (true, true) => format!("owns {}", local.layout.dvipa.ip()),
-            (true, false) => "backup".to_owned(),
-        };
-        s.push_str(&format!(
-            "{:<9} {:<12} {:<16} {state}\n",
-            if i == 0 { "stacks:" } else { "" },
-            super::layout::stack_proc(&st.system),
-            origin
-        ));
-    }
-    if !stacks.is_empty() {
-        s.push('\n');
-    }
-    if rows.is_empty() {
-        s.push_str("(no stack answers)\n\n");
-    }
-    for svc in rows {
-        let active = svc
-            .active_target()
-            .map(|t| format!("{} ({})", t.system.as_deref().unwrap_or("-"), t.target))
-            .unwrap_or_else(|| "none".into());
-        s.push_str(&format!(
-            "DVIPA {}  ->  active target {active}   ({}{})\n\n",
-            svc.dest,
-            if svc.auto_switch_back {
-                "AUTOSWITCHBACK"
-            } else {
-                "NOAUTOSWITCHBACK"
-            },
-            if svc.starting { ", first probes" } else { "" }
-        ));
-        s.push_str("  system    target                 role          state         listening healthy  active  total\n");
-        for t in &svc.targets {
-            let role = match (t.srv_type, t.rank) {
-                (SrvType::Backup, Some(r)) => format!("backup {r}"),
-                (SrvType::Backup, None) => "backup".into(),
-                (SrvType::Preferred, _) => "preferred".into(),
-            };
-            let flag = match t.flag {
-                Flag::Active => "Active",
-                Flag::Backup => "Backup",
-                Flag::Quiesced => "Quiesced",
-                Flag::Unavailable => "Unavailable",
-            };
-            let yn = |v: Option<bool>| match v {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "-",
-            };
-            s.push_str(&format!(
-                "  {:<9} {:<22} {:<13} {:<13} {:<9} {:<8} {:>6} {:>6}\n",
-                t.system.as_deref().unwrap_or("-"),
-                t.target.to_string(),
-                role,
-                flag,
-                yn(t.listening),
-                yn(t.healthy),
-                t.active_conn,
-                t.total_conn
-            ));
+            .find(|s| s.owns)
+            .or_else(|| stacks.iter().find(|s| s.up));
+        let socket = owner
+            .and_then(|s| local.socket(&s.system))
+            .or_else(|| local.stacks.first().map(|s| &s.socket));
+        let app = &mut self.app;
+        app.now = zha_distributor::metrics::unix_now();
+        if let Some(path) = socket {
+            app.source = path.display().to_string();
+            match crate::cmd::top::look(path).await {
+                Ok(v) => app.update(v),
+                Err(e) => app.trouble = Some(e),
+            }
         }
-        s.push('\n');
+        let mut lines = vec![
+            format!(
+                "sysplex: {} (zosmf-ha up, work folder {})",
+                local.layout.name,
+                local.work.display()
+            ),
+            stacks_line(local, stacks),
+        ];
+        lines.extend(hints);
+        app.hints = lines;
+        app.events = Some(events.to_vec());
+        self.terminal.draw(|f| crate::cmd::top::ui::draw(f, app))?;
+        Ok(())
     }
-    s.push_str("events:\n");
-    for e in events {
-        s.push_str(&format!("  {e}\n"));
+
+    /// Keys typed since the last look: q or Ctrl-C stops `up`; Q/R vary a
+    /// target through the stack shown.
+    async fn keys(&mut self, stop: &CancellationToken) -> anyhow::Result<()> {
+        use crate::cmd::top::ui::{Ask, Key};
+        use ratatui::crossterm::event::{self, Event, KeyEventKind};
+        while event::poll(Duration::ZERO)? {
+            let Event::Key(k) = event::read()? else {
+                continue;
+            };
+            if k.kind != KeyEventKind::Press {
+                continue;
+            }
+            match self.app.key(Key::of(&k)) {
+                Some(Ask::Quit) => stop.cancel(),
+                Some(Ask::Vary(c)) => {
+                    let path = std::path::PathBuf::from(&self.app.source);
+                    self.app.note = Some(crate::cmd::top::change(&path, &c).await);
+                }
+                None => {}
+            }
+            self.terminal
+                .draw(|f| crate::cmd::top::ui::draw(f, &self.app))?;
+        }
+        Ok(())
     }
-    s.push('\n');
-    for h in hints {
-        s.push_str(h);
-        s.push('\n');
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        ratatui::restore();
     }
-    s
 }
 
 pub async fn status(
@@ -171,8 +183,10 @@ pub async fn status(
     stop: CancellationToken,
 ) -> anyhow::Result<ExitCode> {
     let tty = std::io::stdout().is_terminal();
+    let mut screen = if tty { Some(Screen::start()?) } else { None };
     let mut events: Vec<String> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut keys = tokio::time::interval(Duration::from_millis(100));
     let mut last: Option<(Option<String>, Option<String>)> = None;
     let mut restarts: Vec<(Instant, String)> = Vec::new();
     if !tty {
@@ -198,6 +212,11 @@ pub async fn status(
                     note(e, &mut events);
                 }
             }
+            _ = keys.tick(), if screen.is_some() => {
+                if let Some(s) = screen.as_mut() {
+                    s.keys(&stop).await?;
+                }
+            }
             _ = tick.tick() => {
                 if let Some((name, st)) = procs.exited() {
                     let what = if is_stack(&name) { "stack" } else { "server" };
@@ -218,11 +237,9 @@ pub async fn status(
                 }
                 let stacks = local.stacks().await;
                 let owner = stacks.iter().find(|s| s.owns).map(|s| s.system.clone());
-                if tty {
-                    let rows = local.services().await.unwrap_or_default();
+                if let Some(s) = screen.as_mut() {
                     let hints = hints(local, owner.as_deref(), &procs.pids());
-                    let screen = screen(local, &stacks, &rows, &events, &hints);
-                    crate::output::print(&format!("\x1b[H\x1b[2J{screen}")).ok();
+                    s.draw(local, &stacks, &events, hints).await?;
                 } else {
                     let now = (owner, local.active().await);
                     if last.as_ref() != Some(&now) {
@@ -237,6 +254,7 @@ pub async fn status(
             }
         }
     }
+    drop(screen);
     say("\nstopping the local sysplex");
     Ok(ExitCode::SUCCESS)
 }
@@ -248,7 +266,7 @@ mod tests {
     use super::*;
     use crate::cmd::up::layout::{Layout, StackPlan};
     use crate::cmd::up::local::LocalStack;
-    use zha_distributor::protocol::{DistMethod, TargetRow};
+    use zha_distributor::protocol::{DistMethod, Flag, ServiceRow, SrvType, TargetRow};
 
     #[test]
     fn the_screen_keeps_its_hints() {
@@ -319,22 +337,31 @@ mod tests {
             },
         ];
         let events: Vec<String> = (0..30).map(|i| format!("event {i}")).collect();
-        let s = screen(
-            &local,
-            &stacks,
-            &[row],
-            &events,
-            &hints(&local, Some("SYSB"), &pids),
-        );
+        let mut app = crate::cmd::top::ui::App::new("/w/state/SYSB/control.sock".into(), false);
+        app.update(zha_distributor::protocol::View {
+            services: vec![row],
+            ..Default::default()
+        });
+        app.events = Some(events);
+        app.hints = vec![stacks_line(&local, &stacks)];
+        app.hints.extend(hints(&local, Some("SYSB"), &pids));
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(150, 40)).unwrap();
+        t.draw(|f| crate::cmd::top::ui::draw(f, &app)).unwrap();
+        let b = t.backend().buffer().clone();
+        let s: String = (0..b.area.height)
+            .map(|y| {
+                let l: String = (0..b.area.width).map(|x| b[(x, y)].symbol()).collect();
+                l.trim_end().to_owned() + "\n"
+            })
+            .collect();
         assert!(
-            s.contains("stacks:   SYSA/TCPIP   VIPADEFINE       down\n"),
+            s.contains(
+                "stacks:  SYSA/TCPIP VIPADEFINE down · SYSB/TCPIP VIPABACKUP 100 owns 127.0.0.10\n"
+            ),
             "{s}"
         );
-        assert!(
-            s.contains("          SYSB/TCPIP   VIPABACKUP 100   owns 127.0.0.10\n"),
-            "{s}"
-        );
-        assert!(s.contains("active target SYSA (127.0.0.11:8443)"), "{s}");
+        assert!(s.contains("127.0.0.10..8443 → SYSA"), "{s}");
+        assert!(s.contains("event 29"), "the newest event is shown: {s}");
         assert!(
             s.contains("zosmf-ha netstat vdpt --detail --config /w/zosmf-ha.toml --system SYSB"),
             "{s}"
@@ -344,6 +371,9 @@ mod tests {
             s.contains("curl --cacert /w/ca.pem https://127.0.0.10:8443/zosmf/info"),
             "{s}"
         );
-        assert!(s.trim_end().ends_with("Ctrl-C stops everything."), "{s}");
+        assert!(
+            s.contains("Ctrl-C (or q on this screen) stops everything."),
+            "{s}"
+        );
     }
 }
