@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod architecture;
+mod browser;
 mod check;
 mod distribute;
 mod explain;
