@@ -459,6 +459,14 @@ pub fn spawn(
                     };
                     step(engine.as_mut(), &me, &claims, &was, &mut kept)
                 } else {
+                    // Out of the group (`vary leave`): its view says so
+                    // (VIPADYN, /readyz).
+                    if let Ok(mut g) = shared.group.lock()
+                        && let Some(v) = g.as_mut()
+                    {
+                        v.members.retain(|m| *m != name);
+                        v.owners.retain(|_, o| *o != name);
+                    }
                     Ok(BTreeSet::new())
                 };
                 let now = match step {

@@ -943,3 +943,53 @@ fn names_the_settings_contradict_are_warned_and_a_missing_system_is_hinted() {
         "{log}"
     );
 }
+
+/// `/readyz` of a stack: ready as a backup (ownership is a metric), not
+/// ready once it has left the group, ready again when it joins.
+#[test]
+fn a_backup_stack_is_ready_and_one_that_left_the_group_is_not() {
+    let net = Net::new();
+    let port = std::net::TcpListener::bind((net.ip(99), 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics = std::net::SocketAddr::new(net.ip(99), port);
+    let Pair {
+        sysa: _sysa,
+        sysb,
+        _backends,
+        _group,
+    } = pair(&net, &format!("[metrics]\naddress = \"{metrics}\"\n"));
+    let readyz = || {
+        let r = ureq::get(&format!("http://{metrics}/readyz"))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .ok()?;
+        let code = r.status().as_u16();
+        Some((code, r.into_body().read_to_string().ok()?))
+    };
+    sysb.wait_for(|| owner(&sysb).as_deref() == Some("SYSA"));
+    let until = |what: &str, ok: &dyn Fn(u16, &str) -> bool| {
+        let end = Instant::now() + crate::distribute::LIMIT;
+        loop {
+            let r = readyz();
+            if r.as_ref().is_some_and(|(c, b)| ok(*c, b)) {
+                return;
+            }
+            assert!(Instant::now() < end, "{what}: /readyz says {r:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    until("the backup is not ready", &|c, _| c == 200);
+    let o = sysb.zha(&["vary", "leave"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    until("a stack out of the group is ready", &|c, b| {
+        c == 503 && b.contains("not a member")
+    });
+    let o = sysb.zha(&["vary", "join"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    until("the stack back in the group is not ready", &|c, _| c == 200);
+}
