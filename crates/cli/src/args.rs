@@ -304,34 +304,9 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "SET", default_value_t = StatusSet::default(), value_parser = parse_status_set)]
     pub accept: StatusSet,
 
-    /// text: a line each second and a summary; json: only the summary, as
-    /// one JSON document
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-
-    /// Same as --format json (the older spelling)
-    #[arg(long, hide = true, conflicts_with = "format")]
-    pub json: bool,
-}
-
-impl ProbeArgs {
-    /// `--format`, with the hidden `--json`.
-    pub fn output_format(&self) -> OutputFormat {
-        if self.json {
-            OutputFormat::Json
-        } else {
-            self.format
-        }
-    }
-}
-
-/// `--format text|json`: the output convention commands move to.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutputFormat {
-    /// For people
-    Text,
-    /// One JSON document on stdout, with a top-level "version"
-    Json,
+    /// (text: a line each second and a summary; json: only the summary)
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 fn parse_user(s: &str) -> Result<(String, String), String> {
@@ -449,6 +424,11 @@ pub struct DistributeArgs {
     /// Log lines as JSON instead of text (overrides [log] format)
     #[arg(long)]
     pub log_json: bool,
+
+    /// Serve metrics, /healthz, /readyz and the status page here
+    /// (overrides [metrics] address; port 0: any free port, logged at start)
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
 
     /// Check the profile and the settings together, say what would run,
     /// and exit (0 valid, 2 not): nothing is bound, joined or written

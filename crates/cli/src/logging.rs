@@ -37,7 +37,7 @@ pub fn init(json: bool) -> WorkerGuard {
         .lossy(true)
         .buffered_lines_limit(QUEUE)
         .thread_name("zosmf-ha-log")
-        .finish(Lossy::new(io::stderr(), json, queue_drops.clone()));
+        .finish(Lossy::new(io::stderr(), json, queue_drops.clone()).journal(journal));
     let _ = queue_drops.set(writer.error_counter());
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -131,6 +131,8 @@ impl tracing::field::Visit for Fields {
 fn line(level: tracing::Level, f: Fields, journal: bool, now: std::time::SystemTime) -> String {
     let tag = f.id.unwrap_or_else(|| format!("{level:<5}"));
     if journal {
+        // One journal entry per line: a message of several lines stays one.
+        let message = f.message.replace('\n', " ⏎ ");
         // sd-daemon(3)'s priority prefixes.
         let prio = match level {
             tracing::Level::ERROR => 3,
@@ -138,7 +140,7 @@ fn line(level: tracing::Level, f: Fields, journal: bool, now: std::time::SystemT
             tracing::Level::INFO => 6,
             _ => 7,
         };
-        format!("<{prio}>{tag} {}{}\n", f.message, f.rest)
+        format!("<{prio}>{tag} {message}{}\n", f.rest)
     } else {
         let ts = humantime::format_rfc3339_micros(now);
         format!("{ts} {tag} {}{}\n", f.message, f.rest)
@@ -152,6 +154,8 @@ fn line(level: tracing::Level, f: Fields, journal: bool, now: std::time::SystemT
 pub struct Lossy<W: Write> {
     inner: W,
     json: bool,
+    /// Lines go to the journal: the notice has a priority, no timestamp.
+    journal: bool,
     /// Lines this writer could not write, not reported yet.
     failed: u64,
     /// The queue's drop counter, once the queue exists.
@@ -165,10 +169,16 @@ impl<W: Write> Lossy<W> {
         Lossy {
             inner,
             json,
+            journal: false,
             failed: 0,
             queue_drops,
             reported: 0,
         }
+    }
+
+    pub fn journal(mut self, journal: bool) -> Lossy<W> {
+        self.journal = journal;
+        self
     }
 
     /// Lines lost and not reported yet.
@@ -195,7 +205,17 @@ impl<W: Write> Lossy<W> {
             });
             format!("{v}\n")
         } else {
-            format!("{ts} {} {msg} lost={n}\n", codes::LOG_LOST.id)
+            let f = Fields {
+                id: Some(codes::LOG_LOST.id.to_owned()),
+                message: msg,
+                rest: format!(" lost={n}"),
+            };
+            line(
+                tracing::Level::WARN,
+                f,
+                self.journal,
+                std::time::SystemTime::now(),
+            )
         }
     }
 }
@@ -325,6 +345,23 @@ mod tests {
         assert_eq!(
             line(tracing::Level::WARN, f(Some("ZHA3002W")), true, t),
             "<4>ZHA3002W 127.0.0.10..8443: new connections go to SYSB reason=\"preferred down\"\n"
+        );
+        // In the journal a message of several lines stays one entry.
+        let mut two = f(Some("ZHA3018E"));
+        two.message = "kept the running configuration:\n  PROFA:3:1: ZHA2002E".into();
+        let l = line(tracing::Level::ERROR, two, true, t);
+        assert_eq!(l.matches('\n').count(), 1, "{l}");
+        assert!(
+            l.starts_with("<3>ZHA3018E kept the running configuration: ⏎   PROFA:3:1"),
+            "{l}"
+        );
+        // So does the notice of lost lines.
+        let w = Lossy::new(Vec::new(), false, Arc::default()).journal(true);
+        assert!(
+            w.notice(2)
+                .starts_with("<4>ZHA3028W 2 log line(s) were lost"),
+            "{}",
+            w.notice(2)
         );
     }
 }

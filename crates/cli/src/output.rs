@@ -48,6 +48,17 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Write to stdout for a command that writes until stopped: `false` once
+/// the reader is gone (a closed pipe: `top | head`), so that it stops.
+pub fn print_while_read(text: &str) -> anyhow::Result<bool> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),
+        Ok(()) => Ok(true),
+    }
+}
+
 /// A line to stdout for a long-running command: lost if stdout is gone,
 /// never a panic.
 pub fn say(text: &str) {

@@ -172,7 +172,7 @@ pub const CONTROL_SOCKET: Msg = Msg {
 pub const METRICS: Msg = Msg {
     id: "ZHA3024I",
     title: "the metrics address",
-    explanation: "Prometheus metrics are served at this address, path /metrics: target states, the active target, switches, connections (total and open), connect failures, retries, refused clients and requests lost in flight.",
+    explanation: "The metrics address ([metrics] address or --metrics): Prometheus metrics at /metrics (target states, the active target and since when, switches, connections, bytes, connect failures, refused clients, probe latency, DVIPA ownership, process metrics), the status page at /, /healthz and /readyz. The field `address` is the address taken (with --metrics ADDR:0, a free port).",
 };
 
 pub const FIRST_ACTIVE: Msg = Msg {

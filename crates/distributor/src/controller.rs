@@ -991,6 +991,14 @@ impl Controller {
         self.stack = loaded.stack;
         self.services = loaded.services;
         name_systems(&self.shared.metrics, &self.services);
+        // Rates of targets the new profile no longer has go.
+        let kept: std::collections::HashSet<(ServiceKey, SocketAddr)> = self
+            .services
+            .services
+            .iter()
+            .flat_map(|s| s.targets.iter().map(move |t| (s.key, t.endpoint)))
+            .collect();
+        self.looks.samples.retain(|k, _| kept.contains(k));
         self.profile = path.to_path_buf();
         let mut lines = vec![format!("reloaded {}: {}", path.display(), diff.summary())];
         if !started.is_empty() {

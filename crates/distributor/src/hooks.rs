@@ -36,8 +36,10 @@ const MAX_RUNNING: usize = 4;
 const STDERR_KEPT: u64 = 4096;
 
 /// One event for the hook: its kind (`switch`, `takeover` …) and fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HookEvent {
+    /// When it happened (`ZHA_TIME`; the command may run later).
+    pub at: SystemTime,
     pub kind: &'static str,
     pub id: &'static str,
     pub message: String,
@@ -82,6 +84,7 @@ impl HookEvent {
             fields.insert("REASON", r);
         }
         Some(HookEvent {
+            at: SystemTime::now(),
             kind,
             id: codes::of(e).id,
             message: e.to_string(),
@@ -100,6 +103,7 @@ impl HookEvent {
         fields.insert("DVIPA", dvipa.to_string());
         fields.insert("FROM", from.to_owned());
         HookEvent {
+            at: SystemTime::now(),
             kind,
             id: codes::TAKEOVER.id,
             message,
@@ -215,13 +219,15 @@ async fn one(hook: &Hook, stack: Option<&str>, e: &HookEvent, dropped: u64) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
+        // A group of its own: a timeout kills what it started too.
+        .process_group(0)
         .env("ZHA_EVENT", e.kind)
         .env("ZHA_ID", e.id)
         .env("ZHA_MESSAGE", &e.message)
         .env("ZHA_DROPPED", dropped.to_string())
         .env(
             "ZHA_TIME",
-            humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            humantime::format_rfc3339_millis(e.at).to_string(),
         );
     if let Some(s) = stack {
         c.env("ZHA_STACK", s);
@@ -241,18 +247,39 @@ async fn one(hook: &Hook, stack: Option<&str>, e: &HookEvent, dropped: u64) {
             return;
         }
     };
+    // Its stderr is read beside the wait, and given up shortly after the
+    // command ends (a process it left in the background may hold it).
     let mut stderr = child.stderr.take();
-    let waited = tokio::time::timeout(hook.timeout, async {
+    let reader = tokio::spawn(async move {
         let mut err = Vec::new();
         if let Some(s) = stderr.as_mut() {
             let _ = s.take(STDERR_KEPT).read_to_end(&mut err).await;
         }
-        (child.wait().await, err)
-    })
-    .await;
-    match waited {
+        err
+    });
+    let group = child
+        .id()
+        .and_then(|id| rustix::process::Pid::from_raw(id as i32));
+    let waited = match tokio::time::timeout(hook.timeout, child.wait()).await {
+        Ok(st) => {
+            let err = tokio::time::timeout(std::time::Duration::from_millis(100), reader)
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            Ok((st, err))
+        }
         Err(_) => {
+            // The command and whatever it started (its process group).
+            if let Some(g) = group {
+                let _ = rustix::process::kill_process_group(g, rustix::process::Signal::KILL);
+            }
             let _ = child.kill().await;
+            Err(())
+        }
+    };
+    match waited {
+        Err(()) => {
             warn!(
                 id = codes::HOOK_FAILED.id,
                 event = e.kind,

@@ -982,16 +982,23 @@ async fn when_open(
     }
 }
 
-/// systemd's watchdog (`WatchdogSec=`): `WATCHDOG=1` at half the interval
-/// while the control task answers; a control task stuck for the whole
-/// interval gets no ping, and systemd restarts the service. Once stopping
-/// (the control task is gone, connections drain), the pings go on until
-/// the process ends.
+/// systemd's watchdog (`WatchdogSec=`): the control task is asked every
+/// quarter interval; `WATCHDOG=1` is sent each time while it answered
+/// within the last half interval, so one stuck for about the whole
+/// interval gets no ping for WatchdogSec and systemd restarts the service.
+/// Once stopping (the control task is gone, connections drain), the pings
+/// go on until the process ends.
 async fn watchdog(shared: Arc<Shared>, every: Duration, stop: CancellationToken) {
-    let half = every / 2;
+    let quarter = (every / 4).max(Duration::from_millis(10));
+    let mut tick = tokio::time::interval(quarter);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut answered = tokio::time::Instant::now();
     loop {
-        tokio::time::sleep(half).await;
-        if stop.is_cancelled() || crate::web::alive(&shared, half).await.is_ok() {
+        tick.tick().await;
+        if !stop.is_cancelled() && crate::web::alive(&shared, quarter).await.is_ok() {
+            answered = tokio::time::Instant::now();
+        }
+        if stop.is_cancelled() || answered.elapsed() < every / 2 {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         }
     }

@@ -42,6 +42,10 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let mut settings = settings;
+    if let Some(m) = args.metrics {
+        settings.metrics.address = Some(m);
+    }
     let json = args.log_json || settings.log.format == LogFormat::Json;
     let _log = crate::logging::init(json);
     let mut symbols = zha_diag::symbols::Symbols::new();
@@ -113,7 +117,11 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
         };
         tracing::info!(id = codes::CONTROL_SOCKET.id, control = %running.control_socket.display(), "control socket {}", running.control_socket.display());
         if let Some(m) = running.metrics_addr {
-            tracing::info!(id = codes::METRICS.id, "metrics at http://{m}/metrics");
+            tracing::info!(
+                id = codes::METRICS.id,
+                address = %m,
+                "status page at http://{m}/, metrics at http://{m}/metrics (/healthz, /readyz)"
+            );
         }
         running.done.await?;
         Ok(ExitCode::SUCCESS)

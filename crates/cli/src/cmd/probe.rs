@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use zha_client::{Client, ClientError, Failure, Outcome, StatusSet, Tally, Trust};
 
-use crate::args::{OutputFormat, ProbeArgs};
+use crate::args::ProbeArgs;
 use crate::output;
 
 /// The version of the JSON summary's layout.
@@ -186,7 +186,6 @@ pub fn run(a: ProbeArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return misuse(&e.to_string()),
     };
-    let format = a.output_format();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -195,18 +194,17 @@ pub fn run(a: ProbeArgs) -> anyhow::Result<ExitCode> {
         a.rate,
         a.duration,
         &a.accept,
-        format == OutputFormat::Text,
+        !a.format.json(),
     ))?;
     // Requests still in flight (after Ctrl-C) are not waited for.
     rt.shutdown_background();
     if let Some(why) = &run.wrong_protocol {
         return misuse(&format!("{}: {why}: {}", a.url, other_scheme(&a.url)));
     }
-    match format {
-        OutputFormat::Json => output::print(
-            &(serde_json::to_string_pretty(&summary_json(&a.url, &a.accept, &run))? + "\n"),
-        )?,
-        OutputFormat::Text => output::print(&summary_text(&a.url, &a.accept, &run))?,
+    if a.format.json() {
+        output::print(&output::json(&summary_json(&a.url, &a.accept, &run))?)?;
+    } else {
+        output::print(&summary_text(&a.url, &a.accept, &run))?;
     }
     let t = &run.total;
     Ok(if t.requests > 0 && t.accepted(&a.accept) == t.requests {

@@ -319,7 +319,9 @@ fn netstat_text_and_json_agree() {
 
     // VIPADCFG DETAIL.
     let (text, j) = get("vipadcfg", true);
-    for v in j["vipas"].as_array().unwrap() {
+    let vipas = j["vipas"].as_array().unwrap();
+    assert!(!vipas.is_empty(), "{j}");
+    for v in vipas {
         let addr = match v["prefix_len"].as_u64() {
             Some(p) => format!("{}/{p}", v["addr"].as_str().unwrap()),
             None => v["addr"].as_str().unwrap().to_owned(),
@@ -336,6 +338,7 @@ fn netstat_text_and_json_agree() {
             rows.push((s, t));
         }
     }
+    assert!(!rows.is_empty(), "{j}");
     assert_eq!(blocks.len(), rows.len(), "{text}");
     let yn = |v: &Value| if v.as_bool().unwrap() { "Yes" } else { "No" };
     for (b, (s, t)) in blocks.iter().zip(&rows) {
@@ -364,23 +367,31 @@ fn netstat_text_and_json_agree() {
         assert_eq!(after(b, "System:"), t["system"].as_str());
     }
 
-    // VIPADYN.
+    // VIPADYN: one block per DVIPA, in order.
     let (text, j) = get("vipadyn", false);
-    for v in j["vipas"].as_array().unwrap() {
-        assert!(
-            text.contains(&format!("IpAddr: {}", v["addr"].as_str().unwrap())),
-            "{text}"
-        );
+    let vipas = j["vipas"].as_array().unwrap();
+    assert!(!vipas.is_empty(), "{j}");
+    let blocks: Vec<&str> = text.split("  IpAddr: ").skip(1).collect();
+    assert_eq!(blocks.len(), vipas.len(), "{text}");
+    for (b, v) in blocks.iter().zip(vipas) {
+        assert_eq!(b.split_whitespace().next(), v["addr"].as_str(), "{b}");
         let status = if v["active"].as_bool().unwrap() {
             "Active"
         } else {
             "Backup"
         };
-        assert_eq!(after(&text, "Status:"), Some(status));
+        assert_eq!(after(b, "Status:"), Some(status), "{b}");
+        let origin = match v["origin"].as_str().unwrap() {
+            "Define" => "VIPADefine",
+            _ => "VIPABackup",
+        };
+        assert_eq!(after(b, "Origin:"), Some(origin), "{b}");
         assert_eq!(
-            after(&text, "Rank:").unwrap().parse::<u64>().unwrap(),
+            after(b, "Rank:").unwrap().parse::<u64>().unwrap(),
             v["rank"].as_u64().unwrap()
         );
+        let owner = v["owner"].as_str().unwrap_or("this");
+        assert_eq!(after(b, "Owner:"), Some(owner), "{b}");
     }
     drop(held);
 }

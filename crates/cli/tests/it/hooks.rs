@@ -87,6 +87,20 @@ fn a_hook_gets_the_event_in_its_environment() {
     assert!(!lines_with(&err, "ZHA3051I").is_empty(), "{err}");
 }
 
+/// Whether any process of process group `pgid` is alive (not a zombie).
+fn group_alive(pgid: i32) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            // pid (comm) state ppid pgrp …: after the last ')'.
+            let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            f.len() > 2 && f[0] != "Z" && f[2] == pgid.to_string()
+        })
+}
+
 #[test]
 fn a_hook_that_hangs_or_fails_is_killed_or_logged_and_forwarding_goes_on() {
     let net = Net::new();
@@ -94,20 +108,30 @@ fn a_hook_that_hangs_or_fails_is_killed_or_logged_and_forwarding_goes_on() {
     let _b = Backend::start(net.addr(12), "SYSB");
     let out = tempfile::tempdir().unwrap();
     let pidfile = out.path().join("pid");
-    // Hangs on a quiesce (its pid kept, to see it killed), fails on a resume.
+    // A quiesce: hangs in a child of the shell (its pid kept, to see its
+    // whole group killed). A resume: fails. A switch: ends at once but
+    // leaves a process in the background holding its stderr.
+    let script = "case $ZHA_EVENT in quiesced) echo $$ > \\\"$0\\\"; sleep 30; true;; resumed) echo boom >&2; exit 3;; *) sleep 5 & exit 0;; esac";
     let d = Start::new(&net)
         .extra(&format!(
-            "[hook]\ncommand = [\"/bin/sh\", \"-c\", \"if [ $ZHA_EVENT = quiesced ]; then echo $$ > \\\"$0\\\"; exec sleep 30; else echo boom >&2; exit 3; fi\", \"{}\"]\nevents = [\"quiesced\", \"resumed\"]\ntimeout = \"300ms\"\nmin_interval = \"0s\"\n",
+            "[hook]\ncommand = [\"/bin/sh\", \"-c\", \"{script}\", \"{}\"]\nevents = [\"quiesced\", \"resumed\", \"switch\"]\ntimeout = \"300ms\"\nmin_interval = \"0s\"\n",
             pidfile.display()
         ))
         .run();
     d.wait_for(|| d.active().is_some_and(|a| a.ends_with(".11:8443")));
     assert!(d.zha(&["vary", "quiesce", "SYSA"]).status.success());
-    // While the hook hangs, clients are served.
+    // While the hook hangs, clients are served and the control task answers.
     let started = Instant::now();
     for _ in 0..20 {
         assert_eq!(ask(net.addr(10)).unwrap(), "SYSB");
     }
+    let asked = Instant::now();
+    assert!(d.netstat(&["vdpt"]).is_some());
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "netstat took {:?} while a hook hung",
+        asked.elapsed()
+    );
     let end = Instant::now() + LIMIT;
     let pid: i32 = loop {
         if let Some(p) = std::fs::read_to_string(&pidfile)
@@ -119,30 +143,41 @@ fn a_hook_that_hangs_or_fails_is_killed_or_logged_and_forwarding_goes_on() {
         assert!(Instant::now() < end, "the hook did not start");
         std::thread::sleep(Duration::from_millis(20));
     };
-    // Killed after its timeout: the process is gone.
+    // Killed after its timeout: the shell and its sleep.
     let end = Instant::now() + LIMIT;
-    while std::path::Path::new(&format!("/proc/{pid}")).exists()
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
-    {
-        assert!(Instant::now() < end, "the hung hook {pid} was not killed");
+    while group_alive(pid) {
+        assert!(
+            Instant::now() < end,
+            "the hung hook's group {pid} was not killed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     eprintln!("hung hook gone {:?} after the quiesce", started.elapsed());
     assert!(d.zha(&["vary", "resume", "SYSA"]).status.success());
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(800));
     let (status, err) = d.stop();
     assert!(status.success(), "{err}");
     let failed = lines_with(&err, "ZHA3050W");
     assert!(
         failed
             .iter()
-            .any(|l| l.contains("did not end within 300ms: killed")),
+            .any(|l| l.contains("for quiesced did not end within 300ms: killed")),
         "{err}"
     );
     assert!(
         failed
             .iter()
-            .any(|l| l.contains("failed (exit status: 3): boom")),
+            .any(|l| l.contains("for resumed failed (exit status: 3): boom")),
+        "{err}"
+    );
+    assert!(
+        !failed.iter().any(|l| l.contains("for switch")),
+        "a hook that ended at once was not judged so:\n{err}"
+    );
+    assert!(
+        lines_with(&err, "ZHA3051I")
+            .iter()
+            .any(|l| l.contains("ran for switch")),
         "{err}"
     );
 }

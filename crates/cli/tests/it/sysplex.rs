@@ -256,8 +256,36 @@ fn plan_check_up_probe_curl_and_zowe() {
     // Its hints, shown without a terminal too.
     up.expect("tables:  zosmf-ha netstat vdpt --detail --config");
     up.expect("pids:    SYSA ");
+    // Each stack's status page and metrics: up serves them too.
+    let page = up.expect("status page of SYSA/TCPIP: http://");
+    let url = page
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    assert!(url.contains(&net.ip(11).to_string()), "{page}");
     wait_settled(&work, "SYSA");
     wait_answering(&net, &work, "SYSA");
+    let html = ureq::get(&url)
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        html.contains("data-system=\"SYSA\" data-state=\"Active\""),
+        "{html}"
+    );
+    let metrics = ureq::get(&format!("{url}metrics"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        metrics.contains("zosmf_ha_dvipa_owned{") && metrics.contains("system=\"SYSA\""),
+        "{metrics}"
+    );
     // A second `up` on the same work folder refuses, and says why.
     let o = bin()
         .arg("up")

@@ -177,6 +177,29 @@ fn top_once_prints_text_and_says_when_nothing_answers() {
         "{out}"
     );
     assert!(row(&out, "SYSA").contains("Active"), "{out}");
+    // Without a terminal it prints a view per interval, and stops once
+    // its reader has gone (`top | head`).
+    let mut c = crate::bin();
+    c.args(["top", "--interval", "100ms", "--config"])
+        .arg(&d.config)
+        .stdout(std::process::Stdio::piped());
+    let mut top = c.spawn().unwrap();
+    let mut first = [0u8; 64];
+    use std::io::Read;
+    top.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(top.stdout.take());
+    let end = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(st) = top.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > end {
+            let _ = top.kill();
+            panic!("top went on writing to a closed pipe");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
     drop(d);
     let dir = tempfile::tempdir().unwrap();
     let o = crate::bin()

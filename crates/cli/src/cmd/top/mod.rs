@@ -65,7 +65,9 @@ pub fn run(a: TopArgs) -> anyhow::Result<ExitCode> {
                 Ok(v) => app.update(v),
                 Err(e) => app.trouble = Some(e),
             }
-            output::print(&(ui::plain(&app) + "\n"))?;
+            if !output::print_while_read(&(ui::plain(&app) + "\n"))? {
+                return Ok(ExitCode::SUCCESS);
+            }
             if a.once {
                 return Ok(ExitCode::from(if app.trouble.is_some() { 1 } else { 0 }));
             }

@@ -144,7 +144,25 @@ impl App {
             return;
         };
         let target = t.system.clone().unwrap_or_else(|| t.target.to_string());
-        let what = format!("{target} on {}", zha_distributor::display::dotted(s.dest));
+        // `vary` names a target and a port, not a DVIPA: say what it
+        // changes when the port is distributed for several DVIPAs.
+        let port = s.dest.port();
+        let dvipas = self
+            .view
+            .iter()
+            .flat_map(|v| &v.services)
+            .filter(|o| {
+                o.dest.port() == port
+                    && o.targets
+                        .iter()
+                        .any(|x| x.system == t.system && x.target == t.target)
+            })
+            .count();
+        let what = if dvipas > 1 {
+            format!("{target} on port {port} (every DVIPA with that port: {dvipas})")
+        } else {
+            format!("{target} on {}", zha_distributor::display::dotted(s.dest))
+        };
         self.confirm = Some(Change {
             action,
             target,

@@ -57,6 +57,19 @@ pub struct Local {
 const ASK: Duration = Duration::from_secs(3);
 
 impl Local {
+    /// Where a system's stack serves its metrics and status page: its
+    /// server's address (a loopback address of this sysplex's own), any
+    /// free port; the stack logs the one it took (ZHA3024I).
+    pub fn metrics_at(&self, system: &str) -> std::net::SocketAddr {
+        let ip = self
+            .layout
+            .servers
+            .iter()
+            .find(|(s, _)| s == system)
+            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |(_, a)| a.ip());
+        std::net::SocketAddr::new(ip, 0)
+    }
+
     /// Every stack, as it answers now.
     pub async fn stacks(&self) -> Vec<StackStatus> {
         let mut out = Vec::new();

@@ -104,7 +104,14 @@ impl Procs {
     }
 
     /// A system's stack; the group meets in the settings' state folder.
-    pub fn spawn_stack(&mut self, plan: &StackPlan, config: &Path) -> anyhow::Result<()> {
+    /// Its metrics and status page are on `metrics` (port 0: a free one,
+    /// which it logs).
+    pub fn spawn_stack(
+        &mut self,
+        plan: &StackPlan,
+        config: &Path,
+        metrics: std::net::SocketAddr,
+    ) -> anyhow::Result<()> {
         let mut cmd = Command::new(&self.exe);
         cmd.args([
             "distribute",
@@ -115,7 +122,9 @@ impl Procs {
         ])
         .arg(&plan.profile)
         .arg("--config")
-        .arg(config);
+        .arg(config)
+        .arg("--metrics")
+        .arg(metrics.to_string());
         self.spawn(&plan.proc_name(), cmd)
     }
 

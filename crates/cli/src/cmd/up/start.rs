@@ -81,7 +81,7 @@ pub async fn start_stack(
     let Some(s) = local.stacks.iter().find(|s| s.plan.system == system) else {
         return Ok(());
     };
-    procs.spawn_stack(&s.plan, &local.config)?;
+    procs.spawn_stack(&s.plan, &local.config, local.metrics_at(system))?;
     wait_until(
         procs,
         stop,

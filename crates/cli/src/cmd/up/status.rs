@@ -35,8 +35,25 @@ pub fn event(l: &Line) -> Option<String> {
     Some(format!("{t} {:<12} {id:<9} {msg}", l.from))
 }
 
+/// The status page a stack's log line announces (ZHA3024I): (stack, URL).
+pub fn status_page(l: &Line) -> Option<(String, String)> {
+    let v: serde_json::Value = serde_json::from_str(&l.text).ok()?;
+    if v["id"].as_str()? != zha_distributor::codes::METRICS.id {
+        return None;
+    }
+    Some((
+        l.from.clone(),
+        format!("http://{}/", v["address"].as_str()?),
+    ))
+}
+
 /// The hints that stay in view: how to reach the sysplex and its children.
-pub fn hints(local: &Local, owner: Option<&str>, pids: &[(String, u32)]) -> Vec<String> {
+pub fn hints(
+    local: &Local,
+    owner: Option<&str>,
+    pids: &[(String, u32)],
+    pages: &[(String, String)],
+) -> Vec<String> {
     let pids: Vec<String> = pids.iter().map(|(n, p)| format!("{n} {p}")).collect();
     let first = local.stacks.first().map(|s| s.plan.system.as_str());
     let stack = owner.or(first).unwrap_or("SYSA");
@@ -53,6 +70,18 @@ pub fn hints(local: &Local, owner: Option<&str>, pids: &[(String, u32)]) -> Vec<
         format!(
             "group:   zosmf-ha netstat vipadyn --config {} --system {stack}",
             local.config.display()
+        ),
+        format!(
+            "status:  {}",
+            if pages.is_empty() {
+                "(the stacks' status pages, once they say where)".to_owned()
+            } else {
+                pages
+                    .iter()
+                    .map(|(s, u)| format!("{u} ({s})"))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            }
         ),
         format!("pids:    {}", pids.join(", ")),
         if local.kernel {
@@ -185,13 +214,14 @@ pub async fn status(
     let tty = std::io::stdout().is_terminal();
     let mut screen = if tty { Some(Screen::start()?) } else { None };
     let mut events: Vec<String> = Vec::new();
+    let mut pages: Vec<(String, String)> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut keys = tokio::time::interval(Duration::from_millis(100));
     let mut last: Option<(Option<String>, Option<String>)> = None;
     let mut restarts: Vec<(Instant, String)> = Vec::new();
     if !tty {
         let owner = local.owner().await;
-        for h in hints(local, owner.as_deref(), &procs.pids()) {
+        for h in hints(local, owner.as_deref(), &procs.pids(), &[]) {
             say(&h);
         }
     }
@@ -208,6 +238,14 @@ pub async fn status(
         tokio::select! {
             _ = stop.cancelled() => break,
             Some(l) = rx.recv() => {
+                if let Some((from, url)) = status_page(&l) {
+                    if !tty {
+                        say(&format!("status page of {from}: {url} (metrics: {url}metrics)"));
+                    }
+                    pages.retain(|(f, _)| *f != from);
+                    pages.push((from, url));
+                    pages.sort();
+                }
                 if let Some(e) = event(&l) {
                     note(e, &mut events);
                 }
@@ -230,7 +268,7 @@ pub async fn status(
                     let (_, name) = restarts.remove(i);
                     let plan = local.stacks.iter().find(|s| s.plan.proc_name() == name);
                     match plan {
-                        Some(s) => procs.spawn_stack(&s.plan, &local.config)?,
+                        Some(s) => procs.spawn_stack(&s.plan, &local.config, local.metrics_at(&s.plan.system))?,
                         None => procs.spawn_server(&name)?,
                     }
                     note(format!("{name} restarted"), &mut events);
@@ -238,7 +276,7 @@ pub async fn status(
                 let stacks = local.stacks().await;
                 let owner = stacks.iter().find(|s| s.owns).map(|s| s.system.clone());
                 if let Some(s) = screen.as_mut() {
-                    let hints = hints(local, owner.as_deref(), &procs.pids());
+                    let hints = hints(local, owner.as_deref(), &procs.pids(), &pages);
                     s.draw(local, &stacks, &events, hints).await?;
                 } else {
                     let now = (owner, local.active().await);
@@ -344,7 +382,12 @@ mod tests {
         });
         app.events = Some(events);
         app.hints = vec![stacks_line(&local, &stacks)];
-        app.hints.extend(hints(&local, Some("SYSB"), &pids));
+        app.hints.extend(hints(
+            &local,
+            Some("SYSB"),
+            &pids,
+            &[("SYSA/TCPIP".into(), "http://127.0.0.11:40000/".into())],
+        ));
         let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(150, 40)).unwrap();
         t.draw(|f| crate::cmd::top::ui::draw(f, &app)).unwrap();
         let b = t.backend().buffer().clone();
@@ -367,6 +410,10 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("pids:    SYSA 101, SYSB/TCPIP 103"), "{s}");
+        assert!(
+            s.contains("status:  http://127.0.0.11:40000/ (SYSA/TCPIP)"),
+            "{s}"
+        );
         assert!(
             s.contains("curl --cacert /w/ca.pem https://127.0.0.10:8443/zosmf/info"),
             "{s}"
