@@ -54,7 +54,6 @@ pub fn run(args: DistributeArgs) -> anyhow::Result<ExitCode> {
     }
     // A stack of a sysplex group: its own state folder (and control
     // socket) in the state folder, beside the group's shared folder.
-    let mut settings = settings;
     // A z/OS system name: it names files in the group's folder.
     if let Some(s) = &args.system {
         let ok = (1..=8).contains(&s.len())
