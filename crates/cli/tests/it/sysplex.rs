@@ -266,22 +266,20 @@ fn plan_check_up_probe_curl_and_zowe() {
     assert!(url.contains(&net.ip(11).to_string()), "{page}");
     wait_settled(&work, "SYSA");
     wait_answering(&net, &work, "SYSA");
-    let html = ureq::get(&url)
-        .call()
-        .unwrap()
-        .into_body()
-        .read_to_string()
-        .unwrap();
+    let fetch = |url: &str| {
+        ureq::get(url)
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap()
+    };
+    let html = fetch(&url);
     assert!(
         html.contains("data-system=\"SYSA\" data-state=\"Active\""),
         "{html}"
     );
-    let metrics = ureq::get(&format!("{url}metrics"))
-        .call()
-        .unwrap()
-        .into_body()
-        .read_to_string()
-        .unwrap();
+    let metrics = fetch(&format!("{url}metrics"));
     assert!(
         metrics.contains("zosmf_ha_dvipa_owned{") && metrics.contains("system=\"SYSA\""),
         "{metrics}"

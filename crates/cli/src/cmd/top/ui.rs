@@ -572,6 +572,22 @@ pub fn plain(app: &App) -> String {
     s
 }
 
+/// The screen of `app` on a test terminal of this size, as text (lines
+/// without trailing blanks): what snapshot tests compare.
+#[cfg(test)]
+pub fn screen_of(app: &App, width: u16, height: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .expect("a test terminal");
+    let _ = t.draw(|f| draw(f, app));
+    let b = t.backend().buffer();
+    (0..b.area.height)
+        .map(|y| {
+            let l: String = (0..b.area.width).map(|x| b[(x, y)].symbol()).collect();
+            l.trim_end().to_owned() + "\n"
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -680,19 +696,7 @@ mod tests {
     }
 
     fn screen(a: &App) -> String {
-        let mut t = Terminal::new(TestBackend::new(130, 22)).unwrap();
-        t.draw(|f| draw(f, a)).unwrap();
-        let b = t.backend().buffer().clone();
-        let mut s = String::new();
-        for y in 0..b.area.height {
-            let mut line = String::new();
-            for x in 0..b.area.width {
-                line.push_str(b[(x, y)].symbol());
-            }
-            s.push_str(line.trim_end());
-            s.push('\n');
-        }
-        s
+        screen_of(a, 130, 22)
     }
 
     #[test]

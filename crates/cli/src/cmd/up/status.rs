@@ -388,15 +388,7 @@ mod tests {
             &pids,
             &[("SYSA/TCPIP".into(), "http://127.0.0.11:40000/".into())],
         ));
-        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(150, 40)).unwrap();
-        t.draw(|f| crate::cmd::top::ui::draw(f, &app)).unwrap();
-        let b = t.backend().buffer().clone();
-        let s: String = (0..b.area.height)
-            .map(|y| {
-                let l: String = (0..b.area.width).map(|x| b[(x, y)].symbol()).collect();
-                l.trim_end().to_owned() + "\n"
-            })
-            .collect();
+        let s = crate::cmd::top::ui::screen_of(&app, 150, 40);
         assert!(
             s.contains(
                 "stacks:  SYSA/TCPIP VIPADEFINE down · SYSB/TCPIP VIPABACKUP 100 owns 127.0.0.10\n"
