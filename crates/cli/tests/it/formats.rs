@@ -395,3 +395,43 @@ fn netstat_text_and_json_agree() {
     }
     drop(held);
 }
+
+#[test]
+fn completions_and_manual_pages_come_from_the_flags() {
+    let o = run(&["completions", "bash"]);
+    assert!(o.status.success());
+    let bash = stdout(&o);
+    for word in [
+        "zosmf-ha",
+        "distribute",
+        "netstat",
+        "--format",
+        "top",
+        "--color",
+    ] {
+        assert!(bash.contains(word), "{word} not in the bash completions");
+    }
+    let o = run(&["completions", "zsh"]);
+    assert!(o.status.success() && stdout(&o).contains("#compdef zosmf-ha"));
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let o = run(&["man", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for page in [
+        "zosmf-ha.1",
+        "zosmf-ha-distribute.1",
+        "zosmf-ha-top.1",
+        "zosmf-ha-check.1",
+    ] {
+        let text =
+            std::fs::read_to_string(out.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page}: {text}"
+        );
+    }
+    let distribute = std::fs::read_to_string(out.join("zosmf-ha-distribute.1")).unwrap();
+    assert!(distribute.contains("\\-\\-check"), "{distribute}");
+}

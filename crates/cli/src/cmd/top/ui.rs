@@ -447,8 +447,15 @@ fn targets(f: &mut Frame, app: &App, area: Rect) {
             .active_target()
             .map(|t| t.system.clone().unwrap_or_else(|| t.target.to_string()))
             .unwrap_or_else(|| "nobody".into());
+        // The DVIPA's owner in the sysplex group, as this stack sees it.
+        let owner = v
+            .vipadyn
+            .iter()
+            .find(|r| r.addr == s.dest.ip())
+            .and_then(|r| r.owner.as_deref())
+            .map_or(String::new(), |o| format!(" · owner {o}"));
         let heading = format!(
-            " {} → {active}{} · {} ",
+            " {} → {active}{} · {}{owner} ",
             zha_distributor::display::dotted(s.dest),
             if s.starting { " (first probes)" } else { "" },
             if s.auto_switch_back {
