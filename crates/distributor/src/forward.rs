@@ -593,6 +593,10 @@ fn verdict(shared: &Shared, stats: &mut StatsCache, key: ServiceKey, v: Verdict)
             let _ = shared.inputs.try_send(Input::Suspect(target));
         }
         Verdict::Closed { flow, duration } => {
+            // Bytes each way, where the host counts them (nf_conntrack_acct).
+            if let Some((up, down)) = flow.bytes {
+                target_stats(shared, stats, key, flow.target).moved(up, down);
+            }
             if shared.settings.log.access {
                 access(key, &flow, duration);
             }

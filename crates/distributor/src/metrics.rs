@@ -262,7 +262,7 @@ impl Metrics {
         );
         registry.register(
             "bytes",
-            "bytes forwarded, each way (proxy forwarding; counted when the connection ends)",
+            "bytes forwarded each way, counted when the connection ends (kernel forwarding: IP bytes from conntrack, with net.netfilter.nf_conntrack_acct on)",
             m.bytes.clone(),
         );
         registry.register(
