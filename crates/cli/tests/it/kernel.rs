@@ -777,3 +777,71 @@ fn a_stack_that_takes_over_removes_the_dead_members_table() {
     assert!(st.success(), "{err}");
     assert!(err.contains("removed the nftables table of SYSA"), "{err}");
 }
+
+/// Kernel forwarding counts bytes each way from conntrack's counters where
+/// the host keeps them (here: this test's namespace turns them on).
+#[test]
+fn bytes_each_way_come_from_conntrack_where_it_counts_them() {
+    let lab = Lab::new("kb");
+    // This namespace's conntrack counts bytes, and forgets closed
+    // connections after a second (its own sysctls; the host's are not
+    // touched).
+    for setting in [
+        "net.netfilter.nf_conntrack_acct=1",
+        "net.netfilter.nf_conntrack_tcp_timeout_time_wait=1",
+        "net.netfilter.nf_conntrack_tcp_timeout_close_wait=1",
+        "net.netfilter.nf_conntrack_tcp_timeout_fin_wait=1",
+        "net.netfilter.nf_conntrack_tcp_timeout_last_ack=1",
+        "net.netfilter.nf_conntrack_tcp_timeout_close=1",
+    ] {
+        let on = lab
+            .ns
+            .command("sysctl")
+            .args(["-qw", setting])
+            .status()
+            .unwrap();
+        assert!(on.success(), "cannot set {setting} in the test's namespace");
+    }
+    let metrics = SocketAddr::new(lab.net.ip(99), 19464);
+    let d = lab
+        .start()
+        .extra(&format!("[metrics]\naddress = \"{metrics}\"\n"))
+        .run();
+    wait_who(&lab, "SYSA");
+    let dvipa = lab.dvipa();
+    lab.ns.run(move || {
+        let mut c = open(dvipa, None).expect("a connection");
+        assert!(echo(&mut c, 100_000, 7), "the echo differed");
+    });
+    let value = |direction: &str| -> Option<f64> {
+        let o = lab
+            .ns
+            .command("curl")
+            .args(["-s", &format!("http://{metrics}/metrics")])
+            .output()
+            .ok()?;
+        let line = format!(
+            "zosmf_ha_bytes_total{{service=\"{}..8443\",target=\"{}\",system=\"SYSA\",direction=\"{direction}\"}} ",
+            lab.net.ip(10),
+            lab.net.addr(11)
+        );
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix(&line).and_then(|v| v.parse().ok()))
+    };
+    // Conntrack forgets a closed connection at its next garbage
+    // collection, which a dump of the table (netstat vcrt) brings forward.
+    let end = Instant::now() + Duration::from_secs(30);
+    while value("to_target").unwrap_or(0.0) < 100_000.0 {
+        let _ = d.netstat(&["vcrt"]);
+        if Instant::now() > end {
+            let v = value("to_target");
+            let (_, err) = d.stop();
+            panic!("no bytes counted: to_target {v:?}\n{err}");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(value("to_client").unwrap_or(0.0) >= 100_000.0);
+    let (st, err) = d.stop();
+    assert!(st.success(), "{err}");
+}
