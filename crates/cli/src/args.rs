@@ -391,7 +391,8 @@ relative to the file):
   [control]      socket [<state dir>/control.sock]
   [metrics]      address [none], e.g. \"127.0.0.1:9464\",
                  max_connections [64], header_timeout [5s]
-  [state]        dir [$STATE_DIRECTORY (systemd), $XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
+  [state]        dir [$STATE_DIRECTORY under systemd, else
+                 $XDG_STATE_HOME/zosmf-ha or ~/.local/state/zosmf-ha]
   [pump]         splice [true on Linux], buffer [65536]
   [tune]         sndbuf, rcvbuf [0: the kernel's], pipe_size [262144],
                  max_pipes [0: a quarter of max_connections]

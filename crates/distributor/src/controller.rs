@@ -851,14 +851,12 @@ impl Controller {
                 };
                 match res {
                     Ok(hit) if hit.is_empty() => Reply::Done {
-                        lines: vec![format!(
-                            "{} is already {}",
-                            sel.target,
-                            match action {
-                                VaryAction::Quiesce => "quiesced",
-                                VaryAction::Resume => "active (not quiesced)",
+                        lines: vec![match action {
+                            VaryAction::Quiesce => format!("{} is already quiesced", sel.target),
+                            VaryAction::Resume => {
+                                format!("{} is not quiesced: nothing to resume", sel.target)
                             }
-                        )],
+                        }],
                     },
                     Ok(hit) => Reply::Done {
                         lines: hit
@@ -1058,6 +1056,13 @@ pub(crate) fn store_warn(r: std::io::Result<()>) {
 
 /// The counters of a service, shared by every routing table.
 fn service_stats(m: &Metrics, key: ServiceKey) -> ServiceStats {
+    // Every switch reason from the start: a first switch is an increase.
+    for r in zha_standby::SwitchReason::ALL {
+        let _ = m.switches.get_or_create_owned(&SwitchLabels {
+            service: key.to_string(),
+            reason: r.as_str().to_owned(),
+        });
+    }
     let refused = Refusal::ALL.map(|why| {
         m.rejected.get_or_create_owned(&RejectLabels {
             service: key.to_string(),

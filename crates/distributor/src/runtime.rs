@@ -395,6 +395,18 @@ async fn start_with(
                                 }
                                 continue;
                             }
+                            // Most often: the same distributor started twice.
+                            Err(e)
+                                if e.source.kind() == std::io::ErrorKind::AddrInUse
+                                    && tokio::net::UnixStream::connect(&socket_path)
+                                        .await
+                                        .is_ok() =>
+                            {
+                                return Err(ControlError::InUse {
+                                    path: socket_path.clone(),
+                                }
+                                .into());
+                            }
                             Err(e) => return Err(e.into()),
                         },
                     };
@@ -421,10 +433,7 @@ async fn start_with(
         dir: state_dir.clone(),
         source,
     })?;
-    let (control, socket_file) = match inherited.take_unix(&socket_path) {
-        Some(l) => control::adopt(l, &socket_path)?,
-        None => control::bind(&socket_path).await?,
-    };
+    // Metrics first: an address in use leaves no control socket behind.
     let metrics_listener = match settings.metrics.address {
         Some(addr) => {
             let fail = |source| StartError::Metrics { addr, source };
@@ -437,6 +446,10 @@ async fn start_with(
             })
         }
         None => None,
+    };
+    let (control, socket_file) = match inherited.take_unix(&socket_path) {
+        Some(l) => control::adopt(l, &socket_path)?,
+        None => control::bind(&socket_path).await?,
     };
     let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
     if !inherited.is_empty() {

@@ -253,13 +253,22 @@ pub fn why_not(t: &crate::protocol::TargetRow) -> String {
                             "not healthy".into()
                         }
                     },
-                    |p| p.detail.clone(),
+                    |p| short(&p.detail),
                 )
             }
             (None, None, _) => "not probed yet".into(),
             _ => "unavailable".into(),
         },
         Flag::Active | Flag::Backup => String::new(),
+    }
+}
+
+/// A probe's finding without the error number: "connect: Connection
+/// refused" for "… (os error 111)".
+fn short(detail: &str) -> String {
+    match detail.rfind(" (os error ") {
+        Some(i) if detail.ends_with(')') => detail[..i].to_owned(),
+        _ => detail.to_owned(),
     }
 }
 
@@ -406,6 +415,16 @@ mod tests {
             !p.contains("src=") && !p.contains("<link"),
             "no external asset"
         );
+    }
+
+    #[test]
+    fn error_numbers_are_left_out_of_why() {
+        assert_eq!(
+            short("connect: Connection refused (os error 111)"),
+            "connect: Connection refused"
+        );
+        assert_eq!(short("HTTP 503"), "HTTP 503");
+        assert_eq!(short("x (os error 1"), "x (os error 1");
     }
 
     #[test]

@@ -49,6 +49,17 @@ pub enum SwitchReason {
 }
 
 impl SwitchReason {
+    /// Every reason, for metrics that show each from the start.
+    pub const ALL: [SwitchReason; 7] = [
+        SwitchReason::Unavailable,
+        SwitchReason::SwitchBack,
+        SwitchReason::Better,
+        SwitchReason::Quiesced,
+        SwitchReason::Reconfigured,
+        SwitchReason::Recovered,
+        SwitchReason::Adopted,
+    ];
+
     /// A short name for logs and metrics labels.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -1088,3 +1088,25 @@ fn a_thousand_ports_start_answer_netstat_and_fail_over_in_bounded_time() {
         sum / count * 1000.0
     );
 }
+
+/// The same distributor started twice: the second says another one runs
+/// with its control socket (not only that the port is taken), and leaves
+/// the first alone.
+#[test]
+fn a_second_start_with_the_same_settings_says_another_runs() {
+    let net = Net::new();
+    let _a = Backend::start(net.addr(11), "SYSA");
+    let d = Start::new(&net).run();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zosmf-ha"));
+    c.args(d.args());
+    let (status, err) = d.spawn_like(c).wait();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("another distributor is running with the control socket"),
+        "{err}"
+    );
+    assert!(
+        d.netstat(&["vdpt"]).is_some(),
+        "the first one was disturbed"
+    );
+}

@@ -285,6 +285,8 @@ async fn servers_that_start_not_ready_cause_no_switch() {
         .lines()
         .filter(|l| l.starts_with("zosmf_ha_switches_total{"))
         .collect();
+    // Every reason is there from the start (a first switch is an increase).
+    assert_eq!(switches.len(), 7, "{switches:?}");
     assert!(
         switches.iter().all(|l| l.ends_with(" 0")),
         "switches at start-up: {switches:?}"

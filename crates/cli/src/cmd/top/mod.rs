@@ -91,9 +91,10 @@ fn screen(
     let mut next = Instant::now();
     loop {
         if Instant::now() >= next {
-            app.now = zha_distributor::metrics::unix_now();
             match rt.block_on(look(path)) {
                 Ok(v) => {
+                    // The clock moves with the views (a lost one's stays).
+                    app.now = zha_distributor::metrics::unix_now();
                     app.update(v);
                     next = Instant::now() + interval;
                 }

@@ -102,6 +102,10 @@ impl App {
 
     /// A new view from the distributor.
     pub fn update(&mut self, v: View) {
+        // Another process (a restart): the note of the last one goes.
+        if self.view.as_ref().is_some_and(|old| old.pid != v.pid) {
+            self.note = None;
+        }
         self.view = Some(v);
         self.trouble = None;
         let n = self.targets().len();

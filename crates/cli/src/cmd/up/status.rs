@@ -149,11 +149,13 @@ impl Screen {
             .and_then(|s| local.socket(&s.system))
             .or_else(|| local.stacks.first().map(|s| &s.socket));
         let app = &mut self.app;
-        app.now = zha_distributor::metrics::unix_now();
         if let Some(path) = socket {
             app.source = path.display().to_string();
             match crate::cmd::top::look(path).await {
-                Ok(v) => app.update(v),
+                Ok(v) => {
+                    app.now = zha_distributor::metrics::unix_now();
+                    app.update(v);
+                }
                 Err(e) => app.trouble = Some(e),
             }
         }
