@@ -260,22 +260,18 @@ impl Table {
              {map}\
              \x20 }}\n"
         );
-        // Timeouts are set before conntrack sees the first packet (raw),
-        // the limit after it and before NAT; NAT last.
+        // The timeout policy and the limit on the new, unconfirmed entry:
+        // after conntrack has made it (a `ct timeout set` before conntrack,
+        // at raw, finds no entry and does nothing on today's kernels) and
+        // before NAT; NAT last.
+        let track: Vec<String> = timeout.iter().chain(limit.iter()).cloned().collect();
         for hook in ["prerouting", "output"] {
             s.push_str(&chain(
-                &format!("raw_{hook}"),
-                "filter",
-                hook,
-                -300,
-                &timeout,
-            ));
-            s.push_str(&chain(
-                &format!("limit_{hook}"),
+                &format!("track_{hook}"),
                 "filter",
                 hook,
                 -150,
-                &limit,
+                &track,
             ));
             s.push_str(&chain(&format!("nat_{hook}"), "nat", hook, -100, &nat));
         }

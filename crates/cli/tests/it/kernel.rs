@@ -845,3 +845,47 @@ fn bytes_each_way_come_from_conntrack_where_it_counts_them() {
     let (st, err) = d.stop();
     assert!(st.success(), "{err}");
 }
+
+/// The `[limits]` timeouts are the entries' own: an open connection
+/// through the DVIPA expires after `idle_timeout` (77 s here), not after
+/// conntrack's default of five days.
+#[test]
+fn the_limits_are_the_timeouts_of_the_forwarded_connections() {
+    let lab = Lab::new("kt");
+    let d = lab
+        .start()
+        .extra("[limits]\nidle_timeout = \"77s\"\n")
+        .run();
+    wait_who(&lab, "SYSA");
+    let dvipa = lab.dvipa();
+    let held = lab.ns.spawn(move || {
+        let c = open(dvipa, None).expect("a connection");
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(c);
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    let ct = lab
+        .ns
+        .command("cat")
+        .arg("/proc/net/nf_conntrack")
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&ct.stdout).into_owned();
+    held.join().unwrap();
+    // `ipv4 2 tcp 6 <seconds left> ESTABLISHED src=… dst=<DVIPA> …`.
+    let left: Vec<u64> = table
+        .lines()
+        .filter(|l| l.contains(" ESTABLISHED ") && l.contains(&format!("dst={} ", dvipa.ip())))
+        .filter_map(|l| l.split_whitespace().nth(4)?.parse().ok())
+        .collect();
+    assert!(
+        !left.is_empty(),
+        "no forwarded connection in conntrack:\n{table}"
+    );
+    assert!(
+        left.iter().all(|s| *s <= 77),
+        "the idle timeout is not the entries' (seconds left {left:?}):\n{table}"
+    );
+    let (st, err) = d.stop();
+    assert!(st.success(), "{err}");
+}
