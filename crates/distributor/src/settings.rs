@@ -744,9 +744,23 @@ mod range {
         duration(d, Duration::ZERO, H, None)
     }
 
-    /// A program and its arguments: at least the program, no empty word.
+    /// A program and its arguments: at least the program, no empty word;
+    /// a lone string is the program alone.
     pub fn command<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-        let v = Vec::<String>::deserialize(d)?;
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Words {
+            One(String),
+            Many(Vec<String>),
+        }
+        let v = match Words::deserialize(d).map_err(|_| {
+            de::Error::custom(
+                "write the program, or the program and its arguments, e.g. [\"/usr/local/bin/notify\", \"ops\"] (no shell)",
+            )
+        })? {
+            Words::One(p) => vec![p],
+            Words::Many(v) => v,
+        };
         if v.is_empty() || v.iter().any(|w| w.is_empty()) {
             return Err(de::Error::custom(
                 "write the program and its arguments, none empty, e.g. [\"/usr/local/bin/notify\", \"ops\"]",
@@ -903,6 +917,35 @@ SYSA = "10.1.1.1"
     }
 
     /// SPEC §1: 2xx, 3xx, 401 and 403 are available; 404 and 5xx not.
+    #[test]
+    fn a_hook_is_a_program_and_its_arguments() {
+        let s = parse(
+            Path::new("/etc/z/zosmf-ha.toml"),
+            "[hook]\ncommand = \"notify\"\n",
+        )
+        .unwrap();
+        let h = s.hook.unwrap();
+        assert_eq!(h.command, ["notify"]);
+        assert_eq!(h.events.len(), HOOK_EVENTS.len());
+        assert_eq!(
+            (h.timeout, h.min_interval),
+            (Duration::from_secs(10), Duration::from_secs(1))
+        );
+        let s = parse(
+            Path::new("/etc/z/zosmf-ha.toml"),
+            "[hook]\ncommand = [\"bin/notify\", \"ops\"]\nevents = [\"switch\"]\nmin_interval = \"0s\"\n",
+        )
+        .unwrap();
+        let h = s.hook.unwrap();
+        assert_eq!(
+            h.command,
+            ["/etc/z/bin/notify", "ops"],
+            "a program with a folder is relative to the file"
+        );
+        assert_eq!(h.events, ["switch"]);
+        assert!(parse(Path::new("z"), "[hook]\ncommand = [\"x\", \"\"]\n").is_err());
+    }
+
     #[test]
     fn the_default_accepted_statuses_are_the_spec_ones() {
         let s = parse(Path::new("x"), "[probe.http]\npath = \"/zosmf/info\"\n").unwrap();

@@ -188,6 +188,10 @@ fn bad_hook_settings_are_refused_with_their_place() {
     for (hook, want) in [
         ("command = []", "write the program and its arguments"),
         (
+            "command = 3",
+            "write the program, or the program and its arguments",
+        ),
+        (
             "command = [\"x\"]\nevents = [\"reboot\"]",
             "`reboot` is no event kind",
         ),

@@ -562,6 +562,19 @@ pub fn plain(app: &App) -> String {
         s.push_str(&format!("{t}\n"));
     }
     if let Some(v) = &app.view {
+        s.push_str(&format!(
+            "  {:<8} {:<21} {:<10} {:<11} {:<24} {:<13} {:<20} {:>5} {:>7} {:>6}\n",
+            HEADS[0],
+            HEADS[1],
+            HEADS[2],
+            HEADS[3],
+            HEADS[4],
+            HEADS[5],
+            HEADS[6],
+            HEADS[7],
+            HEADS[8],
+            HEADS[9]
+        ));
         for svc in &v.services {
             let active = svc
                 .active_target()
