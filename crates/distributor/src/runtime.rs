@@ -160,6 +160,21 @@ pub fn check(opts: &Options) -> Result<Vec<String>, StartError> {
     for s in &services.skipped {
         lines.push(format!("warning: {s}"));
     }
+    // A name of [systems] whose address is no DESTIP names nothing: `vary`
+    // and the labels would not find it.
+    if !services.services.is_empty() {
+        for (name, ip) in &settings.systems {
+            let known = services
+                .services
+                .iter()
+                .any(|s| s.targets.iter().any(|t| t.destip == *ip));
+            if !known {
+                lines.push(format!(
+                    "warning: [systems] {name} = \"{ip}\" is no DESTIP of the distributions: a typo?"
+                ));
+            }
+        }
+    }
     Prober::new(settings.probe.timeout, settings.probe.http.as_ref())?;
     if let Some(h) = &settings.hook {
         let p = crate::hooks::program(h).map_err(StartError::Hook)?;

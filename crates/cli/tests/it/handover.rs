@@ -573,6 +573,20 @@ fn distribute_check_says_what_would_run_or_why_not() {
         !dir.path().join("state").exists(),
         "--check created the state folder"
     );
+    assert!(!out.contains("warning"), "{out}");
+    // A [systems] name whose address is no DESTIP is worth a warning.
+    let (code, out, err) = run(
+        &format!("{state}[systems]\nSYSB = \"{}\"\n", net.ip(13)),
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(&format!(
+            "warning: [systems] SYSB = \"{}\" is no DESTIP",
+            net.ip(13)
+        )),
+        "{out}"
+    );
     // Settings that contradict each other, and a profile with an error.
     let (code, _, err) = run(&format!("forwarding = \"kernel\"\n{state}"), &[]);
     assert_eq!(code, Some(2));
