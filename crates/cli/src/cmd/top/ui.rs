@@ -285,7 +285,7 @@ pub fn cells(app: &App, t: &TargetRow) -> [String; 10] {
     );
     [
         t.system.clone().unwrap_or_else(|| "-".into()),
-        t.target.to_string(),
+        zha_distributor::display::dotted(t.target),
         role(t.srv_type, t.rank),
         flag_name(t.flag).to_owned(),
         why_not(t),
@@ -326,12 +326,14 @@ fn events(app: &App) -> Vec<String> {
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let hints = app.hints.len() as u16;
+    // The note (the answer to a change) on a line of its own, whole.
+    let foot_height = if app.note.is_some() { 2 } else { 1 };
     let [head, tabs, body, hint_area, foot] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(if hints > 0 { hints + 1 } else { 0 }),
-        Constraint::Length(1),
+        Constraint::Length(foot_height),
     ])
     .areas(f.area());
 
@@ -380,11 +382,15 @@ pub fn draw(f: &mut Frame, app: &App) {
             hint_area,
         );
     }
-    let foot_text = match &app.note {
-        Some(n) => format!("{KEYS}   {n}"),
-        None => KEYS.to_owned(),
-    };
-    f.render_widget(Paragraph::new(foot_text), foot);
+    let mut foot_lines = Vec::new();
+    if let Some(n) = &app.note {
+        foot_lines.push(Line::from(Span::styled(
+            n.as_str(),
+            Style::default().add_modifier(Modifier::BOLD),
+        )));
+    }
+    foot_lines.push(Line::from(KEYS));
+    f.render_widget(Paragraph::new(foot_lines), foot);
 
     if let Some(c) = &app.confirm {
         let verb = match c.action {
