@@ -486,16 +486,14 @@ fn the_systemd_unit_runs_as_systemd_would_run_it() {
         .env("WATCHDOG_USEC", "400000")
         .env("ZOSMF_HA_LOG", "info")
         .stderr(std::process::Stdio::piped());
-    /// The process, killed if the test fails before it stops.
-    struct Guard(std::process::Child);
-    impl Drop for Guard {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut guard = Guard(c.stdout(std::process::Stdio::null()).spawn().unwrap());
-    let child = &mut guard.0;
+    // A Distributor: killed if the test fails before it stops.
+    let etc_dir = etc.clone();
+    let d = Distributor {
+        child: c.stdout(std::process::Stdio::null()).spawn().unwrap(),
+        dir: Arc::new(dir),
+        config: etc_dir.join("zosmf-ha.toml"),
+        system: None,
+    };
     manager.until("READY=1");
     manager.until("WATCHDOG=1");
     manager.until("WATCHDOG=1");
@@ -503,29 +501,9 @@ fn the_systemd_unit_runs_as_systemd_would_run_it() {
         state.join("control.sock").exists(),
         "no control socket in STATE_DIRECTORY"
     );
-    assert!(
-        rustix::process::kill_process(
-            rustix::process::Pid::from_child(child),
-            rustix::process::Signal::TERM
-        )
-        .is_ok()
-    );
+    d.signal("TERM");
     manager.until("STOPPING=1");
-    let end = Instant::now() + LIMIT;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < end, "the distributor did not stop");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let (status, err) = d.wait();
     assert!(status.success(), "{status}: {err}");
     // Log lines: the message id right after the timestamp.
     let ready = lines_with(&err, "ZHA3003I")

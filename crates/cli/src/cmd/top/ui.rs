@@ -618,16 +618,17 @@ pub fn screen_of(app: &App, width: u16, height: u16) -> String {
         .collect()
 }
 
+/// Views for the screens' tests (top's and up's): one DVIPA..port with
+/// SYSA preferred, SYSB backup 100, SYSC backup 50, in the given states.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
+#[allow(clippy::unwrap_used)]
+pub(crate) mod fixtures {
     use zha_distributor::protocol::{
-        DistMethod, EventRow, Moveable, ProbeRow, SrvType, VipaDynRow, VipaKind,
+        DistMethod, EventRow, Flag, Moveable, ProbeRow, ServiceRow, SrvType, TargetRow, View,
+        VipaDynRow, VipaKind,
     };
 
-    fn target(n: u8, system: &str, rank: Option<u8>, flag: Flag) -> TargetRow {
+    pub(crate) fn target(n: u8, system: &str, rank: Option<u8>, flag: Flag) -> TargetRow {
         TargetRow {
             dest_xcf: [10, 1, 1, n].into(),
             target: std::net::SocketAddr::from(([127, 0, 0, 10 + n], 8443)),
@@ -663,7 +664,7 @@ mod tests {
         }
     }
 
-    fn view(flags: [Flag; 3]) -> View {
+    pub(crate) fn view(flags: [Flag; 3]) -> View {
         View {
             name: "PROFA.TCPIP".into(),
             time: "12:00:00".into(),
@@ -715,6 +716,15 @@ mod tests {
             ..View::default()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::fixtures::view;
 
     fn app(v: Option<View>) -> App {
         let mut a = App::new("/run/zosmf-ha/SYSA/control.sock".into(), false);

@@ -306,7 +306,7 @@ mod tests {
     use super::*;
     use crate::cmd::up::layout::{Layout, StackPlan};
     use crate::cmd::up::local::LocalStack;
-    use zha_distributor::protocol::{DistMethod, Flag, ServiceRow, SrvType, TargetRow};
+    use zha_distributor::protocol::Flag;
 
     #[test]
     fn the_screen_keeps_its_hints() {
@@ -336,33 +336,6 @@ mod tests {
             work: PathBuf::from("/w"),
             kernel: false,
         };
-        let row = ServiceRow {
-            dest: "127.0.0.10:8443".parse().unwrap(),
-            dist_method: DistMethod::HotStandby,
-            auto_switch_back: true,
-            health_switch: true,
-            sys_pt: false,
-            tim_aff: 0,
-            opt_loc: None,
-            active: Some("127.0.0.11:8443".parse().unwrap()),
-            starting: false,
-            targets: vec![TargetRow {
-                dest_xcf: "127.0.0.11".parse().unwrap(),
-                target: "127.0.0.11:8443".parse().unwrap(),
-                system: Some("SYSA".into()),
-                srv_type: SrvType::Preferred,
-                rank: None,
-                flag: Flag::Active,
-                ready: 1,
-                tsr: 100,
-                listening: Some(true),
-                healthy: Some(true),
-                total_conn: 3,
-                active_conn: 1,
-                probe: None,
-                rate: 0.0,
-            }],
-        };
         let pids = vec![("SYSA".to_owned(), 101), ("SYSB/TCPIP".to_owned(), 103)];
         let stacks = [
             StackStatus {
@@ -378,10 +351,11 @@ mod tests {
         ];
         let events: Vec<String> = (0..30).map(|i| format!("event {i}")).collect();
         let mut app = crate::cmd::top::ui::App::new("/w/state/SYSB/control.sock".into(), false);
-        app.update(zha_distributor::protocol::View {
-            services: vec![row],
-            ..Default::default()
-        });
+        app.update(crate::cmd::top::ui::fixtures::view([
+            Flag::Active,
+            Flag::Backup,
+            Flag::Backup,
+        ]));
         app.events = Some(events);
         app.hints = vec![stacks_line(&local, &stacks)];
         app.hints.extend(hints(
